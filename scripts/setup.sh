@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh machine and is safe to run again:
+# ffmpeg (Debian; the fal emulator renders real MP4s with it) and Azurite (npm, into ./node_modules).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (https://dot.net)" >&2
+  exit 1
+fi
+
+if ! command -v ffmpeg >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing ffmpeg from Debian"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null) \
+      || echo "setup: ffmpeg could not be installed; the emulator will serve its committed clips" >&2
+  else
+    echo "setup: ffmpeg not found; install it (apt-get install ffmpeg) for rendered videos" >&2
+  fi
+fi
+
+if [ ! -x node_modules/.bin/azurite ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: installing Azurite from npm"
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    echo "setup: npm not found; Azurite cannot be installed" >&2
+  fi
+fi

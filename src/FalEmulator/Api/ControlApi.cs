@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using FalEmulator.Faults;
+using FalEmulator.Queue;
+using FalEmulator.Recording;
+using FalEmulator.Webhooks;
+
+namespace FalEmulator.Api;
+
+/// <summary>
+/// The emulator's own endpoints (not fal's): the JWKS fal publishes its webhook keys in, and, under <c>/_emulator</c>,
+/// what it recorded and the instance's faults, for tests, benchmarks and people trying it with curl.
+/// </summary>
+public static class ControlApi
+{
+    public const string JwksPath = "/.well-known/jwks.json";
+
+    public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(JwksPath, (HttpContext http, WebhookSigner signer) =>
+        {
+            CallRecording.Classify(http, CallKind.Jwks);
+            return Results.Json(signer.Jwks());
+        }).WithName("Jwks");
+
+        var control = app.MapGroup("/_emulator").AddEndpointFilter(async (context, next) =>
+        {
+            CallRecording.Classify(context.HttpContext, CallKind.Control);
+            return await next(context);
+        });
+        control.MapGet("/calls", (CallRecorder recorder) => Results.Json(recorder.Calls)).WithName("Calls");
+        control.MapGet("/deliveries", (CallRecorder recorder) => Results.Json(recorder.Deliveries)).WithName("Deliveries");
+        control.MapDelete("/calls", (CallRecorder recorder) =>
+        {
+            recorder.Clear();
+            return Results.NoContent();
+        }).WithName("ClearCalls");
+        control.MapGet("/requests", (RequestStore store) => Results.Json(store.All.Select(Describe))).WithName("Requests");
+        control.MapGet("/faults", (InstanceFaults faults) => Results.Json(new JsonObject { ["faults"] = faults.Spec })).WithName("GetFaults");
+        control.MapPut("/faults", async (HttpContext http, InstanceFaults faults) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var spec = await reader.ReadToEndAsync(http.RequestAborted);
+            try
+            {
+                faults.Set(spec.Trim());
+                return Results.Json(new JsonObject { ["faults"] = faults.Spec });
+            }
+            catch (FormatException e)
+            {
+                return Results.Json(new JsonObject { ["detail"] = e.Message }, statusCode: 400);
+            }
+        }).WithName("SetFaults");
+        return app;
+    }
+
+    private static JsonObject Describe(QueuedRequest r) => new()
+    {
+        ["request_id"] = r.RequestId,
+        ["endpoint_id"] = r.EndpointId,
+        ["state"] = r.State.ToString(),
+        ["submitted_at"] = r.SubmittedAt,
+        ["started_at"] = r.StartedAt,
+        ["completed_at"] = r.CompletedAt,
+        ["status_code"] = r.Outcome?.StatusCode,
+        ["webhook_url"] = r.WebhookUrl,
+    };
+}

@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+using FalEmulator.Faults;
+using FalEmulator.Queue;
+using FalEmulator.Recording;
+
+namespace FalEmulator.Api;
+
+/// <summary>
+/// The emulated CDN (fal.media): output files by URL, public like fal's, with range requests so browsers can seek.
+/// The file faults happen here: an expired file (404) and a download cut off halfway.
+/// </summary>
+public static class MediaApi
+{
+    public static IEndpointRouteBuilder MapMediaApi(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/files/{requestId}/{fileName}", [HttpMethods.Get, HttpMethods.Head], ServeAsync).WithName("File");
+        return app;
+    }
+
+    private static async Task<IResult> ServeAsync(HttpContext http, string requestId, string fileName, RequestStore store)
+    {
+        CallRecording.Classify(http, CallKind.File, requestId);
+        var request = store.Find(requestId);
+        if (request?.VideoPath is not { } path || fileName != "output.mp4" || request.Faults.File == FileFault.Gone)
+        {
+            return Results.Json(new JsonObject { ["detail"] = "File not found" }, statusCode: 404);
+        }
+
+        if (request.Faults.File != FileFault.Truncated || HttpMethods.IsHead(http.Request.Method))
+        {
+            return Results.File(path, "video/mp4", enableRangeProcessing: true);
+        }
+
+        // Promise the whole file, send half, then drop the connection: what a broken CDN transfer looks like.
+        var length = new FileInfo(path).Length;
+        http.Response.ContentType = "video/mp4";
+        http.Response.ContentLength = length;
+        await using (var file = File.OpenRead(path))
+        {
+            var half = new byte[length / 2];
+            await file.ReadExactlyAsync(half, http.RequestAborted);
+            await http.Response.Body.WriteAsync(half, http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+        }
+
+        http.Abort();
+        return Results.Empty;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace FalEmulator.Faults;
+
+/// <summary>What the webhook of a request does instead of a plain, correctly signed delivery.</summary>
+public enum WebhookFault
+{
+    None,
+    /// <summary>Never delivered (the pipeline must fall back to polling).</summary>
+    Drop,
+    /// <summary>Signed with a key that is not in the emulator's JWKS.</summary>
+    BadSignature,
+}
+
+/// <summary>What the emulated model does with the request.</summary>
+public enum ResultFault
+{
+    None,
+    /// <summary>The model fails: COMPLETED with an error result and an ERROR webhook.</summary>
+    Error,
+}
+
+/// <summary>What the CDN does with the output video.</summary>
+public enum FileFault
+{
+    None,
+    /// <summary>The video URL answers 404 (the file expired).</summary>
+    Gone,
+    /// <summary>The download promises the whole file, sends half and drops the connection.</summary>
+    Truncated,
+}
+
+/// <summary>
+/// The faults one request meets. Written as <c>key=value</c> pairs separated by <c>;</c> or <c>,</c>, in the
+/// <c>X-Fal-Emulator-Faults</c> header of the submit, in a <c>[emulator: …]</c> marker anywhere in the prompt,
+/// or as the instance's default (<see cref="Options.FalEmulatorOptions.DefaultFaults"/>, <c>PUT /_emulator/faults</c>).
+/// A request's own keys override the instance's.
+/// </summary>
+public sealed record FaultPlan
+{
+    public static readonly FaultPlan None = new();
+
+    /// <summary>Overrides the instance's queue latency (emulated time).</summary>
+    public TimeSpan? QueueLatency { get; init; }
+
+    /// <summary>Overrides the instance's run latency (emulated time).</summary>
+    public TimeSpan? RunLatency { get; init; }
+
+    public WebhookFault Webhook { get; init; }
+
+    /// <summary>Extra copies of a successful delivery (each re-signed with a fresh timestamp).</summary>
+    public int WebhookDuplicates { get; init; }
+
+    /// <summary>Waits this long (emulated) after completion before the first delivery.</summary>
+    public TimeSpan WebhookDelay { get; init; }
+
+    /// <summary>The first N submits of the same body are answered 429 (rate limited).</summary>
+    public int Submit429 { get; init; }
+
+    /// <summary>The first N submits of the same body are answered 500.</summary>
+    public int Submit500 { get; init; }
+
+    public ResultFault Result { get; init; }
+
+    /// <summary>The HTTP status of the error result when <see cref="Result"/> is <see cref="ResultFault.Error"/>.</summary>
+    public int ResultErrorStatus { get; init; } = 500;
+
+    public FileFault File { get; init; }
+
+    /// <summary>The model ignores the cancellation signal and finishes normally.</summary>
+    public bool IgnoreCancel { get; init; }
+
+    private static readonly Regex PromptMarker = new(@"\[emulator:(?<spec>[^\]]*)\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>Finds a <c>[emulator: …]</c> marker in a prompt; returns the prompt without it.</summary>
+    public static string? ExtractFromPrompt(string prompt, out string promptWithoutMarker)
+    {
+        var match = PromptMarker.Match(prompt);
+        if (!match.Success)
+        {
+            promptWithoutMarker = prompt;
+            return null;
+        }
+
+        promptWithoutMarker = PromptMarker.Replace(prompt, "").Trim();
+        return match.Groups["spec"].Value;
+    }
+
+    /// <summary>Parses <paramref name="spec"/> on top of <paramref name="baseline"/>; unknown keys are an error.</summary>
+    public static FaultPlan Parse(string? spec, FaultPlan? baseline = null)
+    {
+        var plan = baseline ?? None;
+        if (string.IsNullOrWhiteSpace(spec))
+        {
+            return plan;
+        }
+
+        foreach (var part in spec.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var key = (eq < 0 ? part : part[..eq]).Trim().ToLowerInvariant();
+            var value = eq < 0 ? "" : part[(eq + 1)..].Trim().ToLowerInvariant();
+            plan = key switch
+            {
+                "queue" => plan with { QueueLatency = ParseDuration(key, value) },
+                "run" => plan with { RunLatency = ParseDuration(key, value) },
+                "webhook" => plan with
+                {
+                    Webhook = value switch
+                    {
+                        "ok" or "none" => WebhookFault.None,
+                        "drop" => WebhookFault.Drop,
+                        "bad-signature" => WebhookFault.BadSignature,
+                        _ => throw new FormatException($"webhook: expected ok, drop or bad-signature, got '{value}'"),
+                    },
+                },
+                "webhook_duplicates" => plan with { WebhookDuplicates = ParseCount(key, value) },
+                "webhook_delay" => plan with { WebhookDelay = ParseDuration(key, value) },
+                "submit_429" => plan with { Submit429 = ParseCount(key, value) },
+                "submit_500" => plan with { Submit500 = ParseCount(key, value) },
+                "result" => ParseResult(plan, value),
+                "file" => plan with
+                {
+                    File = value switch
+                    {
+                        "ok" or "none" => FileFault.None,
+                        "gone" => FileFault.Gone,
+                        "truncated" => FileFault.Truncated,
+                        _ => throw new FormatException($"file: expected ok, gone or truncated, got '{value}'"),
+                    },
+                },
+                "cancel" => plan with
+                {
+                    IgnoreCancel = value switch
+                    {
+                        "ignore" => true,
+                        "honour" or "honor" => false,
+                        _ => throw new FormatException($"cancel: expected ignore or honour, got '{value}'"),
+                    },
+                },
+                _ => throw new FormatException($"unknown fault '{key}'"),
+            };
+        }
+
+        return plan;
+    }
+
+    private static FaultPlan ParseResult(FaultPlan plan, string value)
+    {
+        if (value is "ok" or "none")
+        {
+            return plan with { Result = ResultFault.None };
+        }
+
+        // "error" or "error:422"
+        var pieces = value.Split(':', 2);
+        if (pieces[0] != "error")
+        {
+            throw new FormatException($"result: expected ok, error or error:<status>, got '{value}'");
+        }
+
+        var status = pieces.Length == 2 ? ParseCount("result", pieces[1]) : 500;
+        if (status is < 400 or > 599)
+        {
+            throw new FormatException($"result: the error status must be 4xx or 5xx, got {status}");
+        }
+
+        return plan with { Result = ResultFault.Error, ResultErrorStatus = status };
+    }
+
+    private static int ParseCount(string key, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"{key}: expected a whole number, got '{value}'");
+
+    /// <summary>Durations as <c>250ms</c>, <c>3s</c>, <c>2m</c> or a bare number of seconds.</summary>
+    internal static TimeSpan ParseDuration(string key, string value)
+    {
+        var (number, unit) = value.EndsWith("ms", StringComparison.Ordinal) ? (value[..^2], 0.001)
+            : value.EndsWith('s') ? (value[..^1], 1.0)
+            : value.EndsWith('m') ? (value[..^1], 60.0)
+            : (value, 1.0);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0
+            ? TimeSpan.FromSeconds(amount * unit)
+            : throw new FormatException($"{key}: expected a duration such as 500ms or 3s, got '{value}'");
+    }
+}
