@@ -43,6 +43,8 @@ public static class MediaApi
             await http.Response.Body.FlushAsync(http.RequestAborted);
         }
 
+        // Let the client take in what was sent before the reset, which would otherwise discard it unread.
+        await Task.Delay(TimeSpan.FromMilliseconds(200), http.RequestAborted);
         http.Abort();
         return Results.Empty;
     }

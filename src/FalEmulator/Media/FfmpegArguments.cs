@@ -179,11 +179,11 @@ internal static class FfmpegArguments
         [
             "-c:v", "libx264", "-preset", "veryfast", "-crf", "27", "-pix_fmt", "yuv420p",
             "-r", Invariant($"{VideoRenderer.FramesPerSecond}"),
-            "-frames:v", Invariant($"{plan.FrameCount}"),
         ]);
         args.AddRange(plan.GenerateAudio ? ["-c:a", "aac", "-b:a", "96k"] : ["-an"]);
 
-        // Exact duration for every stream; moov first so browsers can start playing before the download ends.
+        // The sources already have the exact length; -t is the guard. (Not -frames:v: reaching it ends the
+        // whole file at once and cuts the audio still in flight.) moov first so browsers can play while downloading.
         args.AddRange(["-t", Invariant($"{plan.DurationSeconds}"), "-movflags", "+faststart", "-f", "mp4", "file:" + outputPath]);
     }
 

@@ -12,8 +12,9 @@ namespace FalEmulator.Media;
 /// Produces a real, playable MP4 for a request with ffmpeg: a slow zoom over the start image, or the
 /// prompt on a coloured background. Renders are cached by content, so identical jobs render once.
 /// When ffmpeg cannot be run at all, committed fallback clips are served instead.
+/// Disposing deletes the renders only when they live in a temp folder this instance created.
 /// </summary>
-public class VideoRenderer
+public class VideoRenderer : IDisposable
 {
     internal const int FramesPerSecond = 24;
 
@@ -45,6 +46,7 @@ public class VideoRenderer
     private readonly Lazy<Task<bool>> _ffmpegAvailable;
     private readonly Dictionary<string, KeyLock> _keyLocks = new(StringComparer.Ordinal);
     private readonly Lock _keyLocksGate = new();
+    private readonly string? _ownedTempRoot;
     private int _ffmpegRenders;
 
     public VideoRenderer(IOptions<FalEmulatorOptions> options, ILogger<VideoRenderer> logger)
@@ -58,9 +60,15 @@ public class VideoRenderer
         _ffmpegAvailable = new Lazy<Task<bool>>(CheckFfmpegAsync);
 
         // A private folder per instance when none is configured, so parallel emulators never share half-written files.
-        RenderDirectory = string.IsNullOrWhiteSpace(settings.WorkDirectory)
-            ? Path.Combine(Path.GetTempPath(), "fal-emulator-" + Guid.NewGuid().ToString("N")[..12], "renders")
-            : Path.Combine(Path.GetFullPath(settings.WorkDirectory), "renders");
+        if (string.IsNullOrWhiteSpace(settings.WorkDirectory))
+        {
+            _ownedTempRoot = Path.Combine(Path.GetTempPath(), "fal-emulator-" + Guid.NewGuid().ToString("N")[..12]);
+            RenderDirectory = Path.Combine(_ownedTempRoot, "renders");
+        }
+        else
+        {
+            RenderDirectory = Path.Combine(Path.GetFullPath(settings.WorkDirectory), "renders");
+        }
     }
 
     /// <summary>Where rendered videos are kept.</summary>
@@ -123,6 +131,38 @@ public class VideoRenderer
                 VideoRendererLog.FfmpegUnavailable(_logger, _ffmpegPath, ex.Message);
                 return ServeFallback(spec.GenerateAudio);
             }
+        }
+    }
+
+    /// <summary>Deletes the temp folder this instance created (a configured WorkDirectory is left alone).</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing || _ownedTempRoot is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(_ownedTempRoot, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing was ever rendered.
+        }
+        catch (IOException)
+        {
+            // Best effort: a file still open elsewhere keeps the folder; the OS cleans temp eventually.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same as above.
         }
     }
 
@@ -199,24 +239,22 @@ public class VideoRenderer
         }
     }
 
-    private Task<FfmpegResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private async Task<FfmpegResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         VideoRendererLog.RunningFfmpeg(_logger, _ffmpegPath, new CommandLine(arguments));
-        return FfmpegProcess.RunAsync(_ffmpegPath, arguments, RenderDirectory, FfmpegTimeout, cancellationToken);
-    }
-
-    private async Task RunOrThrowAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        FfmpegResult result;
         try
         {
-            result = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
+            return await FfmpegProcess.RunAsync(_ffmpegPath, arguments, RenderDirectory, FfmpegTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
             throw new VideoRenderException(ex.Message, ex);
         }
+    }
 
+    private async Task RunOrThrowAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw new VideoRenderException($"ffmpeg exited with code {result.ExitCode}.{FfmpegProcess.FormatTail(result.StandardErrorTail)}");

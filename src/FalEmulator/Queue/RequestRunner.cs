@@ -17,9 +17,10 @@ public sealed partial class RequestRunner : IDisposable
     private readonly TimeProvider _time;
     private readonly FalEmulatorOptions _options;
     private readonly ILogger<RequestRunner> _logger;
-    private readonly SemaphoreSlim _runners;
+    private readonly RunnerPool _runners;
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _workDirectory;
+    private readonly bool _ownsWorkDirectory;
 
     public RequestRunner(SeedanceModel model, WebhookDispatcher webhooks, TimeProvider time, IOptions<FalEmulatorOptions> options,
         ILogger<RequestRunner> logger)
@@ -29,10 +30,12 @@ public sealed partial class RequestRunner : IDisposable
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _runners = new SemaphoreSlim(Math.Max(1, _options.Runners));
-        _workDirectory = string.IsNullOrEmpty(_options.WorkDirectory)
-            ? Path.Combine(Path.GetTempPath(), "fal-emulator", Guid.NewGuid().ToString("N"))
-            : _options.WorkDirectory;
+        _runners = new RunnerPool(_options.Runners, time);
+        // Downloaded inputs live beside the renders; a folder the emulator made for itself goes when it stops.
+        _ownsWorkDirectory = string.IsNullOrEmpty(_options.WorkDirectory);
+        _workDirectory = _ownsWorkDirectory
+            ? Path.Combine(Path.GetTempPath(), $"fal-emulator-inputs-{Guid.NewGuid():N}")
+            : Path.Combine(_options.WorkDirectory, "inputs");
         Directory.CreateDirectory(_workDirectory);
     }
 
@@ -68,8 +71,8 @@ public sealed partial class RequestRunner : IDisposable
         using var waitQueue = CancellationTokenSource.CreateLinkedTokenSource(stopping, request.CancellationToken);
         try
         {
-            await Task.Delay(_options.Scale(request.Faults.QueueLatency ?? _options.QueueLatency), _time, waitQueue.Token);
-            await _runners.WaitAsync(waitQueue.Token);
+            var readyAt = request.SubmittedAt + _options.Scale(request.Faults.QueueLatency ?? _options.QueueLatency);
+            await _runners.AcquireAsync(request.Sequence, readyAt, waitQueue.Token);
         }
         catch (OperationCanceledException) when (request.CancellationRequested && !stopping.IsCancellationRequested)
         {
@@ -121,6 +124,17 @@ public sealed partial class RequestRunner : IDisposable
         _stopping.Cancel();
         _stopping.Dispose();
         _runners.Dispose();
+        if (_ownsWorkDirectory)
+        {
+            try
+            {
+                Directory.Delete(_workDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file still open by a request being torn down; the temp folder is cleaned by the system
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The emulated runner failed on {RequestId}")]

@@ -106,20 +106,29 @@ public sealed class ModelBehaviourTests
         Assert.Equal("unsupported_image_format", result["detail"]![0]!["type"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task ImageToVideo_FromAServedImage_RendersAVideoInTheImagesAspect()
+    [Theory]
+    [InlineData("480p", "auto", "4", false, 480, 640, 4)] // auto: the 2:3 portrait image is nearest to 3:4
+    [InlineData("480p", "16:9", "auto", true, 854, 480, 5)]
+    public async Task ImageToVideo_FromAServedImage_ServesAnMp4AsRequested(
+        string resolution, string aspectRatio, string duration, bool audio, int width, int height, int seconds)
     {
         await using var fal = await EmulatorClient.StartAsync();
         await using var pipeline = await StandInPipeline.StartAsync();
         var url = pipeline.Serve("portrait.jpg", Fixtures.Bytes("portrait-480x720.jpg"), "image/jpeg");
 
         var (code, result, _, _) = await RunToEndAsync(fal, SeedanceEndpoints.ImageToVideo,
-            new { prompt = "zoom", image_url = url, resolution = "480p", duration = "4", generate_audio = false });
+            new { prompt = "zoom", image_url = url, resolution, aspect_ratio = aspectRatio, duration, generate_audio = audio });
 
         Assert.Equal(HttpStatusCode.OK, code);
-        var request = fal.Host.Requests.All.Single();
-        Assert.NotNull(request.VideoPath);
-        Assert.True(result["video"]!["file_size"]!.GetValue<long>() > 1000);
+        using var anonymous = new HttpClient();
+        var mp4 = Media.Mp4Inspector.Parse(await anonymous.GetByteArrayAsync(result["video"]!["url"]!.GetValue<string>(), EmulatorClient.Token));
+        Assert.Contains("ftyp", mp4.TopLevelTypes);
+        Assert.Contains("moov", mp4.TopLevelTypes);
+        var video = Assert.Single(mp4.VideoTracks);
+        Assert.Equal((width, height), ((int)video.Width, (int)video.Height));
+
+        Assert.InRange(mp4.MovieDurationSeconds, seconds - 0.25, seconds + 0.25);
+        Assert.Equal(audio ? 1 : 0, mp4.AudioTracks.Count());
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public class FfmpegArgumentsTests
 
         Assert.Contains("-an", args);
         Assert.DoesNotContain(args, a => a.StartsWith("sine=", StringComparison.Ordinal));
-        Assert.Equal("96", args[args.ToList().IndexOf("-frames:v") + 1]);
+        Assert.Equal("4", args[args.ToList().IndexOf("-t") + 1]);
         Assert.Equal("+faststart", args[args.ToList().IndexOf("-movflags") + 1]);
     }
 

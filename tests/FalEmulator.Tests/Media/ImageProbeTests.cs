@@ -8,6 +8,7 @@ public class ImageProbeTests
     [InlineData("portrait-64x96.png", "png", "image/png", 64, 96)]
     [InlineData("landscape-320x180.jpg", "jpeg", "image/jpeg", 320, 180)]
     [InlineData("render-1280x720.jpg", "jpeg", "image/jpeg", 1280, 720)]
+    [InlineData("portrait-480x720.jpg", "jpeg", "image/jpeg", 480, 720)]
     [InlineData("square-200x200.webp", "webp", "image/webp", 200, 200)]
     [InlineData("square-lossless-200x200.webp", "webp", "image/webp", 200, 200)]
     [InlineData("alpha-300x150.webp", "webp", "image/webp", 300, 150)]

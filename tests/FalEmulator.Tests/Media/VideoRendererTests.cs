@@ -30,7 +30,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_ImageToVideo480p_HasRequestedDimensionsAndAudio()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = ImageSpec("render-1280x720.jpg") with { Duration = "4", Resolution = "480p", AspectRatio = "16:9", GenerateAudio = true };
 
         var video = await renderer.RenderAsync(spec, TestContext.Current.CancellationToken);
@@ -43,7 +43,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_TextToVideo720pPortraitWithoutAudio_HasNoAudioTrack()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = TextSpec("A lighthouse on a cliff at dusk, waves crashing below, slow dolly in") with
         {
             Resolution = "720p",
@@ -60,7 +60,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_AutoAspectFromPortraitImage_UsesNearestPortraitRatio()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
 
         // 64x96 is 2:3, which lies nearer 3:4 than 9:16.
         var spec = ImageSpec("portrait-64x96.png") with { AspectRatio = "auto", GenerateAudio = false };
@@ -74,7 +74,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_AutoDuration_IsFiveSeconds()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = TextSpec("auto duration") with { Duration = "auto" };
 
         var video = await renderer.RenderAsync(spec, TestContext.Current.CancellationToken);
@@ -88,7 +88,7 @@ public sealed class VideoRendererTests : IDisposable
     [InlineData("21:9", 1120, 480)]
     public async Task RenderAsync_SquareAndUltraWide_HaveExactDimensions(string aspectRatio, int width, int height)
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = TextSpec("ratio " + aspectRatio) with { AspectRatio = aspectRatio };
 
         var video = await renderer.RenderAsync(spec, TestContext.Current.CancellationToken);
@@ -100,7 +100,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_StartAndEndImages_CrossfadesWithinTheExactDuration()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = ImageSpec("render-1280x720.jpg") with
         {
             EndImagePath = MediaTestFiles.Fixture("landscape-320x180.jpg"),
@@ -115,7 +115,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_SameSpecTwice_ReusesTheFirstRenderWithoutRunningFfmpeg()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = ImageSpec("landscape-320x180.jpg") with { GenerateAudio = false };
         var first = await renderer.RenderAsync(spec, TestContext.Current.CancellationToken);
         var writtenAt = File.GetLastWriteTimeUtc(first.Path);
@@ -139,7 +139,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_ChangedSpec_RendersANewFile()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var first = await renderer.RenderAsync(TextSpec("one prompt"), TestContext.Current.CancellationToken);
 
         var second = await renderer.RenderAsync(TextSpec("another prompt"), TestContext.Current.CancellationToken);
@@ -151,7 +151,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_ConcurrentIdenticalSpecs_RenderOnce()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = TextSpec("the same job submitted four times");
 
         var videos = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => renderer.RenderAsync(spec, TestContext.Current.CancellationToken)));
@@ -166,7 +166,7 @@ public sealed class VideoRendererTests : IDisposable
     public async Task RenderAsync_PromptWithFilterSyntaxAndExpansionMarkers_DrawsTextWithoutFailing()
     {
         // Run the text recipe directly: through the renderer a drawtext failure would be hidden by its no-text retry.
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         Directory.CreateDirectory(renderer.RenderDirectory);
         var prompt = PromptText.Normalize("it's 100% {fun}: a, b; [c] %{pts} %{eif:1:d} \\ \"quoted\" caf\u00e9 \U0001F600\nnext line");
         File.WriteAllText(Path.Combine(renderer.RenderDirectory, "prompt.txt"), PromptText.Layout(prompt, 854, 480));
@@ -187,7 +187,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_DrawtextFails_FallsBackToAPlainBackground()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         renderer.FontFile = "/nonexistent/font.ttf";
 
         var video = await renderer.RenderAsync(TextSpec("text that cannot be drawn"), TestContext.Current.CancellationToken);
@@ -203,7 +203,7 @@ public sealed class VideoRendererTests : IDisposable
     public async Task RenderAsync_FfmpegUnavailable_ServesCommittedFallbackClip(string ffmpegPath, bool generateAudio)
     {
         var path = ffmpegPath.StartsWith('/') ? ffmpegPath : MediaTestFiles.Fixture(ffmpegPath);
-        var renderer = CreateRenderer(path);
+        using var renderer = CreateRenderer(path);
         var spec = TextSpec("no ffmpeg here") with { Resolution = "720p", AspectRatio = "9:16", Duration = "12", GenerateAudio = generateAudio };
 
         var video = await renderer.RenderAsync(spec, TestContext.Current.CancellationToken);
@@ -217,7 +217,7 @@ public sealed class VideoRendererTests : IDisposable
     [Fact]
     public async Task RenderAsync_Cancelled_KillsFfmpegAndThrows()
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
 
         // 15 s at 480p takes several seconds to encode, so the render is certainly still running when cancelled.
         var spec = ImageSpec("render-1280x720.jpg") with { Duration = "15", GenerateAudio = true };
@@ -245,13 +245,64 @@ public sealed class VideoRendererTests : IDisposable
         Assert.True(File.Exists(video.Path));
     }
 
+    [Fact]
+    public async Task RenderAsync_FfmpegTooSlow_KillsItAndThrowsVideoRenderException()
+    {
+        using var renderer = CreateRenderer();
+        renderer.FfmpegTimeout = TimeSpan.FromMilliseconds(150);
+        var spec = ImageSpec("render-1280x720.jpg") with { Duration = "15" };
+
+        var error = await Assert.ThrowsAsync<VideoRenderException>(() => renderer.RenderAsync(spec, TestContext.Current.CancellationToken));
+
+        Assert.IsType<TimeoutException>(error.InnerException);
+        Assert.Empty(FfmpegProcessesUsing(renderer.RenderDirectory));
+        Assert.Empty(Directory.GetFiles(renderer.RenderDirectory));
+    }
+
+    [Fact]
+    public async Task RenderAsync_UndecodableImage_ThrowsVideoRenderExceptionWithFfmpegOutput()
+    {
+        using var renderer = CreateRenderer();
+
+        // Valid PNG magic and header, then garbage: the probe succeeds, decoding does not.
+        var broken = Path.Combine(_workDirectory, "broken.png");
+        Directory.CreateDirectory(_workDirectory);
+        var header = File.ReadAllBytes(MediaTestFiles.Fixture("portrait-64x96.png")).AsSpan(0, 33).ToArray();
+        File.WriteAllBytes(broken, [.. header, .. new byte[200]]);
+
+        var error = await Assert.ThrowsAsync<VideoRenderException>(() =>
+            renderer.RenderAsync(ImageSpec("portrait-64x96.png") with { StartImagePath = broken }, TestContext.Current.CancellationToken));
+
+        Assert.Contains("ffmpeg", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(renderer.RenderDirectory, "*.partial"));
+    }
+
+    [Fact]
+    public async Task RenderAsync_WithoutWorkDirectory_UsesAPrivateTempFolderThatDisposeRemoves()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new FalEmulatorOptions { WorkDirectory = "" });
+        string renderDirectory;
+        using (var renderer = new VideoRenderer(options, NullLogger<VideoRenderer>.Instance))
+        {
+            using var other = new VideoRenderer(options, NullLogger<VideoRenderer>.Instance);
+            renderDirectory = renderer.RenderDirectory;
+            Assert.StartsWith(Path.GetTempPath(), renderDirectory, StringComparison.Ordinal);
+            Assert.NotEqual(renderDirectory, other.RenderDirectory);
+
+            var video = await renderer.RenderAsync(TextSpec("temp folder"), TestContext.Current.CancellationToken);
+            Assert.StartsWith(renderDirectory, video.Path, StringComparison.Ordinal);
+        }
+
+        Assert.False(Directory.Exists(Path.GetDirectoryName(renderDirectory)));
+    }
+
     [Theory]
     [InlineData("3", "480p", "16:9")]
     [InlineData("4", "1080p", "16:9")]
     [InlineData("4", "480p", "2:1")]
     public async Task RenderAsync_InvalidEnum_ThrowsWithoutRendering(string duration, string resolution, string aspectRatio)
     {
-        var renderer = CreateRenderer();
+        using var renderer = CreateRenderer();
         var spec = TextSpec("invalid") with { Duration = duration, Resolution = resolution, AspectRatio = aspectRatio };
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => renderer.RenderAsync(spec, TestContext.Current.CancellationToken));
