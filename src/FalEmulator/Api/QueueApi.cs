@@ -100,7 +100,7 @@ public static class QueueApi
         return Results.Json(answer);
     }
 
-    private static IResult Dispatch(HttpContext http, string path, RequestStore store, ApiKeyCheck auth)
+    private static IResult Dispatch(HttpContext http, string path, RequestStore store, ApiKeyCheck auth, TimeProvider time)
     {
         // .../{owner}/{alias}[/{endpoint path}]/requests/{id}[/status|/cancel][/]
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -141,7 +141,7 @@ public static class QueueApi
         {
             CallKind.Status => request is null ? NotFound() : Status(http, request, store),
             CallKind.Result => request is null ? NotFound() : Result(request),
-            _ => request is null ? Results.Json(new JsonObject { ["status"] = "NOT_FOUND" }, statusCode: 404) : Cancel(request),
+            _ => request is null ? Results.Json(new JsonObject { ["status"] = "NOT_FOUND" }, statusCode: 404) : Cancel(request, time),
         };
     }
 
@@ -164,8 +164,8 @@ public static class QueueApi
         return new OutcomeResult(outcome);
     }
 
-    private static IResult Cancel(QueuedRequest request) =>
-        request.RequestCancel(DateTimeOffset.UtcNow) switch
+    private static IResult Cancel(QueuedRequest request, TimeProvider time) =>
+        request.RequestCancel(time.GetUtcNow()) switch
         {
             CancelAnswer.AlreadyCompleted => Results.Json(new JsonObject { ["status"] = "ALREADY_COMPLETED" }, statusCode: 400),
             _ => Results.Json(new JsonObject { ["status"] = "CANCELLATION_REQUESTED" }, statusCode: 202),

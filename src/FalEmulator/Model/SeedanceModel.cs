@@ -11,7 +11,7 @@ namespace FalEmulator.Model;
 /// (fal validates inside the runner, after the submit was accepted), downloads the inputs, renders a real MP4 and
 /// answers with the model's output schema <c>{ "video": File, "seed" }</c>.
 /// </summary>
-public class SeedanceModel(InputFetcher inputFetcher, VideoRenderer renderer)
+public class SeedanceModel(InputFetcher inputFetcher, VideoRenderer renderer, TimeProvider time)
 {
     /// <summary>Runs the model; returns its outcome and the rendered file (null on failure).</summary>
     public virtual async Task<(RequestOutcome Outcome, string? VideoPath)> RunAsync(
@@ -64,7 +64,7 @@ public class SeedanceModel(InputFetcher inputFetcher, VideoRenderer renderer)
             return (ValidationFailure(errors), null);
         }
 
-        request.Log($"Generating a {input.Duration} video at {input.Resolution}", DateTimeOffset.UtcNow);
+        request.Log($"Generating {VideoGeometry.ResolveDurationSeconds(input.Duration)} s of video at {input.Resolution}", time.GetUtcNow());
         var prompt = input.Prompt;
         FaultPlan.ExtractFromPrompt(prompt, out prompt);
         var spec = new RenderSpec(input.Mode, prompt, input.Duration, input.Resolution, input.AspectRatio, input.GenerateAudio,

@@ -18,7 +18,7 @@ public static class CallRecording
     public static IApplicationBuilder UseCallRecording(this IApplicationBuilder app) =>
         app.Use(async (http, next) =>
         {
-            var at = DateTimeOffset.UtcNow;
+            var at = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
             try
             {
                 await next(http);
