@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Api;
+
+/// <summary>What <c>GET /api/videos/{id}</c> answers. Never carries the Durable management URLs or their key.</summary>
+public sealed record VideoJobView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("mode")] VideoMode Mode,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("stage")] string? Stage,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("fal_request_id")] string? FalRequestId,
+    [property: JsonPropertyName("queue_position")] int? QueuePosition,
+    [property: JsonPropertyName("video")] StoredVideo? Video,
+    [property: JsonPropertyName("seed")] long? Seed,
+    [property: JsonPropertyName("error")] JobError? Error,
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt);
+
+/// <summary>The job states the API shows.</summary>
+public static class VideoJobStatuses
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+}
+
+/// <summary>The answer to a submit: the job's id and status URL, or every problem of the request.</summary>
+public sealed record SubmitResult(string? Id, bool Created, ValidationErrors? Errors);
+
+public enum CancelResult
+{
+    Accepted,
+    NotFound,
+    AlreadyFinished,
+}

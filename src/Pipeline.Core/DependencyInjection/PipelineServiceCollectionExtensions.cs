@@ -1,0 +1,118 @@
+using Azure.Identity;
+using Azure.Messaging.EventGrid;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Activities;
+using Pipeline.Core.Api;
+using Pipeline.Core.Events;
+using Pipeline.Core.Fal;
+using Pipeline.Core.Options;
+using Pipeline.Core.Storage;
+
+namespace Pipeline.Core.DependencyInjection;
+
+/// <summary>The pipeline's services, registered the same way by every host (the Functions app, the local host, tests).</summary>
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers options (validated at start), the fal client, storage, events and the activities. A
+    /// <see cref="Microsoft.DurableTask.Client.DurableTaskClient"/> comes from the host (Functions' binding or a worker).
+    /// </summary>
+    public static IServiceCollection AddVideoPipeline(this IServiceCollection services)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.SectionName);
+        services.AddOptions<FalQueueClientOptions>()
+            .BindConfiguration(FalQueueClientOptions.SectionName)
+            .Configure<IConfiguration>((o, configuration) => o.Key ??= configuration["FAL_KEY"]) // the secret, from app settings / Key Vault
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient<FalQueueClient>();
+        services.AddHttpClient(VideoStore.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(15));
+
+        services.AddSingleton(sp => CreateBlobServiceClient(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<JobEventPublisher>(sp => new JobEventPublisher(
+            CreateEventGridClient(sp.GetRequiredService<IOptions<EventGridOptions>>().Value),
+            sp.GetRequiredService<IOptions<PipelineOptions>>(),
+            sp.GetRequiredService<ILogger<JobEventPublisher>>()));
+
+        services.AddSingleton<PipelineStorage>();
+        services.AddSingleton<BlobUrlSigner>();
+        services.AddSingleton<FalInputResolver>();
+        services.AddSingleton<InboxReader>();
+        services.AddSingleton<VideoStore>();
+        services.AddSingleton<WebhookUrls>();
+        services.TryAddSingleton<FalWebhookVerifier, AcceptAllFalWebhooks>();
+
+        services.AddTransient<PrepareInboxJobActivity>();
+        services.AddTransient<SubmitToFalActivity>();
+        services.AddTransient<CheckFalStatusActivity>();
+        services.AddTransient<CancelFalRequestActivity>();
+        services.AddTransient<StoreVideoActivity>();
+        services.AddTransient<WriteErrorMarkerActivity>();
+        services.AddTransient<PublishJobEventActivity>();
+
+        services.AddTransient<JobScheduler>();
+        services.AddTransient<VideoJobService>();
+        services.AddTransient<FalWebhookReceiver>();
+        services.AddTransient<InboxJobStarter>();
+        return services;
+    }
+
+    /// <summary>
+    /// <c>PipelineStorage</c> as a connection string, or <c>PipelineStorage__serviceUri</c> (+ <c>__clientId</c>) for a
+    /// managed identity, as Functions' identity-based connections are written; else the host's <c>AzureWebJobsStorage</c>.
+    /// </summary>
+    public static BlobServiceClient CreateBlobServiceClient(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(PipelineStorage.ConnectionName);
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            return new BlobServiceClient(section.Value);
+        }
+
+        if (section["serviceUri"] is { Length: > 0 } serviceUri)
+        {
+            return new BlobServiceClient(new Uri(serviceUri), Credential(section["clientId"]));
+        }
+
+        return configuration["AzureWebJobsStorage"] is { Length: > 0 } hostStorage
+            ? new BlobServiceClient(hostStorage)
+            : throw new OptionsValidationException(PipelineStorage.ConnectionName, typeof(BlobServiceClient),
+                ["Set PipelineStorage (a connection string) or PipelineStorage__serviceUri (managed identity)."]);
+    }
+
+    private static EventGridPublisherClient? CreateEventGridClient(EventGridOptions options) =>
+        options.TopicEndpoint switch
+        {
+            null => null,
+            var endpoint when !string.IsNullOrEmpty(options.TopicKey) => new EventGridPublisherClient(endpoint, new Azure.AzureKeyCredential(options.TopicKey)),
+            var endpoint => new EventGridPublisherClient(endpoint, Credential(options.ManagedIdentityClientId)),
+        };
+
+    private static DefaultAzureCredential Credential(string? clientId) =>
+        new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrEmpty(clientId) ? null : clientId });
+
+    private static void TryAddSingleton<TService>(this IServiceCollection services, TService instance)
+        where TService : class
+    {
+        if (services.All(d => d.ServiceType != typeof(TService)))
+        {
+            services.AddSingleton(instance);
+        }
+    }
+
+    private static void TryAddSingleton<TService, TImplementation>(this IServiceCollection services)
+        where TService : class
+        where TImplementation : class, TService
+    {
+        if (services.All(d => d.ServiceType != typeof(TService)))
+        {
+            services.AddSingleton<TService, TImplementation>();
+        }
+    }
+}

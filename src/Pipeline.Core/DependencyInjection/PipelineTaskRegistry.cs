@@ -1,0 +1,38 @@
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Activities;
+using Pipeline.Core.Events;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Orchestrations;
+
+namespace Pipeline.Core.DependencyInjection;
+
+/// <summary>
+/// Registers the orchestrator and activities with a Durable Task worker (the local host, the tests) under the same names
+/// the Functions app gives its <c>[Function]</c>s, so both run the same code.
+/// </summary>
+public static class PipelineTaskRegistry
+{
+    public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry)
+    {
+        registry.AddOrchestratorFunc<VideoJob, VideoJobResult>(VideoJobOrchestrator.Name, VideoJobOrchestrator.RunAsync);
+        Add<PrepareInboxJobActivity, VideoJob, PreparedJob>(registry, PrepareInboxJobActivity.Name);
+        Add<SubmitToFalActivity, SubmitToFalInput, SubmitToFalOutcome>(registry, SubmitToFalActivity.Name);
+        Add<CheckFalStatusActivity, FalRequestRef, FalPoll>(registry, CheckFalStatusActivity.Name);
+        Add<CancelFalRequestActivity, FalRequestRef, bool>(registry, CancelFalRequestActivity.Name);
+        Add<StoreVideoActivity, StoreVideoInput, StoredVideo>(registry, StoreVideoActivity.Name);
+        Add<WriteErrorMarkerActivity, ErrorMarkerInput, string>(registry, WriteErrorMarkerActivity.Name);
+        Add<PublishJobEventActivity, JobEvent, bool>(registry, PublishJobEventActivity.Name);
+        return registry;
+    }
+
+    private static void Add<TActivity, TInput, TOutput>(DurableTaskRegistry registry, string name)
+        where TActivity : IPipelineActivity<TInput, TOutput> =>
+        registry.AddActivity(name, services => new Adapter<TActivity, TInput, TOutput>(services.GetRequiredService<TActivity>()));
+
+    private sealed class Adapter<TActivity, TInput, TOutput>(TActivity activity) : TaskActivity<TInput, TOutput>
+        where TActivity : IPipelineActivity<TInput, TOutput>
+    {
+        public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) => activity.RunAsync(input, CancellationToken.None);
+    }
+}

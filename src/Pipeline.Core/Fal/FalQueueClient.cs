@@ -1,0 +1,437 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.Core.Fal;
+
+/// <summary>
+/// fal's queue API (submit, status, result, cancel; see fal-protocol.md). Immutable and thread-safe. Transient
+/// failures are retried here with exponential backoff, so the <see cref="HttpClient"/> given to it should not retry too.
+/// </summary>
+public class FalQueueClient
+{
+    private const string SubmitOperation = "submit";
+    private const string StatusOperation = "status";
+    private const string ResultOperation = "result";
+    private const string CancelOperation = "cancel";
+
+    private readonly HttpClient _httpClient;
+    private readonly FalQueueClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly Func<TimeSpan, CancellationToken, Task> _delay;
+
+    public FalQueueClient(HttpClient httpClient, IOptions<FalQueueClientOptions> options, ILogger<FalQueueClient> logger)
+        : this(httpClient, options, logger, TimeProvider.System, delay: null)
+    {
+    }
+
+    /// <summary>For tests: a clock for timeouts and <c>Retry-After</c> dates, and a backoff wait that need not sleep.</summary>
+    internal FalQueueClient(
+        HttpClient httpClient,
+        IOptions<FalQueueClientOptions> options,
+        ILogger<FalQueueClient> logger,
+        TimeProvider timeProvider,
+        Func<TimeSpan, CancellationToken, Task>? delay)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _httpClient = httpClient;
+        _options = options.Value ?? throw new ArgumentException("The options have no value.", nameof(options));
+        _logger = logger;
+        _timeProvider = timeProvider;
+        _delay = delay ?? ((wait, token) => Task.Delay(wait, timeProvider, token));
+    }
+
+    /// <summary>For mocking.</summary>
+    protected FalQueueClient()
+    {
+        _httpClient = null!;
+        _options = new FalQueueClientOptions();
+        _logger = NullLogger.Instance;
+        _timeProvider = TimeProvider.System;
+        _delay = (wait, token) => Task.Delay(wait, token);
+    }
+
+    /// <summary>
+    /// Queues a request: <c>POST {BaseUrl}/{endpointId}?fal_webhook=…</c> with <paramref name="input"/> as the body.
+    /// </summary>
+    /// <param name="endpointId">The full endpoint id, e.g. <c>bytedance/seedance-2.0/fast/image-to-video</c>.</param>
+    /// <param name="input">The model input; not logged (it may hold SAS URLs).</param>
+    /// <param name="webhookUrl">Where fal posts the outcome; null to rely on polling.</param>
+    /// <exception cref="FalApiException">fal refused the request, or failed or timed out on every attempt.</exception>
+    /// <exception cref="InvalidOperationException">No fal key is configured.</exception>
+    public virtual async Task<FalSubmitResult> SubmitAsync(
+        string endpointId,
+        JsonObject input,
+        Uri? webhookUrl,
+        CancellationToken cancellationToken = default)
+    {
+        var segments = EndpointSegments(endpointId, nameof(endpointId));
+        ArgumentNullException.ThrowIfNull(input);
+        if (webhookUrl is not null && !IsHttpUrl(webhookUrl))
+        {
+            throw new ArgumentException("The webhook URL must be an absolute http(s) URL.", nameof(webhookUrl));
+        }
+
+        var key = RequireKey();
+        var baseUrl = _options.BaseUrl;
+        // Built only from the configured base and checked segments, so a submit cannot leave fal's host.
+        var query = webhookUrl is null ? "" : "?fal_webhook=" + Uri.EscapeDataString(webhookUrl.AbsoluteUri);
+        var url = new Uri(Root(baseUrl) + "/" + string.Join('/', segments) + query);
+        var body = Encoding.UTF8.GetBytes(input.ToJsonString());
+
+        var answer = await SendAsync(
+            SubmitOperation,
+            endpointId,
+            requestId: null,
+            () => new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent(body) },
+            key,
+            accept: null,
+            isFinalOutcome: null,
+            cancellationToken).ConfigureAwait(false);
+
+        var json = FalJson.TryParseObject(answer.Body)
+            ?? throw FalErrors.Unreadable(answer, SubmitOperation, null, "its body is not a JSON object", key);
+        var requestId = FalJson.String(json, "request_id") ?? answer.RequestIdHeader
+            ?? throw FalErrors.Unreadable(answer, SubmitOperation, null, "it has no request_id", key);
+
+        // fal's own URLs are preferred; the owner/alias forms are what the official JS client builds when they are absent.
+        var result = new FalSubmitResult(
+            requestId,
+            FalJson.String(json, "gateway_request_id"),
+            FalJson.HttpUrl(json, "status_url") ?? StatusUrlFor(baseUrl, endpointId, requestId),
+            FalJson.HttpUrl(json, "response_url") ?? ResponseUrlFor(baseUrl, endpointId, requestId),
+            FalJson.HttpUrl(json, "cancel_url") ?? CancelUrlFor(baseUrl, endpointId, requestId),
+            FalJson.Int32(json, "queue_position"));
+        FalQueueClientLog.Submitted(_logger, requestId, endpointId, result.QueuePosition, webhookUrl is not null);
+        return result;
+    }
+
+    /// <summary>Polls a request: <c>GET {statusUrl}?logs=0</c> (202 while queued or running, 200 once completed).</summary>
+    /// <exception cref="FalApiException">fal refused the call, or failed or timed out on every attempt.</exception>
+    public virtual async Task<FalRequestStatus> GetStatusAsync(Uri statusUrl, CancellationToken cancellationToken = default)
+    {
+        RequireHttpUrl(statusUrl, nameof(statusUrl));
+        var key = RequireKey();
+        var urlRequestId = RequestIdFromUrl(statusUrl);
+        var url = WithoutLogs(statusUrl);
+
+        var answer = await SendAsync(
+            StatusOperation,
+            urlRequestId ?? statusUrl.AbsolutePath,
+            urlRequestId,
+            () => new HttpRequestMessage(HttpMethod.Get, url),
+            key,
+            accept: null,
+            isFinalOutcome: null,
+            cancellationToken).ConfigureAwait(false);
+
+        var json = FalJson.TryParseObject(answer.Body)
+            ?? throw FalErrors.Unreadable(answer, StatusOperation, urlRequestId, "its body is not a JSON object", key);
+        var queuePosition = FalJson.Int32(json, "queue_position");
+        FalRequestState state = FalJson.String(json, "status") switch
+        {
+            "IN_QUEUE" => FalRequestState.InQueue,
+            "IN_PROGRESS" => FalRequestState.InProgress,
+            "COMPLETED" => FalRequestState.Completed,
+            // Without a status field the HTTP code still tells: 200 only once completed.
+            null when answer.Status == 200 => FalRequestState.Completed,
+            null when answer.Status == 202 => queuePosition is null ? FalRequestState.InProgress : FalRequestState.InQueue,
+            var other => throw FalErrors.Unreadable(answer, StatusOperation, urlRequestId,
+                $"its status '{other}' is not one this client knows", key),
+        };
+        var requestId = FalJson.String(json, "request_id") ?? answer.RequestIdHeader ?? urlRequestId
+            ?? throw FalErrors.Unreadable(answer, StatusOperation, null, "it has no request_id", key);
+
+        FalQueueClientLog.StatusReceived(_logger, requestId, state, queuePosition);
+        return new FalRequestStatus(requestId, state, queuePosition, FalJson.Text(json, "error"), FalJson.String(json, "error_type"));
+    }
+
+    /// <summary>Fetches a completed request's output: <c>GET {responseUrl}</c> → <c>{ video, seed }</c>.</summary>
+    /// <exception cref="FalApiException">
+    /// The request failed (fal's error replayed: 422 with <see cref="FalApiException.Detail"/>, 5xx, 499 cancelled…), is
+    /// still running (400), is unknown (404), or fal failed or timed out on every attempt.
+    /// </exception>
+    public virtual async Task<FalVideoResult> GetResultAsync(Uri responseUrl, CancellationToken cancellationToken = default)
+    {
+        RequireHttpUrl(responseUrl, nameof(responseUrl));
+        var key = RequireKey();
+        var urlRequestId = RequestIdFromUrl(responseUrl);
+
+        var answer = await SendAsync(
+            ResultOperation,
+            urlRequestId ?? responseUrl.AbsolutePath,
+            urlRequestId,
+            () => new HttpRequestMessage(HttpMethod.Get, responseUrl),
+            key,
+            accept: null,
+            isFinalOutcome: IsReplayedModelError,
+            cancellationToken).ConfigureAwait(false);
+
+        var json = FalJson.TryParseObject(answer.Body)
+            ?? throw FalErrors.Unreadable(answer, ResultOperation, urlRequestId, "its body is not a JSON object", key);
+        var requestId = answer.RequestIdHeader ?? FalJson.String(json, "request_id") ?? urlRequestId ?? "";
+        if (json["video"] is not JsonObject video || FalJson.HttpUrl(video, "url") is not { } videoUrl)
+        {
+            throw FalErrors.Unreadable(answer, ResultOperation, requestId, "it has no video.url", key);
+        }
+
+        var file = new FalFile(videoUrl, FalJson.String(video, "content_type"), FalJson.String(video, "file_name"), FalJson.Int64(video, "file_size"));
+        FalQueueClientLog.ResultReceived(_logger, requestId);
+        return new FalVideoResult(requestId, file, FalJson.Int64(json, "seed"));
+    }
+
+    /// <summary>Asks fal to cancel a request: <c>PUT {cancelUrl}</c>.</summary>
+    /// <exception cref="FalApiException">fal refused the call, or failed or timed out on every attempt.</exception>
+    public virtual async Task<FalCancelOutcome> CancelAsync(Uri cancelUrl, CancellationToken cancellationToken = default)
+    {
+        RequireHttpUrl(cancelUrl, nameof(cancelUrl));
+        var key = RequireKey();
+        var urlRequestId = RequestIdFromUrl(cancelUrl);
+        var target = urlRequestId ?? cancelUrl.AbsolutePath;
+
+        var answer = await SendAsync(
+            CancelOperation,
+            target,
+            urlRequestId,
+            () => new HttpRequestMessage(HttpMethod.Put, cancelUrl),
+            key,
+            // fal answers "already completed" with 400 and "not found" with 404: outcomes, not failures.
+            accept: status => status is 400 or 404,
+            isFinalOutcome: null,
+            cancellationToken).ConfigureAwait(false);
+
+        var status = FalJson.TryParseObject(answer.Body) is { } json ? FalJson.String(json, "status") : null;
+        FalCancelOutcome outcome = (answer.Status, status) switch
+        {
+            (_, "ALREADY_COMPLETED") when answer.Status is 400 || answer.IsSuccess => FalCancelOutcome.AlreadyCompleted,
+            (_, "NOT_FOUND") when answer.Status is 404 || answer.IsSuccess => FalCancelOutcome.NotFound,
+            (404, _) => FalCancelOutcome.NotFound,
+            // 202 CANCELLATION_REQUESTED, or 200 OK from fal's older answer.
+            _ when answer.IsSuccess => FalCancelOutcome.CancellationRequested,
+            _ => throw FalErrors.FromAnswer(answer, urlRequestId, key),
+        };
+        FalQueueClientLog.CancelAnswered(_logger, urlRequestId ?? answer.RequestIdHeader ?? target, outcome);
+        return outcome;
+    }
+
+    /// <summary>The status URL: owner/alias only, as fal's JS client builds it (<c>{base}/bytedance/seedance-2.0/requests/{id}/status</c>).</summary>
+    public static Uri StatusUrlFor(Uri baseUrl, string endpointId, string requestId) =>
+        RequestUrl(baseUrl, endpointId, requestId, "/status");
+
+    /// <summary>The result URL: <c>{base}/{owner}/{alias}/requests/{id}</c>.</summary>
+    public static Uri ResponseUrlFor(Uri baseUrl, string endpointId, string requestId) =>
+        RequestUrl(baseUrl, endpointId, requestId, "");
+
+    /// <summary>The cancel URL: <c>{base}/{owner}/{alias}/requests/{id}/cancel</c>.</summary>
+    public static Uri CancelUrlFor(Uri baseUrl, string endpointId, string requestId) =>
+        RequestUrl(baseUrl, endpointId, requestId, "/cancel");
+
+    /// <summary>
+    /// Sends one call with retries: each attempt has its own <see cref="FalQueueClientOptions.RequestTimeout"/>;
+    /// transient answers, network errors and timeouts are retried with backoff; the caller's token ends it at once.
+    /// </summary>
+    /// <param name="accept">Non-2xx statuses the caller interprets itself.</param>
+    /// <param name="isFinalOutcome">Error answers that state the request's own outcome, so asking again cannot help.</param>
+    private async Task<FalAnswer> SendAsync(
+        string operation,
+        string target,
+        string? requestId,
+        Func<HttpRequestMessage> createRequest,
+        string key,
+        Func<int, bool>? accept,
+        Func<FalAnswer, bool>? isFinalOutcome,
+        CancellationToken cancellationToken)
+    {
+        var maxAttempts = Math.Max(0, _options.MaxRetries) + 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            var canRetry = attempt < maxAttempts;
+            FalQueueClientLog.Sending(_logger, operation, target, attempt);
+            FalAnswer answer;
+            try
+            {
+                answer = await SendOnceAsync(createRequest, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Not the caller's token: the per-attempt timeout (or HttpClient.Timeout) fired.
+                if (!canRetry)
+                {
+                    FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, true);
+                    throw FalErrors.TimedOut(operation, requestId, attempt, _options.RequestTimeout, e);
+                }
+
+                var wait = Backoff(attempt);
+                FalQueueClientLog.RetryingAfterTimeout(_logger, operation, target, attempt, _options.RequestTimeout, wait);
+                await _delay(wait, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                // A transport error racing the caller's cancellation is reported as the cancellation.
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!canRetry)
+                {
+                    FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, true);
+                    throw FalErrors.Unreachable(operation, requestId, attempt, e, key);
+                }
+
+                var wait = Backoff(attempt);
+                FalQueueClientLog.RetryingAfterNetworkError(_logger, operation, target, attempt, wait, e);
+                await _delay(wait, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (answer.IsSuccess || accept?.Invoke(answer.Status) == true)
+            {
+                return answer;
+            }
+
+            var error = FalErrors.FromAnswer(answer, requestId, key);
+            if (!error.IsRetryable || isFinalOutcome?.Invoke(answer) == true)
+            {
+                FalQueueClientLog.Failed(_logger, operation, target, attempt, error.Status, error.ErrorCode, error.IsRetryable);
+                throw error;
+            }
+
+            if (!canRetry)
+            {
+                FalQueueClientLog.Failed(_logger, operation, target, attempt, error.Status, error.ErrorCode, error.IsRetryable);
+                throw FalErrors.FromAnswer(answer, requestId, key, attempt);
+            }
+
+            var delay = RetryAfter(answer) ?? Backoff(attempt);
+            FalQueueClientLog.RetryingAfterStatus(_logger, operation, target, attempt, answer.Status, delay);
+            await _delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<FalAnswer> SendOnceAsync(Func<HttpRequestMessage> createRequest, string key, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var request = createRequest();
+        // Per request, not on HttpClient.DefaultRequestHeaders: the HttpClient comes from a shared factory.
+        request.Headers.Authorization = new AuthenticationHeaderValue("Key", key);
+        using var response = await _httpClient
+            .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
+            .ConfigureAwait(false);
+        return await FalAnswer.ReadAsync(response, linked.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>FirstRetryDelay × 2^(n−1), capped at MaxRetryDelay, ±25% jitter so many clients do not retry in step.</summary>
+    private TimeSpan Backoff(int attempt)
+    {
+        var max = _options.MaxRetryDelay.TotalMilliseconds;
+        var exponential = Math.Min(_options.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1), max);
+        var jittered = exponential * (0.75 + (Random.Shared.NextDouble() * 0.5));
+        return TimeSpan.FromMilliseconds(Math.Clamp(jittered, 0, Math.Max(0, max)));
+    }
+
+    /// <summary>The server's <c>Retry-After</c> (seconds or a date), capped at MaxRetryDelay; null when absent.</summary>
+    private TimeSpan? RetryAfter(FalAnswer answer)
+    {
+        TimeSpan? wait = answer.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - _timeProvider.GetUtcNow(),
+            _ => null,
+        };
+        if (wait is not { } value)
+        {
+            return null;
+        }
+
+        return value < TimeSpan.Zero ? TimeSpan.Zero : value > _options.MaxRetryDelay ? _options.MaxRetryDelay : value;
+    }
+
+    /// <summary>
+    /// A result call that answers with fal's detail list (or error type) replays the model's failure: the request is
+    /// over, so fetching it again returns the same error. The exception still says whether resubmitting may help.
+    /// </summary>
+    private static bool IsReplayedModelError(FalAnswer answer) =>
+        answer.Status != 429 && (answer.ErrorTypeHeader is not null || FalErrors.HasDetailList(answer.Body));
+
+    private string RequireKey() =>
+        string.IsNullOrWhiteSpace(_options.Key) ? throw new InvalidOperationException("FAL_KEY is not configured") : _options.Key.Trim();
+
+    private static ByteArrayContent JsonContent(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    private static Uri RequestUrl(Uri baseUrl, string endpointId, string requestId, string suffix)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        RequireHttpUrl(baseUrl, nameof(baseUrl));
+        var segments = EndpointSegments(endpointId, nameof(endpointId));
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestId);
+        return new Uri(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Root(baseUrl)}/{segments[0]}/{segments[1]}/requests/{Uri.EscapeDataString(requestId)}{suffix}"));
+    }
+
+    /// <summary>The base URL without query or trailing slash (a base with a path, e.g. behind a proxy, keeps it).</summary>
+    private static string Root(Uri baseUrl) => baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+
+    /// <summary>
+    /// Splits an endpoint id into its segments (owner, alias, path…), refusing anything that could change the URL's
+    /// meaning (schemes, queries, <c>..</c>, escapes).
+    /// </summary>
+    private static string[] EndpointSegments(string endpointId, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpointId, paramName);
+        var segments = endpointId.Trim('/').Split('/');
+        if (segments.Length < 2 || segments.Any(s => s.Length == 0 || s is "." or ".." || !s.All(IsEndpointChar)))
+        {
+            throw new ArgumentException(
+                "The endpoint id must be owner/alias[/path], e.g. bytedance/seedance-2.0/fast/text-to-video.", paramName);
+        }
+
+        return segments;
+    }
+
+    private static bool IsEndpointChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
+
+    private static bool IsHttpUrl(Uri url) => url.IsAbsoluteUri && url.Scheme is "http" or "https";
+
+    private static void RequireHttpUrl(Uri url, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(url, paramName);
+        if (!IsHttpUrl(url))
+        {
+            throw new ArgumentException("The URL must be an absolute http(s) URL.", paramName);
+        }
+    }
+
+    /// <summary>The id in <c>…/requests/{id}[/status|/cancel]</c>, for logs and errors.</summary>
+    private static string? RequestIdFromUrl(Uri url)
+    {
+        var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var at = Array.LastIndexOf(segments, "requests");
+        return at >= 0 && at + 1 < segments.Length ? Uri.UnescapeDataString(segments[at + 1]) : null;
+    }
+
+    /// <summary>Adds <c>logs=0</c> (as fal's JS client does) unless the URL already says.</summary>
+    private static Uri WithoutLogs(Uri statusUrl)
+    {
+        var query = statusUrl.Query.TrimStart('?');
+        if (query.Split('&').Any(p => p.StartsWith("logs=", StringComparison.OrdinalIgnoreCase) || p.Equals("logs", StringComparison.OrdinalIgnoreCase)))
+        {
+            return statusUrl;
+        }
+
+        var builder = new UriBuilder(statusUrl) { Query = query.Length == 0 ? "logs=0" : query + "&logs=0" };
+        return builder.Uri;
+    }
+}

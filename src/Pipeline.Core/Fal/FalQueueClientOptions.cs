@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Core.Fal;
+
+/// <summary>Settings of <see cref="FalQueueClient"/> (configuration section <c>Fal</c>; the key comes from <c>FAL_KEY</c>).</summary>
+public sealed class FalQueueClientOptions
+{
+    public const string SectionName = "Fal";
+
+    /// <summary>fal's queue host; tests and the local host point it at the fal emulator.</summary>
+    [Required]
+    public Uri BaseUrl { get; set; } = new("https://queue.fal.run");
+
+    /// <summary>
+    /// The fal key (<c>id:secret</c>), bound from the <c>FAL_KEY</c> setting by the registration code, not from this
+    /// section. It is only ever sent in the <c>Authorization</c> header: never logged, never in an exception.
+    /// </summary>
+    public string? Key { get; set; }
+
+    /// <summary>Time allowed for one HTTP attempt (sending and reading the answer); each retry gets a fresh one.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries after a transient failure (429, 5xx gateway errors, network errors, timeouts); 0 disables them.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 4;
+
+    /// <summary>Delay before the first retry; each later one doubles (±25% jitter) up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between two attempts, also the cap on a server's <c>Retry-After</c>.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,24 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Pipeline.Core.Jobs;
+
+/// <summary>
+/// Job ids, which are the orchestration instance ids. Deterministic where a redelivery must find the same job: a blob
+/// version (container, name, ETag) or an idempotency key. Hex only, so ids never hold <c>/</c>, <c>#</c> or <c>?</c>.
+/// </summary>
+public static class JobIds
+{
+    public static string ForBlob(string container, string name, string etag) => "inbox-" + Hash($"{container}\n{name}\n{etag.Trim('"')}");
+
+    public static string ForIdempotencyKey(string mode, string key) => "api-" + Hash($"{mode}\n{key}");
+
+    public static string New() => "api-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Ids this app makes: a prefix and hex (bounded, so a stranger's id is refused before any lookup).</summary>
+    public static bool IsWellFormed(string? id) =>
+        id is { Length: > 4 and <= 64 } && (id.StartsWith("api-", StringComparison.Ordinal) || id.StartsWith("inbox-", StringComparison.Ordinal))
+        && id[(id.IndexOf('-', StringComparison.Ordinal) + 1)..].All(char.IsAsciiHexDigitLower);
+
+    private static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..32];
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Jobs;
+
+/// <summary>The stages a job goes through, as shown in its custom status.</summary>
+public static class JobStages
+{
+    public const string Preparing = "preparing";
+    public const string Submitting = "submitting";
+    public const string Queued = "queued_at_fal";
+    public const string Running = "running_at_fal";
+    public const string Storing = "storing_video";
+    public const string Cancelling = "cancelling";
+    public const string Finishing = "finishing";
+}
+
+/// <summary>The orchestration's custom status: stage, mode, fal's request id and queue position. Small and secret-free.</summary>
+public sealed record JobProgress(
+    [property: JsonPropertyName("stage")] string Stage,
+    [property: JsonPropertyName("mode")] VideoMode Mode,
+    [property: JsonPropertyName("fal_request_id")] string? FalRequestId = null,
+    [property: JsonPropertyName("queue_position")] int? QueuePosition = null);

@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Jobs;
+
+/// <summary>Where a job came from.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<JobSourceKind>))]
+public enum JobSourceKind
+{
+    [JsonStringEnumMemberName("http")]
+    Http,
+
+    [JsonStringEnumMemberName("inbox")]
+    Inbox,
+}
+
+/// <summary>The origin of a job: an HTTP request, or a blob version dropped into the inbox container.</summary>
+public sealed record JobSource(JobSourceKind Kind, string? Container = null, string? BlobName = null, string? ETag = null)
+{
+    public static readonly JobSource Http = new(JobSourceKind.Http);
+
+    /// <summary>"http", or the dropped blob as <c>inbox/trips/photo.jpg</c>.</summary>
+    public override string ToString() => Kind == JobSourceKind.Http ? "http" : $"{Container}/{BlobName}";
+}
+
+/// <summary>Every interval a job's orchestration waits by; in its input so that the orchestrator stays deterministic.</summary>
+public sealed record JobTimings(TimeSpan WebhookWait, TimeSpan PollInterval, TimeSpan Deadline, TimeSpan SidecarGrace);
+
+/// <summary>
+/// The orchestration input: what to make and where it goes. Holds ids, names and the request, never bytes nor secrets
+/// (history keeps it). An inbox job starts with <see cref="Request"/> null: the orchestration reads the blob and its
+/// sidecar first.
+/// </summary>
+public sealed record VideoJob(
+    string Id,
+    VideoMode Mode,
+    VideoRequest? Request,
+    JobSource Source,
+    string OutputBlob,
+    JobTimings Timings,
+    DateTimeOffset CreatedAt);

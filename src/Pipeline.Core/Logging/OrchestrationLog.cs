@@ -1,0 +1,16 @@
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Logging;
+
+/// <summary>Log messages of the orchestrator (written through its replay-safe logger).</summary>
+internal static partial class OrchestrationLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Job {JobId} ignored a webhook for fal request {Delivered}; it waits for {Expected}")]
+    public static partial void ForeignWebhookIgnored(this ILogger logger, string jobId, string delivered, string expected);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Job {JobId}: {Activity} failed: {Error}")]
+    public static partial void ActivityFailed(this ILogger logger, string jobId, string activity, string error);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Job {JobId} ({Mode}) ended {Outcome}")]
+    public static partial void JobEnded(this ILogger logger, string jobId, VideoMode mode, Jobs.JobOutcome outcome);
+}

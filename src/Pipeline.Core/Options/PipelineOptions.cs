@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Core.Options;
+
+/// <summary>Settings of the pipeline (section <c>Pipeline</c>; in app settings <c>Pipeline__WebhookWait</c> and so on).</summary>
+public sealed class PipelineOptions
+{
+    public const string SectionName = "Pipeline";
+
+    /// <summary>
+    /// The public base URL of this app, to which fal posts webhooks (<c>{PublicBaseUrl}/api/fal/webhook?job=…</c>).
+    /// Without it jobs are submitted with no webhook and complete by polling.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>How long a job waits for fal's webhook before it first asks fal for the status.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00")]
+    public TimeSpan WebhookWait { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>After the first wait, how often a job asks fal for the status while it still waits for the webhook.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A job not finished at fal by then is cancelled there and fails with <c>deadline_exceeded</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan JobDeadline { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long an inbox job waits for a sidecar <c>.json</c> uploaded just after its image (and the reverse).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan SidecarGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Required]
+    public string InboxContainer { get; set; } = "inbox";
+
+    [Required]
+    public string VideosContainer { get; set; } = "videos";
+
+    /// <summary>The prompt of an image dropped with neither a sidecar nor a <c>prompt</c> metadata entry.</summary>
+    [Required]
+    public string DefaultPrompt { get; set; } = "Bring this picture to life with gentle, natural camera motion.";
+
+    /// <summary>How long the read-only SAS URLs fal fetches inbox files with stay valid (fal may queue a while).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan InputSasLifetime { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>Send inbox files to fal as base64 data URIs instead of SAS URLs (storage fal cannot reach, e.g. Azurite).</summary>
+    public bool SendInputsAsDataUris { get; set; }
+
+    /// <summary>How long the read SAS URL of a finished video in the status API stays valid; zero gives the plain blob URL.</summary>
+    public TimeSpan VideoUrlSasLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The <c>source</c> of the pipeline's CloudEvents.</summary>
+    [Required]
+    public string EventSource { get; set; } = "/video-pipeline";
+}

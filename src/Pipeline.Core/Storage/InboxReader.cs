@@ -1,0 +1,324 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Activities;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Storage;
+
+/// <summary>
+/// Reads what a drop into the inbox asks for. An image (<c>.jpg .jpeg .png .webp</c>) becomes an image-to-video job whose
+/// prompt and options come from its sidecar (<c>photo.json</c> beside <c>photo.jpg</c>: the seed's fields plus
+/// <c>mode</c>, <c>end_image</c> and <c>images/videos/audios</c> as names relative to the drop's folder), else from the
+/// blob's metadata, else the default prompt. A <c>.json</c> alone starts a text-to-video or reference-to-video job; a
+/// <c>.json</c> whose image is there too is that image's sidecar and starts nothing itself.
+/// </summary>
+public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> options)
+{
+    public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
+
+    /// <summary>Sidecar fields that are not the model's: they name inbox files or the mode.</summary>
+    private static readonly string[] SidecarOnlyFields = ["mode", "image", "end_image", "images", "videos", "audios"];
+
+    /// <summary>Metadata names a dropped image may carry instead of a sidecar (blob metadata is lower-case, string-valued).</summary>
+    private static readonly string[] MetadataFields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode"];
+
+    public static bool IsImage(string name) => ImageExtensions.Contains(Path.GetExtension(name).ToLowerInvariant());
+
+    public static bool IsSidecar(string name) => Path.GetExtension(name).Equals(".json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary><c>trips/photo.jpg</c> → <c>trips/photo.mp4</c> in the videos container.</summary>
+    public static string OutputBlobFor(string name) => Stem(name) + ".mp4";
+
+    public virtual async Task<PreparedJob> PrepareAsync(JobSource source, CancellationToken cancellationToken)
+    {
+        var container = source.Container ?? options.Value.InboxContainer;
+        var name = source.BlobName ?? throw new ArgumentException("an inbox job names its blob", nameof(source));
+        var dropped = storage.Blob(container, name);
+        IDictionary<string, string> metadata;
+        try
+        {
+            metadata = (await dropped.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.Metadata;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return Problem(VideoMode.ImageToVideo, $"{name} was deleted before its job could read it");
+        }
+
+        if (IsSidecar(name))
+        {
+            if (await SiblingImageAsync(container, name, cancellationToken) is not null)
+            {
+                return new PreparedJob(VideoMode.ImageToVideo, null, null, Superseded: true, null);
+            }
+
+            var (json, jsonProblem) = await ReadJsonAsync(container, name, cancellationToken);
+            if (jsonProblem is not null)
+            {
+                return Problem(VideoMode.TextToVideo, jsonProblem);
+            }
+
+            return await BuildAsync(container, name, json!, image: null, cancellationToken);
+        }
+
+        if (!IsImage(name))
+        {
+            return Problem(VideoMode.ImageToVideo, $"{name}: only .jpg, .jpeg, .png and .webp images, or a .json request, start a job");
+        }
+
+        var sidecarName = Stem(name) + ".json";
+        var (sidecar, problem) = await ReadJsonAsync(container, sidecarName, cancellationToken);
+        if (problem is not null)
+        {
+            return Problem(VideoMode.ImageToVideo, problem);
+        }
+
+        var body = sidecar ?? [];
+        foreach (var field in MetadataFields)
+        {
+            if (!body.ContainsKey(field) && metadata.TryGetValue(field, out var value))
+            {
+                body[field] = MetadataValue(field, value);
+            }
+        }
+
+        if (!body.ContainsKey("prompt"))
+        {
+            body["prompt"] = options.Value.DefaultPrompt;
+        }
+
+        return await BuildAsync(container, name, body, image: name, cancellationToken);
+    }
+
+    private async Task<PreparedJob> BuildAsync(string container, string dropName, JsonObject body, string? image, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var modeName = body["mode"]?.GetValueKind() == JsonValueKind.String ? body["mode"]!.GetValue<string>() : null;
+        var hasReferences = body["images"] is not null || body["videos"] is not null || body["audios"] is not null
+                            || body["image_urls"] is not null || body["video_urls"] is not null || body["audio_urls"] is not null;
+        VideoMode mode;
+        if (modeName is not null)
+        {
+            if (!VideoModes.TryParse(modeName, out mode))
+            {
+                errors.Add("mode", "must be one of text-to-video, image-to-video, reference-to-video");
+                return Invalid(VideoMode.ImageToVideo, errors);
+            }
+        }
+        else
+        {
+            mode = image is not null || body["image"] is not null ? VideoMode.ImageToVideo
+                : hasReferences ? VideoMode.ReferenceToVideo
+                : VideoMode.TextToVideo;
+        }
+
+        var folder = Folder(dropName);
+        string? Reference(string field, string? relative)
+        {
+            if (relative is null)
+            {
+                return null;
+            }
+
+            if (ResolveRelative(folder, relative) is not { } resolved)
+            {
+                errors.Add(field, $"'{relative}' must name a file in the inbox relative to {(folder.Length == 0 ? "its root" : folder)}, without '..'");
+                return null;
+            }
+
+            return new BlobReference(container, resolved).ToString();
+        }
+
+        var imageReference = image is not null
+            ? new BlobReference(container, image).ToString()
+            : Reference("image", StringField(body, "image", errors));
+        var endImage = Reference("end_image", StringField(body, "end_image", errors));
+        var references = new Dictionary<string, List<string>>
+        {
+            ["image_urls"] = [.. NameList(body, "images", errors).Select((n, i) => Reference($"images[{i}]", n)).OfType<string>()],
+            ["video_urls"] = [.. NameList(body, "videos", errors).Select((n, i) => Reference($"videos[{i}]", n)).OfType<string>()],
+            ["audio_urls"] = [.. NameList(body, "audios", errors).Select((n, i) => Reference($"audios[{i}]", n)).OfType<string>()],
+        };
+
+        foreach (var field in SidecarOnlyFields)
+        {
+            body.Remove(field);
+        }
+
+        switch (mode)
+        {
+            case VideoMode.ImageToVideo:
+                if (imageReference is not null)
+                {
+                    body["image_url"] = imageReference;
+                }
+
+                if (endImage is not null)
+                {
+                    body["end_image_url"] = endImage;
+                }
+
+                break;
+            case VideoMode.ReferenceToVideo:
+                if (imageReference is not null)
+                {
+                    references["image_urls"].Insert(0, imageReference); // the dropped image is @Image1
+                }
+
+                foreach (var (field, names) in references)
+                {
+                    if (names.Count > 0)
+                    {
+                        var list = body[field] as JsonArray ?? [];
+                        foreach (var n in names)
+                        {
+                            list.Add(n);
+                        }
+
+                        body[field] = list;
+                    }
+                }
+
+                break;
+            default:
+                if (imageReference is not null)
+                {
+                    errors.Add("mode", "text-to-video takes no image; drop the image with mode image-to-video or reference-to-video");
+                }
+
+                break;
+        }
+
+        if (errors.Count > 0)
+        {
+            return Invalid(mode, errors);
+        }
+
+        var (request, validation) = VideoRequestValidator.Validate(mode, body, allowBlobReferences: true);
+        if (request is null)
+        {
+            return Invalid(mode, validation);
+        }
+
+        foreach (var (field, url) in request.Urls())
+        {
+            if (BlobReference.TryParse(url, out var reference) && !await storage.Blob(reference.Container, reference.Name).ExistsAsync(cancellationToken))
+            {
+                validation.Add(field, $"{reference.Name} is not in the inbox");
+            }
+        }
+
+        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob(mode, request, null, false, null);
+    }
+
+    private async Task<string?> SiblingImageAsync(string container, string sidecarName, CancellationToken cancellationToken)
+    {
+        foreach (var extension in ImageExtensions)
+        {
+            var candidate = Stem(sidecarName) + extension;
+            if (await storage.Blob(container, candidate).ExistsAsync(cancellationToken))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<(JsonObject? Json, string? Problem)> ReadJsonAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await storage.Blob(container, name).DownloadContentAsync(cancellationToken);
+            if (content.Value.Details.ContentLength > 256 * 1024)
+            {
+                return (null, $"{name} is larger than 256 KB; a request is a few lines of JSON");
+            }
+
+            return JsonNode.Parse(content.Value.Content.ToMemory().Span) is JsonObject obj
+                ? (obj, null)
+                : (null, $"{name} must hold a JSON object");
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return (null, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"{name} is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static JsonNode? MetadataValue(string field, string value) => field switch
+    {
+        "generate_audio" when bool.TryParse(value, out var flag) => flag,
+        "seed" when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed) => seed,
+        _ => Uri.UnescapeDataString(value), // metadata is ASCII; a prompt may arrive percent-encoded
+    };
+
+    private static string? StringField(JsonObject body, string field, ValidationErrors errors)
+    {
+        var node = body[field];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node.GetValueKind() == JsonValueKind.String)
+        {
+            return node.GetValue<string>();
+        }
+
+        errors.Add(field, "must be the name of a file in the inbox");
+        return null;
+    }
+
+    private static List<string> NameList(JsonObject body, string field, ValidationErrors errors)
+    {
+        var node = body[field];
+        if (node is null)
+        {
+            return [];
+        }
+
+        if (node is JsonArray array && array.All(i => i?.GetValueKind() == JsonValueKind.String))
+        {
+            return [.. array.Select(i => i!.GetValue<string>())];
+        }
+
+        errors.Add(field, "must be a list of names of files in the inbox");
+        return [];
+    }
+
+    /// <summary>A name relative to the drop's folder, normalised; null when it would leave the container.</summary>
+    private static string? ResolveRelative(string folder, string relative)
+    {
+        var parts = new List<string>();
+        foreach (var part in (folder.Length == 0 ? relative : $"{folder}/{relative}").Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part is ".." || part.Any(char.IsControl))
+            {
+                return null;
+            }
+
+            if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+
+        return parts.Count == 0 ? null : string.Join('/', parts);
+    }
+
+    private static string Folder(string name) => name.LastIndexOf('/') is var slash and > 0 ? name[..slash] : "";
+
+    private static string Stem(string name) => Path.HasExtension(name) ? name[..^Path.GetExtension(name).Length] : name;
+
+    private static PreparedJob Problem(VideoMode mode, string problem) => new(mode, null, null, false, problem);
+
+    private static PreparedJob Invalid(VideoMode mode, ValidationErrors errors) => new(mode, null, errors, false, errors.Describe());
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Activities;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Storage;
+
+/// <summary>
+/// Writes results into the videos container: the video streamed from fal's CDN straight into a block blob (never the
+/// whole file in memory), and error markers for inbox jobs that end without a video.
+/// </summary>
+public partial class VideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, IOptions<PipelineOptions> options, TimeProvider time, ILogger<VideoStore> logger)
+{
+    /// <summary>The HttpClient that downloads fal's output files.</summary>
+    public const string HttpClientName = "fal-media";
+
+    public const string ErrorMarkerSuffix = ".error.json";
+
+    public virtual async Task<StoredVideo> StoreAsync(StoreVideoInput input, CancellationToken cancellationToken)
+    {
+        var blob = storage.Videos.GetBlobClient(input.OutputBlob);
+        var existing = await PropertiesOrNullAsync(blob, cancellationToken);
+        if (existing is not null && existing.Metadata.TryGetValue("fal_request_id", out var stored) && stored == input.FalRequestId)
+        {
+            // A retried activity (or a replay after a crash) finds the video already there.
+            return View(blob.Name, blob.Uri, existing.ContentType, existing.ContentLength);
+        }
+
+        var client = httpClientFactory.CreateClient(HttpClientName);
+        using var response = await client.GetAsync(new Uri(input.VideoUrl), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var contentType = response.Content.Headers.ContentType?.MediaType ?? input.ContentType ?? "video/mp4";
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["job_id"] = input.JobId,
+            ["fal_request_id"] = input.FalRequestId,
+            ["mode"] = input.Mode.Slug(),
+            // Metadata travels as HTTP headers: ASCII only, so the source name is percent-encoded.
+            ["source"] = Uri.EscapeDataString(input.Source.ToString()),
+        };
+        if (input.Seed is { } seed)
+        {
+            metadata["seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await blob.UploadAsync(body, new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            Metadata = metadata,
+            // Blocks of 4 MiB, two in flight: memory stays bounded whatever the video's size.
+            TransferOptions = new StorageTransferOptions { InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024, MaximumConcurrency = 2 },
+        }, cancellationToken);
+
+        var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        LogStored(input.JobId, blob.Name, properties.ContentLength);
+        await storage.Videos.GetBlobClient(ErrorMarkerName(input.OutputBlob)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        return View(blob.Name, blob.Uri, properties.ContentType, properties.ContentLength);
+    }
+
+    public virtual async Task<string> WriteErrorMarkerAsync(ErrorMarkerInput input, CancellationToken cancellationToken)
+    {
+        var name = ErrorMarkerName(input.OutputBlob);
+        var marker = new
+        {
+            job_id = input.JobId,
+            source = input.Source.ToString(),
+            outcome = input.Outcome,
+            error = input.Error,
+            fal_request_id = input.FalRequestId,
+            written_at = time.GetUtcNow(),
+        };
+        var blob = storage.Videos.GetBlobClient(name);
+        await blob.UploadAsync(BinaryData.FromObjectAsJson(marker, new JsonSerializerOptions { WriteIndented = true }),
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
+        return $"{storage.Videos.Name}/{name}";
+    }
+
+    /// <summary><c>trips/photo.mp4</c> → <c>trips/photo.error.json</c>.</summary>
+    public static string ErrorMarkerName(string outputBlob) =>
+        (outputBlob.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? outputBlob[..^4] : outputBlob) + ErrorMarkerSuffix;
+
+    private StoredVideo View(string name, Uri url, string contentType, long size) =>
+        new($"{options.Value.VideosContainer}/{name}", url.ToString(), contentType, size);
+
+    private static async Task<BlobProperties?> PropertiesOrNullAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: video stored as {Blob} ({Bytes} bytes)")]
+    private partial void LogStored(string jobId, string blob, long bytes);
+}
