@@ -29,9 +29,9 @@ public enum WebhookReceipt
 /// <c>POST /api/fal/webhook?job={id}</c>: turns fal's delivery into the job's <see cref="VideoJobOrchestrator.FalCompletedEvent"/>.
 /// Fast (one lookup, one raise) and idempotent: duplicates and late deliveries to a finished job change nothing.
 /// </summary>
-public partial class FalWebhookReceiver(DurableTaskClient client, FalWebhookVerifier verifier, ILogger<FalWebhookReceiver> logger)
+public partial class FalWebhookReceiver(FalWebhookVerifier verifier, ILogger<FalWebhookReceiver> logger)
 {
-    public virtual async Task<WebhookReceipt> ReceiveAsync(string? jobId, Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public virtual async Task<WebhookReceipt> ReceiveAsync(DurableTaskClient client, string? jobId, Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         if (!await verifier.IsAuthenticAsync(header, body, cancellationToken))
         {

@@ -1,4 +1,5 @@
 using Azure;
+using Microsoft.DurableTask.Client;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
@@ -12,7 +13,7 @@ namespace Pipeline.Core.Api;
 public partial class InboxJobStarter(PipelineStorage storage, JobScheduler scheduler, ILogger<InboxJobStarter> logger)
 {
     /// <returns>The job id, or null when the blob starts no job (gone, empty, or neither an image nor a .json).</returns>
-    public virtual async Task<string?> StartAsync(string container, string blobName, CancellationToken cancellationToken)
+    public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
     {
         if (!InboxReader.IsImage(blobName) && !InboxReader.IsSidecar(blobName))
         {
@@ -42,7 +43,7 @@ public partial class InboxJobStarter(PipelineStorage storage, JobScheduler sched
         var mode = InboxReader.IsImage(blobName) ? VideoMode.ImageToVideo : VideoMode.TextToVideo; // settled by the sidecar later
         var job = new VideoJob(id, mode, null, new JobSource(JobSourceKind.Inbox, container, blobName, etag.ToString()),
             InboxReader.OutputBlobFor(blobName), scheduler.Timings, scheduler.Now);
-        await scheduler.StartAsync(job, cancellationToken);
+        await scheduler.StartAsync(client, job, cancellationToken);
         return id;
     }
 

@@ -13,7 +13,7 @@ namespace Pipeline.Core.Api;
 /// redelivered blob event or a repeated idempotency key finds the existing job on every backend, including the
 /// in-process test engine that would otherwise replace a running instance.
 /// </summary>
-public partial class JobScheduler(DurableTaskClient client, IOptions<PipelineOptions> options, TimeProvider time, ILogger<JobScheduler> logger)
+public partial class JobScheduler(IOptions<PipelineOptions> options, TimeProvider time, ILogger<JobScheduler> logger)
 {
     private static readonly OrchestrationRuntimeStatus[] EveryStatus =
     [
@@ -33,7 +33,7 @@ public partial class JobScheduler(DurableTaskClient client, IOptions<PipelineOpt
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <returns>True when this call started the job; false when it existed already.</returns>
-    public virtual async Task<bool> StartAsync(VideoJob job, CancellationToken cancellationToken)
+    public virtual async Task<bool> StartAsync(DurableTaskClient client, VideoJob job, CancellationToken cancellationToken)
     {
         if (await client.GetInstanceAsync(job.Id, cancellationToken) is not null)
         {

@@ -11,14 +11,15 @@ namespace Pipeline.Core.Api;
 
 /// <summary>
 /// The HTTP API's logic, shared by the Functions triggers and the local host: submit a job, read it, cancel it.
-/// Hosts only translate HTTP to these calls and the results back.
+/// Hosts only translate HTTP to these calls and the results back, and hand over their <see cref="DurableTaskClient"/>
+/// (a binding in Functions, a service elsewhere).
 /// </summary>
-public class VideoJobService(DurableTaskClient client, JobScheduler scheduler, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options)
+public class VideoJobService(JobScheduler scheduler, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
     /// <summary>Validates and starts a job; the same idempotency key (per mode) always answers with the same job.</summary>
-    public virtual async Task<SubmitResult> SubmitAsync(VideoMode mode, JsonNode? body, string? idempotencyKey, CancellationToken cancellationToken)
+    public virtual async Task<SubmitResult> SubmitAsync(DurableTaskClient client, VideoMode mode, JsonNode? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
@@ -35,11 +36,11 @@ public class VideoJobService(DurableTaskClient client, JobScheduler scheduler, P
 
         var id = idempotencyKey is null ? JobIds.New() : JobIds.ForIdempotencyKey(mode.Slug(), idempotencyKey);
         var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, scheduler.Now);
-        var created = await scheduler.StartAsync(job, cancellationToken);
+        var created = await scheduler.StartAsync(client, job, cancellationToken);
         return new SubmitResult(id, created, null);
     }
 
-    public virtual async Task<VideoJobView?> GetAsync(string id, CancellationToken cancellationToken)
+    public virtual async Task<VideoJobView?> GetAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
         if (!JobIds.IsWellFormed(id))
         {
@@ -91,7 +92,7 @@ public class VideoJobService(DurableTaskClient client, JobScheduler scheduler, P
     }
 
     /// <summary>Asks a running job to cancel itself (at fal too); it ends as cancelled.</summary>
-    public virtual async Task<CancelResult> CancelAsync(string id, CancellationToken cancellationToken)
+    public virtual async Task<CancelResult> CancelAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
         if (!JobIds.IsWellFormed(id))
         {

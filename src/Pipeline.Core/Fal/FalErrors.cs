@@ -35,13 +35,14 @@ internal static class FalErrors
             message += GaveUp(tries);
         }
 
+        // Every string taken from the answer is redacted: fal could echo anything it was sent.
         return new FalApiException(
             Redact(message, key),
             answer.Status,
-            errorCode,
-            answer.RequestIdHeader ?? requestId,
+            errorCode is null ? null : Redact(errorCode, key),
+            answer.RequestIdHeader is { } header ? Redact(header, key) : requestId,
             answer.RetryableHeader ?? IsTransientStatus(answer.Status),
-            details.Select(d => d with { Message = Redact(d.Message, key) }).ToArray(),
+            details.Select(d => new FalErrorDetail(Redact(d.Field, key), Redact(d.Message, key), Redact(d.Type, key))).ToArray(),
             Redact(answer.Body, key));
     }
 
@@ -59,7 +60,7 @@ internal static class FalErrors
     /// <summary>A success status with a body this client cannot use (fal changed, or something else answered).</summary>
     public static FalApiException Unreadable(FalAnswer answer, string operation, string? requestId, string problem, string? key) =>
         new(Redact($"fal answered {answer.Status.ToString(CultureInfo.InvariantCulture)} to {operation} but {problem}", key),
-            answer.Status, errorCode: null, answer.RequestIdHeader ?? requestId, isRetryable: false,
+            answer.Status, errorCode: null, answer.RequestIdHeader is { } header ? Redact(header, key) : requestId, isRetryable: false,
             responseBody: Redact(answer.Body, key));
 
     /// <summary>Whether the body is fal's <c>{ detail: [ … ] }</c> list.</summary>

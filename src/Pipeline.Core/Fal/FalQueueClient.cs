@@ -253,6 +253,8 @@ public class FalQueueClient
         var maxAttempts = Math.Max(0, _options.MaxRetries) + 1;
         for (var attempt = 1; ; attempt++)
         {
+            // A caller that has given up must not start a (billable) attempt, whatever the handler would do.
+            cancellationToken.ThrowIfCancellationRequested();
             var canRetry = attempt < maxAttempts;
             FalQueueClientLog.Sending(_logger, operation, target, attempt);
             FalAnswer answer;

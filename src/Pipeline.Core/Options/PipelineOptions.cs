@@ -29,12 +29,6 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan SidecarGrace { get; set; } = TimeSpan.FromSeconds(5);
 
-    [Required]
-    public string InboxContainer { get; set; } = "inbox";
-
-    [Required]
-    public string VideosContainer { get; set; } = "videos";
-
     /// <summary>The prompt of an image dropped with neither a sidecar nor a <c>prompt</c> metadata entry.</summary>
     [Required]
     public string DefaultPrompt { get; set; } = "Bring this picture to life with gentle, natural camera motion.";

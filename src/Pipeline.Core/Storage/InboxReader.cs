@@ -36,7 +36,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
 
     public virtual async Task<PreparedJob> PrepareAsync(JobSource source, CancellationToken cancellationToken)
     {
-        var container = source.Container ?? options.Value.InboxContainer;
+        var container = source.Container ?? PipelineStorage.InboxContainerName;
         var name = source.BlobName ?? throw new ArgumentException("an inbox job names its blob", nameof(source));
         var dropped = storage.Blob(container, name);
         IDictionary<string, string> metadata;

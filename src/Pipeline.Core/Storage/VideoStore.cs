@@ -14,7 +14,7 @@ namespace Pipeline.Core.Storage;
 /// Writes results into the videos container: the video streamed from fal's CDN straight into a block blob (never the
 /// whole file in memory), and error markers for inbox jobs that end without a video.
 /// </summary>
-public partial class VideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, IOptions<PipelineOptions> options, TimeProvider time, ILogger<VideoStore> logger)
+public partial class VideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger<VideoStore> logger)
 {
     /// <summary>The HttpClient that downloads fal's output files.</summary>
     public const string HttpClientName = "fal-media";
@@ -86,8 +86,8 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
     public static string ErrorMarkerName(string outputBlob) =>
         (outputBlob.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase) ? outputBlob[..^4] : outputBlob) + ErrorMarkerSuffix;
 
-    private StoredVideo View(string name, Uri url, string contentType, long size) =>
-        new($"{options.Value.VideosContainer}/{name}", url.ToString(), contentType, size);
+    private static StoredVideo View(string name, Uri url, string contentType, long size) =>
+        new($"{PipelineStorage.VideosContainerName}/{name}", url.ToString(), contentType, size);
 
     private static async Task<BlobProperties?> PropertiesOrNullAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken cancellationToken)
     {

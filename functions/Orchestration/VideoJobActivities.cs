@@ -1,0 +1,45 @@
+using Microsoft.Azure.Functions.Worker;
+using Pipeline.Core.Activities;
+using Pipeline.Core.Events;
+using Pipeline.Core.Jobs;
+
+namespace Pipeline.Functions.Orchestration;
+
+/// <summary>The job's activity functions, each one line into the core activity of the same name.</summary>
+public sealed class VideoJobActivities(
+    PrepareInboxJobActivity prepareInboxJob,
+    SubmitToFalActivity submitToFal,
+    CheckFalStatusActivity checkFalStatus,
+    CancelFalRequestActivity cancelFalRequest,
+    StoreVideoActivity storeVideo,
+    WriteErrorMarkerActivity writeErrorMarker,
+    PublishJobEventActivity publishJobEvent)
+{
+    [Function(PrepareInboxJobActivity.Name)]
+    public Task<PreparedJob> PrepareInboxJob([ActivityTrigger] VideoJob input, CancellationToken cancellationToken) =>
+        prepareInboxJob.RunAsync(input, cancellationToken);
+
+    [Function(SubmitToFalActivity.Name)]
+    public Task<SubmitToFalOutcome> SubmitToFal([ActivityTrigger] SubmitToFalInput input, CancellationToken cancellationToken) =>
+        submitToFal.RunAsync(input, cancellationToken);
+
+    [Function(CheckFalStatusActivity.Name)]
+    public Task<FalPoll> CheckFalStatus([ActivityTrigger] FalRequestRef input, CancellationToken cancellationToken) =>
+        checkFalStatus.RunAsync(input, cancellationToken);
+
+    [Function(CancelFalRequestActivity.Name)]
+    public Task<bool> CancelFalRequest([ActivityTrigger] FalRequestRef input, CancellationToken cancellationToken) =>
+        cancelFalRequest.RunAsync(input, cancellationToken);
+
+    [Function(StoreVideoActivity.Name)]
+    public Task<StoredVideo> StoreVideo([ActivityTrigger] StoreVideoInput input, CancellationToken cancellationToken) =>
+        storeVideo.RunAsync(input, cancellationToken);
+
+    [Function(WriteErrorMarkerActivity.Name)]
+    public Task<string> WriteErrorMarker([ActivityTrigger] ErrorMarkerInput input, CancellationToken cancellationToken) =>
+        writeErrorMarker.RunAsync(input, cancellationToken);
+
+    [Function(PublishJobEventActivity.Name)]
+    public Task<bool> PublishJobEvent([ActivityTrigger] JobEvent input, CancellationToken cancellationToken) =>
+        publishJobEvent.RunAsync(input, cancellationToken);
+}
