@@ -173,7 +173,9 @@ public static class VideoJobOrchestrator
                     var winner = await Task.WhenAny(webhook, cancel, timer);
                     if (winner != timer)
                     {
-                        await timerCts.CancelAsync(); // an outstanding timer would keep the instance running
+                        // An outstanding timer would keep the instance running. Cancel synchronously: an orchestrator
+                        // must not await work that completes on another thread (CancelAsync does).
+                        timerCts.Cancel();
                     }
 
                     if (winner == cancel)
@@ -215,7 +217,7 @@ public static class VideoJobOrchestrator
             }
             finally
             {
-                await stopWaiting.CancelAsync();
+                stopWaiting.Cancel();
             }
         }
 

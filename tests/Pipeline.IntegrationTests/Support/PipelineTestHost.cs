@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using FalEmulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Api;
+using Pipeline.Core.DependencyInjection;
+using Pipeline.Core.Storage;
+using Pipeline.Http;
+using Pipeline.IntegrationTests.Infrastructure;
+
+namespace Pipeline.IntegrationTests.Support;
+
+/// <summary>
+/// The whole pipeline on one machine for a test: the real orchestrator and activities on the in-process Durable Task
+/// engine, the same HTTP endpoints as the Functions app (webhook included) on a loopback port, Azurite for blobs, the
+/// fal emulator for fal and an Event Grid sink for events. Intervals are seconds, not minutes.
+/// </summary>
+public sealed class PipelineTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private PipelineTestHost(WebApplication app, FalEmulatorHost fal, EventGridSink events, Uri baseAddress)
+    {
+        _app = app;
+        Fal = fal;
+        Events = events;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public FalEmulatorHost Fal { get; }
+
+    public EventGridSink Events { get; }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public DurableTaskClient Client => _app.Services.GetRequiredService<DurableTaskClient>();
+
+    public PipelineStorage Storage => _app.Services.GetRequiredService<PipelineStorage>();
+
+    public static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public static async Task<PipelineTestHost> StartAsync(AzuriteFixture azurite, Action<Dictionary<string, string?>>? settings = null,
+        Action<FalEmulator.Options.FalEmulatorOptions>? fal = null)
+    {
+        var emulator = await FalEmulatorHost.StartAsync(o =>
+        {
+            o.TimeScale = 0.02; // fal's 2 s queue and 8 s run take 0.2 s
+            fal?.Invoke(o);
+        }, cancellationToken: Token);
+        var sink = await EventGridSink.StartAsync();
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var values = new Dictionary<string, string?>
+        {
+            [PipelineStorage.ConnectionName] = azurite.ConnectionString,
+            ["FAL_KEY"] = emulator.ApiKey,
+            ["Fal:BaseUrl"] = emulator.BaseAddress.ToString(),
+            ["Fal:FirstRetryDelay"] = "00:00:00.050",
+            ["Pipeline:PublicBaseUrl"] = baseAddress.ToString(),
+            ["Pipeline:WebhookWait"] = "00:00:03",
+            ["Pipeline:PollInterval"] = "00:00:01",
+            ["Pipeline:JobDeadline"] = "00:01:00",
+            ["Pipeline:SidecarGrace"] = "00:00:00.500",
+            ["EventGrid:TopicEndpoint"] = sink.TopicEndpoint.ToString(),
+            ["EventGrid:TopicKey"] = sink.Key,
+        };
+        settings?.Invoke(values);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(baseAddress.ToString());
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        if (Environment.GetEnvironmentVariable("PIPELINE_TEST_LOG") is { Length: > 0 } logFile)
+        {
+            builder.Logging.AddProvider(new FileLoggerProvider(logFile));
+        }
+        builder.Services.AddVideoPipeline();
+        builder.Services.AddInMemoryDurableTask(tasks => tasks.AddPipelineTasks(), new InMemoryDurableTaskOptions { Port = FreePort() });
+        var app = builder.Build();
+        app.MapPipelineApi();
+        await app.StartAsync(Token);
+        await app.Services.GetRequiredService<PipelineStorage>().EnsureContainersAsync(Token);
+        return new PipelineTestHost(app, emulator, sink, baseAddress);
+    }
+
+    /// <summary>POSTs a job; returns the status code and the JSON answer.</summary>
+    public async Task<(HttpStatusCode Status, JsonObject Body, HttpResponseMessage Response)> SubmitAsync(string mode, object body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/videos/{mode}") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(VideosHttpHandlers.IdempotencyKeyHeader, idempotencyKey);
+        }
+
+        var response = await Http.SendAsync(request, Token);
+        var text = await response.Content.ReadAsStringAsync(Token);
+        return (response.StatusCode, JsonNode.Parse(text)!.AsObject(), response);
+    }
+
+    public async Task<JsonObject> GetJobAsync(string id)
+    {
+        using var response = await Http.GetAsync($"/api/videos/{id}", Token);
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!.AsObject();
+    }
+
+    /// <summary>Polls the status API until the job is succeeded, failed or cancelled.</summary>
+    public async Task<JsonObject> WaitForJobAsync(string id, TimeSpan? timeout = null)
+    {
+        var until = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var job = await GetJobAsync(id);
+            if (job["status"]!.GetValue<string>() is VideoJobStatuses.Succeeded or VideoJobStatuses.Failed or VideoJobStatuses.Cancelled)
+            {
+                return job;
+            }
+
+            if (DateTimeOffset.UtcNow > until)
+            {
+                var instance = await Client.GetInstanceAsync(id, getInputsAndOutputs: true, Token);
+                var falRequest = job["fal_request_id"]?.GetValue<string>() is { } falId ? Fal.Requests.Find(falId) : null;
+                throw new TimeoutException($"job {id} did not finish: {job.ToJsonString()}; orchestration: {instance?.RuntimeStatus} {instance?.SerializedCustomStatus} {instance?.FailureDetails}; "
+                    + $"at fal: {falRequest?.State} {falRequest?.Outcome?.StatusCode}; fal calls: {string.Join(", ", Fal.Recorder.Calls.Select(c => $"{c.Kind} {c.StatusCode}"))}; "
+                    + $"deliveries: {string.Join(", ", Fal.Recorder.Deliveries.Select(d => $"{d.Outcome} {d.StatusCode}"))}; events: {string.Join(", ", Events.Events.Select(e => e.Type))}");
+            }
+
+            await Task.Delay(100, Token);
+        }
+    }
+
+    /// <summary>Drops a file into the inbox and runs what the blob trigger runs.</summary>
+    public async Task<string?> DropAsync(string name, BinaryData content, IDictionary<string, string>? metadata = null)
+    {
+        var blob = Storage.Inbox.GetBlobClient(name);
+        await blob.UploadAsync(content, new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = metadata }, Token);
+        return await TriggerInboxAsync(name);
+    }
+
+    /// <summary>What the inbox trigger does for a blob event (call it twice to redeliver the event).</summary>
+    public Task<string?> TriggerInboxAsync(string name) =>
+        Services.GetRequiredService<InboxJobStarter>().StartAsync(Client, PipelineStorage.InboxContainerName, name, Token);
+
+    public BlobClient VideoBlob(string name) => Storage.Videos.GetBlobClient(name);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Events.DisposeAsync();
+        await Fal.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
