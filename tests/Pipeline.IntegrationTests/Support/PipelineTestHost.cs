@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Api;
 using Pipeline.Core.DependencyInjection;
+using Pipeline.Core.Options;
 using Pipeline.Core.Storage;
 using Pipeline.Http;
 using Pipeline.IntegrationTests.Infrastructure;
@@ -50,6 +51,8 @@ public sealed class PipelineTestHost : IAsyncDisposable
     public DurableTaskClient Client => _app.Services.GetRequiredService<DurableTaskClient>();
 
     public PipelineStorage Storage => _app.Services.GetRequiredService<PipelineStorage>();
+
+    public PipelineOptions Options => _app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PipelineOptions>>().Value;
 
     public static CancellationToken Token => TestContext.Current.CancellationToken;
 
