@@ -1,0 +1,89 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Options;
+using Pipeline.Functions;
+using Pipeline.Functions.Http;
+
+namespace Pipeline.Functions.Tests;
+
+/// <summary>
+/// No Functions host runs here, so this proves the app's wiring another way: the app's own builder setup (what
+/// Program.cs runs) builds a host whose container creates every function class, and the build's generated metadata
+/// lists every function with the triggers the pipeline relies on.
+/// </summary>
+public sealed class FunctionsAppWiringTests
+{
+    private static readonly Assembly App = typeof(VideosApi).Assembly;
+
+    private static IHost BuildAppHost()
+    {
+        var builder = FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PipelineStorage"] = "UseDevelopmentStorage=true",
+            ["FAL_KEY"] = "test-key-id:test-key-secret",
+            ["Pipeline:PublicBaseUrl"] = "https://example.azurewebsites.net",
+            ["EventGrid:TopicEndpoint"] = "https://topic.example.eventgrid.azure.net/api/events",
+        });
+        builder.AddPipelineFunctions();
+        return builder.Build();
+    }
+
+    private static IEnumerable<(Type Type, MethodInfo Method, string Name)> FunctionMethods() =>
+        from type in App.GetTypes()
+        from method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+        let attribute = method.GetCustomAttribute<FunctionAttribute>()
+        where attribute is not null
+        select (type, method, attribute.Name);
+
+    [Fact]
+    public void AppHost_CreatesEveryFunctionClassWithItsDependencies()
+    {
+        using var host = BuildAppHost();
+
+        var classes = FunctionMethods().Where(f => !f.Method.IsStatic).Select(f => f.Type).Distinct().ToList();
+
+        Assert.NotEmpty(classes);
+        foreach (var type in classes)
+        {
+            Assert.NotNull(ActivatorUtilities.CreateInstance(host.Services, type));
+        }
+    }
+
+    [Fact]
+    public void AppHost_ValidatesItsOptionsAtStart()
+    {
+        using var host = BuildAppHost();
+
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+        Assert.Equal(new Uri("https://example.azurewebsites.net"), host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.PublicBaseUrl);
+    }
+
+    [Fact]
+    public void GeneratedMetadata_ListsEveryFunctionWithItsTrigger()
+    {
+        var metadataPath = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
+        Assert.True(File.Exists(metadataPath), $"the Functions SDK writes {metadataPath} at build time");
+        var metadata = JsonNode.Parse(File.ReadAllText(metadataPath))!.AsArray();
+        var triggers = metadata.ToDictionary(
+            f => f!["name"]!.GetValue<string>(),
+            f => f!["bindings"]!.AsArray().Select(b => b!["type"]!.GetValue<string>()).First(t => t.EndsWith("Trigger", StringComparison.Ordinal)));
+
+        Assert.Equal(FunctionMethods().Select(f => f.Name).Order(), triggers.Keys.Order());
+        Assert.Equal("orchestrationTrigger", triggers["VideoJob"]);
+        Assert.Equal("activityTrigger", triggers["SubmitToFal"]);
+        Assert.Equal("httpTrigger", triggers["SubmitVideo"]);
+        Assert.Equal("httpTrigger", triggers["FalWebhook"]);
+        Assert.Equal("blobTrigger", triggers["InboxTrigger"]);
+        var inbox = metadata.Single(f => f!["name"]!.GetValue<string>() == "InboxTrigger")!["bindings"]!.AsArray()
+            .Single(b => b!["type"]!.GetValue<string>() == "blobTrigger")!;
+        Assert.Equal("EventGrid", inbox["source"]!.GetValue<string>());
+        Assert.Equal("inbox/{name}", inbox["path"]!.GetValue<string>());
+    }
+}
