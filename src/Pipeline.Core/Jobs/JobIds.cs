@@ -16,9 +16,17 @@ public static class JobIds
     public static string New() => "api-" + Guid.NewGuid().ToString("N");
 
     /// <summary>Ids this app makes: a prefix and hex (bounded, so a stranger's id is refused before any lookup).</summary>
-    public static bool IsWellFormed(string? id) =>
-        id is { Length: > 4 and <= 64 } && (id.StartsWith("api-", StringComparison.Ordinal) || id.StartsWith("inbox-", StringComparison.Ordinal))
-        && id[(id.IndexOf('-', StringComparison.Ordinal) + 1)..].All(char.IsAsciiHexDigitLower);
+    public static bool IsWellFormed(string? id)
+    {
+        var hex = id switch
+        {
+            null => null,
+            _ when id.StartsWith("api-", StringComparison.Ordinal) => id[4..],
+            _ when id.StartsWith("inbox-", StringComparison.Ordinal) => id[6..],
+            _ => null,
+        };
+        return hex is { Length: 32 } && hex.All(char.IsAsciiHexDigitLower);
+    }
 
     private static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..32];
 }

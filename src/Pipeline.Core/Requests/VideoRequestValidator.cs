@@ -56,9 +56,9 @@ public static partial class VideoRequestValidator
         }
 
         var prompt = String(obj, "prompt", errors);
-        if (prompt is null && !obj.ContainsKey("prompt"))
+        if (prompt is null && !errors.ContainsKey("prompt"))
         {
-            errors.Add("prompt", "is required");
+            errors.Add("prompt", "is required"); // missing, or null
         }
         else if (prompt is not null && string.IsNullOrWhiteSpace(prompt))
         {
