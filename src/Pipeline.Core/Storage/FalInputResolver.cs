@@ -51,8 +51,24 @@ public class FalInputResolver(PipelineStorage storage, BlobUrlSigner signer, IOp
             await blob.DownloadToAsync(base64, cancellationToken);
         }
 
-        return $"data:{properties.Value.ContentType};base64,{System.Text.Encoding.ASCII.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)}";
+        var contentType = properties.Value.ContentType is { Length: > 0 } stored && stored != "application/octet-stream"
+            ? stored
+            : ContentTypeOf(reference.Name);
+        return $"data:{contentType};base64,{System.Text.Encoding.ASCII.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)}";
     }
+
+    /// <summary>Uploads often carry no content type; the model's formats are known by their extensions.</summary>
+    public static string ContentTypeOf(string name) => Path.GetExtension(name).ToLowerInvariant() switch
+    {
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".png" => "image/png",
+        ".webp" => "image/webp",
+        ".mp4" => "video/mp4",
+        ".mov" => "video/quicktime",
+        ".mp3" => "audio/mpeg",
+        ".wav" => "audio/wav",
+        _ => "application/octet-stream",
+    };
 
     private static void SetField(JsonObject body, string field, string value)
     {

@@ -206,6 +206,34 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task DataUriSetting_SendsTheImageInlineInsteadOfASasUrl()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:SendInputsAsDataUris"] = "true");
+
+        var id = await host.DropAsync($"{Folder()}/inline.png", TestFiles.Png);
+        var job = await host.WaitForJobAsync(id!);
+
+        Assert.Equal("succeeded", job["status"]!.GetValue<string>());
+        var imageUrl = host.Fal.Requests.Find(job["fal_request_id"]!.GetValue<string>())!.Input!.ImageUrl!;
+        Assert.Equal("data:image/png;base64," + Convert.ToBase64String(TestFiles.Png.ToArray()), imageUrl);
+    }
+
+    [Fact]
+    public async Task EventGridFailingTwice_TheEventIsStillPublishedOnce()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite);
+        host.Events.FailNext(2);
+
+        var id = await host.DropAsync($"{Folder()}/flaky.jpg", TestFiles.Jpeg);
+        await host.WaitForJobAsync(id!);
+        var events = await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Succeeded), TimeSpan.FromSeconds(30));
+
+        Assert.Single(events, e => e.Type == JobEventTypes.Submitted);
+        Assert.Single(events, e => e.Type == JobEventTypes.Succeeded);
+        Assert.Equal(2, host.Events.Requests.Count(r => r.Status == 500));
+    }
+
+    [Fact]
     public async Task FileThatIsNeitherImageNorJson_StartsNothing()
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);

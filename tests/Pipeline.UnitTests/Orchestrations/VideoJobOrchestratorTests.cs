@@ -1,0 +1,496 @@
+using Pipeline.Core.Activities;
+using Pipeline.Core.Events;
+using Pipeline.Core.Fal;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Orchestrations;
+using Pipeline.Core.Requests;
+using static Pipeline.UnitTests.Orchestrations.OrchestrationHarness;
+
+namespace Pipeline.UnitTests.Orchestrations;
+
+/// <summary>
+/// The orchestrator's branches on a mocked context (no engine, no real time). Replays, buffering of events and real
+/// timers are the integration tests' business (in-process Durable engine).
+/// </summary>
+public sealed class VideoJobOrchestratorTests
+{
+    private static readonly DateTimeOffset At = new(Start, TimeSpan.Zero);
+
+    // ---- submit ----
+
+    [Fact]
+    public async Task RunAsync_FalRefusesSubmit_FailsWithFalsErrorAndPublishesFailedWithoutWaitingOrStoring()
+    {
+        var h = new OrchestrationHarness();
+        var refusal = new JobError("fal_rejected", "fal answered 422: prompt: field required");
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, refusal));
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        Assert.Equal(refusal, result.Error);
+        Assert.Null(result.FalRequestId);
+        Assert.Null(result.SubmittedAt);
+        Assert.Equal([JobEventTypes.Failed], h.EventTypes);
+        Assert.Equal(refusal, h.Events[0].Data.Error);
+        Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
+        Assert.Empty(h.CallsOf(WriteErrorMarkerActivity.Name));
+        Assert.Empty(h.Waits);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubmitRefusedWithoutError_FailsAsFalRejected()
+    {
+        var h = new OrchestrationHarness();
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null));
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal("fal_rejected", result.Error?.Code);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubmitActivityFails_FailsWithSubmitFailedAndTheMessage()
+    {
+        var h = new OrchestrationHarness();
+        h.Fails(SubmitToFalActivity.Name, "fal unreachable after retries");
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(new JobError("submit_failed", "fal unreachable after retries"), result.Error);
+        Assert.Equal([JobEventTypes.Failed], h.EventTypes);
+    }
+
+    [Fact]
+    public async Task RunAsync_Submit_SendsJobModeAndRequestOnceWithoutRetryPolicy()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.On(StoreVideoActivity.Name, _ => Stored());
+
+        await h.RunAsync(HttpJob());
+
+        var submit = Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
+        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef", VideoMode.ImageToVideo, Request), submit.Input);
+        Assert.Null(submit.Options?.Retry);
+        var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
+        Assert.Equal(4, store.Options?.Retry?.Policy?.MaxNumberOfAttempts);
+    }
+
+    [Fact]
+    public async Task RunAsync_HttpJobWithoutRequest_FailsInvalidRequestWithoutSubmitting()
+    {
+        var h = new OrchestrationHarness();
+
+        var result = await h.RunAsync(HttpJob() with { Request = null });
+
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        Assert.Equal("invalid_request", result.Error?.Code);
+        Assert.Empty(h.CallsOf(SubmitToFalActivity.Name));
+    }
+
+    // ---- the webhook ----
+
+    [Fact]
+    public async Task RunAsync_WebhookWins_StoresTheWebhooksVideoAndPublishesSucceeded()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(url: "https://v3b.fal.media/files/b/webhook/output.mp4"));
+        h.On(StoreVideoActivity.Name, _ => Stored());
+        var job = HttpJob();
+
+        var result = await h.RunAsync(job);
+
+        var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
+        Assert.Equal(
+            new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob),
+            store.Input);
+        Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At, At, At), result);
+        Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Succeeded], h.EventTypes);
+        var succeeded = h.Events[1];
+        Assert.Equal($"videos/{job.Id}", succeeded.Subject);
+        Assert.Equal(Stored(), succeeded.Data.Video);
+        Assert.Equal(3141592653, succeeded.Data.Seed);
+        Assert.Equal(FalRequestId, succeeded.Data.FalRequestId);
+        Assert.Equal(new JobTimeline(job.CreatedAt, At, At, At), succeeded.Data.Timings);
+        Assert.Empty(h.CallsOf(CheckFalStatusActivity.Name));
+    }
+
+    [Fact]
+    public async Task RunAsync_WebhookWins_CancelsTheLosingTimerAndTheOtherWaits()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.On(StoreVideoActivity.Name, _ => Stored());
+
+        await h.RunAsync(HttpJob());
+
+        var timer = Assert.Single(h.Timers);
+        Assert.Equal(Start + Timings.WebhookWait, timer.FireAt);
+        Assert.True(timer.Token.IsCancellationRequested, "an outstanding timer keeps the instance running");
+        var cancelWait = Assert.Single(h.Waits, w => w.Name == VideoJobOrchestrator.CancelEvent);
+        Assert.True(cancelWait.Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task RunAsync_WebhookForAnotherRequest_IsIgnoredWithANewWaitAndThePollCompletesIt()
+    {
+        var h = new OrchestrationHarness();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(requestId: "someone-elses-request", url: "https://v3b.fal.media/files/b/foreign/output.mp4"));
+        h.NeverRaised<FalCompletion>(VideoJobOrchestrator.FalCompletedEvent);
+        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.Completed, null, Success(url: "https://v3b.fal.media/files/b/polled/output.mp4")));
+        h.On(StoreVideoActivity.Name, _ => Stored());
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(2, h.Waits.Count(w => w.Name == VideoJobOrchestrator.FalCompletedEvent));
+        Assert.Single(h.CallsOf(CheckFalStatusActivity.Name));
+        var store = (StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!;
+        Assert.Equal("https://v3b.fal.media/files/b/polled/output.mp4", store.VideoUrl);
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Equal(FalRequestId, result.FalRequestId);
+    }
+
+    [Fact]
+    public async Task RunAsync_WebhookReportsError_FailsWithFalErrorAndItsSeedWithoutStoring()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent,
+            new FalCompletion(FalRequestId, false, null, null, null, 77, "Unprocessable Entity: prompt: content policy", "content_policy_violation"));
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(new JobError("fal_error", "Unprocessable Entity: prompt: content policy"), result.Error);
+        Assert.Equal(77, result.Seed);
+        Assert.Equal(At, result.FalCompletedAt);
+        Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
+        Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Failed], h.EventTypes);
+    }
+
+    [Fact]
+    public async Task RunAsync_FalCancelledTheRequest_FailsWithFalCancelled()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(FalRequestId, false, null, null, null, null, "client_cancelled", "client_cancelled"));
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal("fal_cancelled", result.Error?.Code);
+    }
+
+    [Fact]
+    public async Task RunAsync_SucceededWithoutVideoUrl_FailsWithFalError()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success() with { VideoUrl = null, Error = null });
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(new JobError("fal_error", "fal reported an error without a message"), result.Error);
+        Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
+    }
+
+    // ---- the timer and polling ----
+
+    [Fact]
+    public async Task RunAsync_TimerWins_PollsFalThenEveryPollIntervalAndStoresThePolledVideo()
+    {
+        var h = new OrchestrationHarness();
+        h.OnSequence(CheckFalStatusActivity.Name,
+            new FalPoll(FalRequestState.InQueue, 2, null),
+            new FalPoll(FalRequestState.InProgress, null, null),
+            new FalPoll(FalRequestState.Completed, null, Success(url: "https://v3b.fal.media/files/b/polled/output.mp4")));
+        h.On(StoreVideoActivity.Name, _ => Stored());
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(
+            [Start + Timings.WebhookWait, Start + Timings.WebhookWait + Timings.PollInterval, Start + Timings.WebhookWait + (2 * Timings.PollInterval)],
+            h.Timers.Select(t => t.FireAt));
+        var polls = h.CallsOf(CheckFalStatusActivity.Name).ToList();
+        Assert.Equal(3, polls.Count);
+        Assert.All(polls, p => Assert.Equal(FalRef, p.Input));
+        Assert.Equal("https://v3b.fal.media/files/b/polled/output.mp4", ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).VideoUrl);
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Equal(new DateTimeOffset(Start + Timings.WebhookWait + (2 * Timings.PollInterval), TimeSpan.Zero), result.FalCompletedAt);
+        Assert.Equal(At, result.SubmittedAt);
+    }
+
+    [Fact]
+    public async Task RunAsync_Polls_ReportQueuePositionThenRunningInCustomStatus()
+    {
+        var h = new OrchestrationHarness();
+        h.OnSequence(CheckFalStatusActivity.Name,
+            new FalPoll(FalRequestState.InQueue, 2, null),
+            new FalPoll(FalRequestState.InProgress, null, null),
+            new FalPoll(FalRequestState.Completed, null, Success()));
+        h.On(StoreVideoActivity.Name, _ => Stored());
+
+        await h.RunAsync(HttpJob());
+
+        Assert.Equal(
+            [
+                new JobProgress(JobStages.Submitting, VideoMode.ImageToVideo),
+                new JobProgress(JobStages.Queued, VideoMode.ImageToVideo, FalRequestId, 3),
+                new JobProgress(JobStages.Queued, VideoMode.ImageToVideo, FalRequestId, 2),
+                new JobProgress(JobStages.Running, VideoMode.ImageToVideo, FalRequestId),
+                new JobProgress(JobStages.Storing, VideoMode.ImageToVideo, FalRequestId),
+                new JobProgress(JobStages.Finishing, VideoMode.ImageToVideo, FalRequestId),
+            ],
+            h.Statuses);
+    }
+
+    [Fact]
+    public async Task RunAsync_PollActivityFails_KeepsWaitingAndPollsAgain()
+    {
+        var h = new OrchestrationHarness();
+        var polls = 0;
+        h.On(CheckFalStatusActivity.Name, _ => ++polls == 1
+            ? throw new Microsoft.DurableTask.TaskFailedException(CheckFalStatusActivity.Name, 1, new Microsoft.DurableTask.TaskFailureDetails("HttpRequestException", "fal status 503", null, null, null))
+            : new FalPoll(FalRequestState.Completed, null, Success()));
+        h.On(StoreVideoActivity.Name, _ => Stored());
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(2, polls);
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+    }
+
+    // ---- cancel and deadline ----
+
+    [Fact]
+    public async Task RunAsync_CancelEvent_CancelsAtFalAndEndsCancelledWithCancelledEvent()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.CancelEvent, new CancelRequest("cancelled through the API"));
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(FalRef, Assert.Single(h.CallsOf(CancelFalRequestActivity.Name)).Input);
+        Assert.Equal(JobOutcome.Cancelled, result.Outcome);
+        Assert.Equal("cancelled", result.Error?.Code);
+        Assert.Equal(FalRequestId, result.FalRequestId);
+        Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Cancelled], h.EventTypes);
+        Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
+        Assert.Empty(h.CallsOf(CheckFalStatusActivity.Name));
+        Assert.True(Assert.Single(h.Timers).Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelAtFalFails_StillEndsCancelled()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.CancelEvent, new CancelRequest("x"));
+        h.Fails(CancelFalRequestActivity.Name, "fal unreachable");
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(JobOutcome.Cancelled, result.Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineReached_CancelsAtFalAndFailsWithDeadlineExceeded()
+    {
+        var h = new OrchestrationHarness();
+        var timings = Timings with { WebhookWait = TimeSpan.FromMinutes(2), PollInterval = TimeSpan.FromMinutes(2), Deadline = TimeSpan.FromMinutes(5) };
+        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.InProgress, null, null));
+
+        var result = await h.RunAsync(HttpJob(timings: timings));
+
+        // The last wait is cut to the deadline, and no poll is made once it has passed.
+        Assert.Equal([Start.AddMinutes(2), Start.AddMinutes(4), Start.AddMinutes(5)], h.Timers.Select(t => t.FireAt));
+        Assert.Equal(2, h.CallsOf(CheckFalStatusActivity.Name).Count());
+        Assert.Equal(FalRef, Assert.Single(h.CallsOf(CancelFalRequestActivity.Name)).Input);
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        Assert.Equal("deadline_exceeded", result.Error?.Code);
+        Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Failed], h.EventTypes);
+        Assert.Equal("deadline_exceeded", h.Events[1].Data.Error?.Code);
+        Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineCountsFromTheStartNotFromSubmit()
+    {
+        var h = new OrchestrationHarness();
+        var timings = Timings with { WebhookWait = TimeSpan.FromMinutes(10), Deadline = TimeSpan.FromMinutes(5), SidecarGrace = TimeSpan.FromMinutes(1) };
+        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, Request, null, false, null));
+        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.InProgress, null, null));
+
+        var result = await h.RunAsync(InboxJob(timings: timings));
+
+        Assert.Equal([Start.AddMinutes(1), Start.AddMinutes(5)], h.Timers.Select(t => t.FireAt));
+        Assert.Equal("deadline_exceeded", result.Error?.Code);
+    }
+
+    // ---- inbox jobs ----
+
+    [Fact]
+    public async Task RunAsync_InboxSuperseded_EndsSupersededWithoutEventsMarkerOrSubmit()
+    {
+        var h = new OrchestrationHarness();
+        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.TextToVideo, null, null, true, null));
+
+        var result = await h.RunAsync(InboxJob(VideoMode.TextToVideo));
+
+        Assert.Equal(JobOutcome.Superseded, result.Outcome);
+        Assert.Null(result.Error);
+        Assert.Empty(h.Events);
+        Assert.Empty(h.CallsOf(WriteErrorMarkerActivity.Name));
+        Assert.Empty(h.CallsOf(SubmitToFalActivity.Name));
+    }
+
+    [Fact]
+    public async Task RunAsync_InboxInvalid_WritesErrorMarkerAndFailsWithTheProblem()
+    {
+        var h = new OrchestrationHarness();
+        var errors = new Dictionary<string, string[]> { ["prompt"] = ["is required"] };
+        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, null, errors, false, "prompt: is required"));
+        var job = InboxJob();
+
+        var result = await h.RunAsync(job);
+
+        var error = new JobError("invalid_request", "prompt: is required");
+        Assert.Equal(error, result.Error);
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        Assert.Equal(new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob, JobOutcome.Failed, error, null), Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name)).Input);
+        var failed = Assert.Single(h.Events);
+        Assert.Equal(JobEventTypes.Failed, failed.Type);
+        Assert.Equal("videos/trips/photo.mp4", failed.Subject);
+        Assert.Equal("inbox/trips/photo.jpg", failed.Data.Source);
+        Assert.Empty(h.CallsOf(SubmitToFalActivity.Name));
+    }
+
+    [Fact]
+    public async Task RunAsync_InboxPrepareFails_FailsInboxUnreadableWithMarker()
+    {
+        var h = new OrchestrationHarness();
+        h.Fails(PrepareInboxJobActivity.Name, "blob gone");
+
+        var result = await h.RunAsync(InboxJob());
+
+        Assert.Equal(new JobError("inbox_unreadable", "blob gone"), result.Error);
+        Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name));
+    }
+
+    [Fact]
+    public async Task RunAsync_InboxJob_WaitsTheSidecarGraceThenSubmitsThePreparedModeAndRequest()
+    {
+        var h = new OrchestrationHarness();
+        var prepared = Request with { Prompt = "from the sidecar" };
+        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ReferenceToVideo, prepared, null, false, null));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("fal_rejected", "no")));
+        var job = InboxJob(VideoMode.ImageToVideo);
+
+        var result = await h.RunAsync(job);
+
+        Assert.Equal(Start + Timings.SidecarGrace, Assert.Single(h.Timers).FireAt);
+        Assert.Equal(job, Assert.Single(h.CallsOf(PrepareInboxJobActivity.Name)).Input);
+        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ReferenceToVideo, prepared), Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input);
+        Assert.Equal(VideoMode.ReferenceToVideo, result.Mode);
+        Assert.Equal(JobStages.Preparing, h.Statuses[0].Stage);
+    }
+
+    [Fact]
+    public async Task RunAsync_InboxJobWithoutGrace_MakesNoGraceTimer()
+    {
+        var h = new OrchestrationHarness();
+        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.TextToVideo, null, null, true, null));
+
+        await h.RunAsync(InboxJob(timings: Timings with { SidecarGrace = TimeSpan.Zero }));
+
+        Assert.Empty(h.Timers);
+    }
+
+    [Fact]
+    public async Task RunAsync_InboxFalErrorCompletion_WritesMarkerAndPublishesFailedWithFalsMessage()
+    {
+        var h = new OrchestrationHarness();
+        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, Request, null, false, null));
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(
+            FalRequestId, false, null, null, null, null, "Unprocessable Entity: image_url: Failed to download the file", "file_download_error"));
+        var job = InboxJob();
+
+        var result = await h.RunAsync(job);
+
+        var error = new JobError("fal_error", "Unprocessable Entity: image_url: Failed to download the file");
+        Assert.Equal(error, result.Error);
+        Assert.Equal(new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob, JobOutcome.Failed, error, FalRequestId),
+            Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name)).Input);
+        Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Failed], h.EventTypes);
+        Assert.Equal(error, h.Events[1].Data.Error);
+        Assert.Equal(FalRequestId, h.Events[1].Data.FalRequestId);
+        Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
+    }
+
+    [Fact]
+    public async Task RunAsync_InboxCancelled_WritesACancelledMarker()
+    {
+        var h = new OrchestrationHarness();
+        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, Request, null, false, null));
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.CancelEvent, new CancelRequest("x"));
+
+        await h.RunAsync(InboxJob());
+
+        var marker = (ErrorMarkerInput)Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name)).Input!;
+        Assert.Equal(JobOutcome.Cancelled, marker.Outcome);
+    }
+
+    // ---- storing and publishing ----
+
+    [Fact]
+    public async Task RunAsync_StoreFails_FailsVideoUnavailableKeepingTheSeed()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.Fails(StoreVideoActivity.Name, "404 from fal's CDN");
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal("video_unavailable", result.Error?.Code);
+        Assert.Contains("404 from fal's CDN", result.Error?.Message, StringComparison.Ordinal);
+        Assert.Equal(3141592653, result.Seed);
+        Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Failed], h.EventTypes);
+    }
+
+    [Fact]
+    public async Task RunAsync_PublishFails_JobStillSucceeds()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.Fails(PublishJobEventActivity.Name, "Event Grid down");
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Equal(2, h.CallsOf(PublishJobEventActivity.Name).Count());
+    }
+
+    [Fact]
+    public async Task RunAsync_SubmittedEvent_HasNoFinishTime()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.On(StoreVideoActivity.Name, _ => Stored());
+
+        await h.RunAsync(HttpJob());
+
+        var submitted = h.Events[0];
+        Assert.Equal(JobEventTypes.Submitted, submitted.Type);
+        Assert.Equal(new JobTimeline(HttpJob().CreatedAt, At, null, null), submitted.Data.Timings);
+        Assert.Equal(FalRequestId, submitted.Data.FalRequestId);
+    }
+}
