@@ -25,7 +25,7 @@ public partial class JobEventPublisher(EventGridPublisherClient? client, IOption
     }
 
     public static CloudEvent ToCloudEvent(JobEvent jobEvent, string source) =>
-        new(source, jobEvent.Type, BinaryData.FromObjectAsJson(jobEvent.Data), "application/json")
+        new(source, jobEvent.Type, BinaryData.FromObjectAsJson(jobEvent.Data), "application/json", CloudEventDataFormat.Json)
         {
             Id = jobEvent.CloudEventId,
             Subject = jobEvent.Subject,

@@ -138,7 +138,18 @@ internal sealed class OrchestrationHarness
     /// <summary>The next wait for <paramref name="eventName"/> gets nothing (an event that never comes).</summary>
     public void NeverRaised<T>(string eventName) => Queue(eventName).Enqueue(new TaskCompletionSource<T>().Task);
 
-    public Task<VideoJobResult> RunAsync(VideoJob job) => VideoJobOrchestrator.RunAsync(Context.Object, job);
+    /// <summary>
+    /// Runs the orchestrator to its end. Every task the harness hands out is already complete or never completes, so
+    /// the run finishes synchronously; one that has not finished is stuck on a wait nothing will end.
+    /// </summary>
+    public Task<VideoJobResult> RunAsync(VideoJob job)
+    {
+        var run = VideoJobOrchestrator.RunAsync(Context.Object, job);
+        Assert.True(run.IsCompleted, "the orchestrator is stuck; "
+            + $"activities: [{string.Join(", ", _calls.Select(c => c.Name))}], "
+            + $"waits: [{string.Join(", ", _waits.Select(w => w.Name))}], timers: [{string.Join(", ", _timers.Select(t => t.FireAt.ToString("O")))}]");
+        return run;
+    }
 
     public static VideoJob HttpJob(VideoMode mode = VideoMode.ImageToVideo, VideoRequest? request = null, JobTimings? timings = null) =>
         new("api-0123456789abcdef", mode, request ?? Request, JobSource.Http, "jobs/api-0123456789abcdef.mp4", timings ?? Timings,

@@ -16,6 +16,9 @@ public sealed class VideoJobOrchestratorTests
 {
     private static readonly DateTimeOffset At = new(Start, TimeSpan.Zero);
 
+    // Inbox jobs whose timers never fire must not wait for a sidecar first.
+    private static readonly JobTimings NoGrace = Timings with { SidecarGrace = TimeSpan.Zero };
+
     // ---- submit ----
 
     [Fact]
@@ -417,7 +420,7 @@ public sealed class VideoJobOrchestratorTests
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(
             FalRequestId, false, null, null, null, null, "Unprocessable Entity: image_url: Failed to download the file", "file_download_error"));
-        var job = InboxJob();
+        var job = InboxJob(timings: NoGrace);
 
         var result = await h.RunAsync(job);
 
@@ -439,7 +442,7 @@ public sealed class VideoJobOrchestratorTests
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.CancelEvent, new CancelRequest("x"));
 
-        await h.RunAsync(InboxJob());
+        await h.RunAsync(InboxJob(timings: NoGrace));
 
         var marker = (ErrorMarkerInput)Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name)).Input!;
         Assert.Equal(JobOutcome.Cancelled, marker.Outcome);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The one command that runs the pipeline on this machine, offline:
+#   ./scripts/run.sh                        serve http://localhost:7071/api, mirror inbox/ and videos/ (Ctrl-C stops)
+#   ./scripts/run.sh photo.jpg [--prompt "…"] [--sidecar photo.json]   one image-to-video job, then exit
+#   ./scripts/run.sh --prompt "…"           one text-to-video job, then exit
+# It installs what is missing, builds, starts Azurite (data in .local/azurite) unless one already listens on 10000,
+# and stops what it started. PIPELINE_HOME chooses the folder of inbox/, videos/ and events.jsonl (default: here).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+bash scripts/setup.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build src/Pipeline.LocalHost --nologo -v quiet -clp:ErrorsOnly
+
+home="$(mkdir -p "${PIPELINE_HOME:-$root}" && cd "${PIPELINE_HOME:-$root}" && pwd)"
+azurite_pid=""
+host_pid=""
+cleanup() {
+  [ -n "$host_pid" ] && kill "$host_pid" 2>/dev/null && wait "$host_pid" 2>/dev/null
+  [ -n "$azurite_pid" ] && kill "$azurite_pid" 2>/dev/null && wait "$azurite_pid" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if [ -z "${PipelineStorage:-}" ] && ! listening 10000; then
+  mkdir -p "$home/.local/azurite"
+  echo "run: starting Azurite (data in $home/.local/azurite)"
+  "$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck --location "$home/.local/azurite" \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 > "$home/.local/azurite.log" 2>&1 &
+  azurite_pid=$!
+  for _ in $(seq 1 100); do
+    listening 10000 && listening 10001 && listening 10002 && break
+    sleep 0.2
+  done
+  listening 10002 || { echo "run: Azurite did not start; see $home/.local/azurite.log" >&2; exit 1; }
+fi
+
+cd "$home"
+dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" "$@" &
+host_pid=$!
+status=0
+wait "$host_pid" || status=$?
+host_pid=""
+exit "$status"

@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Api;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
+
+namespace Pipeline.LocalHost.Console;
+
+/// <summary>The jobs this process has started or met, for the console's progress lines.</summary>
+public sealed class JobWatchList
+{
+    private readonly ConcurrentDictionary<string, byte> _ids = new(StringComparer.Ordinal);
+
+    public void Add(string id) => _ids.TryAdd(id, 0);
+
+    public void Remove(string id) => _ids.TryRemove(id, out _);
+
+    public IReadOnlyCollection<string> Ids => [.. _ids.Keys];
+}
+
+/// <summary>The core's scheduler, telling the watch list about every job it starts or finds (listing instances is not served by the local sidecar).</summary>
+public sealed class WatchedJobScheduler(JobWatchList watch, IOptions<PipelineOptions> options, TimeProvider time, ILogger<JobScheduler> logger)
+    : JobScheduler(options, time, logger)
+{
+    public override async Task<bool> StartAsync(DurableTaskClient client, VideoJob job, CancellationToken cancellationToken)
+    {
+        var started = await base.StartAsync(client, job, cancellationToken);
+        watch.Add(job.Id);
+        return started;
+    }
+}

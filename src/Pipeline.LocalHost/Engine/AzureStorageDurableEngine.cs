@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.DurableTask.Worker;
+using Pipeline.Core.DependencyInjection;
+
+namespace Pipeline.LocalHost.Engine;
+
+/// <summary>
+/// Durable Task's Azure Storage backend (the provider Azure Functions uses by default) on Azurite, behind the public gRPC
+/// sidecar of Microsoft.DurableTask.InProcessTestHost; the ordinary worker and client connect to it. Jobs live in the
+/// task hub's tables and queues, exactly as in Azure, and survive a restart of this process.
+/// </summary>
+public static partial class AzureStorageDurableEngine
+{
+    public static IServiceCollection AddAzureStorageDurableEngine(this IServiceCollection services, string storageConnectionString, LocalHostOptions options)
+    {
+        var address = $"http://localhost:{FreePort()}";
+        services.AddHostedService(sp => new Sidecar(address, storageConnectionString, options, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddDurableTaskWorker(builder =>
+        {
+            builder.UseGrpc(address);
+            builder.AddTasks(tasks => tasks.AddPipelineTasks());
+        });
+        services.AddDurableTaskClient(builder =>
+        {
+            builder.UseGrpc(address);
+            builder.RegisterDirectly();
+        });
+        return services;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The sidecar: a Kestrel host (HTTP/2, loopback) serving the task hub over gRPC.</summary>
+    private sealed partial class Sidecar(string address, string connectionString, LocalHostOptions options, ILoggerFactory loggerFactory) : IHostedService
+    {
+        private readonly ILogger _logger = loggerFactory.CreateLogger<Sidecar>();
+        private IHost? _host;
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+            {
+                TaskHubName = options.TaskHub,
+                StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+                MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+                LoggerFactory = loggerFactory,
+            });
+            await service.CreateIfNotExistsAsync();
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(address);
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2));
+            builder.Services.AddSingleton(loggerFactory);
+            builder.Services.AddGrpc();
+            builder.Services.AddSingleton<IOrchestrationService>(service);
+            builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
+            builder.Services.AddSingleton<TaskHubGrpcServer>();
+            var app = builder.Build();
+            app.MapGrpcService<TaskHubGrpcServer>();
+            await app.StartAsync(cancellationToken);
+            _host = app;
+            LogStarted(options.TaskHub);
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (_host is not null)
+            {
+                await _host.StopAsync(cancellationToken);
+                _host.Dispose();
+            }
+        }
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Durable engine: Azure Storage backend, task hub {TaskHub}")]
+        private partial void LogStarted(string taskHub);
+    }
+}

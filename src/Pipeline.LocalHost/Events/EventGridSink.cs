@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.LocalHost.Events;
+
+/// <summary>
+/// Stands in for the Event Grid topic on one machine: the real EventGridPublisherClient posts CloudEvents here; each one
+/// is printed and appended, one JSON object a line, to <c>events.jsonl</c>.
+/// </summary>
+public static partial class EventGridSink
+{
+    public const string Path = "/eventgrid/api/events";
+    public const string Key = "local-sink-key";
+
+    private static readonly Lock FileGate = new();
+
+    public static IEndpointRouteBuilder MapEventGridSink(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Path, async (HttpRequest request, IOptions<LocalHostOptions> options, ILoggerFactory loggers, CancellationToken ct) =>
+        {
+            if (request.Headers["aeg-sas-key"] != Key)
+            {
+                return Results.Unauthorized();
+            }
+
+            JsonNode? body;
+            try
+            {
+                body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+            }
+            catch (JsonException)
+            {
+                return Results.BadRequest();
+            }
+
+            var events = body is JsonArray array ? [.. array.OfType<JsonObject>()] : body is JsonObject single ? new List<JsonObject> { single } : [];
+            var logger = loggers.CreateLogger("Events");
+            lock (FileGate)
+            {
+                File.AppendAllLines(options.Value.EventsFile, events.Select(e => e.ToJsonString()));
+            }
+
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                foreach (var e in events)
+                {
+                    LogEvent(logger, e["type"], e["subject"], e["id"]);
+                }
+            }
+
+            return Results.Ok();
+        }).ExcludeFromDescription();
+        return app;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "event {Type} {Subject} ({Id})")]
+    private static partial void LogEvent(ILogger logger, JsonNode? type, JsonNode? subject, JsonNode? id);
+}

@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Storage;
+
+namespace Pipeline.LocalHost.Folders;
+
+/// <summary>
+/// Mirrors the local <c>inbox/</c> folder into the inbox container: a file is uploaded once it has stopped changing,
+/// sidecar <c>.json</c> files before images. A file whose blob already holds the same bytes is not uploaded again (a
+/// restart must not make a new blob version, which would be a new job), nor is one whose video or error marker is
+/// already in <c>videos/</c> and newer than it.
+/// </summary>
+public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<InboxFolderMirror> logger) : BackgroundService
+{
+    private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _lastSeen = [];
+    private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _mirrored = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        Directory.CreateDirectory(o.InboxFolder);
+        using var timer = new PeriodicTimer(o.ScanInterval);
+        do
+        {
+            try
+            {
+                await ScanAsync(o, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogScanFailed(e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task ScanAsync(LocalHostOptions o, CancellationToken cancellationToken)
+    {
+        var files = Directory.EnumerateFiles(o.InboxFolder, "*", SearchOption.AllDirectories)
+            .Select(path => (Path: path, Name: Path.GetRelativePath(o.InboxFolder, path).Replace('\\', '/')))
+            .Where(f => !Path.GetFileName(f.Name).StartsWith('.'))
+            .OrderBy(f => InboxReader.IsSidecar(f.Name) ? 0 : 1) // sidecars first
+            .ThenBy(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+        foreach (var (path, name) in files)
+        {
+            var info = new FileInfo(path);
+            var state = (info.Length, info.LastWriteTimeUtc);
+            var stable = _lastSeen.TryGetValue(name, out var before) && before == state;
+            _lastSeen[name] = state;
+            if (!stable || (_mirrored.TryGetValue(name, out var done) && done == state))
+            {
+                continue; // still being written, or already mirrored
+            }
+
+            if (!InboxReader.IsSidecar(name) && HasNewerOutput(o, name, info.LastWriteTimeUtc))
+            {
+                _mirrored[name] = state;
+                continue;
+            }
+
+            await UploadIfChangedAsync(path, name, cancellationToken);
+            _mirrored[name] = state;
+        }
+    }
+
+    private static bool HasNewerOutput(LocalHostOptions o, string name, DateTime inputWrittenAt)
+    {
+        var video = new FileInfo(Path.Combine(o.VideosFolder, InboxReader.OutputBlobFor(name)));
+        var marker = new FileInfo(Path.Combine(o.VideosFolder, VideoStore.ErrorMarkerName(InboxReader.OutputBlobFor(name))));
+        return (video.Exists && video.LastWriteTimeUtc >= inputWrittenAt) || (marker.Exists && marker.LastWriteTimeUtc >= inputWrittenAt);
+    }
+
+    private async Task UploadIfChangedAsync(string path, string name, CancellationToken cancellationToken)
+    {
+        var blob = storage.Inbox.GetBlobClient(name);
+        byte[] md5;
+        await using (var file = File.OpenRead(path))
+        {
+#pragma warning disable CA5351 // Content-MD5 is storage's integrity check, not a security measure
+            md5 = await MD5.HashDataAsync(file, cancellationToken);
+#pragma warning restore CA5351
+        }
+
+        try
+        {
+            var existing = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            if (existing.ContentHash is { } hash && hash.AsSpan().SequenceEqual(md5))
+            {
+                return; // the same bytes are there: its job exists already
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+        }
+
+        await using (var file = File.OpenRead(path))
+        {
+            await blob.UploadAsync(file, new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = FalInputResolver.ContentTypeOf(name), ContentHash = md5 },
+            }, cancellationToken);
+        }
+
+        LogUploaded(name);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "inbox/{Name} uploaded")]
+    private partial void LogUploaded(string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mirroring inbox/ failed; trying again")]
+    private partial void LogScanFailed(Exception exception);
+}

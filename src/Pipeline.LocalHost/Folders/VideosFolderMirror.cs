@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Storage;
+
+namespace Pipeline.LocalHost.Folders;
+
+/// <summary>Copies every finished video and error marker from the videos container into the local <c>videos/</c> folder.</summary>
+public sealed partial class VideosFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<VideosFolderMirror> logger) : BackgroundService
+{
+    private readonly Dictionary<string, string> _mirrored = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        Directory.CreateDirectory(o.VideosFolder);
+        using var timer = new PeriodicTimer(o.ScanInterval);
+        do
+        {
+            try
+            {
+                await foreach (var blob in storage.Videos.GetBlobsAsync(cancellationToken: stoppingToken))
+                {
+                    var etag = blob.Properties.ETag?.ToString() ?? "";
+                    if (_mirrored.TryGetValue(blob.Name, out var done) && done == etag)
+                    {
+                        continue;
+                    }
+
+                    var target = Path.Combine(o.VideosFolder, blob.Name.Replace('/', Path.DirectorySeparatorChar));
+                    var local = new FileInfo(target);
+                    if (!(local.Exists && local.Length == blob.Properties.ContentLength && local.LastWriteTimeUtc >= blob.Properties.LastModified))
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                        var partial = target + ".partial";
+                        await storage.Videos.GetBlobClient(blob.Name).DownloadToAsync(partial, stoppingToken);
+                        File.Move(partial, target, overwrite: true);
+                        var shown = Path.GetRelativePath(o.HomeFolder, target);
+                        LogMirrored(shown);
+                    }
+
+                    _mirrored[blob.Name] = etag;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogScanFailed(e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ready: {Path}")]
+    private partial void LogMirrored(string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mirroring videos/ failed; trying again")]
+    private partial void LogScanFailed(Exception exception);
+}

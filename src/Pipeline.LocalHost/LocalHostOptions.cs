@@ -1,0 +1,39 @@
+namespace Pipeline.LocalHost;
+
+/// <summary>Settings of the local host (section <c>LocalHost</c>; env <c>LocalHost__Port</c> …).</summary>
+public sealed class LocalHostOptions
+{
+    public const string SectionName = "LocalHost";
+
+    /// <summary>The HTTP API's port: <c>http://localhost:7071/api/...</c>, as <c>func start</c> would serve it.</summary>
+    public int Port { get; set; } = 7071;
+
+    /// <summary>The folder holding <c>inbox/</c>, <c>videos/</c> and <c>events.jsonl</c> (default: the current folder).</summary>
+    public string Home { get; set; } = "";
+
+    /// <summary>Run the fal emulator in this process (off: real fal, with <c>FAL_KEY</c>, or another <c>Fal__BaseUrl</c>).</summary>
+    public bool UseEmulator { get; set; } = true;
+
+    /// <summary>The emulator's port (0: any free port).</summary>
+    public int EmulatorPort { get; set; } = 7072;
+
+    /// <summary>The emulator's time factor: 1 behaves like fal (seconds of queue and generation); smaller is faster.</summary>
+    public double EmulatorTimeScale { get; set; } = 0.25;
+
+    /// <summary>The task hub in Azurite's tables and queues; one per purpose, so tests never share a person's jobs.</summary>
+    public string TaskHub { get; set; } = "localvideopipeline";
+
+    /// <summary>How long an idle engine waits before looking for new work (Azure's default, 30 s, is far too slow here).</summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often the inbox container and the videos container are looked at.</summary>
+    public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public string InboxFolder => Path.Combine(HomeFolder, "inbox");
+
+    public string VideosFolder => Path.Combine(HomeFolder, "videos");
+
+    public string EventsFile => Path.Combine(HomeFolder, "events.jsonl");
+
+    public string HomeFolder => Path.GetFullPath(string.IsNullOrEmpty(Home) ? "." : Home);
+}

@@ -1,0 +1,108 @@
+using FalEmulator;
+using Pipeline.Core.DependencyInjection;
+using Pipeline.Core.Storage;
+using Pipeline.Http;
+using Pipeline.LocalHost.Console;
+using Pipeline.LocalHost.Engine;
+using Pipeline.LocalHost.Events;
+using Pipeline.LocalHost.Folders;
+
+namespace Pipeline.LocalHost;
+
+/// <summary>
+/// Builds the local host: the pipeline core with the same HTTP routes as the Functions app on
+/// <c>http://localhost:7071/api/...</c>, the Azure Storage durable backend on Azurite, the fal emulator (unless real fal
+/// is asked for), an Event Grid sink writing <c>events.jsonl</c>, and the inbox/videos folder mirrors.
+/// </summary>
+public static partial class LocalPipelineHost
+{
+    public static async Task<(WebApplication App, FalEmulatorHost? Emulator)> BuildAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        var baseUrl = $"http://localhost:{options.Port}";
+        builder.WebHost.UseUrls($"http://0.0.0.0:{options.Port}");
+        builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.SectionName));
+        builder.Logging.AddSimpleConsole(c =>
+        {
+            c.SingleLine = true;
+            c.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning)
+            .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
+
+        FalEmulatorHost? emulator = null;
+        var defaults = new Dictionary<string, string?>
+        {
+            [PipelineStorage.ConnectionName] = builder.Configuration[PipelineStorage.ConnectionName] ?? "UseDevelopmentStorage=true",
+            ["Pipeline:PublicBaseUrl"] = builder.Configuration["Pipeline:PublicBaseUrl"] ?? baseUrl,
+            ["Pipeline:WebhookWait"] = builder.Configuration["Pipeline:WebhookWait"] ?? "00:00:20",
+            ["Pipeline:PollInterval"] = builder.Configuration["Pipeline:PollInterval"] ?? "00:00:05",
+            ["Pipeline:SidecarGrace"] = builder.Configuration["Pipeline:SidecarGrace"] ?? "00:00:02",
+            ["EventGrid:TopicEndpoint"] = builder.Configuration["EventGrid:TopicEndpoint"] ?? baseUrl + EventGridSink.Path,
+            ["EventGrid:TopicKey"] = builder.Configuration["EventGrid:TopicKey"] ?? EventGridSink.Key,
+        };
+        if (options.UseEmulator)
+        {
+            emulator = await FalEmulatorHost.StartAsync(o => o.TimeScale = options.EmulatorTimeScale, options.EmulatorPort);
+            defaults["Fal:BaseUrl"] = emulator.BaseAddress.ToString();
+            defaults["FAL_KEY"] = emulator.ApiKey; // the real key, if set, never goes to the emulator
+        }
+        else
+        {
+            // fal cannot fetch SAS URLs of a storage on this machine: send inbox files inline unless told otherwise.
+            defaults["Pipeline:SendInputsAsDataUris"] = builder.Configuration["Pipeline:SendInputsAsDataUris"] ?? "true";
+            if (builder.Configuration["Pipeline:PublicBaseUrl"] is null)
+            {
+                defaults["Pipeline:PublicBaseUrl"] = null; // fal cannot reach localhost: poll instead of waiting for webhooks
+            }
+        }
+
+        builder.Configuration.AddInMemoryCollection(defaults);
+        builder.Services.AddVideoPipeline();
+        builder.Services.AddAzureStorageDurableEngine(builder.Configuration[PipelineStorage.ConnectionName]!, options);
+        builder.Services.AddHostedService<StorageContainers>();
+        builder.Services.AddHostedService<InboxFolderMirror>();
+        builder.Services.AddHostedService<InboxContainerTrigger>();
+        builder.Services.AddHostedService<VideosFolderMirror>();
+        builder.Services.AddSingleton<JobWatchList>();
+        builder.Services.AddTransient<Pipeline.Core.Api.JobScheduler, WatchedJobScheduler>();
+        builder.Services.AddHostedService<JobProgressReporter>();
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapPipelineApi();
+        app.MapEventGridSink();
+        app.MapGet("/", () => Results.Text($"Video pipeline (local). API: {baseUrl}/api/videos/{{mode}}; drop files into {options.InboxFolder}; videos appear in {options.VideosFolder}."));
+        if (emulator is not null)
+        {
+            app.Lifetime.ApplicationStopped.Register(() => emulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalHost");
+        LogStarting(logger, baseUrl, options.InboxFolder, options.VideosFolder, options.EventsFile,
+            emulator is null ? "fal (real)" : $"the fal emulator at {emulator.BaseAddress}");
+        if (emulator is null && builder.Configuration["Pipeline:PublicBaseUrl"] is null)
+        {
+            LogPolling(logger);
+        }
+
+        return (app, emulator);
+    }
+
+    /// <summary>Creates the inbox and videos containers in Azurite before anything lists them.</summary>
+    private sealed class StorageContainers(PipelineStorage storage) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => storage.EnsureContainersAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Video pipeline on {BaseUrl}/api; drop files into {Inbox}; videos appear in {Videos}; events in {Events}; talking to {Fal}")]
+    private static partial void LogStarting(ILogger logger, string baseUrl, string inbox, string videos, string events, string fal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No public base URL (Pipeline__PublicBaseUrl): fal cannot send webhooks here, so jobs complete by polling fal")]
+    private static partial void LogPolling(ILogger logger);
+}
