@@ -26,6 +26,12 @@ public sealed class LocalHostOptions
     /// <summary>How long an idle engine waits before looking for new work (Azure's default, 30 s, is far too slow here).</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a queue message taken by a process that then died stays invisible before another run picks it up again.
+    /// Azure's default (5 min) suits a fleet; on one machine a restart should resume jobs within seconds.
+    /// </summary>
+    public TimeSpan QueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How often the inbox container and the videos container are looked at.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -17,13 +17,19 @@ public static class MediaApi
         return app;
     }
 
-    private static async Task<IResult> ServeAsync(HttpContext http, string requestId, string fileName, RequestStore store)
+    private static async Task<IResult> ServeAsync(HttpContext http, string requestId, string fileName, RequestStore store, Microsoft.Extensions.Options.IOptions<Options.FalEmulatorOptions> options)
     {
         CallRecording.Classify(http, CallKind.File, requestId);
         var request = store.Find(requestId);
         if (request?.VideoPath is not { } path || fileName != "output.mp4" || request.Faults.File == FileFault.Gone)
         {
             return Results.Json(new JsonObject { ["detail"] = "File not found" }, statusCode: 404);
+        }
+
+        if (request.Faults.File == FileFault.Slow && !HttpMethods.IsHead(http.Request.Method))
+        {
+            await TrickleAsync(http, path, options.Value.Scale(request.Faults.SlowFileDuration));
+            return Results.Empty;
         }
 
         if (request.Faults.File != FileFault.Truncated || HttpMethods.IsHead(http.Request.Method))
@@ -47,5 +53,20 @@ public static class MediaApi
         await Task.Delay(TimeSpan.FromMilliseconds(200), http.RequestAborted);
         http.Abort();
         return Results.Empty;
+    }
+
+    /// <summary>The whole file in ten slices spread over <paramref name="duration"/>: a slow CDN, for "killed while storing".</summary>
+    private static async Task TrickleAsync(HttpContext http, string path, TimeSpan duration)
+    {
+        var bytes = await File.ReadAllBytesAsync(path, http.RequestAborted);
+        http.Response.ContentType = "video/mp4";
+        http.Response.ContentLength = bytes.Length;
+        var slice = (bytes.Length + 9) / 10;
+        for (var offset = 0; offset < bytes.Length; offset += slice)
+        {
+            await http.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(slice, bytes.Length - offset)), http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            await Task.Delay(duration / 10, http.RequestAborted);
+        }
     }
 }

@@ -29,6 +29,9 @@ public enum FileFault
     Gone,
     /// <summary>The download promises the whole file, sends half and drops the connection.</summary>
     Truncated,
+
+    /// <summary>The download trickles: ten slices over <see cref="FaultPlan.SlowFileDuration"/> (emulated time).</summary>
+    Slow,
 }
 
 /// <summary>
@@ -67,6 +70,9 @@ public sealed record FaultPlan
     public int ResultErrorStatus { get; init; } = 500;
 
     public FileFault File { get; init; }
+
+    /// <summary>How long a slow download takes (<c>file=slow</c> or <c>file=slow:20s</c>).</summary>
+    public TimeSpan SlowFileDuration { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The model ignores the cancellation signal and finishes normally.</summary>
     public bool IgnoreCancel { get; init; }
@@ -120,6 +126,11 @@ public sealed record FaultPlan
                 "submit_429" => plan with { Submit429 = ParseCount(key, value) },
                 "submit_500" => plan with { Submit500 = ParseCount(key, value) },
                 "result" => ParseResult(plan, value),
+                "file" when value.StartsWith("slow", StringComparison.Ordinal) => plan with
+                {
+                    File = FileFault.Slow,
+                    SlowFileDuration = value.Length > 5 && value[4] == ':' ? ParseDuration(key, value[5..]) : plan.SlowFileDuration,
+                },
                 "file" => plan with
                 {
                     File = value switch
@@ -127,7 +138,7 @@ public sealed record FaultPlan
                         "ok" or "none" => FileFault.None,
                         "gone" => FileFault.Gone,
                         "truncated" => FileFault.Truncated,
-                        _ => throw new FormatException($"file: expected ok, gone or truncated, got '{value}'"),
+                        _ => throw new FormatException($"file: expected ok, gone, truncated or slow[:duration], got '{value}'"),
                     },
                 },
                 "cancel" => plan with

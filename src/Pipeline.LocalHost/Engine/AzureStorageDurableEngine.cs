@@ -54,6 +54,8 @@ public static partial class AzureStorageDurableEngine
                 TaskHubName = options.TaskHub,
                 StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
                 MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+                ControlQueueVisibilityTimeout = options.QueueVisibilityTimeout,
+                WorkItemQueueVisibilityTimeout = options.QueueVisibilityTimeout,
                 LoggerFactory = loggerFactory,
             });
             await service.CreateIfNotExistsAsync();

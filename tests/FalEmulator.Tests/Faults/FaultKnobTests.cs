@@ -81,6 +81,22 @@ public sealed class FaultKnobTests
     }
 
     [Fact]
+    public async Task FileFault_Slow_DeliversTheWholeFileOverTheGivenTime()
+    {
+        await using var fal = await EmulatorClient.StartAsync();
+        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, faults: "file=slow:100s");
+        await fal.WaitForCompletionAsync(submitted["status_url"]!.GetValue<string>());
+        var (_, result) = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
+
+        using var anonymous = new HttpClient();
+        var started = DateTimeOffset.UtcNow;
+        var bytes = await anonymous.GetByteArrayAsync(result["video"]!["url"]!.GetValue<string>(), EmulatorClient.Token);
+
+        Assert.Equal(result["video"]!["file_size"]!.GetValue<long>(), bytes.LongLength);
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromMilliseconds(900)); // 100 s at a time factor of 0.01
+    }
+
+    [Fact]
     public async Task Latencies_FromThePromptMarker_OverrideTheInstance()
     {
         await using var fal = await EmulatorClient.StartAsync(o =>

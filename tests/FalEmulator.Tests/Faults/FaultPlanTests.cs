@@ -33,6 +33,13 @@ public sealed class FaultPlanTests
         Assert.Equal(FileFault.None, request.File);
     }
 
+    [Fact]
+    public void Parse_SlowFile_TakesItsDuration()
+    {
+        Assert.Equal((FileFault.Slow, TimeSpan.FromSeconds(10)), (FaultPlan.Parse("file=slow").File, FaultPlan.Parse("file=slow").SlowFileDuration));
+        Assert.Equal(TimeSpan.FromSeconds(20), FaultPlan.Parse("file=slow:20s").SlowFileDuration);
+    }
+
     [Theory]
     [InlineData("nonsense=1")]
     [InlineData("webhook=sometimes")]

@@ -9,9 +9,10 @@ namespace Pipeline.UnitTests.Api;
 
 /// <summary>
 /// A Moq <see cref="DurableTaskClient"/> (abstract; Microsoft's documented approach) holding at most one instance.
-/// Every <c>GetInstanceAsync</c> overload reaches the abstract <c>GetInstancesAsync</c> (CallBase), which answers as
-/// the real clients do: the serialized fields always, a <see cref="OrchestrationMetadata.DataConverter"/> (so the
-/// <c>Read*As</c> methods work) only when inputs and outputs were asked for.
+/// Every <c>GetInstanceAsync</c> overload reaches <c>GetInstanceAsync(id, getInputsAndOutputs, token)</c> (CallBase), which answers as
+/// the real stack does: without <c>getInputsAndOutputs</c> the Functions host's and the test host's gRPC sidecars
+/// leave out input, output, custom status and failure details (<c>CreateGetInstanceResponse</c>), and the gRPC client
+/// sets no <see cref="OrchestrationMetadata.DataConverter"/> (so <c>Read*As</c> would throw).
 /// </summary>
 internal sealed class ClientHarness
 {
@@ -20,7 +21,7 @@ internal sealed class ClientHarness
     public ClientHarness()
     {
         Client = new Mock<DurableTaskClient>(MockBehavior.Loose, "test-client") { CallBase = true };
-        Client.Setup(c => c.GetInstancesAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+        Client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Returns((string id, bool getInputsAndOutputs, CancellationToken _) =>
             {
                 _lookups.Add((id, getInputsAndOutputs));
@@ -42,10 +43,10 @@ internal sealed class ClientHarness
     public Queue<OrchestrationMetadata?> Instances { get; } = new();
 
     /// <summary>
-    /// Hands out a data converter even when inputs were not asked for. No real client does that; only for tests of
-    /// logic behind a lookup made without inputs that then reads the custom status (see the FalWebhookReceiver bug test).
+    /// Answers every lookup as if inputs and outputs were asked for. No real client does that; it lets a test reach
+    /// logic that reads the custom status after a lookup made without them (see the FalWebhookReceiver bug test).
     /// </summary>
-    public bool AlwaysReadable { get; set; }
+    public bool AlwaysWithInputsAndOutputs { get; set; }
 
     public IReadOnlyList<(string Id, bool GetInputsAndOutputs)> Lookups => _lookups;
 
@@ -62,16 +63,19 @@ internal sealed class ClientHarness
             FailureDetails = failure,
         };
 
-    private OrchestrationMetadata Fetched(OrchestrationMetadata m, bool getInputsAndOutputs) =>
-        new(m.Name, m.InstanceId)
+    private OrchestrationMetadata Fetched(OrchestrationMetadata m, bool getInputsAndOutputs)
+    {
+        var full = getInputsAndOutputs || AlwaysWithInputsAndOutputs;
+        return new(m.Name, m.InstanceId)
         {
             RuntimeStatus = m.RuntimeStatus,
             CreatedAt = m.CreatedAt,
             LastUpdatedAt = m.LastUpdatedAt,
-            SerializedInput = m.SerializedInput,
-            SerializedOutput = m.SerializedOutput,
-            SerializedCustomStatus = m.SerializedCustomStatus,
-            FailureDetails = m.FailureDetails,
-            DataConverter = getInputsAndOutputs || AlwaysReadable ? JsonDataConverter.Default : null,
+            SerializedInput = full ? m.SerializedInput : null,
+            SerializedOutput = full ? m.SerializedOutput : null,
+            SerializedCustomStatus = full ? m.SerializedCustomStatus : null,
+            FailureDetails = full ? m.FailureDetails : null,
+            DataConverter = full ? JsonDataConverter.Default : null,
         };
+    }
 }

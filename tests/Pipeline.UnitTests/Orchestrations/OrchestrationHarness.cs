@@ -152,17 +152,17 @@ internal sealed class OrchestrationHarness
     }
 
     public static VideoJob HttpJob(VideoMode mode = VideoMode.ImageToVideo, VideoRequest? request = null, JobTimings? timings = null) =>
-        new("api-0123456789abcdef", mode, request ?? Request, JobSource.Http, "jobs/api-0123456789abcdef.mp4", timings ?? Timings,
+        new("api-0123456789abcdef0123456789abcdef", mode, request ?? Request, JobSource.Http, "jobs/api-0123456789abcdef0123456789abcdef.mp4", timings ?? Timings,
             new DateTimeOffset(Start.AddSeconds(-1), TimeSpan.Zero));
 
     public static VideoJob InboxJob(VideoMode mode = VideoMode.ImageToVideo, JobTimings? timings = null) =>
-        new("inbox-0123456789abcdef", mode, null, new JobSource(JobSourceKind.Inbox, "inbox", "trips/photo.jpg", "0x8DC1"), "trips/photo.mp4",
+        new("inbox-0123456789abcdef0123456789abcdef", mode, null, new JobSource(JobSourceKind.Inbox, "inbox", "trips/photo.jpg", "0x8DC1"), "trips/photo.mp4",
             timings ?? Timings, new DateTimeOffset(Start.AddSeconds(-1), TimeSpan.Zero));
 
     public static FalCompletion Success(string requestId = FalRequestId, string url = "https://v3b.fal.media/files/b/octopus/output.mp4") =>
         new(requestId, true, url, "video/mp4", 1_843_211, 3141592653, null, null);
 
-    public static StoredVideo Stored(string blob = "videos/jobs/api-0123456789abcdef.mp4") =>
+    public static StoredVideo Stored(string blob = "videos/jobs/api-0123456789abcdef0123456789abcdef.mp4") =>
         new(blob, "https://account.blob.core.windows.net/" + blob, "video/mp4", 1_843_211);
 
     private Queue<Task> Queue(string eventName)

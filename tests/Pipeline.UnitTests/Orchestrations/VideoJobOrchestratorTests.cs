@@ -75,7 +75,7 @@ public sealed class VideoJobOrchestratorTests
         await h.RunAsync(HttpJob());
 
         var submit = Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
-        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef", VideoMode.ImageToVideo, Request), submit.Input);
+        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request), submit.Input);
         Assert.Null(submit.Options?.Retry);
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(4, store.Options?.Retry?.Policy?.MaxNumberOfAttempts);

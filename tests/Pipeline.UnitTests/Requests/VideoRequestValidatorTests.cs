@@ -66,13 +66,12 @@ public sealed class VideoRequestValidatorTests
         Assert.Equal(["must be a string"], messages);
     }
 
-    [Fact(Skip = "bug: { \"prompt\": null } is accepted as a valid request with an empty prompt (String() returns null for a JSON null, and the 'is required' check is skipped because the key exists)")]
-    public void Validate_PromptNull_IsRefused()
+    [Fact]
+    public void Validate_PromptNull_ReportsPromptRequired()
     {
-        var (request, errors) = Validate(T2V, """{ "prompt": null }""");
+        var messages = Problems(T2V, """{ "prompt": null }""", "prompt");
 
-        Assert.Null(request);
-        Assert.True(errors.ContainsKey("prompt"));
+        Assert.Equal(["is required"], messages);
     }
 
     [Fact]

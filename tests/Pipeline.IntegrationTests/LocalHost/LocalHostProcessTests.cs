@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FalEmulator;
+using FalEmulator.Recording;
+using Pipeline.Core.Events;
+using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.IntegrationTests.Support;
+
+namespace Pipeline.IntegrationTests.LocalHost;
+
+/// <summary>
+/// The local host run as the README says, as its own process, on its own Azurite (its inbox container must not see
+/// other tests' drops) and its own task hub.
+/// </summary>
+public sealed class LocalHostProcessTests : IAsyncLifetime
+{
+    private readonly AzuriteFixture _azurite = new();
+    private readonly string _home = Directory.CreateTempSubdirectory("pipeline-home-").FullName;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => _azurite.InitializeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _azurite.DisposeAsync();
+        Directory.Delete(_home, recursive: true);
+    }
+
+    [Fact]
+    public async Task RunScript_DroppedImageAndPromptJob_BothEndAsMp4sInVideosWithEventsInEventsJsonl()
+    {
+        var port = LocalHostProcess.FreePort();
+        await using var host = await LocalHostProcess.StartScriptAsync(_home, port, _azurite.ConnectionString,
+            LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]));
+
+        Directory.CreateDirectory(Path.Combine(_home, "inbox", "trip"));
+        await File.WriteAllBytesAsync(Path.Combine(_home, "inbox", "trip", "beach.jpg"), TestFiles.Jpeg.ToArray(), Token);
+        using var submit = await host.Http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = "A paper boat on a pond", resolution = "480p", duration = "4" }, Token);
+        var id = (await submit.Content.ReadFromJsonAsync<JsonObject>(Token))!["id"]!.GetValue<string>();
+
+        var dropped = Path.Combine(_home, "videos", "trip", "beach.mp4");
+        var prompted = Path.Combine(_home, "videos", "jobs", id + ".mp4");
+        await WaitUntilAsync(() => File.Exists(dropped) && File.Exists(prompted), host);
+
+        Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+        Assert.Equal("ftyp"u8.ToArray(), (await File.ReadAllBytesAsync(dropped, Token))[4..8]);
+        Assert.Equal("ftyp"u8.ToArray(), (await File.ReadAllBytesAsync(prompted, Token))[4..8]);
+        await WaitUntilAsync(() => TerminalEvents().Count == 2, host);
+        var events = TerminalEvents();
+        Assert.All(events, e => Assert.Equal(JobEventTypes.Succeeded, e["type"]!.GetValue<string>()));
+        Assert.Contains(events, e => e["subject"]!.GetValue<string>() == "videos/trip/beach.mp4");
+        Assert.Contains(events, e => e["subject"]!.GetValue<string>() == $"videos/{id}");
+        Assert.All(events, e => Assert.IsType<JsonObject>(e["data"]));
+    }
+
+    [Fact]
+    public async Task KilledWhileWaitingForFalAndWhileStoring_EachJobEndsOnceWithOneSubmission()
+    {
+        await using var fal = await FalEmulatorHost.StartAsync(o => o.TimeScale = 0.02, cancellationToken: Token);
+        var port = LocalHostProcess.FreePort();
+        var arguments = LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]);
+        arguments.AddRange(["--LocalHost:UseEmulator", "false", "--Fal:BaseUrl", fal.BaseAddress.ToString(), "--FAL_KEY", fal.ApiKey,
+            "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false"]);
+
+        var host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
+        string waiting, storing;
+        try
+        {
+            // 1. Killed while the job waits for fal (fal takes 6 s here).
+            waiting = await SubmitAsync(host, "Killed while waiting [emulator: run=300s]");
+            await WaitUntilAsync(async () => (await StatusAsync(host, waiting))["stage"]?.GetValue<string>() == "queued_at_fal", host);
+            await host.KillAsync();
+            await host.DisposeAsync();
+            host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
+
+            // 2. Killed while the video is being copied (fal's CDN trickles it over 4 s).
+            storing = await SubmitAsync(host, "Killed while storing [emulator: file=slow:200s]");
+            await WaitUntilAsync(async () => (await StatusAsync(host, storing))["stage"]?.GetValue<string>() == "storing_video", host);
+            await host.KillAsync();
+            await host.DisposeAsync();
+            host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
+
+            foreach (var id in new[] { waiting, storing })
+            {
+                await WaitUntilAsync(async () => (await StatusAsync(host, id))["status"]!.GetValue<string>() is "succeeded" or "failed" or "cancelled", host);
+                Assert.Equal("succeeded", (await StatusAsync(host, id))["status"]!.GetValue<string>());
+                Assert.True(File.Exists(Path.Combine(_home, "videos", "jobs", id + ".mp4")) || await WaitForFileAsync(Path.Combine(_home, "videos", "jobs", id + ".mp4"), host));
+            }
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        Assert.Equal(2, fal.Recorder.Calls.Count(c => c.Kind == CallKind.Submit)); // one submission per job, restarts included
+        foreach (var id in new[] { waiting, storing })
+        {
+            var terminal = TerminalEvents().Where(e => e["data"]!["id"]!.GetValue<string>() == id).Select(e => e["id"]!.GetValue<string>()).Distinct();
+            Assert.Equal([$"{id}.succeeded"], terminal); // at-least-once delivery may repeat it, but never a second outcome
+        }
+    }
+
+    private static async Task<string> SubmitAsync(LocalHostProcess host, string prompt)
+    {
+        using var response = await host.Http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt, resolution = "480p", duration = "4" }, Token);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>(Token))!["id"]!.GetValue<string>();
+    }
+
+    private static async Task<JsonObject> StatusAsync(LocalHostProcess host, string id) =>
+        (await host.Http.GetFromJsonAsync<JsonObject>($"/api/videos/{id}", Token))!;
+
+    private List<JsonObject> TerminalEvents()
+    {
+        var file = Path.Combine(_home, "events.jsonl");
+        if (!File.Exists(file))
+        {
+            return [];
+        }
+
+        return [.. File.ReadAllLines(file).Select(l => JsonNode.Parse(l)!.AsObject()).Where(e => e["type"]!.GetValue<string>() != JobEventTypes.Submitted)];
+    }
+
+    private static async Task<bool> WaitForFileAsync(string path, LocalHostProcess host)
+    {
+        await WaitUntilAsync(() => File.Exists(path), host);
+        return true;
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition, LocalHostProcess host) => WaitUntilAsync(() => Task.FromResult(condition()), host);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host)
+    {
+        var until = DateTimeOffset.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            if (DateTimeOffset.UtcNow > until)
+            {
+                throw new TimeoutException("condition not met within 90 s; host output:\n" + host.Output);
+            }
+
+            await Task.Delay(200, Token);
+        }
+    }
+}

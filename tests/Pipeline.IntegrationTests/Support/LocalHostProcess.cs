@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Pipeline.IntegrationTests.Infrastructure;
+
+namespace Pipeline.IntegrationTests.Support;
+
+/// <summary>
+/// The local host as a person runs it: its own process, either through <c>scripts/run.sh</c> (exactly the README's
+/// command) or the built program directly (so a test can SIGKILL it), with its own folder, port and task hub.
+/// </summary>
+public sealed class LocalHostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private LocalHostProcess(Process process, int port, string home)
+    {
+        _process = process;
+        Port = port;
+        Home = home;
+        Http = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        process.OutputDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+
+    public string Home { get; }
+
+    public HttpClient Http { get; }
+
+    public string Output => string.Join('\n', _output);
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Settings every test run needs: its own port and task hub, a fast emulator and short intervals.</summary>
+    public static List<string> TestArguments(int port, string taskHub) =>
+    [
+        "--LocalHost:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--LocalHost:EmulatorPort", "0",
+        "--LocalHost:EmulatorTimeScale", "0.02",
+        "--LocalHost:TaskHub", taskHub,
+        "--LocalHost:ScanInterval", "00:00:00.500",
+        "--Pipeline:WebhookWait", "00:00:03",
+        "--Pipeline:PollInterval", "00:00:01",
+        "--Pipeline:SidecarGrace", "00:00:00.500",
+    ];
+
+    /// <summary>Starts <c>scripts/run.sh</c> with <paramref name="arguments"/>, in <paramref name="home"/>, on <paramref name="storage"/>.</summary>
+    public static Task<LocalHostProcess> StartScriptAsync(string home, int port, string storage, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = AzuriteFixture.FindRepositoryRoot() };
+        start.ArgumentList.Add(Path.Combine(AzuriteFixture.FindRepositoryRoot(), "scripts", "run.sh"));
+        return StartAsync(start, home, port, storage, arguments);
+    }
+
+    /// <summary>Starts the built program directly (no script in between), so that Kill hits the host itself.</summary>
+    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = home };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Pipeline.LocalHost.dll"));
+        return StartAsync(start, home, port, storage, arguments);
+    }
+
+    private static async Task<LocalHostProcess> StartAsync(ProcessStartInfo start, string home, int port, string storage, IEnumerable<string> arguments)
+    {
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.Environment["PIPELINE_HOME"] = home;
+        start.Environment["PipelineStorage"] = storage;
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var host = new LocalHostProcess(Process.Start(start)!, port, home);
+        await host.WaitUntilReadyAsync();
+        return host;
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        var until = DateTimeOffset.UtcNow.AddSeconds(120); // the script may build first
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the local host exited ({_process.ExitCode}):\n{Output}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync("/", TestContext.Current.CancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            if (DateTimeOffset.UtcNow > until)
+            {
+                throw new TimeoutException($"the local host did not answer within 120 s:\n{Output}");
+            }
+
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flush, as a crash or a pulled plug.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync(CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            await KillAsync();
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,124 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Moq;
+using Pipeline.Core.Api;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
+using Pipeline.Core.Orchestrations;
+using Pipeline.Core.Requests;
+using Pipeline.UnitTests.Fal;
+using static Pipeline.UnitTests.Api.ClientHarness;
+
+namespace Pipeline.UnitTests.Api;
+
+public sealed class JobSchedulerTests
+{
+    private static readonly VideoJob Job = new(
+        "inbox-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, null,
+        new JobSource(JobSourceKind.Inbox, "inbox", "trips/photo.jpg", "0x8DC1"), "trips/photo.mp4",
+        new JobTimings(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(5)),
+        new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero));
+
+    private readonly ClientHarness _client = new();
+
+    private static JobScheduler Scheduler(PipelineOptions? options = null, TimeProvider? time = null) =>
+        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, NullLogger<JobScheduler>.Instance);
+
+    private void VerifyScheduled(Times times) =>
+        _client.Client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(
+            It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()), times);
+
+    [Theory]
+    [InlineData(OrchestrationRuntimeStatus.Running)]
+    [InlineData(OrchestrationRuntimeStatus.Pending)]
+    [InlineData(OrchestrationRuntimeStatus.Completed)]
+    [InlineData(OrchestrationRuntimeStatus.Failed)]
+    public async Task StartAsync_InstanceExists_IsNotScheduledAgain(OrchestrationRuntimeStatus status)
+    {
+        _client.Instance = Metadata(Job.Id, status);
+
+        var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken);
+
+        Assert.False(started);
+        VerifyScheduled(Times.Never());
+    }
+
+    [Fact]
+    public async Task StartAsync_NewJob_SchedulesTheOrchestratorOnceUnderTheJobIdWithEveryDedupeStatus()
+    {
+        var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken);
+
+        Assert.True(started);
+        VerifyScheduled(Times.Once());
+        var schedule = Assert.Single(_client.Client.Invocations, i => i.Method.Name == nameof(DurableTaskClient.ScheduleNewOrchestrationInstanceAsync));
+        Assert.Equal(VideoJobOrchestrator.Name, ((TaskName)schedule.Arguments[0]).Name);
+        Assert.Same(Job, schedule.Arguments[1]);
+        var options = Assert.IsType<StartOrchestrationOptions>(schedule.Arguments[2]);
+        Assert.Equal(Job.Id, options.InstanceId);
+        Assert.NotNull(options.DedupeStatuses);
+        OrchestrationRuntimeStatus[] every =
+        [
+            OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
+            OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated,
+        ];
+        Assert.Equal(every.Order(), options.DedupeStatuses.Select(Enum.Parse<OrchestrationRuntimeStatus>).Order());
+    }
+
+    [Fact]
+    public async Task StartAsync_ScheduleThrowsButTheInstanceExistsAfterwards_IsADuplicate()
+    {
+        _client.Instances.Enqueue(null);
+        _client.Instance = Metadata(Job.Id, OrchestrationRuntimeStatus.Running);
+        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("An Orchestration instance with the ID already exists."));
+
+        var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken);
+
+        Assert.False(started);
+        Assert.Equal(2, _client.Lookups.Count);
+    }
+
+    [Fact]
+    public async Task StartAsync_ScheduleThrowsAndNoInstanceExists_Rethrows()
+    {
+        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("sidecar down"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken));
+
+        Assert.Equal("sidecar down", error.Message);
+    }
+
+    [Fact]
+    public async Task StartAsync_CallerCancels_RethrowsWithoutLookingAgain()
+    {
+        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new OperationCanceledException());
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken));
+
+        Assert.Single(_client.Lookups);
+    }
+
+    [Fact]
+    public void Timings_Always_ComeFromThePipelineOptions()
+    {
+        var options = new PipelineOptions
+        {
+            WebhookWait = TimeSpan.FromSeconds(70), PollInterval = TimeSpan.FromSeconds(11), JobDeadline = TimeSpan.FromMinutes(9), SidecarGrace = TimeSpan.FromSeconds(3),
+        };
+
+        Assert.Equal(new JobTimings(TimeSpan.FromSeconds(70), TimeSpan.FromSeconds(11), TimeSpan.FromMinutes(9), TimeSpan.FromSeconds(3)), Scheduler(options).Timings);
+    }
+
+    [Fact]
+    public void Now_Always_ComesFromTheTimeProvider()
+    {
+        var now = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+        Assert.Equal(now, Scheduler(time: new FixedTimeProvider(now)).Now);
+    }
+}
