@@ -51,7 +51,8 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, ILogger<Fal
             return WebhookReceipt.Ignored;
         }
 
-        var instance = await client.GetInstanceAsync(jobId!, getInputsAndOutputs: false, cancellationToken);
+        // With inputs and outputs: the gRPC client returns the custom status (the submitted request id) only then.
+        var instance = await client.GetInstanceAsync(jobId!, getInputsAndOutputs: true, cancellationToken);
         if (instance is null || instance.IsCompleted)
         {
             LogIgnored(jobId, completion.RequestId, instance is null ? "unknown job" : "job already finished");

@@ -135,7 +135,7 @@ public sealed class VideoJobServiceTests : IDisposable
     public async Task GetAsync_CompletedSucceeded_IsSucceededWithVideoAndSeed()
     {
         _client.Instance = Metadata(Id, OrchestrationRuntimeStatus.Completed, Job, Result(JobOutcome.Succeeded, Video, seed: 42),
-            new JobProgress(JobStages.Finishing, VideoMode.ImageToVideo, FalRequestId));
+            new JobProgress(JobStages.Finishing, VideoMode.ImageToVideo, FalRequestId, QueuePosition: 3));
 
         var view = await GetAsync();
 
