@@ -6,6 +6,7 @@
 # It installs what is missing, builds, starts Azurite (data in .local/azurite) unless one already listens on 10000,
 # and stops what it started. PIPELINE_HOME chooses the folder of inbox/, videos/ and events.jsonl (default: here).
 set -euo pipefail
+caller="$PWD"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
@@ -13,7 +14,7 @@ bash scripts/setup.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/Pipeline.LocalHost --nologo -v quiet -clp:ErrorsOnly
 
-home="$(mkdir -p "${PIPELINE_HOME:-$root}" && cd "${PIPELINE_HOME:-$root}" && pwd)"
+home="$(mkdir -p "${PIPELINE_HOME:-$root}" && cd "$caller" && cd "${PIPELINE_HOME:-$root}" && pwd)"
 azurite_pid=""
 host_pid=""
 cleanup() {
@@ -39,8 +40,8 @@ if [ -z "${PipelineStorage:-}" ] && ! listening 10000; then
   listening 10002 || { echo "run: Azurite did not start; see $home/.local/azurite.log" >&2; exit 1; }
 fi
 
-cd "$home"
-dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" "$@" &
+cd "$caller" # so that the one-shot's file arguments are read where the caller gave them
+dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" --LocalHost:Home "$home" "$@" &
 host_pid=$!
 status=0
 wait "$host_pid" || status=$?
