@@ -47,6 +47,9 @@ public static partial class LocalPipelineHost
             emulator = await FalEmulatorHost.StartAsync(o => o.TimeScale = options.EmulatorTimeScale, options.EmulatorPort);
             defaults["Fal:BaseUrl"] = emulator.BaseAddress.ToString();
             defaults["FAL_KEY"] = emulator.ApiKey; // the real key, if set, never goes to the emulator
+            defaults["FalWebhook:JwksUrl"] = emulator.JwksUrl;
+            defaults["Pipeline:MediaHosts:0"] = emulator.BaseAddress.Host;
+            defaults["Pipeline:AllowHttpDownloads"] = "true";
         }
         else
         {

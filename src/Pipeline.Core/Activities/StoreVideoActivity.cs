@@ -4,7 +4,7 @@ using Pipeline.Core.Storage;
 
 namespace Pipeline.Core.Activities;
 
-public sealed record StoreVideoInput(string JobId, VideoMode Mode, JobSource Source, string FalRequestId, long? Seed, string VideoUrl, string? ContentType, string OutputBlob);
+public sealed record StoreVideoInput(string JobId, VideoMode Mode, JobSource Source, string FalRequestId, long? Seed, string VideoUrl, string? ContentType, string OutputBlob, long? FileSize = null);
 
 /// <summary>Streams fal's video into the videos container (idempotent: a blob already stored for this request is kept).</summary>
 public sealed class StoreVideoActivity(VideoStore videos) : IPipelineActivity<StoreVideoInput, StoredVideo>

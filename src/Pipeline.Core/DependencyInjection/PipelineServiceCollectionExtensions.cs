@@ -8,6 +8,7 @@ using Pipeline.Core.Activities;
 using Pipeline.Core.Api;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
+using Pipeline.Core.Logging;
 using Pipeline.Core.Options;
 using Pipeline.Core.Storage;
 
@@ -32,7 +33,10 @@ public static class PipelineServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<FalQueueClient>();
-        services.AddHttpClient(VideoStore.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(15));
+        // Redirects are followed by hand, each hop checked against the media hosts (no SSRF through a redirect).
+        services.AddHttpClient(VideoStore.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(15))
+            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+        services.AddSingleton<MediaDownloadPolicy>();
 
         services.AddSingleton(sp => CreateBlobServiceClient(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<JobEventPublisher>(sp => new JobEventPublisher(
@@ -46,7 +50,12 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<InboxReader>();
         services.AddSingleton<VideoStore>();
         services.AddSingleton<WebhookUrls>();
-        services.TryAddSingleton<FalWebhookVerifier, AcceptAllFalWebhooks>();
+        services.AddOptions<FalWebhookOptions>().BindConfiguration(FalWebhookOptions.SectionName);
+        services.AddHttpClient(FalSignatureVerifier.HttpClientName);
+        services.AddSingleton<FalSignatureVerifier>();
+        services.TryAddSingleton<FalWebhookVerifier>(sp => sp.GetRequiredService<IOptions<FalWebhookOptions>>().Value.VerifySignatures
+            ? sp.GetRequiredService<FalSignatureVerifier>()
+            : UnverifiedWebhooks(sp.GetRequiredService<ILoggerFactory>()));
 
         services.AddTransient<PrepareInboxJobActivity>();
         services.AddTransient<SubmitToFalActivity>();
@@ -96,6 +105,22 @@ public static class PipelineServiceCollectionExtensions
 
     private static DefaultAzureCredential Credential(string? clientId) =>
         new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrEmpty(clientId) ? null : clientId });
+
+    /// <summary>Verification switched off by an explicit setting: said loudly, once, when the app starts using it.</summary>
+    private static AcceptAllFalWebhooks UnverifiedWebhooks(ILoggerFactory loggers)
+    {
+        loggers.CreateLogger("Pipeline.Security").LogUnverifiedWebhooks();
+        return new AcceptAllFalWebhooks();
+    }
+
+    private static void TryAddSingleton<TService>(this IServiceCollection services, Func<IServiceProvider, TService> factory)
+        where TService : class
+    {
+        if (services.All(d => d.ServiceType != typeof(TService)))
+        {
+            services.AddSingleton(factory);
+        }
+    }
 
     private static void TryAddSingleton<TService>(this IServiceCollection services, TService instance)
         where TService : class

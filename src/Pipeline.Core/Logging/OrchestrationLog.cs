@@ -14,3 +14,10 @@ internal static partial class OrchestrationLog
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Job {JobId} ({Mode}) ended {Outcome}")]
     public static partial void JobEnded(this ILogger logger, string jobId, VideoMode mode, Jobs.JobOutcome outcome);
 }
+
+/// <summary>Log messages about the app's security settings.</summary>
+internal static partial class SecurityLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "fal webhook signatures are NOT verified (FalWebhook__VerifySignatures=false): anyone who can reach the webhook URL can complete jobs. Use this only locally.")]
+    public static partial void LogUnverifiedWebhooks(this ILogger logger);
+}

@@ -43,6 +43,15 @@ public sealed class PipelineOptions
     /// <summary>How long the read SAS URL of a finished video in the status API stays valid; zero gives the plain blob URL.</summary>
     public TimeSpan VideoUrlSasLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Hosts the pipeline downloads videos from (fal's CDN); <c>*.example.com</c> matches subdomains. Anything else is
+    /// refused, redirects included, so a forged result URL cannot make the app fetch internal addresses.
+    /// </summary>
+    public List<string> MediaHosts { get; set; } = ["fal.media", "*.fal.media", "storage.googleapis.com"];
+
+    /// <summary>Allow plain-http downloads (local emulator only).</summary>
+    public bool AllowHttpDownloads { get; set; }
+
     /// <summary>The <c>source</c> of the pipeline's CloudEvents.</summary>
     [Required]
     public string EventSource { get; set; } = "/video-pipeline";

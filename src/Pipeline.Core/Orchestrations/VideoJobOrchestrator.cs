@@ -30,6 +30,12 @@ public static class VideoJobOrchestrator
     // Storage, Event Grid and reading the inbox: 4 attempts, 2 s then doubling (2, 4, 8 s).
     private static readonly TaskOptions Retried = new(new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2));
 
+    // Copying the video: the same, except that a refused download (a host off the allow-list) is final.
+    private static readonly TaskOptions Stored = new(new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2)
+    {
+        HandleFailure = failure => !failure.IsCausedBy<Storage.DownloadRefusedException>(),
+    });
+
     // Submitting is not retried here: a blind second submit could be billed twice (the fal client retries what is safe).
     private static readonly TaskOptions Once = new();
 
@@ -133,7 +139,7 @@ public static class VideoJobOrchestrator
             try
             {
                 video = await context.CallActivityAsync<StoredVideo>(StoreVideoActivity.Name, new StoreVideoInput(
-                    job.Id, _mode, job.Source, _fal.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob), Retried);
+                    job.Id, _mode, job.Source, _fal.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize), Stored);
             }
             catch (TaskFailedException e)
             {

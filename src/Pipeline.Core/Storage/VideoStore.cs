@@ -14,7 +14,7 @@ namespace Pipeline.Core.Storage;
 /// Writes results into the videos container: the video streamed from fal's CDN straight into a block blob (never the
 /// whole file in memory), and error markers for inbox jobs that end without a video.
 /// </summary>
-public partial class VideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger<VideoStore> logger)
+public partial class VideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, MediaDownloadPolicy downloads, TimeProvider time, ILogger<VideoStore> logger)
 {
     /// <summary>The HttpClient that downloads fal's output files.</summary>
     public const string HttpClientName = "fal-media";
@@ -31,11 +31,10 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
             return View(blob.Name, blob.Uri, existing.ContentType, existing.ContentLength);
         }
 
-        var client = httpClientFactory.CreateClient(HttpClientName);
-        using var response = await client.GetAsync(new Uri(input.VideoUrl), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        response.EnsureSuccessStatusCode();
+        using var response = await DownloadAsync(new Uri(input.VideoUrl), cancellationToken);
         var contentType = response.Content.Headers.ContentType?.MediaType ?? input.ContentType ?? "video/mp4";
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        long[] expected = [.. new[] { response.Content.Headers.ContentLength, input.FileSize }.OfType<long>().Distinct()];
+        await using var body = new VerifiedVideoStream(await response.Content.ReadAsStreamAsync(cancellationToken), expected);
 
         var metadata = new Dictionary<string, string>
         {
@@ -62,6 +61,32 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
         LogStored(input.JobId, blob.Name, properties.ContentLength);
         await storage.Videos.GetBlobClient(ErrorMarkerName(input.OutputBlob)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
         return View(blob.Name, blob.Uri, properties.ContentType, properties.ContentLength);
+    }
+
+    /// <summary>GET with redirects followed by hand, each hop checked against the download policy.</summary>
+    private async Task<HttpResponseMessage> DownloadAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var client = httpClientFactory.CreateClient(HttpClientName);
+        for (var hop = 0; ; hop++)
+        {
+            downloads.EnsureAllowed(url);
+            var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location && hop < 5)
+            {
+                url = location.IsAbsoluteUri ? location : new Uri(url, location);
+                response.Dispose();
+                continue;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                throw new HttpRequestException($"the video download answered {status}", null, (System.Net.HttpStatusCode)status);
+            }
+
+            return response;
+        }
     }
 
     public virtual async Task<string> WriteErrorMarkerAsync(ErrorMarkerInput input, CancellationToken cancellationToken)

@@ -62,7 +62,8 @@ public sealed class LocalHostProcessTests : IAsyncLifetime
         var port = LocalHostProcess.FreePort();
         var arguments = LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]);
         arguments.AddRange(["--LocalHost:UseEmulator", "false", "--Fal:BaseUrl", fal.BaseAddress.ToString(), "--FAL_KEY", fal.ApiKey,
-            "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false"]);
+            "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false",
+            "--FalWebhook:JwksUrl", fal.JwksUrl, "--Pipeline:MediaHosts:0", "127.0.0.1", "--Pipeline:AllowHttpDownloads", "true"]);
 
         var host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
         string waiting, storing;

@@ -239,12 +239,12 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
         var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "Slow [emulator: run=1000s]", resolution = "480p", duration = "4" });
         var id = accepted["id"]!.GetValue<string>();
         await WaitUntilAsync(async () => (await host.GetJobAsync(id))["fal_request_id"] is not null);
-        var body = new StringContent("""{"request_id":"someone-else","gateway_request_id":"someone-else","status":"OK","payload":{"video":{"url":"http://127.0.0.1:1/x.mp4"},"seed":1},"error":null}""",
-            System.Text.Encoding.UTF8, "application/json");
+        var body = PipelineTestHost.OkWebhookBody("someone-else", "http://127.0.0.1:1/x.mp4");
 
-        using var foreign = await host.Http.PostAsync($"/api/fal/webhook?job={id}", body, Token);
-        using var unknown = await host.Http.PostAsync("/api/fal/webhook?job=api-00000000000000000000000000000000", body, Token);
-        using var garbage = await host.Http.PostAsync($"/api/fal/webhook?job={id}", new StringContent("nope"), Token);
+        // Signed by fal, but for a request this job never submitted (a delivery replayed from another request).
+        using var foreign = await host.PostWebhookAsync(id, "someone-else", body);
+        using var unknown = await host.PostWebhookAsync("api-00000000000000000000000000000000", "someone-else", body);
+        using var garbage = await host.PostWebhookAsync(id, "someone-else", "nope");
         await Task.Delay(500, Token);
 
         Assert.Equal(HttpStatusCode.OK, foreign.StatusCode);

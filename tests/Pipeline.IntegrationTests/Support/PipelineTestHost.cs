@@ -78,6 +78,9 @@ public sealed class PipelineTestHost : IAsyncDisposable
             ["Pipeline:PollInterval"] = "00:00:01",
             ["Pipeline:JobDeadline"] = "00:01:00",
             ["Pipeline:SidecarGrace"] = "00:00:00.500",
+            ["FalWebhook:JwksUrl"] = emulator.JwksUrl,
+            ["Pipeline:MediaHosts:0"] = "127.0.0.1",
+            ["Pipeline:AllowHttpDownloads"] = "true",
             ["EventGrid:TopicEndpoint"] = sink.TopicEndpoint.ToString(),
             ["EventGrid:TopicKey"] = sink.Key,
         };
@@ -159,6 +162,28 @@ public sealed class PipelineTestHost : IAsyncDisposable
         Services.GetRequiredService<InboxJobStarter>().StartAsync(Client, PipelineStorage.InboxContainerName, name, Token);
 
     public BlobClient VideoBlob(string name) => Storage.Videos.GetBlobClient(name);
+
+    /// <summary>Posts a webhook body for a job as fal would, signed with the emulator's key unless told otherwise.</summary>
+    public async Task<HttpResponseMessage> PostWebhookAsync(string jobId, string requestId, string body, DateTimeOffset? signedAt = null, bool sign = true)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/fal/webhook?job={jobId}") { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        if (sign)
+        {
+            var signature = Fal.Signer.Sign(requestId, bytes, signedAt ?? DateTimeOffset.UtcNow);
+            request.Headers.Add("X-Fal-Webhook-Request-Id", signature.RequestId);
+            request.Headers.Add("X-Fal-Webhook-User-Id", signature.UserId);
+            request.Headers.Add("X-Fal-Webhook-Timestamp", signature.Timestamp);
+            request.Headers.Add("X-Fal-Webhook-Signature", signature.SignatureHex);
+        }
+
+        return await Http.SendAsync(request, Token);
+    }
+
+    /// <summary>A fal OK body for <paramref name="requestId"/> whose video is at <paramref name="videoUrl"/>.</summary>
+    public static string OkWebhookBody(string requestId, string videoUrl) =>
+        $$"""{"request_id":"{{requestId}}","gateway_request_id":"{{requestId}}","status":"OK","payload":{"video":{"url":"{{videoUrl}}","content_type":"video/mp4"},"seed":1},"error":null}""";
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,86 @@
+namespace Pipeline.Core.Storage;
+
+/// <summary>
+/// Reads a video as it streams into storage and fails the upload (before the blob is committed) when the bytes are not
+/// what was promised: fewer or more than the expected sizes, or no ISO media box at the start.
+/// </summary>
+internal sealed class VerifiedVideoStream(Stream inner, IReadOnlyCollection<long> expectedSizes) : Stream
+{
+    private static readonly string[] FirstBoxes = ["ftyp", "moov", "mdat", "free", "skip", "wide"];
+    private readonly byte[] _head = new byte[8];
+    private long _read;
+
+    public long BytesRead => _read;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await inner.ReadAsync(buffer, cancellationToken);
+        for (var i = 0; i < n && _read + i < _head.Length; i++)
+        {
+            _head[_read + i] = buffer.Span[i];
+        }
+
+        _read += n;
+        if (_read >= 8 && _read - n < 8 && !FirstBoxes.Contains(System.Text.Encoding.ASCII.GetString(_head, 4, 4)))
+        {
+            throw new InvalidDataException("the download is not an MP4/MOV file (no ISO media box at its start)");
+        }
+
+        if (n == 0)
+        {
+            foreach (var expected in expectedSizes)
+            {
+                if (_read != expected)
+                {
+                    throw new InvalidDataException($"the download ended after {_read} bytes; {expected} were announced");
+                }
+            }
+
+            if (_read < 8)
+            {
+                throw new InvalidDataException("the download is too short to be a video");
+            }
+        }
+
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
