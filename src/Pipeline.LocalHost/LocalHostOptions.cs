@@ -8,6 +8,12 @@ public sealed class LocalHostOptions
     /// <summary>The HTTP API's port: <c>http://localhost:7071/api/...</c>, as <c>func start</c> would serve it.</summary>
     public int Port { get; set; } = 7071;
 
+    /// <summary>
+    /// When set, <c>/api/videos</c> requires it in <c>x-functions-key</c> (or <c>?code=</c>), as function keys work in
+    /// Azure; fal's webhook stays open (its signature is checked instead).
+    /// </summary>
+    public string? ApiKey { get; set; }
+
     /// <summary>The folder holding <c>inbox/</c>, <c>videos/</c> and <c>events.jsonl</c> (default: the current folder).</summary>
     public string Home { get; set; } = "";
 

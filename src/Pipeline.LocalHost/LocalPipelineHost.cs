@@ -16,7 +16,8 @@ namespace Pipeline.LocalHost;
 /// </summary>
 public static partial class LocalPipelineHost
 {
-    public static async Task<(WebApplication App, FalEmulatorHost? Emulator)> BuildAsync(string[] args)
+    /// <param name="configure">A last word on the builder (tests add log capture).</param>
+    public static async Task<(WebApplication App, FalEmulatorHost? Emulator)> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
@@ -72,10 +73,27 @@ public static partial class LocalPipelineHost
         builder.Services.AddTransient<Pipeline.Core.Api.JobScheduler, WatchedJobScheduler>();
         builder.Services.AddHostedService<JobProgressReporter>();
         builder.Services.AddProblemDetails();
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/videos"), branch => branch.Use(async (http, next) =>
+            {
+                var given = http.Request.Headers["x-functions-key"].ToString() is { Length: > 0 } header ? header : http.Request.Query["code"].ToString();
+                if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                        System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(options.ApiKey)))
+                {
+                    await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "An API key is required",
+                        detail: "send it in the x-functions-key header").ExecuteAsync(http);
+                    return;
+                }
+
+                await next(http);
+            }));
+        }
         app.MapPipelineApi();
         app.MapEventGridSink();
         app.MapGet("/", () => Results.Text($"Video pipeline (local). API: {baseUrl}/api/videos/{{mode}}; drop files into {options.InboxFolder}; videos appear in {options.VideosFolder}."));

@@ -31,8 +31,20 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
 
     public static bool IsSidecar(string name) => Path.GetExtension(name).Equals(".json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary><c>trips/photo.jpg</c> → <c>trips/photo.mp4</c> in the videos container.</summary>
-    public static string OutputBlobFor(string name) => Stem(name) + ".mp4";
+    /// <summary>
+    /// <c>trips/photo.jpg</c> → <c>trips/photo.mp4</c> in the videos container. The name is normalised first: no empty,
+    /// <c>.</c> or <c>..</c> segments, no backslashes or control characters, so no output lands outside its folder.
+    /// </summary>
+    public static string OutputBlobFor(string name) => Stem(NormaliseName(name)) + ".mp4";
+
+    public static string NormaliseName(string name)
+    {
+        var parts = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => p is not "." and not "..")
+            .Select(p => new string([.. p.Select(c => char.IsControl(c) ? '_' : c)]));
+        var normal = string.Join('/', parts);
+        return normal.Length == 0 ? "_" : normal;
+    }
 
     public virtual async Task<PreparedJob> PrepareAsync(JobSource source, CancellationToken cancellationToken)
     {
@@ -204,15 +216,67 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
             return Invalid(mode, validation);
         }
 
+        await CheckFilesAsync(request, validation, cancellationToken);
+        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob(mode, request, null, false, null);
+    }
+
+    /// <summary>
+    /// The inbox files a request names must exist and be what their field says, by content (JPEG/PNG/WebP images,
+    /// MP4/MOV videos, MP3/WAV audio), within the seed's sizes: 30 MB an image, 50 MB of video in all, 15 MB an audio file.
+    /// </summary>
+    private async Task CheckFilesAsync(VideoRequest request, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        long videoBytes = 0;
         foreach (var (field, url) in request.Urls())
         {
-            if (BlobReference.TryParse(url, out var reference) && !await storage.Blob(reference.Container, reference.Name).ExistsAsync(cancellationToken))
+            if (!BlobReference.TryParse(url, out var reference))
             {
-                validation.Add(field, $"{reference.Name} is not in the inbox");
+                continue;
+            }
+
+            var blob = storage.Blob(reference.Container, reference.Name);
+            long size;
+            byte[] head;
+            try
+            {
+                size = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+                var range = await blob.DownloadContentAsync(new Azure.Storage.Blobs.Models.BlobDownloadOptions { Range = new Azure.HttpRange(0, 16) }, cancellationToken);
+                head = range.Value.Content.ToArray();
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                errors.Add(field, $"{reference.Name} is not in the inbox");
+                continue;
+            }
+
+            var kind = field.StartsWith("video_urls", StringComparison.Ordinal) ? "video" : field.StartsWith("audio_urls", StringComparison.Ordinal) ? "audio" : "image";
+            switch (kind)
+            {
+                case "image" when !InputSniffer.IsImage(head):
+                    errors.Add(field, $"{reference.Name} is not a JPEG, PNG or WebP image");
+                    break;
+                case "image" when size > InputSniffer.MaxImageBytes:
+                    errors.Add(field, $"{reference.Name} is {size / (1024 * 1024)} MB; an image may be at most 30 MB");
+                    break;
+                case "video" when !InputSniffer.IsVideo(head):
+                    errors.Add(field, $"{reference.Name} is not an MP4 or MOV video");
+                    break;
+                case "audio" when !InputSniffer.IsAudio(head):
+                    errors.Add(field, $"{reference.Name} is not an MP3 or WAV file");
+                    break;
+                case "audio" when size > InputSniffer.MaxAudioBytes:
+                    errors.Add(field, $"{reference.Name} is {size / (1024 * 1024)} MB; an audio file may be at most 15 MB");
+                    break;
+                case "video":
+                    videoBytes += size;
+                    break;
             }
         }
 
-        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob(mode, request, null, false, null);
+        if (videoBytes > InputSniffer.MaxVideoBytesInAll)
+        {
+            errors.Add("video_urls", $"the reference videos hold {videoBytes / (1024 * 1024)} MB; at most 50 MB in all");
+        }
     }
 
     private async Task<string?> SiblingImageAsync(string container, string sidecarName, CancellationToken cancellationToken)
