@@ -108,7 +108,7 @@ public sealed class VideoJobOrchestratorTests
 
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(
-            new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob),
+            new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob, 1843211), // fal's file_size, checked against the download
             store.Input);
         Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At, At, At), result);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Succeeded], h.EventTypes);
