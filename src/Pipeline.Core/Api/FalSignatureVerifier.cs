@@ -77,26 +77,29 @@ public sealed partial class FalSignatureVerifier(IHttpClientFactory httpClientFa
     {
         var o = options.Value;
         var age = time.GetUtcNow() - _fetchedAt;
-        if (age < o.KeyCacheLifetime && _keys.Count > 0 && (!refresh || age < o.MinRefetchInterval))
+        if (age < o.MinRefetchInterval || (!refresh && _keys.Count > 0 && age < o.KeyCacheLifetime))
         {
-            return _keys;
+            return _keys; // fetched (or tried) moments ago, or still fresh
         }
 
         await _fetchGate.WaitAsync(cancellationToken);
         try
         {
-            if (time.GetUtcNow() - _fetchedAt < o.MinRefetchInterval && _keys.Count > 0)
+            if (time.GetUtcNow() - _fetchedAt < o.MinRefetchInterval)
             {
                 return _keys; // another delivery just fetched them
             }
+
+            // Every attempt counts towards the rate limit, failed ones too: forged deliveries must not drive fetches.
+            _fetchedAt = time.GetUtcNow();
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             var jwks = JsonNode.Parse(await httpClientFactory.CreateClient(HttpClientName).GetStringAsync(o.JwksUrl, timeout.Token));
             _keys = [.. (jwks?["keys"] as JsonArray ?? []).OfType<JsonObject>()
                 .Where(k => k["kty"]?.ToString() == "OKP" && k["crv"]?.ToString() == "Ed25519" && k["x"] is not null)
-                .Select(k => PublicKey.Import(SignatureAlgorithm.Ed25519, FromBase64Url(k["x"]!.ToString()), KeyBlobFormat.RawPublicKey))];
-            _fetchedAt = time.GetUtcNow();
+                .Select(k => TryImport(k["x"]!.ToString()))
+                .OfType<PublicKey>()];
             LogFetched(_keys.Count);
             return _keys;
         }
@@ -109,6 +112,19 @@ public sealed partial class FalSignatureVerifier(IHttpClientFactory httpClientFa
         finally
         {
             _fetchGate.Release();
+        }
+    }
+
+    /// <summary>One malformed entry must not take the valid keys beside it down with it.</summary>
+    private static PublicKey? TryImport(string x)
+    {
+        try
+        {
+            return PublicKey.Import(SignatureAlgorithm.Ed25519, FromBase64Url(x), KeyBlobFormat.RawPublicKey);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            return null;
         }
     }
 

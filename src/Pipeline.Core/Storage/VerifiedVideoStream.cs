@@ -30,6 +30,11 @@ internal sealed class VerifiedVideoStream(Stream inner, IReadOnlyCollection<long
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (buffer.Length == 0)
+        {
+            return 0; // a zero-length read is allowed and is not the end of the download
+        }
+
         var n = await inner.ReadAsync(buffer, cancellationToken);
         for (var i = 0; i < n && _read + i < _head.Length; i++)
         {
@@ -40,6 +45,12 @@ internal sealed class VerifiedVideoStream(Stream inner, IReadOnlyCollection<long
         if (_read >= 8 && _read - n < 8 && !FirstBoxes.Contains(System.Text.Encoding.ASCII.GetString(_head, 4, 4)))
         {
             throw new InvalidDataException("the download is not an MP4/MOV file (no ISO media box at its start)");
+        }
+
+        if (expectedSizes.Count > 0 && _read > expectedSizes.Max())
+        {
+            // Stop a body that runs past every announced size now, not after streaming it all into storage.
+            throw new InvalidDataException($"the download is longer than the {expectedSizes.Max()} bytes announced");
         }
 
         if (n == 0)
