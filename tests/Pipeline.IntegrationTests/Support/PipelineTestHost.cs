@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using FalEmulator;
@@ -65,7 +64,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
             fal?.Invoke(o);
         }, cancellationToken: Token);
         var sink = await EventGridSink.StartAsync();
-        var port = FreePort();
+        var port = LocalHostProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         var values = new Dictionary<string, string?>
         {
@@ -95,7 +94,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
             builder.Logging.AddProvider(new FileLoggerProvider(logFile));
         }
         builder.Services.AddVideoPipeline();
-        builder.Services.AddInMemoryDurableTask(tasks => tasks.AddPipelineTasks(), new InMemoryDurableTaskOptions { Port = FreePort() });
+        builder.Services.AddInMemoryDurableTask(tasks => tasks.AddPipelineTasks(), new InMemoryDurableTaskOptions { Port = LocalHostProcess.FreePort() });
         var app = builder.Build();
         app.MapPipelineApi();
         await app.StartAsync(Token);
@@ -192,12 +191,5 @@ public sealed class PipelineTestHost : IAsyncDisposable
         await _app.DisposeAsync();
         await Events.DisposeAsync();
         await Fal.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
