@@ -73,7 +73,7 @@ public static class PipelineServiceCollectionExtensions
     }
 
     /// <summary>
-    /// <c>PipelineStorage</c> as a connection string, or <c>PipelineStorage__serviceUri</c> (+ <c>__clientId</c>) for a
+    /// <c>PipelineStorage</c> as a connection string, or <c>PipelineStorage__blobServiceUri</c> (+ <c>__clientId</c>) for a
     /// managed identity, as Functions' identity-based connections are written; else the host's <c>AzureWebJobsStorage</c>.
     /// </summary>
     public static BlobServiceClient CreateBlobServiceClient(IConfiguration configuration)
@@ -84,7 +84,8 @@ public static class PipelineServiceCollectionExtensions
             return new BlobServiceClient(section.Value);
         }
 
-        if (section["serviceUri"] is { Length: > 0 } serviceUri)
+        // The Functions blob trigger reads blobServiceUri (with queueServiceUri); a blob-only connection may say serviceUri.
+        if ((section["blobServiceUri"] ?? section["serviceUri"]) is { Length: > 0 } serviceUri)
         {
             return new BlobServiceClient(new Uri(serviceUri), Credential(section["clientId"]));
         }

@@ -103,7 +103,11 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
         };
         var blob = storage.Videos.GetBlobClient(name);
         await blob.UploadAsync(BinaryData.FromObjectAsJson(marker, new JsonSerializerOptions { WriteIndented = true }),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
+            new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                Tags = new Dictionary<string, string> { ["kind"] = "error-marker" }, // lets a lifecycle rule age markers out
+            }, cancellationToken);
         return $"{storage.Videos.Name}/{name}";
     }
 

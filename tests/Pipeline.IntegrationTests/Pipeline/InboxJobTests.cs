@@ -180,7 +180,9 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
 
         Assert.Equal("failed", job["status"]!.GetValue<string>());
         Assert.False(await host.VideoBlob($"{folder}/bad.mp4").ExistsAsync(Token));
-        var marker = JsonNode.Parse((await host.VideoBlob($"{folder}/bad{VideoStore.ErrorMarkerSuffix}").DownloadContentAsync(Token)).Value.Content.ToString())!;
+        var markerBlob = host.VideoBlob($"{folder}/bad{VideoStore.ErrorMarkerSuffix}");
+        var marker = JsonNode.Parse((await markerBlob.DownloadContentAsync(Token)).Value.Content.ToString())!;
+        Assert.Equal("error-marker", (await markerBlob.GetTagsAsync(cancellationToken: Token)).Value.Tags["kind"]); // what infra's lifecycle rule ages out
         Assert.Equal(id, marker["job_id"]!.GetValue<string>());
         Assert.Equal("fal_error", marker["error"]!["code"]!.GetValue<string>());
         Assert.Contains("500", marker["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);

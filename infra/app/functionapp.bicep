@@ -1,0 +1,134 @@
+// The Flex Consumption plan (FC1) and the Function App (.NET 10 isolated), running as the user-assigned identity.
+// Every setting the app reads is set here (tests/Infra.Tests checks them against local.settings.sample.json); the only
+// secret, FAL_KEY, is a Key Vault reference. No connection strings, no FUNCTIONS_WORKER_RUNTIME (Flex sets the runtime).
+param location string
+param tags object
+param planName string
+param functionAppName string
+param identityId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainerName string
+param applicationInsightsName string
+param keyVaultName string
+param eventTopicEndpoint string
+param taskHubName string = 'videopipeline'
+
+@allowed([ 512, 2048, 4096 ])
+param instanceMemoryMB int = 2048
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: functionAppName
+  location: location
+  tags: union(tags, { 'azd-service-name': 'functions' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
+    }
+  }
+}
+
+// A child resource, so it can use the app's own host name: fal posts webhooks to https://<host>/api/fal/webhook.
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: {
+    // The Functions host and the Durable task hub, identity-based.
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    TASKHUB_NAME: taskHubName
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+
+    // The inbox and videos containers, and the blob trigger's connection (Event Grid source on Flex).
+    PipelineStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    PipelineStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    PipelineStorage__credential: 'managedidentity'
+    PipelineStorage__clientId: identityClientId
+    'AzureWebJobs.InboxTrigger.Disabled': 'false'
+    'AzureWebJobs.InboxPollingTrigger.Disabled': 'true'
+
+    // fal.
+    FAL_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=FAL-KEY)'
+    Fal__BaseUrl: 'https://queue.fal.run'
+    Fal__RequestTimeout: '00:00:30'
+    Fal__MaxRetries: '4'
+    Fal__FirstRetryDelay: '00:00:01'
+    Fal__MaxRetryDelay: '00:00:30'
+    FalWebhook__VerifySignatures: 'true'
+    FalWebhook__JwksUrl: 'https://rest.alpha.fal.ai/.well-known/jwks.json'
+    FalWebhook__KeyCacheLifetime: '1.00:00:00'
+    FalWebhook__MinRefetchInterval: '00:01:00'
+    FalWebhook__TimestampTolerance: '00:05:00'
+
+    // The pipeline.
+    Pipeline__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+    Pipeline__WebhookWait: '00:02:00'
+    Pipeline__PollInterval: '00:00:30'
+    Pipeline__JobDeadline: '00:30:00'
+    Pipeline__SidecarGrace: '00:00:05'
+    Pipeline__DefaultPrompt: 'Bring this picture to life with gentle, natural camera motion.'
+    Pipeline__InputSasLifetime: '02:00:00'
+    Pipeline__SendInputsAsDataUris: 'false'
+    Pipeline__VideoUrlSasLifetime: '01:00:00'
+    Pipeline__MediaHosts__0: 'fal.media'
+    Pipeline__AllowHttpDownloads: 'false'
+    Pipeline__EventSource: '/video-pipeline'
+
+    // Job events: the custom topic, with the app's identity (no key).
+    EventGrid__TopicEndpoint: eventTopicEndpoint
+    EventGrid__TopicKey: ''
+    EventGrid__ManagedIdentityClientId: identityClientId
+  }
+}
+
+output name string = functionApp.name
+output id string = functionApp.id
+output defaultHostName string = functionApp.properties.defaultHostName

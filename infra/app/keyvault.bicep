@@ -1,0 +1,33 @@
+// Key Vault in RBAC mode for FAL_KEY. The key is a secure parameter or set after deployment
+// (`az keyvault secret set --name FAL-KEY ...`); it never appears in a template or an output.
+param location string
+param tags object
+param keyVaultName string
+
+@secure()
+@description('fal key (id:secret). Empty: set the FAL-KEY secret yourself after deployment.')
+param falKey string = ''
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: keyVaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource falKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(falKey)) {
+  parent: vault
+  name: 'FAL-KEY'
+  properties: { value: falKey }
+}
+
+output name string = vault.name
+output id string = vault.id
+output uri string = vault.properties.vaultUri

@@ -1,0 +1,133 @@
+// The video pipeline on Azure: Flex Consumption Function App (.NET 10 isolated) with a user-assigned identity, one
+// storage account (host, task hub, inbox, videos; shared keys off), Key Vault for FAL_KEY, Application Insights with
+// Entra auth, and Event Grid (storage system topic for the inbox trigger, custom topic for job events).
+// `azd up` deploys it (azure.yaml); the inbox subscription follows after code deploy (hooks/postdeploy.sh).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment; it seeds every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource (one that offers Flex Consumption).')
+param location string
+
+@secure()
+@description('fal key (id:secret). Leave empty and set the Key Vault secret FAL-KEY after deployment to keep it out of deployment history.')
+param falKey string = ''
+
+@description('Object id of the deploying user, to read blobs and set the secret (azd passes it).')
+param principalId string = ''
+
+@allowed([ 512, 2048, 4096 ])
+param instanceMemoryMB int = 2048
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    identityName: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: '${abbrs.storageStorageAccounts}${resourceToken}'
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    keyVaultName: '${abbrs.keyVaultVaults}${resourceToken}'
+    falKey: falKey
+  }
+}
+
+module eventGrid 'app/eventgrid.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    systemTopicName: '${abbrs.eventGridSystemTopics}${resourceToken}'
+    eventTopicName: '${abbrs.eventGridDomainsTopics}${resourceToken}'
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  scope: resourceGroup
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    eventTopicName: eventGrid.outputs.eventTopicName
+    principalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module functionApp 'app/functionapp.bicep' = {
+  scope: resourceGroup
+  dependsOn: [ rbac ] // the app must be able to read its storage and secret when it first starts
+  params: {
+    location: location
+    tags: tags
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    functionAppName: functionAppName
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: keyVault.outputs.name
+    eventTopicEndpoint: eventGrid.outputs.eventTopicEndpoint
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output RESOURCE_GROUP string = resourceGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_HOSTNAME string = functionApp.outputs.defaultHostName
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output INBOX_SYSTEM_TOPIC_NAME string = eventGrid.outputs.systemTopicName
+output EVENTS_TOPIC_NAME string = eventGrid.outputs.eventTopicName
+output EVENTS_TOPIC_ENDPOINT string = eventGrid.outputs.eventTopicEndpoint

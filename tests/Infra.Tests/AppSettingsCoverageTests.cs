@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+
+namespace Infra.Tests;
+
+/// <summary>
+/// The templates set every setting the app reads (the list local.settings.sample.json documents), so a new setting
+/// cannot be forgotten in the cloud. Local-only settings map to their identity-based forms in Azure.
+/// </summary>
+public sealed class AppSettingsCoverageTests
+{
+    /// <summary>Local settings and what stands for them in Azure (connection strings become identity-based settings).</summary>
+    private static readonly Dictionary<string, string[]> AzureForms = new(StringComparer.Ordinal)
+    {
+        ["AzureWebJobsStorage"] = ["AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId"],
+        ["PipelineStorage"] = ["PipelineStorage__blobServiceUri", "PipelineStorage__queueServiceUri", "PipelineStorage__credential", "PipelineStorage__clientId"],
+        ["FUNCTIONS_WORKER_RUNTIME"] = [], // Flex Consumption refuses it; the runtime is in functionAppConfig
+    };
+
+    private static JsonObject CompiledAppSettings()
+    {
+        var (exitCode, json, errors) = Bicep.Run("build", Path.Combine(Bicep.InfraFolder, "app", "functionapp.bicep"), "--stdout");
+        Assert.True(exitCode == 0, errors);
+        var resources = JsonNode.Parse(json)!["resources"]!;
+        var settings = (resources is JsonArray list ? list : new JsonArray([.. resources.AsObject().Select(p => p.Value!.DeepClone())]))
+            .Single(r => r!["type"]!.GetValue<string>() == "Microsoft.Web/sites/config")!;
+        return settings["properties"]!.AsObject();
+    }
+
+    [Fact]
+    public void FunctionAppSettings_CoverEverySettingOfTheLocalSample()
+    {
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(Bicep.RepositoryRoot, "local.settings.sample.json")))!["Values"]!.AsObject();
+        var azure = CompiledAppSettings();
+
+        var missing = sample.Select(s => s.Key)
+            .SelectMany(key => AzureForms.TryGetValue(key, out var forms) ? forms : [key])
+            .Where(name => !azure.ContainsKey(name))
+            .ToList();
+
+        Assert.True(missing.Count == 0, "settings the app reads but infra/app/functionapp.bicep does not set: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void FunctionAppSettings_HoldNoSecretAndNoWorkerRuntime()
+    {
+        var azure = CompiledAppSettings();
+
+        Assert.False(azure.ContainsKey("FUNCTIONS_WORKER_RUNTIME"));
+        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName=", azure["FAL_KEY"]!.ToString(), StringComparison.Ordinal); // a reference, resolved by the platform
+        Assert.DoesNotContain(azure, s => s.Value!.ToString().Contains("AccountKey=", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("managedidentity", azure["AzureWebJobsStorage__credential"]!.ToString());
+        Assert.Equal("true", azure["AzureWebJobs.InboxPollingTrigger.Disabled"]!.ToString());
+    }
+
+    [Fact]
+    public void Outputs_AreUpperSnakeAndHoldNoSecret()
+    {
+        var (_, json, _) = Bicep.Run("build", Path.Combine(Bicep.InfraFolder, "main.bicep"), "--stdout");
+        var outputs = JsonNode.Parse(json)!["outputs"]!.AsObject();
+
+        Assert.All(outputs, o => Assert.Matches("^[A-Z][A-Z0-9_]*$", o.Key));
+        Assert.DoesNotContain(outputs, o => o.Key.Contains("KEY", StringComparison.Ordinal) && !o.Key.EndsWith("_NAME", StringComparison.Ordinal));
+        Assert.True(JsonNode.Parse(json)!["parameters"]!["falKey"]!["type"]!.GetValue<string>() == "securestring");
+    }
+}
