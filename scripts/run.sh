@@ -25,20 +25,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-if [ -z "${PipelineStorage:-}" ] && ! listening 10000; then
-  mkdir -p "$home/.local/azurite"
-  echo "run: starting Azurite (data in $home/.local/azurite)"
-  "$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck --location "$home/.local/azurite" \
-    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 > "$home/.local/azurite.log" 2>&1 &
-  azurite_pid=$!
-  for _ in $(seq 1 100); do
-    listening 10000 && listening 10001 && listening 10002 && break
-    sleep 0.2
-  done
-  listening 10002 || { echo "run: Azurite did not start; see $home/.local/azurite.log" >&2; exit 1; }
-fi
+. "$root/scripts/azurite.sh"
+ensure_azurite "$home"
 
 cd "$caller" # so that the one-shot's file arguments are read where the caller gave them
 dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" --LocalHost:Home "$home" "$@" &

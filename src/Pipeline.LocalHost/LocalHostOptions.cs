@@ -26,6 +26,9 @@ public sealed class LocalHostOptions
     /// <summary>The emulator's time factor: 1 behaves like fal (seconds of queue and generation); smaller is faster.</summary>
     public double EmulatorTimeScale { get; set; } = 0.25;
 
+    /// <summary>How many requests the emulated fal runs at once (the rest wait in its queue).</summary>
+    public int EmulatorRunners { get; set; } = 4;
+
     /// <summary>The task hub in Azurite's tables and queues; one per purpose, so tests never share a person's jobs.</summary>
     public string TaskHub { get; set; } = "localvideopipeline";
 

@@ -17,7 +17,9 @@ namespace Pipeline.LocalHost;
 public static partial class LocalPipelineHost
 {
     /// <param name="configure">A last word on the builder (tests add log capture).</param>
-    public static async Task<(WebApplication App, FalEmulatorHost? Emulator)> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="tasks">What the durable worker runs (default: the pipeline's tasks).</param>
+    public static async Task<(WebApplication App, FalEmulatorHost? Emulator)> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null,
+        Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
@@ -45,7 +47,11 @@ public static partial class LocalPipelineHost
         };
         if (options.UseEmulator)
         {
-            emulator = await FalEmulatorHost.StartAsync(o => o.TimeScale = options.EmulatorTimeScale, options.EmulatorPort);
+            emulator = await FalEmulatorHost.StartAsync(o =>
+            {
+                o.TimeScale = options.EmulatorTimeScale;
+                o.Runners = options.EmulatorRunners;
+            }, options.EmulatorPort);
             defaults["Fal:BaseUrl"] = emulator.BaseAddress.ToString();
             defaults["FAL_KEY"] = emulator.ApiKey; // the real key, if set, never goes to the emulator
             defaults["FalWebhook:JwksUrl"] = emulator.JwksUrl;
@@ -64,7 +70,7 @@ public static partial class LocalPipelineHost
 
         builder.Configuration.AddInMemoryCollection(defaults);
         builder.Services.AddVideoPipeline();
-        builder.Services.AddAzureStorageDurableEngine(builder.Configuration[PipelineStorage.ConnectionName]!, options);
+        builder.Services.AddAzureStorageDurableEngine(builder.Configuration[PipelineStorage.ConnectionName]!, options, tasks);
         builder.Services.AddHostedService<StorageContainers>();
         builder.Services.AddHostedService<InboxFolderMirror>();
         builder.Services.AddHostedService<InboxContainerTrigger>();

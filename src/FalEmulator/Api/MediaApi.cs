@@ -26,6 +26,12 @@ public static class MediaApi
             return Results.Json(new JsonObject { ["detail"] = "File not found" }, statusCode: 404);
         }
 
+        if (request.Faults.FileBytes > new FileInfo(path).Length + 8 && !HttpMethods.IsHead(http.Request.Method))
+        {
+            await PaddedAsync(http, path, request.Faults.FileBytes);
+            return Results.Empty;
+        }
+
         if (request.Faults.File == FileFault.Slow && !HttpMethods.IsHead(http.Request.Method))
         {
             await TrickleAsync(http, path, options.Value.Scale(request.Faults.SlowFileDuration));
@@ -53,6 +59,28 @@ public static class MediaApi
         await Task.Delay(TimeSpan.FromMilliseconds(200), http.RequestAborted);
         http.Abort();
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// The rendered MP4 followed by a <c>free</c> box of zeros up to <paramref name="total"/> bytes: still a valid MP4, as
+    /// large as a benchmark needs, generated as it is sent (the emulator holds 64 KB of it at a time).
+    /// </summary>
+    private static async Task PaddedAsync(HttpContext http, string path, long total)
+    {
+        var video = await File.ReadAllBytesAsync(path, http.RequestAborted);
+        var padding = total - video.Length;
+        http.Response.ContentType = "video/mp4";
+        http.Response.ContentLength = total;
+        await http.Response.Body.WriteAsync(video, http.RequestAborted);
+        var header = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header, (uint)padding);
+        "free"u8.CopyTo(header.AsSpan(4));
+        await http.Response.Body.WriteAsync(header, http.RequestAborted);
+        var zeros = new byte[64 * 1024];
+        for (var left = padding - 8; left > 0; left -= zeros.Length)
+        {
+            await http.Response.Body.WriteAsync(zeros.AsMemory(0, (int)Math.Min(zeros.Length, left)), http.RequestAborted);
+        }
     }
 
     /// <summary>The whole file in ten slices spread over <paramref name="duration"/>: a slow CDN, for "killed while storing".</summary>

@@ -71,6 +71,9 @@ public sealed record FaultPlan
 
     public FileFault File { get; init; }
 
+    /// <summary>Pads the output to this many bytes with an MP4 <c>free</c> box (benchmarks of large videos), 0 for none.</summary>
+    public long FileBytes { get; init; }
+
     /// <summary>How long a slow download takes (<c>file=slow</c> or <c>file=slow:20s</c>).</summary>
     public TimeSpan SlowFileDuration { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -126,6 +129,7 @@ public sealed record FaultPlan
                 "submit_429" => plan with { Submit429 = ParseCount(key, value) },
                 "submit_500" => plan with { Submit500 = ParseCount(key, value) },
                 "result" => ParseResult(plan, value),
+                "file_bytes" => plan with { FileBytes = ParseSize(key, value) },
                 "file" when value.StartsWith("slow", StringComparison.Ordinal) => plan with
                 {
                     File = FileFault.Slow,
@@ -178,6 +182,18 @@ public sealed record FaultPlan
         }
 
         return plan with { Result = ResultFault.Error, ResultErrorStatus = status };
+    }
+
+    /// <summary>Sizes as <c>500MB</c>, <c>10KB</c>, <c>1GB</c> or bytes.</summary>
+    private static long ParseSize(string key, string value)
+    {
+        var (number, unit) = value.EndsWith("gb", StringComparison.Ordinal) ? (value[..^2], 1L << 30)
+            : value.EndsWith("mb", StringComparison.Ordinal) ? (value[..^2], 1L << 20)
+            : value.EndsWith("kb", StringComparison.Ordinal) ? (value[..^2], 1L << 10)
+            : (value, 1L);
+        return long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n * unit < (4L << 30)
+            ? n * unit
+            : throw new FormatException($"{key}: expected a size below 4GB such as 500MB, got '{value}'");
     }
 
     private static int ParseCount(string key, string value) =>

@@ -86,7 +86,7 @@ public class SeedanceModel(InputFetcher inputFetcher, VideoRenderer renderer, Ti
                 ["url"] = $"{mediaBaseUrl}/files/{request.RequestId}/{fileName}",
                 ["content_type"] = "video/mp4",
                 ["file_name"] = fileName,
-                ["file_size"] = video.Length,
+                ["file_size"] = Math.Max(video.Length, request.Faults.FileBytes),
             },
             ["seed"] = seed,
         };

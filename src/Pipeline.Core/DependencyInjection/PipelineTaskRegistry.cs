@@ -13,9 +13,10 @@ namespace Pipeline.Core.DependencyInjection;
 /// </summary>
 public static class PipelineTaskRegistry
 {
-    public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry)
+    /// <param name="orchestrator">The orchestrator to run (default: <see cref="VideoJobOrchestrator.RunAsync"/>); the benchmark wraps it to count episodes.</param>
+    public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry, Func<TaskOrchestrationContext, VideoJob, Task<VideoJobResult>>? orchestrator = null)
     {
-        registry.AddOrchestratorFunc<VideoJob, VideoJobResult>(VideoJobOrchestrator.Name, VideoJobOrchestrator.RunAsync);
+        registry.AddOrchestratorFunc(VideoJobOrchestrator.Name, orchestrator ?? VideoJobOrchestrator.RunAsync);
         Add<PrepareInboxJobActivity, VideoJob, PreparedJob>(registry, PrepareInboxJobActivity.Name);
         Add<SubmitToFalActivity, SubmitToFalInput, SubmitToFalOutcome>(registry, SubmitToFalActivity.Name);
         Add<CheckFalStatusActivity, FalRequestRef, FalPoll>(registry, CheckFalStatusActivity.Name);

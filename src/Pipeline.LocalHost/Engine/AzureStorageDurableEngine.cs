@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
@@ -17,14 +18,16 @@ namespace Pipeline.LocalHost.Engine;
 /// </summary>
 public static partial class AzureStorageDurableEngine
 {
-    public static IServiceCollection AddAzureStorageDurableEngine(this IServiceCollection services, string storageConnectionString, LocalHostOptions options)
+    /// <param name="tasks">What the worker runs (default: the pipeline's orchestrator and activities).</param>
+    public static IServiceCollection AddAzureStorageDurableEngine(this IServiceCollection services, string storageConnectionString, LocalHostOptions options,
+        Action<DurableTaskRegistry>? tasks = null)
     {
         var address = $"http://localhost:{FreePort()}";
         services.AddHostedService(sp => new Sidecar(address, storageConnectionString, options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddDurableTaskWorker(builder =>
         {
             builder.UseGrpc(address);
-            builder.AddTasks(tasks => tasks.AddPipelineTasks());
+            builder.AddTasks(tasks ?? (registry => registry.AddPipelineTasks()));
         });
         services.AddDurableTaskClient(builder =>
         {

@@ -97,6 +97,24 @@ public sealed class FaultKnobTests
     }
 
     [Fact]
+    public async Task FileBytes_PadsTheVideoToThatSizeAndItStaysAnMp4()
+    {
+        await using var fal = await EmulatorClient.StartAsync();
+        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, faults: "file_bytes=3MB");
+        await fal.WaitForCompletionAsync(submitted["status_url"]!.GetValue<string>());
+        var (_, result) = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
+
+        using var anonymous = new HttpClient();
+        var bytes = await anonymous.GetByteArrayAsync(result["video"]!["url"]!.GetValue<string>(), EmulatorClient.Token);
+
+        Assert.Equal(3L << 20, result["video"]!["file_size"]!.GetValue<long>());
+        Assert.Equal(3L << 20, bytes.LongLength);
+        var mp4 = Media.Mp4Inspector.Parse(bytes);
+        Assert.Equal("free", mp4.TopLevelTypes[^1]);
+        Assert.Single(mp4.VideoTracks);
+    }
+
+    [Fact]
     public async Task Latencies_FromThePromptMarker_OverrideTheInstance()
     {
         await using var fal = await EmulatorClient.StartAsync(o =>

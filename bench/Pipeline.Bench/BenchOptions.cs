@@ -1,0 +1,20 @@
+using System.Globalization;
+
+namespace Pipeline.Bench;
+
+/// <summary>What to run: <c>--jobs 20 --bursts 100,500 --sizes 10,100,500 --time-scale 0.5 --polling 00:00:00.100</c>.</summary>
+public sealed record BenchOptions(int Jobs, int[] Bursts, int[] VideoSizesMB, double TimeScale, TimeSpan QueuePollingInterval, string Output)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        int[] Ints(string name, int[] fallback) => Value(name) is { } v ? [.. v.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
+        return new BenchOptions(
+            Value("--jobs") is { } jobs ? int.Parse(jobs, CultureInfo.InvariantCulture) : 20,
+            Ints("--bursts", [100, 500]),
+            Ints("--sizes", [10, 100, 500]),
+            Value("--time-scale") is { } scale ? double.Parse(scale, CultureInfo.InvariantCulture) : 0.5,
+            Value("--polling") is { } polling ? TimeSpan.Parse(polling, CultureInfo.InvariantCulture) : TimeSpan.FromMilliseconds(100),
+            Value("--output") ?? "bench/results");
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+
+namespace Pipeline.Bench;
+
+/// <summary>A loopback Event Grid topic that notes when each CloudEvent arrived.</summary>
+public sealed class EventSink : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EventSink(WebApplication app, Uri endpoint)
+    {
+        _app = app;
+        Endpoint = endpoint;
+    }
+
+    public Uri Endpoint { get; }
+
+    public ConcurrentDictionary<string, (string Type, DateTimeOffset ReceivedAt)> Received { get; } = new();
+
+    public static async Task<EventSink> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        EventSink? sink = null;
+        app.MapPost("/api/events", async (HttpRequest request) =>
+        {
+            var at = DateTimeOffset.UtcNow;
+            var body = await JsonNode.ParseAsync(request.Body);
+            foreach (var e in (body as JsonArray ?? []).OfType<JsonObject>())
+            {
+                // data.id is the job id; keep the first arrival of each (job, type)
+                sink!.Received.TryAdd($"{e["data"]?["id"]}|{e["type"]}", (e["type"]!.ToString(), at));
+            }
+
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        var address = app.Urls.First();
+        sink = new EventSink(app, new Uri(address + "/api/events"));
+        return sink;
+    }
+
+    public DateTimeOffset? ReceivedAt(string jobId, string type) => Received.TryGetValue($"{jobId}|{type}", out var r) ? r.ReceivedAt : null;
+
+    public int Count(string type) => Received.Values.Count(r => r.Type == type);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,27 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Bench;
+
+// The pipeline's benchmark (see README, Performance): prints a table and writes it as markdown and JSON.
+var options = BenchOptions.Parse(args);
+var benchmark = new Benchmark(options);
+var started = DateTimeOffset.UtcNow;
+await benchmark.RunAsync();
+
+var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+var table = new StringBuilder()
+    .AppendLine(CultureInfo.InvariantCulture, $"Benchmark of {started:yyyy-MM-dd HH:mm} UTC on {machine}; {options.Jobs} jobs per scenario, emulated generation {8 * options.TimeScale:F1} s after {2 * options.TimeScale:F1} s in queue (fal's 8 s and 2 s × {options.TimeScale}), engine queue polling {options.QueuePollingInterval.TotalMilliseconds} ms.")
+    .AppendLine()
+    .AppendLine("| scenario | measure | value | target |")
+    .AppendLine("| --- | --- | --- | --- |");
+foreach (var row in benchmark.Rows)
+{
+    table.AppendLine(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.Measure} | {row.Value} | {row.Target} |");
+}
+
+Console.WriteLine(table);
+Directory.CreateDirectory(options.Output);
+await File.WriteAllTextAsync(Path.Combine(options.Output, "latest.md"), table.ToString());
+await File.WriteAllTextAsync(Path.Combine(options.Output, "latest.json"),
+    JsonSerializer.Serialize(new { started, machine, options, rows = benchmark.Rows }, new JsonSerializerOptions { WriteIndented = true }));

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The benchmark: ./bench/run.sh [--jobs 20] [--bursts 100,500] [--sizes 10,100,500] [--time-scale 0.5] [--polling 00:00:00.100]
+# Prints the table and writes bench/results/latest.md and latest.json. Starts Azurite unless one listens on 10000.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build bench/Pipeline.Bench -c Release --nologo -v quiet -clp:ErrorsOnly
+. "$root/scripts/azurite.sh"
+trap '[ -n "${azurite_pid:-}" ] && kill "$azurite_pid" 2>/dev/null; true' EXIT
+ensure_azurite "$root"
+dotnet bench/Pipeline.Bench/bin/Release/net10.0/Pipeline.Bench.dll --output "$root/bench/results" "$@"
