@@ -76,8 +76,8 @@ public sealed class Benchmark(BenchOptions options)
             "--LocalHost:TaskHub", "bench" + Guid.NewGuid().ToString("N")[..8],
             "--LocalHost:Home", home,
             "--LocalHost:MaxQueuePollingInterval", options.QueuePollingInterval.ToString(),
-            "--Pipeline:WebhookWait", "00:00:05",
-            "--Pipeline:PollInterval", "00:00:01",
+            "--Pipeline:WebhookWait", "00:00:15", // three times the emulated generation: the webhook path should never need a poll
+            "--Pipeline:PollInterval", "00:00:02",
             "--Pipeline:SidecarGrace", "00:00:00",
             "--EventGrid:TopicEndpoint", sink.Endpoint.ToString(),
             "--EventGrid:TopicKey", "bench",
@@ -101,7 +101,7 @@ public sealed class Benchmark(BenchOptions options)
         var ids = new List<string>();
         for (var i = 0; i < options.Jobs; i++)
         {
-            using var response = await http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = $"bench {i}{marker}", resolution = "480p", duration = "4" });
+            using var response = await http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = $"A lighthouse at dusk{marker}", resolution = "480p", duration = "4" });
             ids.Add((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.ToString());
         }
 
@@ -145,7 +145,7 @@ public sealed class Benchmark(BenchOptions options)
         var latency = new ConcurrentBag<TimeSpan>();
         await Parallel.ForEachAsync(Enumerable.Range(0, options.Jobs), new ParallelOptions { MaxDegreeOfParallelism = options.Jobs }, async (i, ct) =>
         {
-            using var submit = await http.PostAsJsonAsync("/bytedance/seedance-2.0/fast/text-to-video", new { prompt = $"polling {i}", resolution = "480p", duration = "4" }, ct);
+            using var submit = await http.PostAsJsonAsync("/bytedance/seedance-2.0/fast/text-to-video", new { prompt = "A lighthouse at dusk", resolution = "480p", duration = "4" }, ct);
             var queued = (await submit.Content.ReadFromJsonAsync<JsonObject>(ct))!;
             ids.Add(queued["request_id"]!.ToString());
             while (true)
