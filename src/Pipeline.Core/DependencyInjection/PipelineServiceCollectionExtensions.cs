@@ -3,12 +3,12 @@ using Azure.Messaging.EventGrid;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Activities;
 using Pipeline.Core.Api;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
-using Pipeline.Core.Logging;
 using Pipeline.Core.Options;
 using Pipeline.Core.Storage;
 
@@ -55,7 +55,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<FalSignatureVerifier>();
         services.TryAddSingleton<FalWebhookVerifier>(sp => sp.GetRequiredService<IOptions<FalWebhookOptions>>().Value.VerifySignatures
             ? sp.GetRequiredService<FalSignatureVerifier>()
-            : UnverifiedWebhooks(sp.GetRequiredService<ILoggerFactory>()));
+            : new AcceptAllFalWebhooks());
+        services.AddHostedService<WebhookVerificationNotice>();
 
         services.AddTransient<PrepareInboxJobActivity>();
         services.AddTransient<SubmitToFalActivity>();
@@ -106,39 +107,4 @@ public static class PipelineServiceCollectionExtensions
 
     private static DefaultAzureCredential Credential(string? clientId) =>
         new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrEmpty(clientId) ? null : clientId });
-
-    /// <summary>Verification switched off by an explicit setting: said loudly, once, when the app starts using it.</summary>
-    private static AcceptAllFalWebhooks UnverifiedWebhooks(ILoggerFactory loggers)
-    {
-        loggers.CreateLogger("Pipeline.Security").LogUnverifiedWebhooks();
-        return new AcceptAllFalWebhooks();
-    }
-
-    private static void TryAddSingleton<TService>(this IServiceCollection services, Func<IServiceProvider, TService> factory)
-        where TService : class
-    {
-        if (services.All(d => d.ServiceType != typeof(TService)))
-        {
-            services.AddSingleton(factory);
-        }
-    }
-
-    private static void TryAddSingleton<TService>(this IServiceCollection services, TService instance)
-        where TService : class
-    {
-        if (services.All(d => d.ServiceType != typeof(TService)))
-        {
-            services.AddSingleton(instance);
-        }
-    }
-
-    private static void TryAddSingleton<TService, TImplementation>(this IServiceCollection services)
-        where TService : class
-        where TImplementation : class, TService
-    {
-        if (services.All(d => d.ServiceType != typeof(TService)))
-        {
-            services.AddSingleton<TService, TImplementation>();
-        }
-    }
 }

@@ -2,10 +2,8 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage;
-using Microsoft.Extensions.Options;
 using Pipeline.Core.Activities;
 using Pipeline.Core.Jobs;
-using Pipeline.Core.Options;
 using Pipeline.Core.Requests;
 
 namespace Pipeline.Core.Storage;
