@@ -114,7 +114,8 @@ public sealed class Benchmark(BenchOptions options)
         {
             var request = fal.Requests.Find(result.FalRequestId!)!;
             var falDone = request.CompletedAt!.Value;
-            toStored.Add(result.FinishedAt - falDone);
+            // The store activity stamps finished_at the moment the blob is committed (and then publishes).
+            toStored.Add((sink.FinishedAt(result.Id, JobEventTypes.Succeeded) ?? result.FinishedAt) - falDone);
             if (sink.ReceivedAt(result.Id, JobEventTypes.Succeeded) is { } received)
             {
                 toEvent.Add(received - falDone);
@@ -174,13 +175,16 @@ public sealed class Benchmark(BenchOptions options)
         var storage = app.Services.GetRequiredService<PipelineStorage>();
         var starter = app.Services.GetRequiredService<InboxJobStarter>();
         var image = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "bench-image.jpg"));
+
+        // No emulated generation time: the burst measures the pipeline's capacity, not fal's (which overlaps anyway).
+        var metadata = new Dictionary<string, string> { ["prompt"] = "A slow pan across the scene [emulator: queue=0s, run=0s]" };
         var folder = $"burst{count}-{Guid.NewGuid():N}"[..16];
         var clock = Stopwatch.StartNew();
         var ids = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
             var name = $"{folder}/img-{i:D4}.jpg";
-            await storage.Inbox.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(image), ct);
+            await storage.Inbox.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(image), new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = metadata }, ct);
             if (await starter.StartAsync(client, PipelineStorage.InboxContainerName, name, ct) is { } id)
             {
                 ids.Add(id);
@@ -196,36 +200,47 @@ public sealed class Benchmark(BenchOptions options)
 
     private readonly Dictionary<int, double> _throughput = [];
 
-    /// <summary>The durable engine alone on the same backend: one external event and one activity per orchestration.</summary>
+    /// <summary>
+    /// The durable engine alone on the same backend, running the shape of a video job with no work in it: an activity
+    /// (submit) that has an external event raised (the webhook), then a second activity (store). 4 episodes and 2
+    /// activities, as a job of the pipeline; what the pipeline adds beyond that is its own I/O.
+    /// </summary>
     private async Task EngineCeilingAsync(int count)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var o = new LocalHostOptions { TaskHub = "ceiling" + Guid.NewGuid().ToString("N")[..8], MaxQueuePollingInterval = options.QueuePollingInterval };
+        DurableTaskClient? eventRaiser = null;
         builder.Services.AddAzureStorageDurableEngine(Environment.GetEnvironmentVariable("PipelineStorage") ?? "UseDevelopmentStorage=true", o, registry =>
         {
             registry.AddOrchestratorFunc<string, string>("Ceiling", async (context, input) =>
             {
+                await context.CallActivityAsync<string>("Submit", context.InstanceId);
                 var signal = await context.WaitForExternalEvent<string>("go");
                 return await context.CallActivityAsync<string>("Echo", signal + input);
+            });
+            registry.AddActivityFunc<string, string>("Submit", (activity, instanceId) =>
+            {
+                // As fal's webhook would: the event comes from outside, after the activity has answered.
+                _ = Task.Run(() => eventRaiser!.RaiseEventAsync(instanceId, "go", "x"));
+                return instanceId;
             });
             registry.AddActivityFunc<string, string>("Echo", (_, input) => input);
         });
         await using var app = builder.Build();
         await app.StartAsync();
         var client = app.Services.GetRequiredService<DurableTaskClient>();
+        eventRaiser = client;
         var clock = Stopwatch.StartNew();
         var ids = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
-            var id = await client.ScheduleNewOrchestrationInstanceAsync("Ceiling", $"{i}", ct);
-            await client.RaiseEventAsync(id, "go", "x", ct);
-            ids.Add(id);
+            ids.Add(await client.ScheduleNewOrchestrationInstanceAsync("Ceiling", $"{i}", ct));
         });
         await WaitAllCompletedAsync(client, [.. ids], TimeSpan.FromMinutes(10));
         var rate = count / clock.Elapsed.TotalSeconds;
         await app.StopAsync();
-        _rows.Add(new Row($"engine alone, {count} orchestrations", "throughput (event + activity each)", $"{rate:F1} orchestrations/s"));
+        _rows.Add(new Row($"engine alone, {count} orchestrations", "throughput (a job's shape: 2 activities, 1 event)", $"{rate:F1} orchestrations/s"));
         if (_throughput.TryGetValue(count, out var pipeline))
         {
             _rows.Add(new Row($"burst of {count} drops", "share of the engine's ceiling", $"{100 * pipeline / rate:F0} %", "≥ 80 %"));

@@ -16,7 +16,8 @@ public sealed class EventSink : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
-    public ConcurrentDictionary<string, (string Type, DateTimeOffset ReceivedAt)> Received { get; } = new();
+    /// <summary>By (job, type): when the event arrived, and the job's <c>finished_at</c> as the event states it.</summary>
+    public ConcurrentDictionary<string, (string Type, DateTimeOffset ReceivedAt, DateTimeOffset? FinishedAt)> Received { get; } = new();
 
     public static async Task<EventSink> StartAsync()
     {
@@ -32,7 +33,8 @@ public sealed class EventSink : IAsyncDisposable
             foreach (var e in (body as JsonArray ?? []).OfType<JsonObject>())
             {
                 // data.id is the job id; keep the first arrival of each (job, type)
-                sink!.Received.TryAdd($"{e["data"]?["id"]}|{e["type"]}", (e["type"]!.ToString(), at));
+                var finished = e["data"]?["timings"]?["finished_at"]?.GetValue<DateTimeOffset>();
+                sink!.Received.TryAdd($"{e["data"]?["id"]}|{e["type"]}", (e["type"]!.ToString(), at, finished));
             }
 
             return Results.Ok();
@@ -44,6 +46,9 @@ public sealed class EventSink : IAsyncDisposable
     }
 
     public DateTimeOffset? ReceivedAt(string jobId, string type) => Received.TryGetValue($"{jobId}|{type}", out var r) ? r.ReceivedAt : null;
+
+    /// <summary>When the job finished by its event: for "succeeded", the moment the video was stored.</summary>
+    public DateTimeOffset? FinishedAt(string jobId, string type) => Received.TryGetValue($"{jobId}|{type}", out var r) ? r.FinishedAt : null;
 
     public int Count(string type) => Received.Values.Count(r => r.Type == type);
 

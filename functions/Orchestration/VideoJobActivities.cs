@@ -7,7 +7,6 @@ namespace Pipeline.Functions.Orchestration;
 
 /// <summary>The job's activity functions, each one line into the core activity of the same name.</summary>
 public sealed class VideoJobActivities(
-    PrepareInboxJobActivity prepareInboxJob,
     SubmitToFalActivity submitToFal,
     CheckFalStatusActivity checkFalStatus,
     CancelFalRequestActivity cancelFalRequest,
@@ -15,10 +14,6 @@ public sealed class VideoJobActivities(
     WriteErrorMarkerActivity writeErrorMarker,
     PublishJobEventActivity publishJobEvent)
 {
-    [Function(PrepareInboxJobActivity.Name)]
-    public Task<PreparedJob> PrepareInboxJob([ActivityTrigger] VideoJob input, CancellationToken cancellationToken) =>
-        prepareInboxJob.RunAsync(input, cancellationToken);
-
     [Function(SubmitToFalActivity.Name)]
     public Task<SubmitToFalOutcome> SubmitToFal([ActivityTrigger] SubmitToFalInput input, CancellationToken cancellationToken) =>
         submitToFal.RunAsync(input, cancellationToken);
@@ -32,7 +27,7 @@ public sealed class VideoJobActivities(
         cancelFalRequest.RunAsync(input, cancellationToken);
 
     [Function(StoreVideoActivity.Name)]
-    public Task<StoredVideo> StoreVideo([ActivityTrigger] StoreVideoInput input, CancellationToken cancellationToken) =>
+    public Task<StoreVideoOutcome> StoreVideo([ActivityTrigger] StoreVideoInput input, CancellationToken cancellationToken) =>
         storeVideo.RunAsync(input, cancellationToken);
 
     [Function(WriteErrorMarkerActivity.Name)]

@@ -1,4 +1,5 @@
 using Pipeline.Core.Api;
+using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
@@ -6,41 +7,96 @@ using Pipeline.Core.Storage;
 
 namespace Pipeline.Core.Activities;
 
-public sealed record SubmitToFalInput(string JobId, VideoMode Mode, VideoRequest Request);
+/// <param name="Request">The validated request; null for an inbox job, whose drop is read here.</param>
+/// <param name="Announcement">The "submitted" event to publish once fal has accepted the job (the activity fills in fal's id, the mode and the time).</param>
+public sealed record SubmitToFalInput(string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null);
 
 /// <summary>Where fal keeps a request: its id and the URLs fal answered the submit with.</summary>
 public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl);
 
-public sealed record SubmitToFalOutcome(FalRequestRef? Request, int? QueuePosition, JobError? Error);
+/// <param name="Request">fal's request, or null when nothing was submitted (see <paramref name="Error"/> and <paramref name="Superseded"/>).</param>
+/// <param name="Mode">The mode the job turned out to have (an inbox sidecar may choose it); null when unchanged.</param>
+/// <param name="Superseded">The drop is a sidecar whose image starts the job instead; nothing was submitted.</param>
+/// <param name="SubmittedAt">When fal accepted the job.</param>
+/// <param name="Announced">The "submitted" event was published.</param>
+public sealed record SubmitToFalOutcome(
+    FalRequestRef? Request, int? QueuePosition, JobError? Error, VideoMode? Mode = null, bool Superseded = false, DateTimeOffset? SubmittedAt = null, bool Announced = false);
 
 /// <summary>
-/// Submits the job to fal's queue with the job's webhook URL. Inbox files become read-only SAS URLs here, inside the
-/// activity, so no signature reaches orchestration history. fal's refusals come back as data; a fal that stays
-/// unreachable after the client's retries fails the job too, rather than risking a second billed submit.
+/// Reads an inbox drop into a request, submits the job to fal's queue with the job's webhook URL and announces it. One
+/// activity for the three so that a job costs the durable engine as few turns as possible. Inbox files become
+/// read-only SAS URLs here, so no signature reaches orchestration history. fal's refusals come back as data; a fal
+/// that stays unreachable after the client's retries fails the job too, rather than risking a second billed submit.
+/// A failure before anything was sent throws <see cref="NothingSubmittedException"/>, which the orchestration retries.
 /// </summary>
-public sealed partial class SubmitToFalActivity(FalQueueClient fal, FalInputResolver inputs, WebhookUrls webhookUrls, ILogger<SubmitToFalActivity> logger)
+public sealed partial class SubmitToFalActivity(
+    FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAnnouncer announcer, TimeProvider time, ILogger<SubmitToFalActivity> logger)
     : IPipelineActivity<SubmitToFalInput, SubmitToFalOutcome>
 {
     public const string Name = "SubmitToFal";
 
     public async Task<SubmitToFalOutcome> RunAsync(SubmitToFalInput input, CancellationToken cancellationToken)
     {
-        var body = await inputs.ToFalInputAsync(input.Request, cancellationToken);
+        var mode = input.Mode;
+        var request = input.Request;
+        System.Text.Json.Nodes.JsonObject body;
         try
         {
-            var submitted = await fal.SubmitAsync(input.Mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), cancellationToken);
-            LogSubmitted(input.JobId, submitted.RequestId);
-            return new SubmitToFalOutcome(
-                new FalRequestRef(submitted.RequestId, submitted.StatusUrl, submitted.ResponseUrl, submitted.CancelUrl),
-                submitted.QueuePosition,
-                null);
+            if (request is null && input.Source is { Kind: JobSourceKind.Inbox } source)
+            {
+                var prepared = await inbox.PrepareAsync(source, cancellationToken);
+                mode = prepared.Mode;
+                if (prepared.Superseded)
+                {
+                    return new SubmitToFalOutcome(null, null, null, mode, Superseded: true);
+                }
+
+                if (prepared.Request is null)
+                {
+                    return new SubmitToFalOutcome(null, null, new JobError("invalid_request", prepared.Problem ?? "the drop does not make a valid request"), mode);
+                }
+
+                request = prepared.Request;
+            }
+
+            if (request is null)
+            {
+                return new SubmitToFalOutcome(null, null, new JobError("invalid_request", "the job has no request"), mode);
+            }
+
+            body = await inputs.ToFalInputAsync(request, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new NothingSubmittedException($"the job's inputs could not be read: {e.Message}", e);
+        }
+
+        FalSubmitResult submitted;
+        try
+        {
+            submitted = await fal.SubmitAsync(mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), cancellationToken);
         }
         catch (FalApiException e)
         {
             LogRefused(input.JobId, e.Status, e.ErrorCode);
             var code = e.IsRetryable ? "fal_unavailable" : "fal_rejected";
-            return new SubmitToFalOutcome(null, null, new JobError(code, e.Message));
+            return new SubmitToFalOutcome(null, null, new JobError(code, e.Message), mode);
         }
+
+        LogSubmitted(input.JobId, submitted.RequestId);
+        var at = time.GetUtcNow();
+        var announced = input.Announcement is { } planned && await announcer.TryPublishAsync(planned with
+        {
+            Time = at,
+            Data = planned.Data with { Mode = mode, FalRequestId = submitted.RequestId, Timings = planned.Data.Timings with { SubmittedAt = at } },
+        }, cancellationToken);
+        return new SubmitToFalOutcome(
+            new FalRequestRef(submitted.RequestId, submitted.StatusUrl, submitted.ResponseUrl, submitted.CancelUrl),
+            submitted.QueuePosition,
+            null,
+            mode,
+            SubmittedAt: at,
+            Announced: announced);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted to fal as {FalRequestId}")]

@@ -19,8 +19,11 @@ public sealed partial class FalSignatureVerifier(IHttpClientFactory httpClientFa
     public const string HttpClientName = "fal-jwks";
 
     private readonly SemaphoreSlim _fetchGate = new(1, 1);
-    private IReadOnlyList<PublicKey> _keys = [];
-    private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+
+    // Keys and the time of the last fetch attempt, swapped as one so that readers outside the gate see a consistent pair.
+    private volatile KeySet _state = new([], DateTimeOffset.MinValue);
+
+    private sealed record KeySet(IReadOnlyList<PublicKey> Keys, DateTimeOffset FetchedAt);
 
     public override async ValueTask<bool> IsAuthenticAsync(Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -76,38 +79,41 @@ public sealed partial class FalSignatureVerifier(IHttpClientFactory httpClientFa
     private async Task<IReadOnlyList<PublicKey>> KeysAsync(bool refresh, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var age = time.GetUtcNow() - _fetchedAt;
-        if (age < o.MinRefetchInterval || (!refresh && _keys.Count > 0 && age < o.KeyCacheLifetime))
+        var state = _state;
+        if (!refresh && state.Keys.Count > 0 && time.GetUtcNow() - state.FetchedAt < o.KeyCacheLifetime)
         {
-            return _keys; // fetched (or tried) moments ago, or still fresh
+            return state.Keys; // still fresh
         }
 
+        // Everyone else waits here, so a delivery that arrives during the first fetch gets its result, not an empty list.
         await _fetchGate.WaitAsync(cancellationToken);
         try
         {
-            if (time.GetUtcNow() - _fetchedAt < o.MinRefetchInterval)
+            state = _state;
+            if (time.GetUtcNow() - state.FetchedAt < o.MinRefetchInterval)
             {
-                return _keys; // another delivery just fetched them
+                return state.Keys; // fetched (or tried) moments ago
             }
 
             // Every attempt counts towards the rate limit, failed ones too: forged deliveries must not drive fetches.
-            _fetchedAt = time.GetUtcNow();
+            _state = state with { FetchedAt = time.GetUtcNow() };
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             var jwks = JsonNode.Parse(await httpClientFactory.CreateClient(HttpClientName).GetStringAsync(o.JwksUrl, timeout.Token));
-            _keys = [.. (jwks?["keys"] as JsonArray ?? []).OfType<JsonObject>()
+            IReadOnlyList<PublicKey> keys = [.. (jwks?["keys"] as JsonArray ?? []).OfType<JsonObject>()
                 .Where(k => k["kty"]?.ToString() == "OKP" && k["crv"]?.ToString() == "Ed25519" && k["x"] is not null)
                 .Select(k => TryImport(k["x"]!.ToString()))
                 .OfType<PublicKey>()];
-            LogFetched(_keys.Count);
-            return _keys;
+            _state = _state with { Keys = keys };
+            LogFetched(keys.Count);
+            return keys;
         }
         catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException or FormatException
                                       || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogFetchFailed(e.Message);
-            return _keys;
+            return _state.Keys;
         }
         finally
         {

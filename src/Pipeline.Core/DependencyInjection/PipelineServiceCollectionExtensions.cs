@@ -49,6 +49,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<FalInputResolver>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<VideoStore>();
+        services.AddSingleton<JobAnnouncer>();
         services.AddSingleton<WebhookUrls>();
         services.AddOptions<FalWebhookOptions>().BindConfiguration(FalWebhookOptions.SectionName);
         services.AddHttpClient(FalSignatureVerifier.HttpClientName);
@@ -58,7 +59,6 @@ public static class PipelineServiceCollectionExtensions
             : new AcceptAllFalWebhooks());
         services.AddHostedService<WebhookVerificationNotice>();
 
-        services.AddTransient<PrepareInboxJobActivity>();
         services.AddTransient<SubmitToFalActivity>();
         services.AddTransient<CheckFalStatusActivity>();
         services.AddTransient<CancelFalRequestActivity>();

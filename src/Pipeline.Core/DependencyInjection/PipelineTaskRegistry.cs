@@ -17,11 +17,10 @@ public static class PipelineTaskRegistry
     public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry, Func<TaskOrchestrationContext, VideoJob, Task<VideoJobResult>>? orchestrator = null)
     {
         registry.AddOrchestratorFunc(VideoJobOrchestrator.Name, orchestrator ?? VideoJobOrchestrator.RunAsync);
-        Add<PrepareInboxJobActivity, VideoJob, PreparedJob>(registry, PrepareInboxJobActivity.Name);
         Add<SubmitToFalActivity, SubmitToFalInput, SubmitToFalOutcome>(registry, SubmitToFalActivity.Name);
         Add<CheckFalStatusActivity, FalRequestRef, FalPoll>(registry, CheckFalStatusActivity.Name);
         Add<CancelFalRequestActivity, FalRequestRef, bool>(registry, CancelFalRequestActivity.Name);
-        Add<StoreVideoActivity, StoreVideoInput, StoredVideo>(registry, StoreVideoActivity.Name);
+        Add<StoreVideoActivity, StoreVideoInput, StoreVideoOutcome>(registry, StoreVideoActivity.Name);
         Add<WriteErrorMarkerActivity, ErrorMarkerInput, string>(registry, WriteErrorMarkerActivity.Name);
         Add<PublishJobEventActivity, JobEvent, bool>(registry, PublishJobEventActivity.Name);
         return registry;

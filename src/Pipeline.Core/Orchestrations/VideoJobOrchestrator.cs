@@ -27,7 +27,7 @@ public static class VideoJobOrchestrator
     /// <summary>Raised by <c>DELETE /api/videos/{id}</c> with a <see cref="CancelRequest"/>.</summary>
     public const string CancelEvent = "CancelRequested";
 
-    // Storage, Event Grid and reading the inbox: 4 attempts, 2 s then doubling (2, 4, 8 s).
+    // Storage and Event Grid: 4 attempts, 2 s then doubling (2, 4, 8 s).
     private static readonly TaskOptions Retried = new(new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2));
 
     // Copying the video: the same, except that a refused download (a host off the allow-list) is final.
@@ -36,8 +36,17 @@ public static class VideoJobOrchestrator
         HandleFailure = failure => !failure.IsCausedBy<Storage.DownloadRefusedException>(),
     });
 
-    // Submitting is not retried here: a blind second submit could be billed twice (the fal client retries what is safe).
+    // Submitting is retried only when nothing reached fal: a blind second submit could be billed twice (the fal
+    // client retries what is safe).
+    private static readonly TaskOptions Submit = new(new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2)
+    {
+        HandleFailure = SafeToResubmit,
+    });
+
     private static readonly TaskOptions Once = new();
+
+    /// <summary>Whether a failed submit may run again: only when it failed before anything was sent to fal.</summary>
+    internal static bool SafeToResubmit(TaskFailureDetails failure) => failure.IsCausedBy<NothingSubmittedException>();
 
     public static async Task<VideoJobResult> RunAsync(TaskOrchestrationContext context, VideoJob job)
     {
@@ -57,54 +66,32 @@ public static class VideoJobOrchestrator
         public async Task<VideoJobResult> ExecuteAsync()
         {
             var deadline = context.CurrentUtcDateTime + job.Timings.Deadline;
-            var request = job.Request;
-            if (job.Source.Kind == JobSourceKind.Inbox)
+            var inbox = job.Source.Kind == JobSourceKind.Inbox;
+            if (inbox && job.Timings.SidecarGrace > TimeSpan.Zero)
             {
+                // Lets a sidecar uploaded just after its image (or an image just after its sidecar) be seen.
                 Progress(JobStages.Preparing);
-                if (job.Timings.SidecarGrace > TimeSpan.Zero)
-                {
-                    // Lets a sidecar uploaded just after its image (or an image just after its sidecar) be seen.
-                    await context.CreateTimer(job.Timings.SidecarGrace, CancellationToken.None);
-                }
-
-                PreparedJob prepared;
-                try
-                {
-                    prepared = await context.CallActivityAsync<PreparedJob>(PrepareInboxJobActivity.Name, job, Retried);
-                }
-                catch (TaskFailedException e)
-                {
-                    return await FailAsync(new JobError("inbox_unreadable", e.FailureDetails.ErrorMessage));
-                }
-
-                _mode = prepared.Mode;
-                if (prepared.Superseded)
-                {
-                    return Result(JobOutcome.Superseded, null, null, null);
-                }
-
-                if (prepared.Request is null)
-                {
-                    return await FailAsync(new JobError("invalid_request", prepared.Problem ?? "the drop does not make a valid request"));
-                }
-
-                request = prepared.Request;
+                await context.CreateTimer(job.Timings.SidecarGrace, CancellationToken.None);
             }
 
-            if (request is null)
-            {
-                return await FailAsync(new JobError("invalid_request", "the job has no request"));
-            }
-
+            // One activity reads an inbox drop, submits and announces: each activity costs the engine two turns.
             Progress(JobStages.Submitting);
             SubmitToFalOutcome submitted;
             try
             {
-                submitted = await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name, new SubmitToFalInput(job.Id, _mode, request), Once);
+                submitted = await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name,
+                    new SubmitToFalInput(job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null)), Submit);
             }
             catch (TaskFailedException e)
             {
-                return await FailAsync(new JobError("submit_failed", e.FailureDetails.ErrorMessage));
+                var code = inbox && e.FailureDetails.IsCausedBy<NothingSubmittedException>() ? "inbox_unreadable" : "submit_failed";
+                return await FailAsync(new JobError(code, e.FailureDetails.ErrorMessage));
+            }
+
+            _mode = submitted.Mode ?? _mode;
+            if (submitted.Superseded)
+            {
+                return Result(JobOutcome.Superseded, null, null, null);
             }
 
             if (submitted.Request is null)
@@ -113,9 +100,12 @@ public static class VideoJobOrchestrator
             }
 
             _fal = submitted.Request;
-            _submittedAt = context.CurrentUtcDateTime;
+            _submittedAt = submitted.SubmittedAt ?? context.CurrentUtcDateTime;
             Progress(JobStages.Queued, submitted.QueuePosition);
-            await PublishAsync(JobEventTypes.Submitted, null, null, null);
+            if (!submitted.Announced)
+            {
+                await PublishAsync(JobEventTypes.Submitted, null, null, null);
+            }
 
             var (completion, ending) = await WaitForFalAsync(deadline);
             if (ending is not null)
@@ -135,11 +125,12 @@ public static class VideoJobOrchestrator
             }
 
             Progress(JobStages.Storing);
-            StoredVideo video;
+            StoreVideoOutcome stored;
             try
             {
-                video = await context.CallActivityAsync<StoredVideo>(StoreVideoActivity.Name, new StoreVideoInput(
-                    job.Id, _mode, job.Source, _fal.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize), Stored);
+                stored = await context.CallActivityAsync<StoreVideoOutcome>(StoreVideoActivity.Name, new StoreVideoInput(
+                    job.Id, _mode, job.Source, _fal.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize,
+                    Planned(JobEventTypes.Succeeded, null, completion.Seed, null)), Stored);
             }
             catch (TaskFailedException e)
             {
@@ -147,8 +138,12 @@ public static class VideoJobOrchestrator
             }
 
             Progress(JobStages.Finishing);
-            var result = Result(JobOutcome.Succeeded, video, completion.Seed, null);
-            await PublishAsync(JobEventTypes.Succeeded, video, completion.Seed, null);
+            var result = Result(JobOutcome.Succeeded, stored.Video, completion.Seed, null);
+            if (!stored.Announced)
+            {
+                await PublishAsync(JobEventTypes.Succeeded, stored.Video, completion.Seed, null);
+            }
+
             return result;
         }
 
@@ -255,12 +250,16 @@ public static class VideoJobOrchestrator
             }
         }
 
-        private async Task PublishAsync(string type, StoredVideo? video, long? seed, JobError? error)
+        private Task<bool> PublishAsync(string type, StoredVideo? video, long? seed, JobError? error) =>
+            TryActivityAsync<bool>(PublishJobEventActivity.Name, Planned(type, video, seed, error), Retried);
+
+        /// <summary>The event as the orchestration knows it now; an activity that announces it fills in what it learns.</summary>
+        private JobEvent Planned(string type, StoredVideo? video, long? seed, JobError? error)
         {
             var subject = job.Source.Kind == JobSourceKind.Inbox ? $"videos/{job.OutputBlob}" : $"videos/{job.Id}";
             var data = new JobEventData(job.Id, _mode, job.Source.ToString(), _fal?.RequestId, video, seed, error,
                 new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, type == JobEventTypes.Submitted ? null : context.CurrentUtcDateTime));
-            await TryActivityAsync<bool>(PublishJobEventActivity.Name, new JobEvent(type, subject, context.CurrentUtcDateTime, data), Retried);
+            return new JobEvent(type, subject, context.CurrentUtcDateTime, data);
         }
 
         /// <summary>Runs an activity whose failure must not end the job; logs and returns default when it fails for good.</summary>

@@ -395,6 +395,28 @@ public sealed class FalSignatureVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task IsAuthenticAsync_DeliveryDuringTheFirstFetch_WaitsForItsKeysInsteadOfRefusing()
+    {
+        var release = new TaskCompletionSource();
+        _jwks.Hold = release.Task;
+        var headers = Headers(_keyA);
+        var first = VerifyAsync(headers).AsTask();
+        while (_jwks.Fetches == 0)
+        {
+            await Task.Delay(5, Token);
+        }
+
+        var second = VerifyAsync(headers).AsTask();
+        await Task.Delay(50, Token);
+        Assert.False(second.IsCompleted, "a delivery must not be judged against keys still being fetched");
+        release.SetResult();
+
+        Assert.True(await first);
+        Assert.True(await second);
+        Assert.Equal(1, _jwks.Fetches);
+    }
+
+    [Fact]
     public async Task IsAuthenticAsync_KeyCacheLifetimeElapsed_FetchesKeysAgain()
     {
         Assert.True(await VerifyAsync(Headers(_keyA)));

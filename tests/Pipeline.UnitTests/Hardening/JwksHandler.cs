@@ -16,19 +16,27 @@ internal sealed class JwksHandler : HttpMessageHandler
 
     public HttpStatusCode Status { get; set; } = HttpStatusCode.OK;
 
+    /// <summary>When set, fetches answer only once this task completes (a slow JWKS endpoint).</summary>
+    public Task? Hold { get; set; }
+
     public int Fetches => Volatile.Read(ref _fetches);
 
     public Uri? LastUri { get; private set; }
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _fetches);
         LastUri = request.RequestUri;
-        if (Failure is not null)
+        if (Hold is { } hold)
         {
-            return Task.FromException<HttpResponseMessage>(Failure);
+            await hold.WaitAsync(cancellationToken);
         }
 
-        return Task.FromResult(new HttpResponseMessage(Status) { Content = new StringContent(Json, Encoding.UTF8, "application/json") });
+        if (Failure is not null)
+        {
+            throw Failure;
+        }
+
+        return new HttpResponseMessage(Status) { Content = new StringContent(Json, Encoding.UTF8, "application/json") };
     }
 }

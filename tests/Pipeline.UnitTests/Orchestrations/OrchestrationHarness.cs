@@ -68,10 +68,9 @@ internal sealed class OrchestrationHarness
         TimersFire();
         SetUpEvent<FalCompletion>();
         SetUpEvent<CancelRequest>();
-        SetUpActivity<PreparedJob>();
         SetUpActivity<SubmitToFalOutcome>();
         SetUpActivity<FalPoll>();
-        SetUpActivity<StoredVideo>();
+        SetUpActivity<StoreVideoOutcome>();
         SetUpActivity<bool>();
         SetUpActivity<string>();
 
@@ -164,6 +163,9 @@ internal sealed class OrchestrationHarness
 
     public static StoredVideo Stored(string blob = "videos/jobs/api-0123456789abcdef0123456789abcdef.mp4") =>
         new(blob, "https://account.blob.core.windows.net/" + blob, "video/mp4", 1_843_211);
+
+    /// <summary>What the store activity answers: the video, and whether it published "succeeded" itself.</summary>
+    public static StoreVideoOutcome StoredOutcome(bool announced = false) => new(Stored(), new DateTimeOffset(Start, TimeSpan.Zero), announced);
 
     private Queue<Task> Queue(string eventName)
     {

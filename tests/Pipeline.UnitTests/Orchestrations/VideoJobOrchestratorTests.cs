@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Pipeline.Core.Activities;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
@@ -17,6 +18,8 @@ public sealed class VideoJobOrchestratorTests
     private static readonly DateTimeOffset At = new(Start, TimeSpan.Zero);
 
     // Inbox jobs whose timers never fire must not wait for a sidecar first.
+    private static TaskFailureDetails Failure<T>(string message = "failed") where T : Exception => new(typeof(T).FullName!, message, null, null, null);
+
     private static readonly JobTimings NoGrace = Timings with { SidecarGrace = TimeSpan.Zero };
 
     // ---- submit ----
@@ -65,32 +68,26 @@ public sealed class VideoJobOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_Submit_SendsJobModeAndRequestOnceWithoutRetryPolicy()
+    public async Task RunAsync_Submit_SendsJobModeAndRequestRetryingOnlyWhenNothingWasSubmitted()
     {
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         await h.RunAsync(HttpJob());
 
         var submit = Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
-        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request), submit.Input);
-        Assert.Null(submit.Options?.Retry);
+        var input = (SubmitToFalInput)submit.Input!;
+        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http), input with { Announcement = null });
+        Assert.Equal(JobEventTypes.Submitted, input.Announcement?.Type);
+        var retry = submit.Options?.Retry?.Policy;
+        Assert.NotNull(retry);
+        Assert.Equal(4, retry.MaxNumberOfAttempts);
+        Assert.True(VideoJobOrchestrator.SafeToResubmit(Failure<NothingSubmittedException>()), "nothing reached fal: safe to run again");
+        Assert.False(VideoJobOrchestrator.SafeToResubmit(Failure<InvalidOperationException>()), "anything else may have reached fal and been billed");
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(4, store.Options?.Retry?.Policy?.MaxNumberOfAttempts);
-    }
-
-    [Fact]
-    public async Task RunAsync_HttpJobWithoutRequest_FailsInvalidRequestWithoutSubmitting()
-    {
-        var h = new OrchestrationHarness();
-
-        var result = await h.RunAsync(HttpJob() with { Request = null });
-
-        Assert.Equal(JobOutcome.Failed, result.Outcome);
-        Assert.Equal("invalid_request", result.Error?.Code);
-        Assert.Empty(h.CallsOf(SubmitToFalActivity.Name));
     }
 
     // ---- the webhook ----
@@ -101,7 +98,7 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(url: "https://v3b.fal.media/files/b/webhook/output.mp4"));
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
         var job = HttpJob();
 
         var result = await h.RunAsync(job);
@@ -109,7 +106,7 @@ public sealed class VideoJobOrchestratorTests
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(
             new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob, 1843211), // fal's file_size, checked against the download
-            store.Input);
+            ((StoreVideoInput)store.Input!) with { Announcement = null });
         Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At, At, At), result);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Succeeded], h.EventTypes);
         var succeeded = h.Events[1];
@@ -127,7 +124,7 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         await h.RunAsync(HttpJob());
 
@@ -145,7 +142,7 @@ public sealed class VideoJobOrchestratorTests
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(requestId: "someone-elses-request", url: "https://v3b.fal.media/files/b/foreign/output.mp4"));
         h.NeverRaised<FalCompletion>(VideoJobOrchestrator.FalCompletedEvent);
         h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.Completed, null, Success(url: "https://v3b.fal.media/files/b/polled/output.mp4")));
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         var result = await h.RunAsync(HttpJob());
 
@@ -209,7 +206,7 @@ public sealed class VideoJobOrchestratorTests
             new FalPoll(FalRequestState.InQueue, 2, null),
             new FalPoll(FalRequestState.InProgress, null, null),
             new FalPoll(FalRequestState.Completed, null, Success(url: "https://v3b.fal.media/files/b/polled/output.mp4")));
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         var result = await h.RunAsync(HttpJob());
 
@@ -233,7 +230,7 @@ public sealed class VideoJobOrchestratorTests
             new FalPoll(FalRequestState.InQueue, 2, null),
             new FalPoll(FalRequestState.InProgress, null, null),
             new FalPoll(FalRequestState.Completed, null, Success()));
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         await h.RunAsync(HttpJob());
 
@@ -255,9 +252,9 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         var polls = 0;
         h.On(CheckFalStatusActivity.Name, _ => ++polls == 1
-            ? throw new Microsoft.DurableTask.TaskFailedException(CheckFalStatusActivity.Name, 1, new Microsoft.DurableTask.TaskFailureDetails("HttpRequestException", "fal status 503", null, null, null))
+            ? throw new TaskFailedException(CheckFalStatusActivity.Name, 1, new TaskFailureDetails("HttpRequestException", "fal status 503", null, null, null))
             : new FalPoll(FalRequestState.Completed, null, Success()));
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         var result = await h.RunAsync(HttpJob());
 
@@ -324,7 +321,6 @@ public sealed class VideoJobOrchestratorTests
     {
         var h = new OrchestrationHarness();
         var timings = Timings with { WebhookWait = TimeSpan.FromMinutes(10), Deadline = TimeSpan.FromMinutes(5), SidecarGrace = TimeSpan.FromMinutes(1) };
-        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, Request, null, false, null));
         h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.InProgress, null, null));
 
         var result = await h.RunAsync(InboxJob(timings: timings));
@@ -339,7 +335,7 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_InboxSuperseded_EndsSupersededWithoutEventsMarkerOrSubmit()
     {
         var h = new OrchestrationHarness();
-        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.TextToVideo, null, null, true, null));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, VideoMode.TextToVideo, Superseded: true));
 
         var result = await h.RunAsync(InboxJob(VideoMode.TextToVideo));
 
@@ -347,15 +343,14 @@ public sealed class VideoJobOrchestratorTests
         Assert.Null(result.Error);
         Assert.Empty(h.Events);
         Assert.Empty(h.CallsOf(WriteErrorMarkerActivity.Name));
-        Assert.Empty(h.CallsOf(SubmitToFalActivity.Name));
+        Assert.Null(result.FalRequestId);
     }
 
     [Fact]
     public async Task RunAsync_InboxInvalid_WritesErrorMarkerAndFailsWithTheProblem()
     {
         var h = new OrchestrationHarness();
-        var errors = new Dictionary<string, string[]> { ["prompt"] = ["is required"] };
-        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, null, errors, false, "prompt: is required"));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("invalid_request", "prompt: is required"), VideoMode.ImageToVideo));
         var job = InboxJob();
 
         var result = await h.RunAsync(job);
@@ -368,14 +363,14 @@ public sealed class VideoJobOrchestratorTests
         Assert.Equal(JobEventTypes.Failed, failed.Type);
         Assert.Equal("videos/trips/photo.mp4", failed.Subject);
         Assert.Equal("inbox/trips/photo.jpg", failed.Data.Source);
-        Assert.Empty(h.CallsOf(SubmitToFalActivity.Name));
+        Assert.Null(failed.Data.FalRequestId);
     }
 
     [Fact]
-    public async Task RunAsync_InboxPrepareFails_FailsInboxUnreadableWithMarker()
+    public async Task RunAsync_InboxDropUnreadable_FailsInboxUnreadableWithMarker()
     {
         var h = new OrchestrationHarness();
-        h.Fails(PrepareInboxJobActivity.Name, "blob gone");
+        h.On(SubmitToFalActivity.Name, _ => throw new TaskFailedException(SubmitToFalActivity.Name, 7, Failure<NothingSubmittedException>("blob gone")));
 
         var result = await h.RunAsync(InboxJob());
 
@@ -384,28 +379,27 @@ public sealed class VideoJobOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_InboxJob_WaitsTheSidecarGraceThenSubmitsThePreparedModeAndRequest()
+    public async Task RunAsync_InboxJob_WaitsTheSidecarGraceThenSubmitsTheDropAndTakesTheModeItChose()
     {
         var h = new OrchestrationHarness();
-        var prepared = Request with { Prompt = "from the sidecar" };
-        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ReferenceToVideo, prepared, null, false, null));
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("fal_rejected", "no")));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("fal_rejected", "no"), VideoMode.ReferenceToVideo));
         var job = InboxJob(VideoMode.ImageToVideo);
 
         var result = await h.RunAsync(job);
 
         Assert.Equal(Start + Timings.SidecarGrace, Assert.Single(h.Timers).FireAt);
-        Assert.Equal(job, Assert.Single(h.CallsOf(PrepareInboxJobActivity.Name)).Input);
-        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ReferenceToVideo, prepared), Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input);
+        var submitted = (SubmitToFalInput)Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input!;
+        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source), submitted with { Announcement = null });
         Assert.Equal(VideoMode.ReferenceToVideo, result.Mode);
-        Assert.Equal(JobStages.Preparing, h.Statuses[0].Stage);
+        Assert.Equal([JobStages.Preparing, JobStages.Submitting], h.Statuses.Take(2).Select(s => s.Stage));
+        Assert.Equal(VideoMode.ReferenceToVideo, Assert.Single(h.Events).Data.Mode);
     }
 
     [Fact]
     public async Task RunAsync_InboxJobWithoutGrace_MakesNoGraceTimer()
     {
         var h = new OrchestrationHarness();
-        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.TextToVideo, null, null, true, null));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, VideoMode.TextToVideo, Superseded: true));
 
         await h.RunAsync(InboxJob(timings: Timings with { SidecarGrace = TimeSpan.Zero }));
 
@@ -416,7 +410,6 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_InboxFalErrorCompletion_WritesMarkerAndPublishesFailedWithFalsMessage()
     {
         var h = new OrchestrationHarness();
-        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, Request, null, false, null));
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(
             FalRequestId, false, null, null, null, null, "Unprocessable Entity: image_url: Failed to download the file", "file_download_error"));
@@ -438,7 +431,6 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_InboxCancelled_WritesACancelledMarker()
     {
         var h = new OrchestrationHarness();
-        h.On(PrepareInboxJobActivity.Name, _ => new PreparedJob(VideoMode.ImageToVideo, Request, null, false, null));
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.CancelEvent, new CancelRequest("x"));
 
@@ -472,7 +464,7 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
         h.Fails(PublishJobEventActivity.Name, "Event Grid down");
 
         var result = await h.RunAsync(HttpJob());
@@ -487,7 +479,7 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
-        h.On(StoreVideoActivity.Name, _ => Stored());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         await h.RunAsync(HttpJob());
 
@@ -495,5 +487,62 @@ public sealed class VideoJobOrchestratorTests
         Assert.Equal(JobEventTypes.Submitted, submitted.Type);
         Assert.Equal(new JobTimeline(HttpJob().CreatedAt, At, null, null), submitted.Data.Timings);
         Assert.Equal(FalRequestId, submitted.Data.FalRequestId);
+    }
+
+    // ---- events announced by the activities ----
+
+    [Fact]
+    public async Task RunAsync_ActivitiesAnnounce_OrchestrationPublishesNothingItself()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(FalRef, 3, null, VideoMode.ImageToVideo, SubmittedAt: At.AddSeconds(2), Announced: true));
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome(announced: true));
+        var job = HttpJob();
+
+        var result = await h.RunAsync(job);
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Empty(h.CallsOf(PublishJobEventActivity.Name));
+        Assert.Equal(At.AddSeconds(2), result.SubmittedAt); // the activity's clock, from its result: replay-safe
+
+        // What each activity was asked to announce: the orchestration's view, completed by the activity.
+        var submitted = ((SubmitToFalInput)Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input!).Announcement!;
+        Assert.Equal(JobEventTypes.Submitted, submitted.Type);
+        Assert.Equal($"videos/{job.Id}", submitted.Subject);
+        Assert.Null(submitted.Data.FalRequestId);
+        var succeeded = ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).Announcement!;
+        Assert.Equal(JobEventTypes.Succeeded, succeeded.Type);
+        Assert.Equal(FalRequestId, succeeded.Data.FalRequestId);
+        Assert.Equal(3141592653, succeeded.Data.Seed);
+        Assert.Equal(new JobTimeline(job.CreatedAt, At.AddSeconds(2), At, At), succeeded.Data.Timings);
+    }
+
+    [Fact]
+    public async Task RunAsync_StoreDidNotAnnounce_OrchestrationPublishesSucceededWithTheVideo()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(FalRef, 3, null, Announced: true));
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome(announced: false));
+
+        await h.RunAsync(HttpJob());
+
+        var published = (JobEvent)Assert.Single(h.CallsOf(PublishJobEventActivity.Name)).Input!;
+        Assert.Equal(JobEventTypes.Succeeded, published.Type);
+        Assert.Equal(Stored(), published.Data.Video);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubmitFailsAfterSending_HttpJobFailsSubmitFailedNotInboxUnreadable()
+    {
+        var h = new OrchestrationHarness();
+        h.On(SubmitToFalActivity.Name, _ => throw new TaskFailedException(SubmitToFalActivity.Name, 7, Failure<InvalidOperationException>("connection reset")));
+
+        var result = await h.RunAsync(InboxJob(timings: NoGrace));
+
+        Assert.Equal(new JobError("submit_failed", "connection reset"), result.Error);
     }
 }

@@ -1,0 +1,66 @@
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.UnitTests.Hardening;
+using Moq;
+using Pipeline.Core.Api;
+using Pipeline.Core.Events;
+using Pipeline.Core.Fal;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
+using Pipeline.Core.Requests;
+using Pipeline.Core.Storage;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Pipeline.UnitTests.Activities;
+
+/// <summary>The seams of the job's activities, as Moq mocks (no storage account, fal or Event Grid is reached).</summary>
+internal sealed class ActivityMocks
+{
+    public static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public static readonly FalSubmitResult Accepted = new(
+        "fal-req-0001", null,
+        new Uri("https://queue.fal.run/bytedance/seedance-2.0/requests/fal-req-0001/status"),
+        new Uri("https://queue.fal.run/bytedance/seedance-2.0/requests/fal-req-0001"),
+        new Uri("https://queue.fal.run/bytedance/seedance-2.0/requests/fal-req-0001/cancel"),
+        2);
+
+    public static readonly JobSource Drop = new(JobSourceKind.Inbox, "inbox", "trips/photo.jpg", "0x8DC1");
+
+    public ActivityMocks()
+    {
+        var options = MsOptions.Create(new PipelineOptions { PublicBaseUrl = new Uri("https://app.example.com") });
+        var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"));
+        Options = options;
+        Inbox = new Mock<InboxReader>(storage, options);
+        Inputs = new Mock<FalInputResolver>(storage, new BlobUrlSigner(storage, Time), options);
+        Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((VideoRequest r, CancellationToken _) => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt });
+        Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<System.Text.Json.Nodes.JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(Accepted);
+        Publisher = new Mock<JobEventPublisher>(null!, options, NullLogger<JobEventPublisher>.Instance);
+        Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
+            .Callback((JobEvent e, CancellationToken _) => Published.Add(e))
+            .Returns(Task.CompletedTask);
+    }
+
+    public FakeTimeProvider Time { get; } = new(Now);
+
+    public Microsoft.Extensions.Options.IOptions<PipelineOptions> Options { get; }
+
+    public Mock<FalQueueClient> Fal { get; } = new();
+
+    public Mock<InboxReader> Inbox { get; }
+
+    public Mock<FalInputResolver> Inputs { get; }
+
+    public Mock<JobEventPublisher> Publisher { get; }
+
+    public List<JobEvent> Published { get; } = [];
+
+    public JobAnnouncer Announcer => new(Publisher.Object, NullLogger<JobAnnouncer>.Instance);
+
+    /// <summary>An event as the orchestration plans it, before the activity completes it.</summary>
+    public static JobEvent Planned(string type) => new(type, "videos/trips/photo.mp4", Now.AddMinutes(-1),
+        new JobEventData("inbox-1", VideoMode.ImageToVideo, "inbox/trips/photo.jpg", null, null, null, null, new JobTimeline(Now.AddMinutes(-2), null, null, null)));
+}
