@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.DurableTask.Client;
 using Pipeline.Core.Api;
+using Pipeline.Core.Storage;
+using Pipeline.Http.Page;
 
 namespace Pipeline.Http;
 
@@ -12,14 +14,18 @@ public static class PipelineEndpoints
     public static IEndpointRouteBuilder MapPipelineApi(this IEndpointRouteBuilder app)
     {
         var videos = app.MapGroup("/api/videos").WithTags("Videos");
-        videos.MapPost("/{mode}", (HttpRequest request, string mode, DurableTaskClient client, VideoJobService service, CancellationToken ct) =>
-            VideosHttpHandlers.SubmitAsync(request, mode, client, service, ct)).WithName("SubmitVideo").WithSummary("Start a video job");
+        videos.MapPost("/{mode}", (HttpRequest request, string mode, DurableTaskClient client, VideoJobService service, UploadStore uploads, CancellationToken ct) =>
+            VideosHttpHandlers.SubmitAsync(request, mode, client, service, uploads, ct)).WithName("SubmitVideo").WithSummary("Start a video job").DisableAntiforgery();
+        videos.MapGet("", (HttpRequest request, DurableTaskClient client, VideoJobService service, CancellationToken ct) =>
+            VideosHttpHandlers.ListAsync(request, client, service, ct)).WithName("ListVideos").WithSummary("Recent video jobs, newest first");
         videos.MapGet("/{id}", (string id, DurableTaskClient client, VideoJobService service, CancellationToken ct) =>
             VideosHttpHandlers.GetAsync(id, client, service, ct)).WithName("GetVideo").WithSummary("Read a video job");
         videos.MapDelete("/{id}", (string id, DurableTaskClient client, VideoJobService service, CancellationToken ct) =>
             VideosHttpHandlers.CancelAsync(id, client, service, ct)).WithName("CancelVideo").WithSummary("Cancel a video job");
         app.MapPost("/" + WebhookUrls.Path, (HttpRequest request, DurableTaskClient client, FalWebhookReceiver receiver, CancellationToken ct) =>
             VideosHttpHandlers.FalWebhookAsync(request, client, receiver, ct)).WithName("FalWebhook").WithSummary("fal's webhook");
+        app.MapGet($"/api/{VideosPage.Route}/{{*file}}", (string? file, HttpResponse response) => VideosPage.Serve(file, response)).ExcludeFromDescription();
+        app.MapGet($"/api/{VideosPage.Route}", () => Results.Redirect($"/api/{VideosPage.Route}/")).ExcludeFromDescription();
         return app;
     }
 }

@@ -4,11 +4,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Pipeline.Core.Api;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Storage;
 
 namespace Pipeline.Http;
 
 /// <summary>
-/// The videos API over HTTP: <c>POST /api/videos/{mode}</c>, <c>GET /api/videos/{id}</c>, <c>DELETE /api/videos/{id}</c>.
+/// The videos API over HTTP: <c>POST /api/videos/{mode}</c> (JSON, or a form with files), <c>GET /api/videos</c>,
+/// <c>GET /api/videos/{id}</c>, <c>DELETE /api/videos/{id}</c>.
 /// Each handler reads the request, makes one call into <see cref="VideoJobService"/> and maps its answer; errors are
 /// <c>application/problem+json</c>, validation errors keyed by the field the caller sent.
 /// </summary>
@@ -16,15 +18,25 @@ public static class VideosHttpHandlers
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
-    /// <summary>Largest request body read (a request is a prompt and a few URLs).</summary>
+    /// <summary>Largest JSON request body read (a request is a prompt and a few URLs).</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
-    public static async Task<IResult> SubmitAsync(HttpRequest request, string mode, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken)
+    /// <summary>Largest page of <c>GET /api/videos</c>.</summary>
+    public const int DefaultPageSize = 20;
+
+    public static async Task<IResult> SubmitAsync(
+        HttpRequest request, string mode, DurableTaskClient client, VideoJobService videos, UploadStore uploads, CancellationToken cancellationToken)
     {
         if (!VideoModes.TryParse(mode, out var videoMode))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown mode",
                 detail: $"'{mode}' is not a mode; use text-to-video, image-to-video or reference-to-video");
+        }
+
+        var key = request.Headers.TryGetValue(IdempotencyKeyHeader, out var values) ? values.ToString() : null;
+        if (MultipartVideoForm.IsMultipart(request))
+        {
+            return await SubmitFormAsync(request, videoMode, key, client, videos, uploads, cancellationToken);
         }
 
         if (request.ContentLength > MaxBodyBytes)
@@ -43,8 +55,56 @@ public static class VideosHttpHandlers
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid JSON: {e.Message}"] });
         }
 
-        var key = request.Headers.TryGetValue(IdempotencyKeyHeader, out var values) ? values.ToString() : null;
-        var result = await videos.SubmitAsync(client, videoMode, body, key, cancellationToken);
+        return Answer(request, await videos.SubmitAsync(client, videoMode, body, key, cancellationToken));
+    }
+
+    /// <summary>A request with its files: they are stored as they stream in, under the job's id, then validated with the fields.</summary>
+    private static async Task<IResult> SubmitFormAsync(
+        HttpRequest request, VideoMode mode, string? key, DurableTaskClient client, VideoJobService videos, UploadStore uploads, CancellationToken cancellationToken)
+    {
+        if (VideoJobService.IdempotencyKeyProblem(key) is { } keyProblem)
+        {
+            return TypedResults.ValidationProblem(keyProblem, title: "The request is not valid");
+        }
+
+        var id = VideoJobService.JobIdFor(mode, key);
+        if (key is not null && await videos.ExistsAsync(client, id, cancellationToken))
+        {
+            return Answer(request, new SubmitResult(id, false, null)); // a repeat: its files are not stored again
+        }
+
+        MultipartVideoForm form;
+        try
+        {
+            form = await MultipartVideoForm.ReadAsync(request, id, uploads, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            await uploads.DiscardAsync(id, CancellationToken.None);
+            return e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
+                ? TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
+                    detail: $"a request with files is at most {MultipartVideoForm.MaxRequestBytes / (1024 * 1024)} MB")
+                : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid multipart/form-data: {e.Message}"] });
+        }
+
+        var result = await videos.SubmitUploadedAsync(client, mode, id, form.Body, form.Errors, cancellationToken);
+        if (result.Errors is { Count: > 0 } errors)
+        {
+            var asSent = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            foreach (var (field, problems) in errors)
+            {
+                var name = form.FieldAsSent(field);
+                asSent[name] = [.. asSent.GetValueOrDefault(name) ?? [], .. problems];
+            }
+
+            return TypedResults.ValidationProblem(asSent, title: "The request is not valid");
+        }
+
+        return Answer(request, result);
+    }
+
+    private static IResult Answer(HttpRequest request, SubmitResult result)
+    {
         if (result.Errors is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors, title: "The request is not valid");
@@ -52,6 +112,20 @@ public static class VideosHttpHandlers
 
         var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/api/videos/{result.Id}";
         return TypedResults.Accepted(statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created));
+    }
+
+    /// <summary><c>GET /api/videos?limit=20&amp;cursor=…</c>: recent jobs, newest first.</summary>
+    public static async Task<IResult> ListAsync(HttpRequest request, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken)
+    {
+        var limit = DefaultPageSize;
+        if (request.Query["limit"].ToString() is { Length: > 0 } given
+            && (!int.TryParse(given, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > JobIndex.MaxPageSize))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"must be a whole number from 1 to {JobIndex.MaxPageSize}"] });
+        }
+
+        var cursor = request.Query["cursor"].ToString() is { Length: > 0 } c ? c : null;
+        return TypedResults.Ok(await videos.ListAsync(client, limit, cursor, cancellationToken));
     }
 
     public static async Task<IResult> GetAsync(string id, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken) =>

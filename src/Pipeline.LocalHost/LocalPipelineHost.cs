@@ -102,7 +102,7 @@ public static partial class LocalPipelineHost
         }
         app.MapPipelineApi();
         app.MapEventGridSink();
-        app.MapGet("/", () => Results.Text($"Video pipeline (local). API: {baseUrl}/api/videos/{{mode}}; drop files into {options.InboxFolder}; videos appear in {options.VideosFolder}."));
+        app.MapGet("/", () => Results.Redirect($"/api/{Pipeline.Http.Page.VideosPage.Route}/")); // the page
         if (emulator is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => emulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -127,7 +127,7 @@ public static partial class LocalPipelineHost
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Video pipeline on {BaseUrl}/api; drop files into {Inbox}; videos appear in {Videos}; events in {Events}; talking to {Fal}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Video pipeline: open {BaseUrl}/ in a browser (API on {BaseUrl}/api); drop files into {Inbox}; videos appear in {Videos}; events in {Events}; talking to {Fal}")]
     private static partial void LogStarting(ILogger logger, string baseUrl, string inbox, string videos, string events, string fal);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No public base URL (Pipeline__PublicBaseUrl): fal cannot send webhooks here, so jobs complete by polling fal")]

@@ -86,4 +86,19 @@ public sealed class FunctionsAppWiringTests
         Assert.Equal("EventGrid", inbox["source"]!.GetValue<string>());
         Assert.Equal("inbox/{name}", inbox["path"]!.GetValue<string>());
     }
+
+    [Theory]
+    [InlineData("ListVideos", "videos", "function")]
+    [InlineData("SubmitVideo", "videos/{mode}", "function")]
+    [InlineData("VideosPage", "app/{*file}", "anonymous")] // static files only; the API it calls keeps its keys
+    [InlineData("FalWebhook", "fal/webhook", "anonymous")] // verified by fal's signature instead
+    public void GeneratedMetadata_HttpRoutesAndAuthLevels(string function, string route, string authLevel)
+    {
+        var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();
+        var trigger = metadata.Single(f => f!["name"]!.GetValue<string>() == function)!["bindings"]!.AsArray()
+            .Single(b => b!["type"]!.GetValue<string>() == "httpTrigger")!;
+
+        Assert.Equal(route, trigger["route"]!.GetValue<string>());
+        Assert.Equal(authLevel, trigger["authLevel"]!.GetValue<string>(), ignoreCase: true);
+    }
 }

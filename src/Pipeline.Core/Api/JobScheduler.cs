@@ -5,15 +5,17 @@ using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Storage;
 
 namespace Pipeline.Core.Api;
 
 /// <summary>
 /// Starts a job's orchestration exactly once per job id. The dedupe statuses are explicit (every status), so a
 /// redelivered blob event or a repeated idempotency key finds the existing job on every backend, including the
-/// in-process test engine that would otherwise replace a running instance.
+/// in-process test engine that would otherwise replace a running instance. Each new job is entered in the
+/// <see cref="JobIndex"/> first, so no running job is missing from the listing.
 /// </summary>
-public partial class JobScheduler(IOptions<PipelineOptions> options, TimeProvider time, ILogger<JobScheduler> logger)
+public partial class JobScheduler(IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, ILogger<JobScheduler> logger)
 {
     private static readonly OrchestrationRuntimeStatus[] EveryStatus =
     [
@@ -41,6 +43,7 @@ public partial class JobScheduler(IOptions<PipelineOptions> options, TimeProvide
             return false;
         }
 
+        await index.AddAsync(job, cancellationToken);
         try
         {
             var start = new StartOrchestrationOptions(job.Id).WithDedupeStatuses(EveryStatus);

@@ -14,18 +14,16 @@ namespace Pipeline.Core.Api;
 /// Hosts only translate HTTP to these calls and the results back, and hand over their <see cref="DurableTaskClient"/>
 /// (a binding in Functions, a service elsewhere).
 /// </summary>
-public class VideoJobService(JobScheduler scheduler, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options)
+public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
     /// <summary>Validates and starts a job; the same idempotency key (per mode) always answers with the same job.</summary>
     public virtual async Task<SubmitResult> SubmitAsync(DurableTaskClient client, VideoMode mode, JsonNode? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var errors = new ValidationErrors();
-        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
+        if (IdempotencyKeyProblem(idempotencyKey) is { } keyProblem)
         {
-            errors.Add("Idempotency-Key", $"must be 1 to {MaxIdempotencyKeyLength} printable characters");
-            return new SubmitResult(null, false, errors);
+            return new SubmitResult(null, false, keyProblem);
         }
 
         var (request, validation) = VideoRequestValidator.Validate(mode, body);
@@ -34,10 +32,75 @@ public class VideoJobService(JobScheduler scheduler, PipelineStorage storage, Bl
             return new SubmitResult(null, false, validation);
         }
 
-        var id = idempotencyKey is null ? JobIds.New() : JobIds.ForIdempotencyKey(mode.Slug(), idempotencyKey);
+        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, cancellationToken);
+    }
+
+    /// <summary>The id a request gets: from its idempotency key (per mode), else a new one.</summary>
+    public static string JobIdFor(VideoMode mode, string? idempotencyKey) =>
+        idempotencyKey is null ? JobIds.New() : JobIds.ForIdempotencyKey(mode.Slug(), idempotencyKey);
+
+    public static ValidationErrors? IdempotencyKeyProblem(string? idempotencyKey)
+    {
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl)))
+        {
+            var errors = new ValidationErrors();
+            errors.Add("Idempotency-Key", $"must be 1 to {MaxIdempotencyKeyLength} printable characters");
+            return errors;
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the job exists already (a repeated idempotency key): its files are then not stored again.</summary>
+    public virtual async Task<bool> ExistsAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
+        await client.GetInstanceAsync(id, cancellationToken) is not null;
+
+    /// <summary>
+    /// Validates and starts a job whose files were uploaded with it (already in <see cref="UploadStore"/> under
+    /// <paramref name="id"/>, named in <paramref name="body"/> as blob references). A reference to any other blob is
+    /// refused; a refused request's files are removed.
+    /// </summary>
+    public virtual async Task<SubmitResult> SubmitUploadedAsync(DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, CancellationToken cancellationToken)
+    {
+        var (request, validation) = VideoRequestValidator.Validate(mode, body, allowBlobReferences: true);
+        foreach (var (field, url) in request?.Urls() ?? [])
+        {
+            if (BlobReference.TryParse(url, out var reference) && !UploadStore.BelongsTo(reference, id))
+            {
+                validation.Add(field, "must be an http(s) URL or a file sent with the request");
+            }
+        }
+
+        foreach (var (field, problems) in uploadErrors)
+        {
+            foreach (var problem in problems)
+            {
+                validation.Add(field, problem);
+            }
+        }
+
+        if (request is null || validation.Count > 0)
+        {
+            await uploads.DiscardAsync(id, CancellationToken.None);
+            return new SubmitResult(null, false, validation);
+        }
+
+        return await StartAsync(client, mode, id, request, cancellationToken);
+    }
+
+    private async Task<SubmitResult> StartAsync(DurableTaskClient client, VideoMode mode, string id, VideoRequest request, CancellationToken cancellationToken)
+    {
         var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, scheduler.Now);
         var created = await scheduler.StartAsync(client, job, cancellationToken);
         return new SubmitResult(id, created, null);
+    }
+
+    /// <summary>Recent jobs, newest first, a page at a time (sidecars that only fed their image's job are left out).</summary>
+    public virtual async Task<VideoJobPage> ListAsync(DurableTaskClient client, int pageSize, string? cursor, CancellationToken cancellationToken)
+    {
+        var page = await index.PageAsync(pageSize, cursor, cancellationToken);
+        var views = await Task.WhenAll(page.Ids.Distinct(StringComparer.Ordinal).Select(id => GetAsync(client, id, cancellationToken)));
+        return new VideoJobPage([.. views.OfType<VideoJobView>().Where(v => v.Error?.Code != "superseded")], page.NextCursor);
     }
 
     public virtual async Task<VideoJobView?> GetAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
@@ -82,6 +145,7 @@ public class VideoJobService(JobScheduler scheduler, PipelineStorage storage, Bl
             status,
             result is null ? progress?.Stage : null,
             job?.Source.ToString() ?? "unknown",
+            job?.Request?.Prompt,
             result?.FalRequestId ?? progress?.FalRequestId,
             result is null ? progress?.QueuePosition : null,
             video,

@@ -11,6 +11,7 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("stage")] string? Stage,
     [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("prompt")] string? Prompt,
     [property: JsonPropertyName("fal_request_id")] string? FalRequestId,
     [property: JsonPropertyName("queue_position")] int? QueuePosition,
     [property: JsonPropertyName("video")] StoredVideo? Video,
@@ -18,6 +19,11 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("error")] JobError? Error,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
     [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt);
+
+/// <summary>What <c>GET /api/videos</c> answers: a page of jobs, newest first, and the cursor of the next page.</summary>
+public sealed record VideoJobPage(
+    [property: JsonPropertyName("items")] IReadOnlyList<VideoJobView> Items,
+    [property: JsonPropertyName("next_cursor")] string? NextCursor);
 
 /// <summary>The job states the API shows.</summary>
 public static class VideoJobStatuses

@@ -48,6 +48,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<BlobUrlSigner>();
         services.AddSingleton<FalInputResolver>();
         services.AddSingleton<InboxReader>();
+        services.AddSingleton<UploadStore>();
+        services.AddSingleton<JobIndex>();
         services.AddSingleton<VideoStore>();
         services.AddSingleton<JobAnnouncer>();
         services.AddSingleton<WebhookUrls>();

@@ -317,12 +317,8 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         }
     }
 
-    private static JsonNode? MetadataValue(string field, string value) => field switch
-    {
-        "generate_audio" when bool.TryParse(value, out var flag) => flag,
-        "seed" when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed) => seed,
-        _ => Uri.UnescapeDataString(value), // metadata is ASCII; a prompt may arrive percent-encoded
-    };
+    // Metadata is ASCII; a prompt may arrive percent-encoded.
+    private static JsonNode? MetadataValue(string field, string value) => TextFieldValues.ToJson(field, Uri.UnescapeDataString(value));
 
     private static string? StringField(JsonObject body, string field, ValidationErrors errors)
     {

@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Api;
 using Pipeline.Core.Jobs;
+using Pipeline.Core.Storage;
 using Pipeline.Core.Options;
 
 namespace Pipeline.LocalHost.Console;
@@ -20,8 +21,8 @@ public sealed class JobWatchList
 }
 
 /// <summary>The core's scheduler, telling the watch list about every job it starts or finds (listing instances is not served by the local sidecar).</summary>
-public sealed class WatchedJobScheduler(JobWatchList watch, IOptions<PipelineOptions> options, TimeProvider time, ILogger<JobScheduler> logger)
-    : JobScheduler(options, time, logger)
+public sealed class WatchedJobScheduler(JobWatchList watch, IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, ILogger<JobScheduler> logger)
+    : JobScheduler(options, time, index, logger)
 {
     public override async Task<bool> StartAsync(DurableTaskClient client, VideoJob job, CancellationToken cancellationToken)
     {

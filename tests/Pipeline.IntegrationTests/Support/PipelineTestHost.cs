@@ -116,6 +116,36 @@ public sealed class PipelineTestHost : IAsyncDisposable
         return (response.StatusCode, JsonNode.Parse(text)!.AsObject(), response);
     }
 
+    /// <summary>POSTs a job as a form: <paramref name="fields"/> as fields, <paramref name="files"/> as file parts (field, file name, bytes).</summary>
+    public Task<(HttpStatusCode Status, JsonObject Body)> SubmitFormAsync(
+        string mode, IReadOnlyDictionary<string, string> fields, params (string Field, string FileName, BinaryData Content)[] files) =>
+        SubmitFormAsync(mode, null, fields, files);
+
+    public async Task<(HttpStatusCode Status, JsonObject Body)> SubmitFormAsync(
+        string mode, string? idempotencyKey, IReadOnlyDictionary<string, string> fields, params (string Field, string FileName, BinaryData Content)[] files)
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        foreach (var (field, fileName, content) in files)
+        {
+            form.Add(new ByteArrayContent(content.ToArray()), field, fileName);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/videos/{mode}") { Content = form };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(VideosHttpHandlers.IdempotencyKeyHeader, idempotencyKey);
+        }
+
+        using var response = await Http.SendAsync(request, Token);
+        var text = await response.Content.ReadAsStringAsync(Token);
+        return (response.StatusCode, JsonNode.Parse(text)!.AsObject());
+    }
+
     public async Task<JsonObject> GetJobAsync(string id)
     {
         using var response = await Http.GetAsync($"/api/videos/{id}", Token);

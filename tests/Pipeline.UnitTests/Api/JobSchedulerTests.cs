@@ -1,3 +1,4 @@
+using Pipeline.Core.Storage;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,7 +25,9 @@ public sealed class JobSchedulerTests
     private readonly ClientHarness _client = new();
 
     private static JobScheduler Scheduler(PipelineOptions? options = null, TimeProvider? time = null) =>
-        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, NullLogger<JobScheduler>.Instance);
+        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, Index.Object, NullLogger<JobScheduler>.Instance);
+
+    private static readonly Mock<JobIndex> Index = new(new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true")));
 
     private void VerifyScheduled(Times times) =>
         _client.Client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(

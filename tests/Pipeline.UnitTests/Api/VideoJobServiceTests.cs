@@ -38,9 +38,12 @@ public sealed class VideoJobServiceTests : IDisposable
     private readonly PipelineStorage _storage = new(new BlobServiceClient("UseDevelopmentStorage=true"));
     private readonly BlobUrlSigner _signer;
 
+    private Mock<JobIndex> Index { get; }
+
     public VideoJobServiceTests()
     {
         _signer = new BlobUrlSigner(_storage, new FixedTimeProvider(Now));
+        Index = new Mock<JobIndex>(_storage);
     }
 
     public void Dispose() => _signer.Dispose();
@@ -48,7 +51,7 @@ public sealed class VideoJobServiceTests : IDisposable
     private VideoJobService Service(TimeSpan? videoUrlSasLifetime = null)
     {
         var options = Options.Create(new PipelineOptions { VideoUrlSasLifetime = videoUrlSasLifetime ?? TimeSpan.Zero });
-        return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), NullLogger<JobScheduler>.Instance), _storage, _signer, options);
+        return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), Index.Object, NullLogger<JobScheduler>.Instance), Index.Object, new UploadStore(_storage), _storage, _signer, options);
     }
 
     private static VideoJobResult Result(JobOutcome outcome, StoredVideo? video = null, JobError? error = null, long? seed = null) =>

@@ -1,0 +1,42 @@
+using System.Globalization;
+using Azure.Storage.Blobs.Models;
+using Pipeline.Core.Jobs;
+
+namespace Pipeline.Core.Storage;
+
+/// <summary>One page of job ids, newest first, and the cursor of the next page (null on the last).</summary>
+public sealed record JobIdPage(IReadOnlyList<string> Ids, string? NextCursor);
+
+/// <summary>
+/// The jobs in order of creation, newest first, for the listing: one empty blob per job in the <c>jobs</c> container,
+/// named by inverted creation ticks so that the storage's own name order is newest first and its continuation token
+/// is the cursor. The durable backend is not asked: instance queries are not served by every backend the app runs on.
+/// </summary>
+public class JobIndex(PipelineStorage storage)
+{
+    public const int MaxPageSize = 100;
+
+    public static string EntryName(VideoJob job) =>
+        (DateTimeOffset.MaxValue.UtcTicks - job.CreatedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + job.Id;
+
+    public virtual async Task AddAsync(VideoJob job, CancellationToken cancellationToken)
+    {
+        var entry = storage.Jobs.GetBlobClient(EntryName(job));
+        await entry.UploadAsync(BinaryData.Empty, new BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { ["job_id"] = job.Id, ["source"] = job.Source.Kind.ToString().ToLowerInvariant() },
+        }, cancellationToken);
+    }
+
+    public virtual async Task<JobIdPage> PageAsync(int pageSize, string? cursor, CancellationToken cancellationToken)
+    {
+        var size = Math.Clamp(pageSize, 1, MaxPageSize);
+        await foreach (var page in storage.Jobs.GetBlobsAsync(cancellationToken: cancellationToken).AsPages(cursor, size))
+        {
+            var ids = page.Values.Select(b => b.Name[(b.Name.IndexOf('-', StringComparison.Ordinal) + 1)..]).ToList();
+            return new JobIdPage(ids, string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
+        }
+
+        return new JobIdPage([], null);
+    }
+}
