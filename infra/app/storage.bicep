@@ -1,5 +1,5 @@
-// The app's one storage account: the Functions host and Durable task hub, the inbox/videos containers and the
-// deployment package. Shared keys are off: everything authenticates with Entra (the app's managed identity).
+// The app's one storage account: the Functions host and Durable task hub, the pipeline's containers (inbox, videos,
+// uploads sent with API requests, the jobs index of the listing) and the deployment package. Shared keys are off: everything authenticates with Entra (the app's managed identity).
 param location string
 param tags object
 param storageAccountName string
@@ -7,6 +7,9 @@ param deploymentContainerName string
 
 @description('Days after which error markers in videos/ are deleted; 0 keeps them.')
 param errorMarkerRetentionDays int = 90
+
+@description('Days after which files uploaded with API requests (uploads/) are deleted; fal has fetched them long before.')
+param uploadRetentionDays int = 7
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: storageAccountName
@@ -33,37 +36,54 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   name: 'default'
 }
 
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in [ 'inbox', 'videos', deploymentContainerName ]: {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in [ 'inbox', 'videos', 'uploads', 'jobs', deploymentContainerName ]: {
   parent: blobService
   name: name
   properties: { publicAccess: 'None' }
 }]
 
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (errorMarkerRetentionDays > 0) {
+var errorMarkerRule = {
+  name: 'expire-error-markers'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    // Lifecycle filters match prefixes, not suffixes, so the pipeline tags each error marker (kind=error-marker).
+    filters: {
+      blobTypes: [ 'blockBlob' ]
+      prefixMatch: [ 'videos/' ]
+      blobIndexMatch: [
+        { name: 'kind', op: '==', value: 'error-marker' }
+      ]
+    }
+    actions: {
+      baseBlob: { delete: { daysAfterModificationGreaterThan: errorMarkerRetentionDays } }
+    }
+  }
+}
+
+var uploadRule = {
+  name: 'expire-uploads'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [ 'blockBlob' ]
+      prefixMatch: [ 'uploads/' ]
+    }
+    actions: {
+      baseBlob: { delete: { daysAfterModificationGreaterThan: uploadRetentionDays } }
+    }
+  }
+}
+
+var lifecycleRules = concat(errorMarkerRetentionDays > 0 ? [ errorMarkerRule ] : [], uploadRetentionDays > 0 ? [ uploadRule ] : [])
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (!empty(lifecycleRules)) {
   parent: storage
   name: 'default'
   properties: {
     policy: {
-      rules: [
-        {
-          name: 'expire-error-markers'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            // Lifecycle filters match prefixes, not suffixes, so the pipeline tags each error marker (kind=error-marker).
-            filters: {
-              blobTypes: [ 'blockBlob' ]
-              prefixMatch: [ 'videos/' ]
-              blobIndexMatch: [
-                { name: 'kind', op: '==', value: 'error-marker' }
-              ]
-            }
-            actions: {
-              baseBlob: { delete: { daysAfterModificationGreaterThan: errorMarkerRetentionDays } }
-            }
-          }
-        }
-      ]
+      rules: lifecycleRules
     }
   }
 }
