@@ -43,6 +43,9 @@ public sealed class MultipartVideoForm
     /// <summary>Problems found while reading (a file of the wrong kind or too large, an unknown file field).</summary>
     public ValidationErrors Errors { get; } = new();
 
+    /// <summary>Request fields whose file was refused: the validator's "is required" for them would only repeat the refusal.</summary>
+    public HashSet<string> Refused { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The form field a JSON field was sent as, for naming the validator's problems as the caller knows them.</summary>
     public Dictionary<string, string> SentAs { get; } = new(StringComparer.Ordinal);
 
@@ -101,10 +104,13 @@ public sealed class MultipartVideoForm
                 continue;
             }
 
+            form.SentAs[rule.JsonField] = name;
+
             var cap = rule.Kind == UploadKind.Video ? videoBytesLeft : rule.Kind.MaxBytes();
             var stored = await uploads.SaveAsync(jobId, name.TrimEnd('[', ']'), index, rule.Kind, section.Body, cap, cancellationToken);
             if (stored.Blob is null)
             {
+                form.Refused.Add(rule.JsonField);
                 form.Errors.Add(name, rule.Kind == UploadKind.Video && stored.Problem!.StartsWith("is larger", StringComparison.Ordinal)
                     ? $"are more than {InputSniffer.MaxVideoBytesInAll / (1024 * 1024)} MB together; the limit is for all videos of a request"
                     : stored.Problem!);
@@ -116,7 +122,6 @@ public sealed class MultipartVideoForm
                 videoBytesLeft -= stored.Bytes;
             }
 
-            form.SentAs[rule.JsonField] = name;
             if (rule.List)
             {
                 if (form.Body[rule.JsonField] is not JsonArray list)

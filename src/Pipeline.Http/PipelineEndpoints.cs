@@ -24,8 +24,8 @@ public static class PipelineEndpoints
             VideosHttpHandlers.CancelAsync(id, client, service, ct)).WithName("CancelVideo").WithSummary("Cancel a video job");
         app.MapPost("/" + WebhookUrls.Path, (HttpRequest request, DurableTaskClient client, FalWebhookReceiver receiver, CancellationToken ct) =>
             VideosHttpHandlers.FalWebhookAsync(request, client, receiver, ct)).WithName("FalWebhook").WithSummary("fal's webhook");
+        // The catch-all also matches /api/app and /api/app/ (the page); its files are linked by absolute paths.
         app.MapGet($"/api/{VideosPage.Route}/{{*file}}", (string? file, HttpResponse response) => VideosPage.Serve(file, response)).ExcludeFromDescription();
-        app.MapGet($"/api/{VideosPage.Route}", () => Results.Redirect($"/api/{VideosPage.Route}/")).ExcludeFromDescription();
         return app;
     }
 }

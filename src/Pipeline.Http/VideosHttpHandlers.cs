@@ -91,7 +91,7 @@ public static class VideosHttpHandlers
         if (result.Errors is { Count: > 0 } errors)
         {
             var asSent = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            foreach (var (field, problems) in errors)
+            foreach (var (field, problems) in errors.Where(e => !form.Refused.Contains(e.Key)))
             {
                 var name = form.FieldAsSent(field);
                 asSent[name] = [.. asSent.GetValueOrDefault(name) ?? [], .. problems];

@@ -189,8 +189,8 @@ function elapsed(job) {
 
 function describe(job) {
   const parts = [job.status];
-  if (!terminal.has(job.status) && job.stage) parts.push(job.stage);
-  if (job.queue_position != null) parts.push(`position ${job.queue_position} at fal`);
+  if (!terminal.has(job.status) && job.stage) parts.push(job.stage.replaceAll("_", " "));
+  if (job.queue_position != null) parts.push(job.queue_position === 0 ? "next at fal" : `${job.queue_position} ahead at fal`);
   parts.push(elapsed(job));
   return parts.join(" · ");
 }
