@@ -5,11 +5,15 @@ namespace Pipeline.LocalHost.Console;
 
 /// <summary>
 /// Prints each job as it goes: a line when its stage or fal queue position changes, with the elapsed time, and one at
-/// the end with the output path or the reason it failed.
+/// the end with the output path or the reason it failed. It reads at most <see cref="JobsPerTick"/> jobs a second,
+/// in turn, so a burst of hundreds of drops does not turn the console into a load on the durable store.
 /// </summary>
 public sealed partial class JobProgressReporter(DurableTaskClient client, JobWatchList watch, ILogger<JobProgressReporter> logger) : BackgroundService
 {
+    public const int JobsPerTick = 25;
+
     private readonly Dictionary<string, string> _lastLine = [];
+    private int _next;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,7 +33,10 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
 
     private async Task ReportAsync(CancellationToken cancellationToken)
     {
-        foreach (var id in watch.Ids)
+        var ids = watch.Ids.Order(StringComparer.Ordinal).ToList();
+        var start = ids.Count <= JobsPerTick ? 0 : _next % ids.Count;
+        _next = start + JobsPerTick;
+        foreach (var id in ids.Skip(start).Concat(ids.Take(start)).Take(JobsPerTick))
         {
             var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
             if (instance is null)
