@@ -12,7 +12,8 @@ public sealed class VideoJobActivities(
     CancelFalRequestActivity cancelFalRequest,
     StoreVideoActivity storeVideo,
     WriteErrorMarkerActivity writeErrorMarker,
-    PublishJobEventActivity publishJobEvent)
+    PublishJobEventActivity publishJobEvent,
+    ReleaseJobSlotActivity releaseJobSlot)
 {
     [Function(SubmitToFalActivity.Name)]
     public Task<SubmitToFalOutcome> SubmitToFal([ActivityTrigger] SubmitToFalInput input, CancellationToken cancellationToken) =>
@@ -29,6 +30,10 @@ public sealed class VideoJobActivities(
     [Function(StoreVideoActivity.Name)]
     public Task<StoreVideoOutcome> StoreVideo([ActivityTrigger] StoreVideoInput input, CancellationToken cancellationToken) =>
         storeVideo.RunAsync(input, cancellationToken);
+
+    [Function(ReleaseJobSlotActivity.Name)]
+    public Task<string?> ReleaseJobSlot([ActivityTrigger] JobSlot input, CancellationToken cancellationToken) =>
+        releaseJobSlot.RunAsync(input, cancellationToken);
 
     [Function(WriteErrorMarkerActivity.Name)]
     public Task<string> WriteErrorMarker([ActivityTrigger] ErrorMarkerInput input, CancellationToken cancellationToken) =>

@@ -43,6 +43,7 @@ public static class EmulatorApp
         app.UseCallRecording();
         app.MapControlApi();
         app.MapMediaApi();
+        app.MapPlatformApi();
         app.MapQueueApi();
         return app;
     }

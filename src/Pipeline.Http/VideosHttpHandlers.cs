@@ -105,6 +105,12 @@ public static class VideosHttpHandlers
 
     private static IResult Answer(HttpRequest request, SubmitResult result)
     {
+        if (result.Refusal is { } refusal)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Budget exceeded", detail: refusal.Message,
+                extensions: new Dictionary<string, object?> { ["code"] = "budget_exceeded" });
+        }
+
         if (result.Errors is { Count: > 0 } errors)
         {
             return TypedResults.ValidationProblem(errors, title: "The request is not valid");
@@ -113,6 +119,25 @@ public static class VideosHttpHandlers
         var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/api/videos/{result.Id}";
         return TypedResults.Accepted(statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created));
     }
+
+    /// <summary><c>GET /api/usage?date=YYYY-MM-DD</c> (today, UTC, by default): jobs, video seconds and estimated spend, in total and per end user.</summary>
+    public static async Task<IResult> UsageAsync(HttpRequest request, VideoJobService videos, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var day = request.Query["date"].ToString() is { Length: > 0 } given ? given : Core.Costs.UsageLedger.DayOf(time.GetUtcNow());
+        if (!DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["date"] = ["must be a day as YYYY-MM-DD (UTC)"] });
+        }
+
+        var usage = await videos.UsageAsync(day, cancellationToken);
+        return TypedResults.Ok(new UsageAnswer(usage.Date, usage.Total, usage.ByEndUser));
+    }
+
+    /// <summary>The usage answer: the day's totals and each end user's (jobs without one count as "anonymous").</summary>
+    public sealed record UsageAnswer(
+        [property: System.Text.Json.Serialization.JsonPropertyName("date")] string Date,
+        [property: System.Text.Json.Serialization.JsonPropertyName("total")] Core.Costs.UsageTotals Total,
+        [property: System.Text.Json.Serialization.JsonPropertyName("by_end_user")] IReadOnlyDictionary<string, Core.Costs.UsageTotals> ByEndUser);
 
     /// <summary><c>GET /api/videos?limit=20&amp;cursor=…</c>: recent jobs, newest first.</summary>
     public static async Task<IResult> ListAsync(HttpRequest request, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken)

@@ -86,7 +86,7 @@ public static partial class LocalPipelineHost
         app.UseStatusCodePages();
         if (!string.IsNullOrEmpty(options.ApiKey))
         {
-            app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/videos"), branch => branch.Use(async (http, next) =>
+            app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/videos") || http.Request.Path.StartsWithSegments("/api/usage"), branch => branch.Use(async (http, next) =>
             {
                 var given = http.Request.Headers["x-functions-key"].ToString() is { Length: > 0 } header ? header : http.Request.Query["code"].ToString();
                 if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(

@@ -23,6 +23,8 @@ public static class QueueApi
         return app;
     }
 
+    public const string LifecyclePreferenceHeader = "X-Fal-Object-Lifecycle-Preference";
+
     private static async Task<IResult> SubmitAsync(
         HttpContext http,
         string endpointId,
@@ -79,23 +81,33 @@ public static class QueueApi
             return FlatError(400, $"Emulator fault spec: {e.Message}", "bad_request");
         }
 
-        if (refusals.Next(endpointId, bytes, faults) is { } refusal)
+        var fate = refusals.Next(endpointId, bytes, faults);
+        if (fate is SubmitFate.Refused429 or SubmitFate.Refused500)
         {
-            return refusal == 429
+            return fate == SubmitFate.Refused429
                 ? FlatError(429, "Too many requests: rate limit exceeded", "rate_limited")
                 : FlatError(500, "Internal server error", "internal_error");
         }
 
         var (input, errors) = SeedanceInputValidator.Validate(mode, body);
         var request = new QueuedRequest(Guid.NewGuid().ToString(), endpointId, input, errors, webhook, faults,
-            time.GetUtcNow(), store.NextSequence());
+            time.GetUtcNow(), store.NextSequence())
+        {
+            OutputLifetime = LifecyclePreference(http.Request.Headers[LifecyclePreferenceHeader].ToString()),
+        };
         store.Add(request);
         CallRecording.Classify(http, CallKind.Submit, request.RequestId);
         var baseUrl = BaseUrl(http);
         runner.Start(request, baseUrl);
+        if (fate == SubmitFate.AnswerLost)
+        {
+            // Queued and billed, but the caller never hears it: the connection drops before the answer.
+            http.Abort();
+            return Results.Empty;
+        }
 
         http.Response.Headers["x-fal-request-id"] = request.RequestId;
-        var answer = StatusBody(request, baseUrl, store, includeLogs: false);
+        var answer = StatusBody(request, faults.AnswerHost is { } host ? $"{http.Request.Scheme}://{host}" : baseUrl, store, includeLogs: false);
         answer["gateway_request_id"] = request.GatewayRequestId;
         return Results.Json(answer);
     }
@@ -143,6 +155,21 @@ public static class QueueApi
             CallKind.Result => request is null ? NotFound() : Result(request),
             _ => request is null ? Results.Json(new JsonObject { ["status"] = "NOT_FOUND" }, statusCode: 404) : Cancel(request, time),
         };
+    }
+
+    /// <summary>fal's output retention header: <c>{"expiration_duration_seconds": N}</c>; null when absent or null.</summary>
+    private static TimeSpan? LifecyclePreference(string header)
+    {
+        try
+        {
+            return JsonNode.Parse(header) is JsonObject o && o["expiration_duration_seconds"] is JsonValue v && v.TryGetValue<double>(out var seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(seconds)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static IResult NotFound() => Results.Json(new JsonObject { ["detail"] = "Request not found" }, statusCode: 404);

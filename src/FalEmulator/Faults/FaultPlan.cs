@@ -64,6 +64,15 @@ public sealed record FaultPlan
     /// <summary>The first N submits of the same body are answered 500.</summary>
     public int Submit500 { get; init; }
 
+    /// <summary>
+    /// The first N submits of the same body are accepted (queued, run, billed, webhook sent) and then the connection
+    /// is dropped before the answer: the caller cannot know whether it was queued.
+    /// </summary>
+    public int SubmitLost { get; init; }
+
+    /// <summary>The submit answer's status, response and cancel URLs name this host (<c>host[:port]</c>) instead of the emulator's.</summary>
+    public string? AnswerHost { get; init; }
+
     public ResultFault Result { get; init; }
 
     /// <summary>The HTTP status of the error result when <see cref="Result"/> is <see cref="ResultFault.Error"/>.</summary>
@@ -128,6 +137,8 @@ public sealed record FaultPlan
                 "webhook_delay" => plan with { WebhookDelay = ParseDuration(key, value) },
                 "submit_429" => plan with { Submit429 = ParseCount(key, value) },
                 "submit_500" => plan with { Submit500 = ParseCount(key, value) },
+                "submit_lost" => plan with { SubmitLost = ParseCount(key, value) },
+                "answer_host" => plan with { AnswerHost = Uri.CheckHostName(value.Split(':')[0]) != UriHostNameType.Unknown ? value : throw new FormatException($"answer_host: expected host[:port], got '{value}'") },
                 "result" => ParseResult(plan, value),
                 "file_bytes" => plan with { FileBytes = ParseSize(key, value) },
                 "file" when value.StartsWith("slow", StringComparison.Ordinal) => plan with

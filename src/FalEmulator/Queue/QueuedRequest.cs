@@ -74,6 +74,23 @@ public sealed class QueuedRequest
 
     public RequestOutcome? Outcome { get { lock (_gate) { return _outcome; } } }
 
+    /// <summary>How long the output stays downloadable after completion (<c>X-Fal-Object-Lifecycle-Preference</c>); null: no expiry.</summary>
+    public TimeSpan? OutputLifetime { get; init; }
+
+    /// <summary>When the platform API deleted the request's payloads and output files; null while they exist.</summary>
+    public DateTimeOffset? PayloadsDeletedAt { get { lock (_gate) { return _payloadsDeletedAt; } } }
+
+    private DateTimeOffset? _payloadsDeletedAt;
+
+    /// <summary>Deletes the payloads (once; later calls keep the first time).</summary>
+    public void DeletePayloads(DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            _payloadsDeletedAt ??= at;
+        }
+    }
+
     /// <summary>The local file of the output video once rendered.</summary>
     public string? VideoPath { get; private set; }
 

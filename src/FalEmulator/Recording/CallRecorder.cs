@@ -9,6 +9,8 @@ public enum CallKind
     Status,
     Result,
     Cancel,
+    /// <summary>The platform API's <c>DELETE /v1/models/requests/{id}/payloads</c> (admin key).</summary>
+    DeletePayloads,
     File,
     Jwks,
     Control,

@@ -1,4 +1,6 @@
+using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
+using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
@@ -6,18 +8,25 @@ using Pipeline.Core.Storage;
 namespace Pipeline.Core.Activities;
 
 /// <param name="Announcement">The "succeeded" event to publish once the video is stored (the activity fills in the video and the time).</param>
+/// <param name="EndUserId">Written to the video's metadata with the correlation map, for attribution.</param>
 public sealed record StoreVideoInput(
     string JobId, VideoMode Mode, JobSource Source, string FalRequestId, long? Seed, string VideoUrl, string? ContentType, string OutputBlob, long? FileSize = null,
-    JobEvent? Announcement = null);
+    JobEvent? Announcement = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null, DateTimeOffset? JobCreatedAt = null);
 
 /// <param name="Announced">The "succeeded" event was published.</param>
-public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredAt, bool Announced);
+/// <param name="PurgedAtFal">The request's payloads and output files were deleted at fal.</param>
+/// <param name="WakeJob">A job waiting for the slot this one gave back: the orchestration wakes it.</param>
+public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredAt, bool Announced, bool PurgedAtFal = false, string? WakeJob = null);
 
 /// <summary>
-/// Streams fal's video into the videos container (idempotent: a blob already stored for this request is kept), then
-/// announces the job's success: one activity for both saves the job a durable turn after fal finishes.
+/// Streams fal's video into the videos container (idempotent: a blob already stored for this request is kept), then,
+/// with the video safe: gives the job's concurrency slot back, deletes the request's payloads at fal (with an admin
+/// key) and announces the job's success. One activity for all of it saves the job durable turns after fal finishes;
+/// the steps after the copy are best effort (fal's retention deletes the outputs anyway).
 /// </summary>
-public sealed class StoreVideoActivity(VideoStore videos, JobAnnouncer announcer, TimeProvider time) : IPipelineActivity<StoreVideoInput, StoreVideoOutcome>
+public sealed partial class StoreVideoActivity(
+    VideoStore videos, ConcurrencySlots slots, FalQueueClient fal, JobAnnouncer announcer, TimeProvider time, ILogger<StoreVideoActivity> logger)
+    : IPipelineActivity<StoreVideoInput, StoreVideoOutcome>
 {
     public const string Name = "StoreVideo";
 
@@ -25,11 +34,26 @@ public sealed class StoreVideoActivity(VideoStore videos, JobAnnouncer announcer
     {
         var video = await videos.StoreAsync(input, cancellationToken);
         var at = time.GetUtcNow();
+        var purged = false;
+        string? wake = null;
+        try
+        {
+            wake = await slots.ReleaseAsync(input.JobId, input.JobCreatedAt ?? at, cancellationToken);
+            purged = await fal.DeletePayloadsAsync(input.FalRequestId, cancellationToken);
+        }
+        catch (Exception e) when (e is FalApiException or Azure.RequestFailedException)
+        {
+            LogAfterCopyFailed(input.JobId, e.Message);
+        }
+
         var announced = input.Announcement is { } planned && await announcer.TryPublishAsync(planned with
         {
             Time = at,
             Data = planned.Data with { Video = video, Timings = planned.Data.Timings with { FinishedAt = at } },
         }, cancellationToken);
-        return new StoreVideoOutcome(video, at, announced);
+        return new StoreVideoOutcome(video, at, announced, purged, wake);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: video stored, but giving its slot back or deleting its payloads at fal failed ({Reason})")]
+    private partial void LogAfterCopyFailed(string jobId, string reason);
 }

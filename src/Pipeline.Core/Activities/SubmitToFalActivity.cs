@@ -1,4 +1,5 @@
 using Pipeline.Core.Api;
+using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
@@ -9,7 +10,8 @@ namespace Pipeline.Core.Activities;
 
 /// <param name="Request">The validated request; null for an inbox job, whose drop is read here.</param>
 /// <param name="Announcement">The "submitted" event to publish once fal has accepted the job (the activity fills in fal's id, the mode and the time).</param>
-public sealed record SubmitToFalInput(string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null);
+/// <param name="CreatedAt">The job's creation: its cost counts on that UTC day.</param>
+public sealed record SubmitToFalInput(string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null);
 
 /// <summary>Where fal keeps a request: its id and the URLs fal answered the submit with.</summary>
 public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl);
@@ -19,8 +21,15 @@ public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri Response
 /// <param name="Superseded">The drop is a sidecar whose image starts the job instead; nothing was submitted.</param>
 /// <param name="SubmittedAt">When fal accepted the job.</param>
 /// <param name="Announced">The "submitted" event was published.</param>
+/// <param name="OutcomeUnknown">The submit was sent but its answer lost: fal may have queued (and will bill) it.</param>
+/// <param name="WaitingForSlot">The concurrency cap is reached: nothing was submitted; ask again later.</param>
+/// <param name="Cost">The job's estimate, once its request is known.</param>
+/// <param name="EndUserId">The request's <c>end_user_id</c> (an inbox job's comes from its sidecar or metadata).</param>
+/// <param name="Correlation">The job's correlation map (an inbox job's comes from its sidecar or metadata).</param>
 public sealed record SubmitToFalOutcome(
-    FalRequestRef? Request, int? QueuePosition, JobError? Error, VideoMode? Mode = null, bool Superseded = false, DateTimeOffset? SubmittedAt = null, bool Announced = false);
+    FalRequestRef? Request, int? QueuePosition, JobError? Error, VideoMode? Mode = null, bool Superseded = false, DateTimeOffset? SubmittedAt = null, bool Announced = false,
+    bool OutcomeUnknown = false, bool WaitingForSlot = false, JobCost? Cost = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null,
+    bool HoldsSlot = false);
 
 /// <summary>
 /// Reads an inbox drop into a request, submits the job to fal's queue with the job's webhook URL and announces it. One
@@ -30,7 +39,8 @@ public sealed record SubmitToFalOutcome(
 /// A failure before anything was sent throws <see cref="NothingSubmittedException"/>, which the orchestration retries.
 /// </summary>
 public sealed partial class SubmitToFalActivity(
-    FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAnnouncer announcer, TimeProvider time, ILogger<SubmitToFalActivity> logger)
+    FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAdmission admission, JobAnnouncer announcer, TimeProvider time,
+    ILogger<SubmitToFalActivity> logger)
     : IPipelineActivity<SubmitToFalInput, SubmitToFalOutcome>
 {
     public const string Name = "SubmitToFal";
@@ -39,7 +49,10 @@ public sealed partial class SubmitToFalActivity(
     {
         var mode = input.Mode;
         var request = input.Request;
+        var createdAt = input.CreatedAt ?? time.GetUtcNow();
+        IReadOnlyDictionary<string, string>? correlation = null;
         System.Text.Json.Nodes.JsonObject body;
+        JobCost cost;
         try
         {
             if (request is null && input.Source is { Kind: JobSourceKind.Inbox } source)
@@ -57,11 +70,26 @@ public sealed partial class SubmitToFalActivity(
                 }
 
                 request = prepared.Request;
+                correlation = prepared.Correlation;
             }
 
             if (request is null)
             {
                 return new SubmitToFalOutcome(null, null, new JobError("invalid_request", "the job has no request"), mode);
+            }
+
+            // The caps are checked (and the estimate reserved) before anything is signed or sent.
+            var admitted = await admission.AdmitAsync(input.JobId, createdAt, mode, request, cancellationToken);
+            cost = admitted.Cost;
+            if (admitted.Refusal is { } refusal)
+            {
+                LogOverBudget(input.JobId, refusal.Message);
+                return new SubmitToFalOutcome(null, null, new JobError("budget_exceeded", refusal.Message), mode, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation);
+            }
+
+            if (!admitted.HasSlot)
+            {
+                return new SubmitToFalOutcome(null, null, null, mode, WaitingForSlot: true, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation);
             }
 
             body = await inputs.ToFalInputAsync(request, cancellationToken);
@@ -76,11 +104,19 @@ public sealed partial class SubmitToFalActivity(
         {
             submitted = await fal.SubmitAsync(mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), cancellationToken);
         }
+        catch (FalSubmitOutcomeUnknownException e)
+        {
+            // Possibly billed: the reservation and the slot stay with the job.
+            LogOutcomeUnknown(input.JobId, e.Message);
+            return new SubmitToFalOutcome(null, null, null, mode, OutcomeUnknown: true, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation,
+                HoldsSlot: admission.LimitsConcurrency);
+        }
         catch (FalApiException e)
         {
             LogRefused(input.JobId, e.Status, e.ErrorCode);
+            await admission.RefundAsync(input.JobId, createdAt, CancellationToken.None);
             var code = e.IsRetryable ? "fal_unavailable" : "fal_rejected";
-            return new SubmitToFalOutcome(null, null, new JobError(code, e.Message), mode);
+            return new SubmitToFalOutcome(null, null, new JobError(code, e.Message), mode, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation);
         }
 
         LogSubmitted(input.JobId, submitted.RequestId);
@@ -88,7 +124,16 @@ public sealed partial class SubmitToFalActivity(
         var announced = input.Announcement is { } planned && await announcer.TryPublishAsync(planned with
         {
             Time = at,
-            Data = planned.Data with { Mode = mode, FalRequestId = submitted.RequestId, Timings = planned.Data.Timings with { SubmittedAt = at } },
+            Data = planned.Data with
+            {
+                Mode = mode,
+                FalRequestId = submitted.RequestId,
+                Timings = planned.Data.Timings with { SubmittedAt = at },
+                EndUserId = request.EndUserId,
+                Correlation = correlation ?? planned.Data.Correlation,
+                VideoSeconds = cost.VideoSeconds,
+                EstimatedCostUsd = cost.EstimatedUsd,
+            },
         }, cancellationToken);
         return new SubmitToFalOutcome(
             new FalRequestRef(submitted.RequestId, submitted.StatusUrl, submitted.ResponseUrl, submitted.CancelUrl),
@@ -96,11 +141,21 @@ public sealed partial class SubmitToFalActivity(
             null,
             mode,
             SubmittedAt: at,
-            Announced: announced);
+            Announced: announced,
+            Cost: cost,
+            EndUserId: request.EndUserId,
+            Correlation: correlation,
+            HoldsSlot: admission.LimitsConcurrency);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted to fal as {FalRequestId}")]
     private partial void LogSubmitted(string jobId, string falRequestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not submitted: {Reason}")]
+    private partial void LogOverBudget(string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the submit's answer was lost ({Reason}); waiting for fal's webhook before submitting again")]
+    private partial void LogOutcomeUnknown(string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not accepted by fal (status {Status}, {ErrorCode})")]
     private partial void LogRefused(string jobId, int? status, string? errorCode);

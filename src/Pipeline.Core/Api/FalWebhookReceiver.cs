@@ -60,7 +60,8 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, ILogger<Fal
         }
 
         var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JobProgress>();
-        if (progress?.FalRequestId is { } submitted && !string.Equals(submitted, completion.RequestId, StringComparison.Ordinal))
+        // A job with a submit whose answer was lost takes any of its deliveries: that request may be billed after all.
+        if (progress?.FalRequestId is { } submitted && progress.UnconfirmedSubmit != true && !string.Equals(submitted, completion.RequestId, StringComparison.Ordinal))
         {
             // The orchestrator checks this too (the webhook can beat the status update that records the request id).
             LogIgnored(jobId, completion.RequestId, "not the request this job submitted");

@@ -15,7 +15,7 @@ namespace Pipeline.Core.Api;
 /// in-process test engine that would otherwise replace a running instance. Each new job is entered in the
 /// <see cref="JobIndex"/> first, so no running job is missing from the listing.
 /// </summary>
-public partial class JobScheduler(IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, ILogger<JobScheduler> logger)
+public partial class JobScheduler(IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, ILogger<JobScheduler> logger, IOptions<Costs.CostOptions>? costs = null)
 {
     private static readonly OrchestrationRuntimeStatus[] EveryStatus =
     [
@@ -28,7 +28,7 @@ public partial class JobScheduler(IOptions<PipelineOptions> options, TimeProvide
         get
         {
             var o = options.Value;
-            return new JobTimings(o.WebhookWait, o.PollInterval, o.JobDeadline, o.SidecarGrace);
+            return new JobTimings(o.WebhookWait, o.PollInterval, o.JobDeadline, o.SidecarGrace, o.UnconfirmedSubmitWait, costs?.Value.SlotRetryInterval);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.Costs;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
@@ -14,7 +15,9 @@ namespace Pipeline.Core.Api;
 /// Hosts only translate HTTP to these calls and the results back, and hand over their <see cref="DurableTaskClient"/>
 /// (a binding in Functions, a service elsewhere).
 /// </summary>
-public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options)
+public class VideoJobService(
+    JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options,
+    PriceTable prices, UsageLedger ledger)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
@@ -26,13 +29,20 @@ public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore
             return new SubmitResult(null, false, keyProblem);
         }
 
+        var problems = new ValidationErrors();
+        (body, var correlation) = Correlation.Split(body, problems);
         var (request, validation) = VideoRequestValidator.Validate(mode, body);
-        if (request is null)
+        foreach (var (field, messages) in problems)
+        {
+            Array.ForEach(messages, m => validation.Add(field, m));
+        }
+
+        if (request is null || validation.Count > 0)
         {
             return new SubmitResult(null, false, validation);
         }
 
-        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, cancellationToken);
+        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, correlation, cancellationToken);
     }
 
     /// <summary>The id a request gets: from its idempotency key (per mode), else a new one.</summary>
@@ -62,7 +72,14 @@ public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore
     /// </summary>
     public virtual async Task<SubmitResult> SubmitUploadedAsync(DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, CancellationToken cancellationToken)
     {
-        var (request, validation) = VideoRequestValidator.Validate(mode, body, allowBlobReferences: true);
+        var problems = new ValidationErrors();
+        (var fields, var correlation) = Correlation.Split(body, problems);
+        var (request, validation) = VideoRequestValidator.Validate(mode, fields, allowBlobReferences: true);
+        foreach (var (field, messages) in problems)
+        {
+            Array.ForEach(messages, m => validation.Add(field, m));
+        }
+
         foreach (var (field, url) in request?.Urls() ?? [])
         {
             if (BlobReference.TryParse(url, out var reference) && !UploadStore.BelongsTo(reference, id))
@@ -71,9 +88,9 @@ public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore
             }
         }
 
-        foreach (var (field, problems) in uploadErrors)
+        foreach (var (field, messages) in uploadErrors)
         {
-            foreach (var problem in problems)
+            foreach (var problem in messages)
             {
                 validation.Add(field, problem);
             }
@@ -85,15 +102,32 @@ public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore
             return new SubmitResult(null, false, validation);
         }
 
-        return await StartAsync(client, mode, id, request, cancellationToken);
+        var result = await StartAsync(client, mode, id, request, correlation, cancellationToken);
+        if (result.Refusal is not null)
+        {
+            await uploads.DiscardAsync(id, CancellationToken.None);
+        }
+
+        return result;
     }
 
-    private async Task<SubmitResult> StartAsync(DurableTaskClient client, VideoMode mode, string id, VideoRequest request, CancellationToken cancellationToken)
+    /// <summary>Starts the job unless it would pass a spending cap now (then nothing starts: a 429 for the caller).</summary>
+    private async Task<SubmitResult> StartAsync(
+        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, IReadOnlyDictionary<string, string>? correlation, CancellationToken cancellationToken)
     {
-        var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, scheduler.Now);
+        var now = scheduler.Now;
+        if (await ledger.CheckAsync(UsageLedger.DayOf(now), request.EndUserId, prices.Estimate(mode, request), cancellationToken) is { } refusal)
+        {
+            return new SubmitResult(null, false, null, refusal);
+        }
+
+        var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, now, correlation);
         var created = await scheduler.StartAsync(client, job, cancellationToken);
         return new SubmitResult(id, created, null);
     }
+
+    /// <summary>The day's jobs, seconds and estimated spend, in total and per end user.</summary>
+    public virtual Task<DayUsage> UsageAsync(string day, CancellationToken cancellationToken) => ledger.ReadAsync(day, cancellationToken);
 
     /// <summary>Recent jobs, newest first, a page at a time (sidecars that only fed their image's job are left out).</summary>
     public virtual async Task<VideoJobPage> ListAsync(DurableTaskClient client, int pageSize, string? cursor, CancellationToken cancellationToken)
@@ -132,6 +166,10 @@ public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore
             _ => (VideoJobStatuses.Queued, (JobError?)null),
         };
 
+        // A finished job shows what fal was asked for (nothing when it never accepted the job); a running one its estimate.
+        var cost = result is not null
+            ? result.Cost ?? (result.FalRequestId is null ? new JobCost(0, 0) : null)
+            : job?.Request is { } asked ? prices.Estimate(mode, asked) : null;
         var video = result?.Video;
         if (video is not null && options.Value.VideoUrlSasLifetime > TimeSpan.Zero)
         {
@@ -152,7 +190,12 @@ public class VideoJobService(JobScheduler scheduler, JobIndex index, UploadStore
             result?.Seed,
             error,
             instance.CreatedAt,
-            instance.LastUpdatedAt);
+            instance.LastUpdatedAt,
+            result?.EndUserId ?? job?.Request?.EndUserId,
+            result?.Correlation ?? job?.Correlation,
+            cost?.VideoSeconds,
+            cost?.EstimatedUsd,
+            result?.FalRequestIds);
     }
 
     /// <summary>Asks a running job to cancel itself (at fal too); it ends as cancelled.</summary>

@@ -18,7 +18,12 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("seed")] long? Seed,
     [property: JsonPropertyName("error")] JobError? Error,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt);
+    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt,
+    [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
+    [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null,
+    [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
+    [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
+    [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null);
 
 /// <summary>What <c>GET /api/videos</c> answers: a page of jobs, newest first, and the cursor of the next page.</summary>
 public sealed record VideoJobPage(
@@ -36,7 +41,8 @@ public static class VideoJobStatuses
 }
 
 /// <summary>The answer to a submit: the job's id and status URL, or every problem of the request.</summary>
-public sealed record SubmitResult(string? Id, bool Created, ValidationErrors? Errors);
+/// <param name="Refusal">A spending cap this job would pass (the API answers 429 and starts nothing).</param>
+public sealed record SubmitResult(string? Id, bool Created, ValidationErrors? Errors, Costs.BudgetRefusal? Refusal = null);
 
 public enum CancelResult
 {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Activities;
 using Pipeline.Core.Api;
+using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
 using Pipeline.Core.Options;
@@ -27,7 +28,13 @@ public static class PipelineServiceCollectionExtensions
         services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.SectionName);
         services.AddOptions<FalQueueClientOptions>()
             .BindConfiguration(FalQueueClientOptions.SectionName)
-            .Configure<IConfiguration>((o, configuration) => o.Key ??= configuration["FAL_KEY"]) // the secret, from app settings / Key Vault
+            .Configure<IConfiguration>((o, configuration) =>
+            {
+                o.Key ??= configuration["FAL_KEY"]; // the secrets, from app settings / Key Vault
+                o.AdminKey ??= configuration["FAL_ADMIN_KEY"];
+            })
+            .Validate<IOptions<PipelineOptions>>((fal, pipeline) => fal.OutputRetention > pipeline.Value.JobDeadline,
+                "Fal:OutputRetention must outlast Pipeline:JobDeadline, or a slow job's video could expire at fal before it is copied")
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -52,6 +59,11 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<JobIndex>();
         services.AddSingleton<VideoStore>();
         services.AddSingleton<JobAnnouncer>();
+        services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PriceTable>();
+        services.AddSingleton<UsageLedger>();
+        services.AddSingleton<ConcurrencySlots>();
+        services.AddSingleton<JobAdmission>();
         services.AddSingleton<WebhookUrls>();
         services.AddOptions<FalWebhookOptions>().BindConfiguration(FalWebhookOptions.SectionName);
         services.AddHttpClient(FalSignatureVerifier.HttpClientName);
@@ -67,6 +79,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<StoreVideoActivity>();
         services.AddTransient<WriteErrorMarkerActivity>();
         services.AddTransient<PublishJobEventActivity>();
+        services.AddTransient<ReleaseJobSlotActivity>();
 
         services.AddTransient<JobScheduler>();
         services.AddTransient<VideoJobService>();

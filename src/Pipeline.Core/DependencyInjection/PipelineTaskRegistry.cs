@@ -23,6 +23,7 @@ public static class PipelineTaskRegistry
         Add<StoreVideoActivity, StoreVideoInput, StoreVideoOutcome>(registry, StoreVideoActivity.Name);
         Add<WriteErrorMarkerActivity, ErrorMarkerInput, string>(registry, WriteErrorMarkerActivity.Name);
         Add<PublishJobEventActivity, JobEvent, bool>(registry, PublishJobEventActivity.Name);
+        Add<ReleaseJobSlotActivity, JobSlot, string?>(registry, ReleaseJobSlotActivity.Name);
         return registry;
     }
 

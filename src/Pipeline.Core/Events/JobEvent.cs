@@ -29,7 +29,11 @@ public sealed record JobEventData(
     [property: JsonPropertyName("video")] StoredVideo? Video,
     [property: JsonPropertyName("seed")] long? Seed,
     [property: JsonPropertyName("error")] JobError? Error,
-    [property: JsonPropertyName("timings")] JobTimeline Timings);
+    [property: JsonPropertyName("timings")] JobTimeline Timings,
+    [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
+    [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null,
+    [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
+    [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null);
 
 /// <summary>
 /// One event as the orchestration decides it: its type, subject, time and data. The CloudEvent id is derived from the

@@ -5,7 +5,7 @@ namespace Pipeline.Core.Fal;
 /// <see cref="FalQueueClient"/> (caller cancellation stays an <see cref="OperationCanceledException"/>).
 /// It never carries the fal key.
 /// </summary>
-public sealed class FalApiException : Exception
+public class FalApiException : Exception
 {
     /// <summary>Longest <see cref="ResponseBody"/> kept: enough for fal's error lists, bounded for logs and storage.</summary>
     public const int MaxResponseBodyLength = 2_000;

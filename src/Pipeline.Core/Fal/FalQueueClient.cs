@@ -18,6 +18,10 @@ public class FalQueueClient
     private const string StatusOperation = "status";
     private const string ResultOperation = "result";
     private const string CancelOperation = "cancel";
+    private const string DeletePayloadsOperation = "delete payloads";
+
+    /// <summary>fal's output retention request header (fal-protocol.md, peers.md §1).</summary>
+    public const string LifecyclePreferenceHeader = "X-Fal-Object-Lifecycle-Preference";
 
     private readonly HttpClient _httpClient;
     private readonly FalQueueClientOptions _options;
@@ -87,15 +91,22 @@ public class FalQueueClient
         var url = new Uri(Root(baseUrl) + "/" + string.Join('/', segments) + query);
         var body = Encoding.UTF8.GetBytes(input.ToJsonString());
 
+        var lifecycle = $$"""{"expiration_duration_seconds":{{(long)_options.OutputRetention.TotalSeconds}}}""";
         var answer = await SendAsync(
             SubmitOperation,
             endpointId,
             requestId: null,
-            () => new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent(body) },
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent(body) };
+                request.Headers.TryAddWithoutValidation(LifecyclePreferenceHeader, lifecycle);
+                return request;
+            },
             key,
             accept: null,
             isFinalOutcome: null,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            resendWhenUnanswered: false).ConfigureAwait(false);
 
         var json = FalJson.TryParseObject(answer.Body)
             ?? throw FalErrors.Unreadable(answer, SubmitOperation, null, "its body is not a JSON object", key);
@@ -240,6 +251,11 @@ public class FalQueueClient
     /// </summary>
     /// <param name="accept">Non-2xx statuses the caller interprets itself.</param>
     /// <param name="isFinalOutcome">Error answers that state the request's own outcome, so asking again cannot help.</param>
+    /// <param name="resendWhenUnanswered">
+    /// False for a billable call: when the request may have reached fal but no answer came (a timeout, a dropped
+    /// connection), it is not sent again and <see cref="FalSubmitOutcomeUnknownException"/> says so. Only failures to
+    /// connect, which send nothing, and error answers are retried.
+    /// </param>
     private async Task<FalAnswer> SendAsync(
         string operation,
         string target,
@@ -248,7 +264,8 @@ public class FalQueueClient
         string key,
         Func<int, bool>? accept,
         Func<FalAnswer, bool>? isFinalOutcome,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool resendWhenUnanswered = true)
     {
         var maxAttempts = Math.Max(0, _options.MaxRetries) + 1;
         for (var attempt = 1; ; attempt++)
@@ -265,6 +282,12 @@ public class FalQueueClient
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
                 // Not the caller's token: the per-attempt timeout (or HttpClient.Timeout) fired.
+                if (!resendWhenUnanswered)
+                {
+                    FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, false);
+                    throw new FalSubmitOutcomeUnknownException($"fal {operation} did not answer within {_options.RequestTimeout}; it may have been queued", e);
+                }
+
                 if (!canRetry)
                 {
                     FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, true);
@@ -280,6 +303,12 @@ public class FalQueueClient
             {
                 // A transport error racing the caller's cancellation is reported as the cancellation.
                 cancellationToken.ThrowIfCancellationRequested();
+                if (!resendWhenUnanswered && !NothingWasSent(e))
+                {
+                    FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, false);
+                    throw new FalSubmitOutcomeUnknownException(FalErrors.Redact($"fal {operation} lost its answer: {e.Message}; it may have been queued", key), e);
+                }
+
                 if (!canRetry)
                 {
                     FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, true);
@@ -316,17 +345,71 @@ public class FalQueueClient
         }
     }
 
+    /// <summary>A failure to connect (or to resolve the host) happens before any byte of the request is sent.</summary>
+    private static bool NothingWasSent(Exception e) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError };
+
     private async Task<FalAnswer> SendOnceAsync(Func<HttpRequestMessage> createRequest, string key, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var request = createRequest();
+        EnsureFalHost(request.RequestUri!);
         // Per request, not on HttpClient.DefaultRequestHeaders: the HttpClient comes from a shared factory.
         request.Headers.Authorization = new AuthenticationHeaderValue("Key", key);
         using var response = await _httpClient
             .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
             .ConfigureAwait(false);
         return await FalAnswer.ReadAsync(response, linked.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The key goes only to fal: a URL from an answer that names any other host (a forged or rewritten status URL) is
+    /// refused before anything is sent (LiteLLM's key leak through a forged <c>response_url</c>, peers.md §1).
+    /// </summary>
+    private void EnsureFalHost(Uri url)
+    {
+        var host = url.Host;
+        if (host.Equals(_options.BaseUrl.Host, StringComparison.OrdinalIgnoreCase)
+            || host.Equals(_options.AdminBaseUrl.Host, StringComparison.OrdinalIgnoreCase)
+            || _options.AllowedHosts.Any(h => h.Equals(host, StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+
+        FalQueueClientLog.ForeignHostRefused(_logger, host);
+        throw new FalApiException($"refused to send the fal key to {host}: not a configured fal host (Fal:AllowedHosts)",
+            status: null, errorCode: "foreign_host", requestId: RequestIdFromUrl(url), isRetryable: false);
+    }
+
+    /// <summary>
+    /// Deletes a finished request's payloads and output files at fal (<c>DELETE {AdminBaseUrl}/v1/models/requests/{id}/payloads</c>,
+    /// admin key, the request id as idempotency key). Returns false when no admin key is configured.
+    /// </summary>
+    public virtual async Task<bool> DeletePayloadsAsync(string requestId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestId);
+        if (string.IsNullOrWhiteSpace(_options.AdminKey))
+        {
+            return false;
+        }
+
+        var url = new Uri($"{Root(_options.AdminBaseUrl)}/v1/models/requests/{Uri.EscapeDataString(requestId)}/payloads");
+        await SendAsync(
+            DeletePayloadsOperation,
+            requestId,
+            requestId,
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Delete, url);
+                request.Headers.Add("Idempotency-Key", "delete-payloads-" + requestId);
+                return request;
+            },
+            _options.AdminKey.Trim(),
+            accept: status => status == 404, // already gone
+            isFinalOutcome: null,
+            cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>FirstRetryDelay × 2^(n−1), capped at MaxRetryDelay, ±25% jitter so many clients do not retry in step.</summary>

@@ -39,4 +39,8 @@ internal static partial class FalQueueClientLog
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning,
         Message = "fal {Operation} of {Target} failed after {Attempts} attempt(s): status {StatusCode}, error type {ErrorCode}, retryable {IsRetryable}")]
     public static partial void Failed(ILogger logger, string operation, string target, int attempts, int? statusCode, string? errorCode, bool isRetryable);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning,
+        Message = "A fal answer named {Host}, which is not a configured fal host: nothing was sent there (the key stays with fal)")]
+    public static partial void ForeignHostRefused(ILogger logger, string host);
 }

@@ -30,4 +30,27 @@ public sealed class FalQueueClientOptions
 
     /// <summary>Longest wait between two attempts, also the cap on a server's <c>Retry-After</c>.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The only hosts the fal key is sent to, besides those of <see cref="BaseUrl"/> and <see cref="AdminBaseUrl"/>.
+    /// Status, result and cancel URLs come from fal's answers; one naming another host is refused without the key.
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = ["queue.fal.run"];
+
+    /// <summary>
+    /// A fal admin key (<c>FAL_ADMIN_KEY</c>): when set, a request's payloads and output files are deleted at fal once
+    /// the video is in Blob Storage. Without it outputs expire at fal by the retention the submit asked for.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>fal's platform API, where payloads are deleted.</summary>
+    [Required]
+    public Uri AdminBaseUrl { get; set; } = new("https://api.fal.ai");
+
+    /// <summary>
+    /// How long fal keeps a request's output files (<c>X-Fal-Object-Lifecycle-Preference</c>); must outlast the job's
+    /// deadline so that a job that waits long still finds its video.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan OutputRetention { get; set; } = TimeSpan.FromHours(2);
 }

@@ -8,6 +8,12 @@ public static class JobStages
 {
     public const string Preparing = "preparing";
     public const string Submitting = "submitting";
+
+    /// <summary>A submit's answer was lost: waiting for fal's webhook before deciding whether to submit again.</summary>
+    public const string ConfirmingSubmit = "confirming_submit";
+
+    /// <summary>The concurrency cap is reached: waiting for a job at fal to finish.</summary>
+    public const string WaitingForSlot = "waiting_for_slot";
     public const string Queued = "queued_at_fal";
     public const string Running = "running_at_fal";
     public const string Storing = "storing_video";
@@ -20,4 +26,5 @@ public sealed record JobProgress(
     [property: JsonPropertyName("stage")] string Stage,
     [property: JsonPropertyName("mode")] VideoMode Mode,
     [property: JsonPropertyName("fal_request_id")] string? FalRequestId = null,
-    [property: JsonPropertyName("queue_position")] int? QueuePosition = null);
+    [property: JsonPropertyName("queue_position")] int? QueuePosition = null,
+    [property: JsonPropertyName("unconfirmed_submit")] bool? UnconfirmedSubmit = null);

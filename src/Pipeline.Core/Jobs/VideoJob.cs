@@ -24,7 +24,10 @@ public sealed record JobSource(JobSourceKind Kind, string? Container = null, str
 }
 
 /// <summary>Every interval a job's orchestration waits by; in its input so that the orchestrator stays deterministic.</summary>
-public sealed record JobTimings(TimeSpan WebhookWait, TimeSpan PollInterval, TimeSpan Deadline, TimeSpan SidecarGrace);
+/// <param name="UnconfirmedSubmitWait">How long a submit whose answer was lost waits for fal's webhook before it is sent again (null: 10 min).</param>
+/// <param name="SlotRetry">How often a job waiting for a concurrency slot looks again (null: 10 s).</param>
+public sealed record JobTimings(
+    TimeSpan WebhookWait, TimeSpan PollInterval, TimeSpan Deadline, TimeSpan SidecarGrace, TimeSpan? UnconfirmedSubmitWait = null, TimeSpan? SlotRetry = null);
 
 /// <summary>
 /// The orchestration input: what to make and where it goes. Holds ids, names and the request, never bytes nor secrets
@@ -38,4 +41,5 @@ public sealed record VideoJob(
     JobSource Source,
     string OutputBlob,
     JobTimings Timings,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    IReadOnlyDictionary<string, string>? Correlation = null);

@@ -43,4 +43,8 @@ public sealed record VideoJobResult(
     JobError? Error,
     DateTimeOffset? SubmittedAt,
     DateTimeOffset? FalCompletedAt,
-    DateTimeOffset FinishedAt);
+    DateTimeOffset FinishedAt,
+    IReadOnlyList<string>? FalRequestIds = null,
+    Costs.JobCost? Cost = null,
+    string? EndUserId = null,
+    IReadOnlyDictionary<string, string>? Correlation = null);

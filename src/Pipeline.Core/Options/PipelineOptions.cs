@@ -25,6 +25,13 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan JobDeadline { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// A submit that reached fal but whose answer was lost is not sent again blindly: the job first waits this long for
+    /// fal's webhook (which names the job). Longer than fal's queue and generation time, or a job may be billed twice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00")]
+    public TimeSpan UnconfirmedSubmitWait { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long an inbox job waits for a sidecar <c>.json</c> uploaded just after its image (and the reverse).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan SidecarGrace { get; set; } = TimeSpan.FromSeconds(5);

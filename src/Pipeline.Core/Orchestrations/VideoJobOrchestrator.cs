@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using Pipeline.Core.Activities;
+using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Logging;
@@ -24,6 +25,9 @@ public static class VideoJobOrchestrator
     /// <summary>Raised by the webhook endpoint with a <see cref="FalCompletion"/>.</summary>
     public const string FalCompletedEvent = "FalCompleted";
 
+    /// <summary>Sent by a job that gave its concurrency slot back to the longest-waiting job.</summary>
+    public const string SlotFreedEvent = "SlotFreed";
+
     /// <summary>Raised by <c>DELETE /api/videos/{id}</c> with a <see cref="CancelRequest"/>.</summary>
     public const string CancelEvent = "CancelRequested";
 
@@ -45,6 +49,11 @@ public static class VideoJobOrchestrator
 
     private static readonly TaskOptions Once = new();
 
+    /// <summary>Submits whose answer was lost before the job gives up (each may have been billed).</summary>
+    private const int MaxUnconfirmedSubmits = 2;
+
+    private static readonly TimeSpan DefaultUnconfirmedSubmitWait = TimeSpan.FromMinutes(10);
+
     /// <summary>Whether a failed submit may run again: only when it failed before anything was sent to fal.</summary>
     internal static bool SafeToResubmit(TaskFailureDetails failure) => failure.IsCausedBy<NothingSubmittedException>();
 
@@ -60,10 +69,53 @@ public static class VideoJobOrchestrator
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VideoJobOrchestrator));
         private VideoMode _mode = job.Mode;
         private FalRequestRef? _fal;
+        private JobCost? _cost;
+        private string? _endUserId = job.Request?.EndUserId;
+        private IReadOnlyDictionary<string, string>? _correlation = job.Correlation;
+        private bool _holdsSlot;
+        private int _slotWaits;
+        private readonly List<string> _falRequestIds = [];
+        private int _unconfirmedSubmits;
         private DateTimeOffset? _submittedAt;
         private DateTimeOffset? _falCompletedAt;
 
+        // One waiter per event for the whole job, cancelled when it ends: a cancelled waiter must not swallow a later
+        // event (durable-extension#3255), and no waiter may outlive the job.
+        private CancellationToken _stopWaiting;
+        private Task<CancelRequest>? _cancelWait;
+        private Task<FalCompletion>? _webhookWait;
+
+        private Task<CancelRequest> CancelWait => _cancelWait ??= context.WaitForExternalEvent<CancelRequest>(CancelEvent, _stopWaiting);
+
+        private Task<string>? _slotFreedWait;
+
+        private Task<string> SlotFreedWait => _slotFreedWait ??= context.WaitForExternalEvent<string>(SlotFreedEvent, _stopWaiting);
+
+        private Task<FalCompletion> WebhookWait => _webhookWait ??= context.WaitForExternalEvent<FalCompletion>(FalCompletedEvent, _stopWaiting);
+
+        /// <summary>Takes the delivered webhook; the next one gets a new waiter.</summary>
+        private async Task<FalCompletion> TakeWebhookAsync()
+        {
+            var delivered = await WebhookWait;
+            _webhookWait = null;
+            return delivered;
+        }
+
         public async Task<VideoJobResult> ExecuteAsync()
+        {
+            using var stop = new CancellationTokenSource();
+            _stopWaiting = stop.Token;
+            try
+            {
+                return await RunJobAsync();
+            }
+            finally
+            {
+                stop.Cancel();
+            }
+        }
+
+        private async Task<VideoJobResult> RunJobAsync()
         {
             var deadline = context.CurrentUtcDateTime + job.Timings.Deadline;
             var inbox = job.Source.Kind == JobSourceKind.Inbox;
@@ -75,20 +127,80 @@ public static class VideoJobOrchestrator
             }
 
             // One activity reads an inbox drop, submits and announces: each activity costs the engine two turns.
-            Progress(JobStages.Submitting);
             SubmitToFalOutcome submitted;
-            try
+            FalCompletion? confirmed = null;
+            Progress(JobStages.Submitting);
+            while (true)
             {
-                submitted = await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name,
-                    new SubmitToFalInput(job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null)), Submit);
-            }
-            catch (TaskFailedException e)
-            {
-                var code = inbox && e.FailureDetails.IsCausedBy<NothingSubmittedException>() ? "inbox_unreadable" : "submit_failed";
-                return await FailAsync(new JobError(code, e.FailureDetails.ErrorMessage));
+                try
+                {
+                    submitted = await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name,
+                        new SubmitToFalInput(job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null), job.CreatedAt), Submit);
+                }
+                catch (TaskFailedException e)
+                {
+                    var code = inbox && e.FailureDetails.IsCausedBy<NothingSubmittedException>() ? "inbox_unreadable" : "submit_failed";
+                    return await FailAsync(new JobError(code, e.FailureDetails.ErrorMessage));
+                }
+
+                _mode = submitted.Mode ?? _mode;
+                _cost = submitted.Cost ?? _cost;
+                _endUserId = submitted.EndUserId ?? _endUserId;
+                _correlation = submitted.Correlation ?? _correlation;
+                if (submitted.WaitingForSlot)
+                {
+                    // The concurrency cap is reached: nothing was sent; look again a little later.
+                    Progress(JobStages.WaitingForSlot);
+                    var slotEnding = await WaitForSlotAsync(SlotBackoff(++_slotWaits), deadline);
+                    if (slotEnding == CancelEvent)
+                    {
+                        return await CancelledAsync();
+                    }
+
+                    if (slotEnding is not null)
+                    {
+                        return await FailAsync(new JobError("deadline_exceeded", $"no slot at fal became free within {job.Timings.Deadline} (Costs__MaxConcurrentJobs); nothing was submitted"));
+                    }
+
+                    continue;
+                }
+
+                _holdsSlot = submitted.HoldsSlot;
+                if (!submitted.OutcomeUnknown)
+                {
+                    break;
+                }
+
+                // fal may have queued it, and its webhook names this job: wait for that before sending it again.
+                _unconfirmedSubmits++;
+                Progress(JobStages.ConfirmingSubmit);
+                var (delivered, unconfirmedEnding) = await WaitForUnconfirmedSubmitAsync(deadline);
+                if (unconfirmedEnding == CancelEvent)
+                {
+                    return await CancelledAsync();
+                }
+
+                if (delivered is not null)
+                {
+                    confirmed = delivered;
+                    break;
+                }
+
+                Progress(JobStages.Submitting);
+                if (unconfirmedEnding is not null || _unconfirmedSubmits >= MaxUnconfirmedSubmits)
+                {
+                    return await FailAsync(new JobError("submit_unconfirmed",
+                        $"fal did not answer {_unconfirmedSubmits} submit(s) and sent no webhook within {job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait}; not submitted again"));
+                }
             }
 
-            _mode = submitted.Mode ?? _mode;
+            if (confirmed is not null)
+            {
+                // The lost submit was queued after all: its webhook is the job's outcome.
+                _submittedAt ??= context.CurrentUtcDateTime;
+                return await CompleteAsync(confirmed);
+            }
+
             if (submitted.Superseded)
             {
                 return Result(JobOutcome.Superseded, null, null, null);
@@ -100,6 +212,7 @@ public static class VideoJobOrchestrator
             }
 
             _fal = submitted.Request;
+            Record(_fal.RequestId);
             _submittedAt = submitted.SubmittedAt ?? context.CurrentUtcDateTime;
             Progress(JobStages.Queued, submitted.QueuePosition);
             if (!submitted.Announced)
@@ -117,8 +230,15 @@ public static class VideoJobOrchestrator
                     : await FailAsync(new JobError("deadline_exceeded", $"fal did not finish within {job.Timings.Deadline}; the request was cancelled at fal"));
             }
 
+            return await CompleteAsync(completion!);
+        }
+
+        /// <summary>From fal's verdict to the job's end: store the video and announce it, or fail with fal's reason.</summary>
+        private async Task<VideoJobResult> CompleteAsync(FalCompletion completion)
+        {
+            Record(completion.RequestId);
             _falCompletedAt = context.CurrentUtcDateTime;
-            if (!completion!.Succeeded || completion.VideoUrl is null)
+            if (!completion.Succeeded || completion.VideoUrl is null)
             {
                 var code = completion.ErrorType == "client_cancelled" ? "fal_cancelled" : "fal_error";
                 return await FailAsync(new JobError(code, completion.Error ?? "fal reported an error without a message"), completion.Seed);
@@ -129,8 +249,10 @@ public static class VideoJobOrchestrator
             try
             {
                 stored = await context.CallActivityAsync<StoreVideoOutcome>(StoreVideoActivity.Name, new StoreVideoInput(
-                    job.Id, _mode, job.Source, _fal.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize,
-                    Planned(JobEventTypes.Succeeded, null, completion.Seed, null)), Stored);
+                    job.Id, _mode, job.Source, completion.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize,
+                    Planned(JobEventTypes.Succeeded, null, completion.Seed, null), _endUserId, _correlation, job.CreatedAt), Stored);
+                _holdsSlot = false; // given back by the store activity
+                Wake(stored.WakeJob);
             }
             catch (TaskFailedException e)
             {
@@ -153,78 +275,170 @@ public static class VideoJobOrchestrator
         /// </summary>
         private async Task<(FalCompletion? Completion, string? Ending)> WaitForFalAsync(DateTime deadline)
         {
-            // One waiter per event for the whole wait: a cancelled waiter must not swallow a later event (durable-extension#3255).
-            using var stopWaiting = new CancellationTokenSource();
-            var webhook = context.WaitForExternalEvent<FalCompletion>(FalCompletedEvent, stopWaiting.Token);
-            var cancel = context.WaitForExternalEvent<CancelRequest>(CancelEvent, stopWaiting.Token);
             var wait = job.Timings.WebhookWait;
-            try
+            while (true)
             {
-                while (true)
+                var now = context.CurrentUtcDateTime;
+                if (now >= deadline)
                 {
-                    var now = context.CurrentUtcDateTime;
-                    if (now >= deadline)
+                    return (null, "deadline");
+                }
+
+                using var timerCts = new CancellationTokenSource();
+                var wakeAt = now + wait < deadline ? now + wait : deadline;
+                var timer = context.CreateTimer(wakeAt, timerCts.Token);
+                var winner = await Task.WhenAny(WebhookWait, CancelWait, timer);
+                if (winner != timer)
+                {
+                    // An outstanding timer would keep the instance running. Cancel synchronously: an orchestrator
+                    // must not await work that completes on another thread (CancelAsync does).
+                    timerCts.Cancel();
+                }
+
+                if (winner == CancelWait)
+                {
+                    return (null, CancelEvent);
+                }
+
+                if (winner == WebhookWait)
+                {
+                    var delivered = await TakeWebhookAsync();
+                    if (string.Equals(delivered.RequestId, _fal!.RequestId, StringComparison.Ordinal))
                     {
-                        return (null, "deadline");
+                        return (delivered, null);
                     }
 
-                    using var timerCts = new CancellationTokenSource();
-                    var wakeAt = now + wait < deadline ? now + wait : deadline;
-                    var timer = context.CreateTimer(wakeAt, timerCts.Token);
-                    var winner = await Task.WhenAny(webhook, cancel, timer);
-                    if (winner != timer)
+                    if (_unconfirmedSubmits > 0)
                     {
-                        // An outstanding timer would keep the instance running. Cancel synchronously: an orchestrator
-                        // must not await work that completes on another thread (CancelAsync does).
-                        timerCts.Cancel();
-                    }
-
-                    if (winner == cancel)
-                    {
-                        return (null, CancelEvent);
-                    }
-
-                    if (winner == webhook)
-                    {
-                        var delivered = await webhook;
-                        if (string.Equals(delivered.RequestId, _fal!.RequestId, StringComparison.Ordinal))
+                        // A submit whose answer was lost was queued after all: it is billed, so its video is used
+                        // and the later request is cancelled (free while still queued at fal).
+                        Record(delivered.RequestId);
+                        if (delivered.Succeeded)
                         {
+                            await TryActivityAsync<bool>(CancelFalRequestActivity.Name, _fal!);
                             return (delivered, null);
                         }
-
-                        _log.ForeignWebhookIgnored(job.Id, delivered.RequestId, _fal.RequestId);
-                        webhook = context.WaitForExternalEvent<FalCompletion>(FalCompletedEvent, stopWaiting.Token);
-                        continue;
                     }
 
-                    if (context.CurrentUtcDateTime >= deadline)
-                    {
-                        return (null, "deadline");
-                    }
-
-                    var poll = await TryActivityAsync<FalPoll>(CheckFalStatusActivity.Name, _fal!);
-                    if (poll?.Completion is { } polled)
-                    {
-                        return (polled, null);
-                    }
-
-                    if (poll is not null)
-                    {
-                        Progress(poll.State == Fal.FalRequestState.InQueue ? JobStages.Queued : JobStages.Running, poll.QueuePosition);
-                    }
-
-                    wait = job.Timings.PollInterval;
+                    _log.ForeignWebhookIgnored(job.Id, delivered.RequestId, _fal.RequestId);
+                    continue;
                 }
-            }
-            finally
-            {
-                stopWaiting.Cancel();
+
+                if (context.CurrentUtcDateTime >= deadline)
+                {
+                    return (null, "deadline");
+                }
+
+                var poll = await TryActivityAsync<FalPoll>(CheckFalStatusActivity.Name, _fal!);
+                if (poll?.Completion is { } polled)
+                {
+                    return (polled, null);
+                }
+
+                if (poll is not null)
+                {
+                    Progress(poll.State == Fal.FalRequestState.InQueue ? JobStages.Queued : JobStages.Running, poll.QueuePosition);
+                }
+
+                wait = job.Timings.PollInterval;
             }
         }
+
+        /// <summary>
+        /// How long a job waits before it looks for a slot again: the interval, doubling up to 16 times it, spread by
+        /// ±25 % so that a hundred waiting jobs do not look all at once and flood the engine with turns. The spread comes
+        /// from the job's id and the attempt, not from a random number, so replays see the same waits.
+        /// </summary>
+        private TimeSpan SlotBackoff(int attempt)
+        {
+            var interval = job.Timings.SlotRetry ?? TimeSpan.FromSeconds(10);
+            var hash = 2166136261u;
+            foreach (var c in $"{job.Id}/{attempt}")
+            {
+                hash = (hash ^ c) * 16777619u;
+            }
+
+            var spread = 0.75 + (hash % 1000 / 2000.0);
+            return interval * Math.Min(1 << Math.Min(attempt - 1, 4), 16) * spread;
+        }
+
+        /// <summary>
+        /// Waits until a job that gave its slot back wakes this one, or <paramref name="fallback"/> passes (a wake-up
+        /// lost with a job that died); returns null, or why the wait ended (a cancel request, the deadline).
+        /// </summary>
+        private async Task<string?> WaitForSlotAsync(TimeSpan fallback, DateTime deadline)
+        {
+            var now = context.CurrentUtcDateTime;
+            if (now >= deadline)
+            {
+                return "deadline";
+            }
+
+            using var timerCts = new CancellationTokenSource();
+            var timer = context.CreateTimer(now + fallback < deadline ? now + fallback : deadline, timerCts.Token);
+            var winner = await Task.WhenAny(SlotFreedWait, CancelWait, timer);
+            if (winner != timer)
+            {
+                timerCts.Cancel();
+            }
+
+            if (winner == SlotFreedWait)
+            {
+                _slotFreedWait = null;
+                return null;
+            }
+
+            return winner == CancelWait ? CancelEvent : context.CurrentUtcDateTime >= deadline ? "deadline" : null;
+        }
+
+        /// <summary>Wakes the job waiting longest for the slot this one gave back (an orchestration-to-orchestration event, no I/O here).</summary>
+        private void Wake(string? jobId)
+        {
+            if (jobId is not null && jobId != job.Id)
+            {
+                context.SendEvent(jobId, SlotFreedEvent, job.Id);
+            }
+        }
+
+        /// <summary>
+        /// After a submit whose answer was lost: waits for any webhook for this job (it names the job, whatever request
+        /// id fal gave it) until <see cref="JobTimings.UnconfirmedSubmitWait"/> or the deadline; a cancel request ends it.
+        /// </summary>
+        private async Task<(FalCompletion? Completion, string? Ending)> WaitForUnconfirmedSubmitAsync(DateTime deadline)
+        {
+            using var timerCts = new CancellationTokenSource();
+            var wakeAt = context.CurrentUtcDateTime + (job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait);
+            var timer = context.CreateTimer(wakeAt < deadline ? wakeAt : deadline, timerCts.Token);
+            var winner = await Task.WhenAny(WebhookWait, CancelWait, timer);
+            if (winner != timer)
+            {
+                timerCts.Cancel();
+            }
+
+            if (winner == WebhookWait)
+            {
+                var delivered = await TakeWebhookAsync();
+                Record(delivered.RequestId);
+                return (delivered, null);
+            }
+
+            return (null, winner == CancelWait ? CancelEvent : context.CurrentUtcDateTime >= deadline ? "deadline" : null);
+        }
+
+        private void Record(string requestId)
+        {
+            if (!_falRequestIds.Contains(requestId))
+            {
+                _falRequestIds.Add(requestId);
+            }
+        }
+
+        private string? FalRequestId => _fal?.RequestId ?? _falRequestIds.LastOrDefault();
 
         private async Task<VideoJobResult> FailAsync(JobError error, long? seed = null)
         {
             Progress(JobStages.Finishing);
+            await ReleaseSlotAsync();
             await MarkInboxFailureAsync(JobOutcome.Failed, error);
             var result = Result(JobOutcome.Failed, null, seed, error);
             await PublishAsync(JobEventTypes.Failed, null, seed, error);
@@ -233,11 +447,23 @@ public static class VideoJobOrchestrator
 
         private async Task<VideoJobResult> CancelledAsync()
         {
+            await ReleaseSlotAsync();
             var error = new JobError("cancelled", "the job was cancelled by request");
             await MarkInboxFailureAsync(JobOutcome.Cancelled, error);
             var result = Result(JobOutcome.Cancelled, null, null, error);
             await PublishAsync(JobEventTypes.Cancelled, null, null, error);
             return result;
+        }
+
+        /// <summary>A job that ends without a stored video gives its concurrency slot back (storing gives it back otherwise).</summary>
+        private async Task ReleaseSlotAsync()
+        {
+            // A job still on the waiting list leaves it too.
+            if (_holdsSlot || (_slotWaits > 0 && _fal is null && _falRequestIds.Count == 0))
+            {
+                _holdsSlot = false;
+                Wake(await TryActivityAsync<string?>(ReleaseJobSlotActivity.Name, new JobSlot(job.Id, job.CreatedAt), Retried));
+            }
         }
 
         /// <summary>Inbox users look at the videos folder, so a job without a video leaves its reason there.</summary>
@@ -246,7 +472,7 @@ public static class VideoJobOrchestrator
             if (job.Source.Kind == JobSourceKind.Inbox)
             {
                 await TryActivityAsync<string>(WriteErrorMarkerActivity.Name,
-                    new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob, outcome, error, _fal?.RequestId), Retried);
+                    new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob, outcome, error, FalRequestId), Retried);
             }
         }
 
@@ -257,8 +483,13 @@ public static class VideoJobOrchestrator
         private JobEvent Planned(string type, StoredVideo? video, long? seed, JobError? error)
         {
             var subject = job.Source.Kind == JobSourceKind.Inbox ? $"videos/{job.OutputBlob}" : $"videos/{job.Id}";
-            var data = new JobEventData(job.Id, _mode, job.Source.ToString(), _fal?.RequestId, video, seed, error,
-                new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, type == JobEventTypes.Submitted ? null : context.CurrentUtcDateTime));
+            var terminal = type != JobEventTypes.Submitted;
+            var data = new JobEventData(job.Id, _mode, job.Source.ToString(), FalRequestId, video, seed, error,
+                new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, terminal ? context.CurrentUtcDateTime : null),
+                _endUserId, _correlation,
+                // What fal bills: nothing for a job it never accepted.
+                terminal ? (_fal is null && _falRequestIds.Count == 0 ? 0 : _cost?.VideoSeconds) : _cost?.VideoSeconds,
+                terminal ? (_fal is null && _falRequestIds.Count == 0 ? 0 : _cost?.EstimatedUsd) : _cost?.EstimatedUsd);
             return new JobEvent(type, subject, context.CurrentUtcDateTime, data);
         }
 
@@ -277,12 +508,13 @@ public static class VideoJobOrchestrator
         }
 
         private void Progress(string stage, int? queuePosition = null) =>
-            context.SetCustomStatus(new JobProgress(stage, _mode, _fal?.RequestId, queuePosition));
+            context.SetCustomStatus(new JobProgress(stage, _mode, FalRequestId, queuePosition, _unconfirmedSubmits > 0 ? true : null));
 
         private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
         {
             _log.JobEnded(job.Id, _mode, outcome);
-            return new(job.Id, _mode, outcome, _fal?.RequestId, video, seed, error, _submittedAt, _falCompletedAt, context.CurrentUtcDateTime);
+            return new(job.Id, _mode, outcome, FalRequestId, video, seed, error, _submittedAt, _falCompletedAt, context.CurrentUtcDateTime,
+                _falRequestIds.Count > 0 ? [.. _falRequestIds] : null, _falRequestIds.Count > 0 ? _cost : null, _endUserId, _correlation);
         }
     }
 }

@@ -24,6 +24,9 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
     /// <summary>Sidecar fields that are not the model's: they name inbox files or the mode.</summary>
     private static readonly string[] SidecarOnlyFields = ["mode", "image", "end_image", "images", "videos", "audios"];
 
+    /// <summary>Blob metadata <c>correlation_order=42</c> is the correlation entry <c>order</c>.</summary>
+    private const string CorrelationMetadataPrefix = "correlation_";
+
     /// <summary>Metadata names a dropped image may carry instead of a sidecar (blob metadata is lower-case, string-valued).</summary>
     private static readonly string[] MetadataFields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode"];
 
@@ -98,6 +101,13 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
             }
         }
 
+        var tagged = metadata.Where(m => m.Key.StartsWith(CorrelationMetadataPrefix, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (!body.ContainsKey(Correlation.Field) && tagged.Count > 0)
+        {
+            body[Correlation.Field] = new JsonObject(tagged.Select(m =>
+                KeyValuePair.Create(m.Key[CorrelationMetadataPrefix.Length..].ToLowerInvariant(), (JsonNode?)Uri.UnescapeDataString(m.Value))));
+        }
+
         if (!body.ContainsKey("prompt"))
         {
             body["prompt"] = options.Value.DefaultPrompt;
@@ -109,6 +119,8 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
     private async Task<PreparedJob> BuildAsync(string container, string dropName, JsonObject body, string? image, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
+        var (withoutCorrelation, correlation) = Correlation.Split(body, errors);
+        body = (JsonObject)withoutCorrelation!;
         var modeName = body["mode"]?.GetValueKind() == JsonValueKind.String ? body["mode"]!.GetValue<string>() : null;
         var hasReferences = body["images"] is not null || body["videos"] is not null || body["audios"] is not null
                             || body["image_urls"] is not null || body["video_urls"] is not null || body["audio_urls"] is not null;
@@ -217,7 +229,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         }
 
         await CheckFilesAsync(request, validation, cancellationToken);
-        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob(mode, request, null, false, null);
+        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob(mode, request, null, false, null, correlation);
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Pipeline.Core.Storage;
 public sealed record JobIdPage(IReadOnlyList<string> Ids, string? NextCursor);
 
 /// <summary>
-/// The jobs in order of creation, newest first, for the listing: one empty blob per job in the <c>jobs</c> container,
+/// The jobs in order of creation, newest first, for the listing: one empty blob per job in <c>jobs/index/</c>,
 /// named by inverted creation ticks so that the storage's own name order is newest first and its continuation token
 /// is the cursor. The durable backend is not asked: instance queries are not served by every backend the app runs on.
 /// </summary>
@@ -16,8 +16,10 @@ public class JobIndex(PipelineStorage storage)
 {
     public const int MaxPageSize = 100;
 
+    private const string Prefix = "index/";
+
     public static string EntryName(VideoJob job) =>
-        (DateTimeOffset.MaxValue.UtcTicks - job.CreatedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + job.Id;
+        Prefix + (DateTimeOffset.MaxValue.UtcTicks - job.CreatedAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture) + "-" + job.Id;
 
     public virtual async Task AddAsync(VideoJob job, CancellationToken cancellationToken)
     {
@@ -31,9 +33,9 @@ public class JobIndex(PipelineStorage storage)
     public virtual async Task<JobIdPage> PageAsync(int pageSize, string? cursor, CancellationToken cancellationToken)
     {
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
-        await foreach (var page in storage.Jobs.GetBlobsAsync(cancellationToken: cancellationToken).AsPages(cursor, size))
+        await foreach (var page in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken).AsPages(cursor, size))
         {
-            var ids = page.Values.Select(b => b.Name[(b.Name.IndexOf('-', StringComparison.Ordinal) + 1)..]).ToList();
+            var ids = page.Values.Select(b => b.Name[(b.Name.IndexOf('-', Prefix.Length) + 1)..]).ToList();
             return new JobIdPage(ids, string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
         }
 

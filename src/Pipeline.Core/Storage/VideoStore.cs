@@ -47,6 +47,16 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
             metadata["seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (input.EndUserId is { } endUser)
+        {
+            metadata["end_user_id"] = Uri.EscapeDataString(endUser);
+        }
+
+        foreach (var (key, value) in input.Correlation ?? new Dictionary<string, string>())
+        {
+            metadata["correlation_" + key] = Uri.EscapeDataString(value); // keys are checked to be identifiers (Correlation)
+        }
+
         await blob.UploadAsync(body, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },

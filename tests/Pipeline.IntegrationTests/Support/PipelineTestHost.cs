@@ -71,6 +71,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
             [PipelineStorage.ConnectionName] = azurite.ConnectionString,
             ["FAL_KEY"] = emulator.ApiKey,
             ["Fal:BaseUrl"] = emulator.BaseAddress.ToString(),
+            ["Fal:AdminBaseUrl"] = emulator.BaseAddress.ToString(), // the emulator serves fal's platform API too
             ["Fal:FirstRetryDelay"] = "00:00:00.050",
             ["Pipeline:PublicBaseUrl"] = baseAddress.ToString(),
             ["Pipeline:WebhookWait"] = "00:00:03",

@@ -38,6 +38,12 @@ internal sealed class ActivityMocks
             .ReturnsAsync((VideoRequest r, CancellationToken _) => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt });
         Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<System.Text.Json.Nodes.JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Accepted);
+        var costs = MsOptions.Create(new Pipeline.Core.Costs.CostOptions());
+        Slots = new Mock<Pipeline.Core.Costs.ConcurrencySlots>(storage, costs, Time);
+        Admission = new Mock<Pipeline.Core.Costs.JobAdmission>(
+            new Pipeline.Core.Costs.PriceTable(costs), new Mock<Pipeline.Core.Costs.UsageLedger>(storage, costs).Object, Slots.Object);
+        Admission.Setup(a => a.AdmitAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<VideoMode>(), It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new Pipeline.Core.Costs.Admission(Cost, null, true));
         Publisher = new Mock<JobEventPublisher>(null!, options, NullLogger<JobEventPublisher>.Instance);
         Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
             .Callback((JobEvent e, CancellationToken _) => Published.Add(e))
@@ -55,6 +61,12 @@ internal sealed class ActivityMocks
     public Mock<FalInputResolver> Inputs { get; }
 
     public Mock<JobEventPublisher> Publisher { get; }
+
+    public Mock<Pipeline.Core.Costs.ConcurrencySlots> Slots { get; }
+
+    public Mock<Pipeline.Core.Costs.JobAdmission> Admission { get; }
+
+    public static readonly Pipeline.Core.Costs.JobCost Cost = new(4, 0.4304m);
 
     public List<JobEvent> Published { get; } = [];
 

@@ -20,7 +20,7 @@ public sealed class SubmitToFalActivityTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private SubmitToFalActivity Activity() =>
-        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options), _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
+        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options), _m.Admission.Object, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
 
     [Fact]
     public async Task RunAsync_HttpJob_SubmitsWithTheJobsWebhookAndAnnouncesWithFalsId()

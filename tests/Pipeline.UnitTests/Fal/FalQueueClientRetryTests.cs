@@ -95,7 +95,7 @@ public sealed class FalQueueClientRetryTests
     {
         var harness = new FalClientHarness();
         harness.Handler
-            .Throw(new HttpRequestException("Connection refused (queue.fal.test:443)"))
+            .Throw(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (queue.fal.test:443)"))
             .Respond(HttpStatusCode.OK, FalClientHarness.SubmitAnswer);
 
         var result = await Submit(harness);
@@ -169,7 +169,7 @@ public sealed class FalQueueClientRetryTests
         harness.Options.MaxRetries = 2;
         for (var i = 0; i < 3; i++)
         {
-            harness.Handler.Throw(new HttpRequestException("Connection refused (queue.fal.test:443)"));
+            harness.Handler.Throw(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (queue.fal.test:443)"));
         }
 
         var error = await Assert.ThrowsAsync<FalApiException>(() => Submit(harness));

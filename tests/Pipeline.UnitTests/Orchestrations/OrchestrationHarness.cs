@@ -68,6 +68,7 @@ internal sealed class OrchestrationHarness
         TimersFire();
         SetUpEvent<FalCompletion>();
         SetUpEvent<CancelRequest>();
+        SetUpEvent<string>();
         SetUpActivity<SubmitToFalOutcome>();
         SetUpActivity<FalPoll>();
         SetUpActivity<StoreVideoOutcome>();

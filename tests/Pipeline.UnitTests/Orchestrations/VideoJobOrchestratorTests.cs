@@ -79,7 +79,7 @@ public sealed class VideoJobOrchestratorTests
 
         var submit = Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
         var input = (SubmitToFalInput)submit.Input!;
-        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http), input with { Announcement = null });
+        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http, null, HttpJob().CreatedAt), input with { Announcement = null });
         Assert.Equal(JobEventTypes.Submitted, input.Announcement?.Type);
         var retry = submit.Options?.Retry?.Policy;
         Assert.NotNull(retry);
@@ -106,8 +106,9 @@ public sealed class VideoJobOrchestratorTests
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(
             new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob, 1843211), // fal's file_size, checked against the download
-            ((StoreVideoInput)store.Input!) with { Announcement = null });
-        Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At, At, At), result);
+            ((StoreVideoInput)store.Input!) with { Announcement = null, JobCreatedAt = null });
+        Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At, At, At), result with { FalRequestIds = null });
+        Assert.Equal([FalRequestId], result.FalRequestIds);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Succeeded], h.EventTypes);
         var succeeded = h.Events[1];
         Assert.Equal($"videos/{job.Id}", succeeded.Subject);
@@ -389,7 +390,7 @@ public sealed class VideoJobOrchestratorTests
 
         Assert.Equal(Start + Timings.SidecarGrace, Assert.Single(h.Timers).FireAt);
         var submitted = (SubmitToFalInput)Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input!;
-        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source), submitted with { Announcement = null });
+        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source, null, job.CreatedAt), submitted with { Announcement = null });
         Assert.Equal(VideoMode.ReferenceToVideo, result.Mode);
         Assert.Equal([JobStages.Preparing, JobStages.Submitting], h.Statuses.Take(2).Select(s => s.Stage));
         Assert.Equal(VideoMode.ReferenceToVideo, Assert.Single(h.Events).Data.Mode);
@@ -544,5 +545,91 @@ public sealed class VideoJobOrchestratorTests
         var result = await h.RunAsync(InboxJob(timings: NoGrace));
 
         Assert.Equal(new JobError("submit_failed", "connection reset"), result.Error);
+    }
+
+    // ---- a paid service: lost submit answers, concurrency slots ----
+
+    [Fact]
+    public async Task RunAsync_SubmitAnswerLost_WaitsForAnyWebhookAndStoresItsVideoWithoutSubmittingAgain()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, OutcomeUnknown: true));
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(requestId: "fal-req-lost"));
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
+        Assert.Equal("fal-req-lost", ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).FalRequestId);
+        Assert.Equal(["fal-req-lost"], result.FalRequestIds);
+        Assert.Contains(h.Statuses, s => s.Stage == JobStages.ConfirmingSubmit && s.UnconfirmedSubmit == true);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubmitAnswerLostTwiceWithoutWebhook_FailsSubmitUnconfirmedAfterTwoSubmits()
+    {
+        var h = new OrchestrationHarness();
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, OutcomeUnknown: true));
+
+        var result = await h.RunAsync(HttpJob(timings: Timings with { UnconfirmedSubmitWait = TimeSpan.FromMinutes(3) }));
+
+        Assert.Equal("submit_unconfirmed", result.Error?.Code);
+        Assert.Equal(2, h.CallsOf(SubmitToFalActivity.Name).Count());
+        Assert.Equal([Start.AddMinutes(3), Start.AddMinutes(6)], h.Timers.Select(t => t.FireAt));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoSlot_WaitsUntilWokenThenSubmitsAndGivesTheSlotOnWhenStored()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.OnSequence(SubmitToFalActivity.Name,
+            new SubmitToFalOutcome(null, null, null, WaitingForSlot: true),
+            new SubmitToFalOutcome(FalRef, 0, null, HoldsSlot: true));
+        h.Raised(VideoJobOrchestrator.SlotFreedEvent, "api-other");
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome() with { WakeJob = "api-next" });
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Equal(2, h.CallsOf(SubmitToFalActivity.Name).Count());
+        Assert.Contains(h.Statuses, s => s.Stage == JobStages.WaitingForSlot);
+        Assert.Empty(h.CallsOf(ReleaseJobSlotActivity.Name)); // the store activity gave it back
+        h.Context.Verify(c => c.SendEvent("api-next", VideoJobOrchestrator.SlotFreedEvent, Moq.It.IsAny<object>()), Moq.Times.Once);
+    }
+
+    [Fact]
+    public async Task RunAsync_FailsHoldingASlot_GivesItBackAndWakesTheNextJob()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(FalRef, 0, null, HoldsSlot: true));
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(FalRequestId, false, null, null, null, null, "boom", null));
+        h.On(ReleaseJobSlotActivity.Name, _ => "api-next");
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal("fal_error", result.Error?.Code);
+        Assert.Equal(new JobSlot(HttpJob().Id, HttpJob().CreatedAt), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+        h.Context.Verify(c => c.SendEvent("api-next", VideoJobOrchestrator.SlotFreedEvent, Moq.It.IsAny<object>()), Moq.Times.Once);
+    }
+
+    [Fact]
+    public async Task RunAsync_BudgetExceeded_FailsWithTheReasonAndNoCost()
+    {
+        var h = new OrchestrationHarness();
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("budget_exceeded", "the app's daily budget of $10 would be passed"),
+            Cost: new Pipeline.Core.Costs.JobCost(4, 0.43m)));
+
+        var result = await h.RunAsync(InboxJob(timings: NoGrace));
+
+        Assert.Equal("budget_exceeded", result.Error?.Code);
+        Assert.Null(result.Cost);
+        var failed = Assert.Single(h.Events);
+        Assert.Equal(0m, failed.Data.EstimatedCostUsd);
+        Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name));
     }
 }
