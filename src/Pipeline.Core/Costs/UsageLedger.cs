@@ -52,7 +52,7 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
             }
 
             var user = endUserId ?? Anonymous;
-            if (Refusal(usage, user, cost) is { } refusal)
+            if (Check(usage, user, cost, options.Value) is { } refusal)
             {
                 return (refusal, false);
             }
@@ -99,7 +99,7 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
         }
 
         var (usage, _) = await StoredDocument.ReadAsync(Blob(day), () => new DayUsage { Date = day }, cancellationToken);
-        return Refusal(usage, endUserId ?? Anonymous, cost);
+        return Check(usage, endUserId ?? Anonymous, cost, options.Value);
     }
 
     /// <summary>The day's jobs, seconds and estimated spend, in total and per end user, from the jobs' entries.</summary>
@@ -121,9 +121,9 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
         return usage;
     }
 
-    private BudgetRefusal? Refusal(DayUsage usage, string user, JobCost cost)
+    /// <summary>The cap a job of this cost would pass on top of the day's usage, or null.</summary>
+    public static BudgetRefusal? Check(DayUsage usage, string user, JobCost cost, CostOptions o)
     {
-        var o = options.Value;
         if (o.DailyBudgetUsd is { } daily && usage.Total.EstimatedUsd + cost.EstimatedUsd > daily)
         {
             return new BudgetRefusal($"the app's daily budget of ${daily} would be passed: ${usage.Total.EstimatedUsd} spent on {usage.Date} (UTC), this job is estimated at ${cost.EstimatedUsd}");
