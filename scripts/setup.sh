@@ -12,24 +12,21 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-if ! command -v ffmpeg >/dev/null 2>&1; then
+# debian_package <command> <package> <what fails without it>: installs the package when the command is missing.
+debian_package() {
+  command -v "$1" >/dev/null 2>&1 && return 0
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "setup: installing ffmpeg from Debian"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null) \
-      || echo "setup: ffmpeg could not be installed; the emulator will serve its committed clips" >&2
+    echo "setup: installing $2 from Debian"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null) \
+      || echo "setup: $2 could not be installed; $3" >&2
   else
-    echo "setup: ffmpeg not found; install it (apt-get install ffmpeg) for rendered videos" >&2
+    echo "setup: $1 not found; install it (apt-get install $2): $3" >&2
   fi
-fi
+}
 
-if $browser && ! command -v chromium >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "setup: installing chromium from Debian"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "setup: chromium could not be installed; the browser test will fail" >&2
-  else
-    echo "setup: chromium not found; install it (apt-get install chromium) for the browser test" >&2
-  fi
+debian_package ffmpeg ffmpeg "the emulator will serve its committed clips instead of rendered videos"
+if $browser; then
+  debian_package chromium chromium "the browser test will fail"
 fi
 
 if [ ! -x node_modules/.bin/azurite ] || [ ! -d node_modules/playwright-core ]; then
