@@ -10,6 +10,7 @@ namespace Pipeline.IntegrationTests.Browser;
 /// The steps are <c>tests/Browser/page.e2e.mjs</c> (playwright-core driving Debian's chromium); screenshots go to
 /// <c>tests/Browser/artifacts/</c>.
 /// </summary>
+[Collection(RunAlone.Name)]
 public sealed class VideosPageBrowserTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Pipeline.IntegrationTests.Hardening;
 /// A burst of dropped images on the production durable backend, every blob event delivered twice (and the local blob
 /// trigger sees them too): every image becomes exactly one video, with one fal submission and one terminal event.
 /// </summary>
+[Collection(RunAlone.Name)]
 public sealed class BurstTests
 {
     private const int Images = 200;
@@ -53,6 +54,13 @@ public sealed class BurstTests
             videos.Add(blob.Name);
         }
 
+        var markers = new List<string>();
+        foreach (var marker in videos.Where(v => v.EndsWith(VideoStore.ErrorMarkerSuffix, StringComparison.Ordinal)))
+        {
+            markers.Add((await host.Storage.Videos.GetBlobClient(marker).DownloadContentAsync(Token)).Value.Content.ToString());
+        }
+
+        Assert.True(markers.Count == 0, $"jobs failed: {string.Join(" | ", markers)}");
         Assert.Equal(names.Select(InboxReader.OutputBlobFor).Order(), videos.Order());
         Assert.Equal(Images, host.Fal.Recorder.Calls.Count(c => c.Kind == FalEmulator.Recording.CallKind.Submit));
         await WaitForEventsAsync(host);
