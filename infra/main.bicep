@@ -17,6 +17,10 @@ param location string
 @description('fal key (id:secret). Leave empty and set the Key Vault secret FAL-KEY after deployment to keep it out of deployment history.')
 param falKey string = ''
 
+@secure()
+@description('fal admin key (optional): with it, payloads are deleted at fal once each video is stored.')
+param falAdminKey string = ''
+
 @description('Object id of the deploying user, to read blobs and set the secret (azd passes it).')
 param principalId string = ''
 
@@ -75,6 +79,7 @@ module keyVault 'app/keyvault.bicep' = {
     tags: tags
     keyVaultName: '${abbrs.keyVaultVaults}${resourceToken}'
     falKey: falKey
+    falAdminKey: falAdminKey
   }
 }
 
@@ -105,6 +110,7 @@ module functionApp 'app/functionapp.bicep' = {
   scope: resourceGroup
   dependsOn: [ rbac ] // the app must be able to read its storage and secret when it first starts
   params: {
+    hasFalAdminKey: !empty(falAdminKey)
     location: location
     tags: tags
     planName: '${abbrs.webServerFarms}${resourceToken}'

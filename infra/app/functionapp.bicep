@@ -14,6 +14,9 @@ param keyVaultName string
 param eventTopicEndpoint string
 param taskHubName string = 'videopipeline'
 
+@description('Whether Key Vault holds FAL-ADMIN-KEY (set at deployment); without it payloads are not deleted at fal.')
+param hasFalAdminKey bool = false
+
 @allowed([ 512, 2048, 4096 ])
 param instanceMemoryMB int = 2048
 
@@ -102,6 +105,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Fal__MaxRetries: '4'
     Fal__FirstRetryDelay: '00:00:01'
     Fal__MaxRetryDelay: '00:00:30'
+    Fal__AllowedHosts__0: 'queue.fal.run'
+    Fal__OutputRetention: '02:00:00'
+    Fal__AdminBaseUrl: 'https://api.fal.ai'
+    FAL_ADMIN_KEY: hasFalAdminKey ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=FAL-ADMIN-KEY)' : ''
     FalWebhook__VerifySignatures: 'true'
     FalWebhook__JwksUrl: 'https://rest.alpha.fal.ai/.well-known/jwks.json'
     FalWebhook__KeyCacheLifetime: '1.00:00:00'
@@ -114,6 +121,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Pipeline__PollInterval: '00:00:30'
     Pipeline__JobDeadline: '00:30:00'
     Pipeline__SidecarGrace: '00:00:05'
+    Pipeline__UnconfirmedSubmitWait: '00:10:00'
     Pipeline__DefaultPrompt: 'Bring this picture to life with gentle, natural camera motion.'
     Pipeline__InputSasLifetime: '02:00:00'
     Pipeline__SendInputsAsDataUris: 'false'
@@ -121,6 +129,17 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Pipeline__MediaHosts__0: 'fal.media'
     Pipeline__AllowHttpDownloads: 'false'
     Pipeline__EventSource: '/video-pipeline'
+
+    // Costs: fal's list prices of 2026-11-26; the caps are off while empty (see README, Costs).
+    Costs__PricePerSecondUsd__480p: '0.1076'
+    Costs__PricePerSecondUsd__720p: '0.2419'
+    Costs__VideoInputFactor: '0.6'
+    Costs__AutoDurationSeconds: '15'
+    Costs__DailyBudgetUsd: ''
+    Costs__PerUserDailyBudgetUsd: ''
+    Costs__MaxConcurrentJobs: ''
+    Costs__SlotRetryInterval: '00:00:10'
+    Costs__SlotLease: '02:00:00'
 
     // Job events: the custom topic, with the app's identity (no key).
     EventGrid__TopicEndpoint: eventTopicEndpoint

@@ -1,4 +1,4 @@
-// Key Vault in RBAC mode for FAL_KEY. The key is a secure parameter or set after deployment
+// Key Vault in RBAC mode for FAL_KEY (and FAL_ADMIN_KEY when given). The key is a secure parameter or set after deployment
 // (`az keyvault secret set --name FAL-KEY ...`); it never appears in a template or an output.
 param location string
 param tags object
@@ -22,10 +22,20 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
+@secure()
+@description('fal admin key, to delete payloads at fal after the copy. Empty: none (outputs expire at fal by their retention).')
+param falAdminKey string = ''
+
 resource falKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(falKey)) {
   parent: vault
   name: 'FAL-KEY'
   properties: { value: falKey }
+}
+
+resource falAdminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(falAdminKey)) {
+  parent: vault
+  name: 'FAL-ADMIN-KEY'
+  properties: { value: falAdminKey }
 }
 
 output name string = vault.name

@@ -21,10 +21,10 @@ public sealed class FunctionsAppWiringTests
 {
     private static readonly Assembly App = typeof(VideosApi).Assembly;
 
-    private static IHost BuildAppHost()
+    private static IHost BuildAppHost(IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         var builder = FunctionsApplication.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>
         {
             ["PipelineStorage"] = "UseDevelopmentStorage=true",
             ["FAL_KEY"] = "test-key-id:test-key-secret",
@@ -63,6 +63,26 @@ public sealed class FunctionsAppWiringTests
 
         host.Services.GetRequiredService<IStartupValidator>().Validate();
         Assert.Equal(new Uri("https://example.azurewebsites.net"), host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.PublicBaseUrl);
+    }
+
+    [Fact]
+    public void AppHost_WithTheSampleSettings_ValidatesAndLeavesTheEmptyCapsOff()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(folder!.FullName, "local.settings.sample.json")))
+        {
+            folder = folder.Parent;
+        }
+
+        var values = JsonNode.Parse(File.ReadAllText(Path.Combine(folder.FullName, "local.settings.sample.json")))!["Values"]!.AsObject()
+            .Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), (string?)v.Value!.GetValue<string>()));
+        using var host = BuildAppHost(values);
+
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+        var costs = host.Services.GetRequiredService<IOptions<Pipeline.Core.Costs.CostOptions>>().Value;
+        Assert.Null(costs.DailyBudgetUsd);
+        Assert.Null(costs.MaxConcurrentJobs);
+        Assert.Equal(0.2419m, costs.PricePerSecondUsd["720p"]);
     }
 
     [Fact]

@@ -29,14 +29,7 @@ public class VideoJobService(
             return new SubmitResult(null, false, keyProblem);
         }
 
-        var problems = new ValidationErrors();
-        (body, var correlation) = Correlation.Split(body, problems);
-        var (request, validation) = VideoRequestValidator.Validate(mode, body);
-        foreach (var (field, messages) in problems)
-        {
-            Array.ForEach(messages, m => validation.Add(field, m));
-        }
-
+        var (request, correlation, validation) = Validate(mode, body, allowBlobReferences: false);
         if (request is null || validation.Count > 0)
         {
             return new SubmitResult(null, false, validation);
@@ -61,6 +54,21 @@ public class VideoJobService(
         return null;
     }
 
+    /// <summary>The request as the model takes it, and the job's correlation map (the pipeline's, not sent to fal), with every problem of both.</summary>
+    private static (VideoRequest? Request, IReadOnlyDictionary<string, string>? Correlation, ValidationErrors Errors) Validate(
+        VideoMode mode, JsonNode? body, bool allowBlobReferences)
+    {
+        var problems = new ValidationErrors();
+        var (fields, correlation) = Correlation.Split(body, problems);
+        var (request, validation) = VideoRequestValidator.Validate(mode, fields, allowBlobReferences);
+        foreach (var (field, messages) in problems)
+        {
+            Array.ForEach(messages, m => validation.Add(field, m));
+        }
+
+        return (request, correlation, validation);
+    }
+
     /// <summary>Whether the job exists already (a repeated idempotency key): its files are then not stored again.</summary>
     public virtual async Task<bool> ExistsAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         await client.GetInstanceAsync(id, cancellationToken) is not null;
@@ -72,13 +80,7 @@ public class VideoJobService(
     /// </summary>
     public virtual async Task<SubmitResult> SubmitUploadedAsync(DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, CancellationToken cancellationToken)
     {
-        var problems = new ValidationErrors();
-        (var fields, var correlation) = Correlation.Split(body, problems);
-        var (request, validation) = VideoRequestValidator.Validate(mode, fields, allowBlobReferences: true);
-        foreach (var (field, messages) in problems)
-        {
-            Array.ForEach(messages, m => validation.Add(field, m));
-        }
+        var (request, correlation, validation) = Validate(mode, body, allowBlobReferences: true);
 
         foreach (var (field, url) in request?.Urls() ?? [])
         {

@@ -94,9 +94,6 @@ public class ConcurrencySlots(PipelineStorage storage, IOptions<CostOptions> opt
         return null;
     }
 
-    public virtual async Task<int> InUseAsync(CancellationToken cancellationToken) =>
-        (await StoredDocument.ReadAsync(Holders, () => new SlotHolders(), cancellationToken)).Document.Holders.Count;
-
     private BlobClient Holders => storage.Jobs.GetBlobClient("usage/slots.json");
 
     private BlobClient Waiting(string jobId, DateTimeOffset createdAt) =>

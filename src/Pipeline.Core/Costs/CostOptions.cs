@@ -4,7 +4,7 @@ namespace Pipeline.Core.Costs;
 
 /// <summary>
 /// Prices and caps (section <c>Costs</c>). The prices are fal's list prices for Seedance 2.0 Fast as its model page
-/// showed them on <see cref="PricesAsOf"/>: $0.2419 per second of 720p output, and $0.0112 per 1,000 tokens of
+/// showed them on 2026-11-26: $0.2419 per second of 720p output, and $0.0112 per 1,000 tokens of
 /// height × width × seconds × 24 / 1024, which makes 480p (854×480) $0.1076 per second; audio costs nothing extra;
 /// reference-to-video with video inputs costs 0.6 times as much (and counts the input videos' seconds, which the
 /// estimate leaves out). Each cap is off while unset.
@@ -19,9 +19,6 @@ public sealed class CostOptions
     /// <summary>Price factor of reference-to-video with video inputs.</summary>
     [Range(typeof(decimal), "0", "10")]
     public decimal VideoInputFactor { get; set; } = 0.6m;
-
-    /// <summary>When the prices were taken from fal's model page (fal.ai/models/bytedance/seedance-2.0/fast/…).</summary>
-    public string PricesAsOf { get; set; } = "2026-11-26";
 
     /// <summary>The seconds an <c>auto</c> duration is estimated at: the model's longest, so estimates never run short.</summary>
     [Range(4, 15)]

@@ -29,7 +29,7 @@ public static class StoredDocument
             var conditions = etag is { } tag ? new BlobRequestConditions { IfMatch = tag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
             try
             {
-                await blob.UploadAsync(BinaryData.FromObjectAsJson(document), new BlobUploadOptions
+                await blob.UploadAsync(BinaryData.FromObjectAsJson(document, JsonOptions), new BlobUploadOptions
                 {
                     Conditions = conditions,
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
