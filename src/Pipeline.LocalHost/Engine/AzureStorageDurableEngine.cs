@@ -68,7 +68,9 @@ public static partial class AzureStorageDurableEngine
             builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2));
             builder.Services.AddSingleton(loggerFactory);
             builder.Services.AddGrpc();
-            builder.Services.AddSingleton<IOrchestrationService>(service);
+            // The dispatchers get a service that renews their work items' locks; the client calls go straight through.
+            builder.Services.AddSingleton<IOrchestrationService>(
+                new RenewingOrchestrationService(service, options.QueueVisibilityTimeout, loggerFactory.CreateLogger<RenewingOrchestrationService>()));
             builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
             builder.Services.AddSingleton<TaskHubGrpcServer>();
             var app = builder.Build();

@@ -50,7 +50,10 @@ public sealed class LocalHostInProcess : IAsyncDisposable
 
     public PipelineStorage Storage => _app.Services.GetRequiredService<PipelineStorage>();
 
-    public static async Task<LocalHostInProcess> StartAsync(params string[] extraArguments)
+    public static Task<LocalHostInProcess> StartAsync(params string[] extraArguments) => StartAsync(extraArguments, tasks: null);
+
+    /// <param name="tasks">What the durable worker runs (default: the pipeline's tasks).</param>
+    public static async Task<LocalHostInProcess> StartAsync(string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks)
     {
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();
@@ -63,7 +66,7 @@ public sealed class LocalHostInProcess : IAsyncDisposable
         {
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(logs);
-        });
+        }, tasks);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new LocalHostInProcess(app, emulator!, azurite, home, taskHub, port, logs);
     }
