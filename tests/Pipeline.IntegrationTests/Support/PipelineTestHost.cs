@@ -55,8 +55,9 @@ public sealed class PipelineTestHost : IAsyncDisposable
 
     public static CancellationToken Token => TestContext.Current.CancellationToken;
 
+    /// <param name="services">A last word on the services (a test adds a gRPC interceptor to the worker).</param>
     public static async Task<PipelineTestHost> StartAsync(AzuriteFixture azurite, Action<Dictionary<string, string?>>? settings = null,
-        Action<FalEmulator.Options.FalEmulatorOptions>? fal = null)
+        Action<FalEmulator.Options.FalEmulatorOptions>? fal = null, Action<IServiceCollection>? services = null)
     {
         var emulator = await FalEmulatorHost.StartAsync(o =>
         {
@@ -96,6 +97,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
         }
         builder.Services.AddVideoPipeline();
         builder.Services.AddInMemoryDurableTask(tasks => tasks.AddPipelineTasks(), new InMemoryDurableTaskOptions { Port = LocalHostProcess.FreePort() });
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapPipelineApi();
         await app.StartAsync(Token);
