@@ -9,6 +9,7 @@ namespace Pipeline.Functions.Orchestration;
 public sealed class VideoJobActivities(
     SubmitToFalActivity submitToFal,
     CheckFalStatusActivity checkFalStatus,
+    FetchFalResultActivity fetchFalResult,
     CancelFalRequestActivity cancelFalRequest,
     StoreVideoActivity storeVideo,
     WriteErrorMarkerActivity writeErrorMarker,
@@ -22,6 +23,10 @@ public sealed class VideoJobActivities(
     [Function(CheckFalStatusActivity.Name)]
     public Task<FalPoll> CheckFalStatus([ActivityTrigger] FalRequestRef input, CancellationToken cancellationToken) =>
         checkFalStatus.RunAsync(input, cancellationToken);
+
+    [Function(FetchFalResultActivity.Name)]
+    public Task<FalCompletion> FetchFalResult([ActivityTrigger] FalResultQuery input, CancellationToken cancellationToken) =>
+        fetchFalResult.RunAsync(input, cancellationToken);
 
     [Function(CancelFalRequestActivity.Name)]
     public Task<bool> CancelFalRequest([ActivityTrigger] FalRequestRef input, CancellationToken cancellationToken) =>

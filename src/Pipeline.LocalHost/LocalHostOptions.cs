@@ -41,6 +41,9 @@ public sealed class LocalHostOptions
     /// </summary>
     public TimeSpan QueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often jobs whose orchestration ended without settling them are settled (Azure: every minute).</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the inbox container and the videos container are looked at.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -78,6 +78,7 @@ public static partial class LocalPipelineHost
         builder.Services.AddSingleton<JobWatchList>();
         builder.Services.AddTransient<Pipeline.Core.Api.JobScheduler, WatchedJobScheduler>();
         builder.Services.AddHostedService<JobProgressReporter>();
+        builder.Services.AddHostedService<Housekeeping.JobReconcilerLoop>();
         builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
 

@@ -34,7 +34,8 @@ public static class QueueApi
         InstanceFaults instanceFaults,
         SubmitRefusals refusals,
         ApiKeyCheck auth,
-        TimeProvider time)
+        TimeProvider time,
+        Microsoft.Extensions.Options.IOptions<Options.FalEmulatorOptions> options)
     {
         CallRecording.Classify(http, CallKind.Submit);
         if (auth.Refuse(http) is { } refused)
@@ -99,11 +100,22 @@ public static class QueueApi
         CallRecording.Classify(http, CallKind.Submit, request.RequestId);
         var baseUrl = BaseUrl(http);
         runner.Start(request, baseUrl);
+        if (faults.SubmitDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(options.Value.Scale(faults.SubmitDelay), time, http.RequestAborted); // queued; the answer is slow
+        }
+
         if (fate == SubmitFate.AnswerLost)
         {
             // Queued and billed, but the caller never hears it: the connection drops before the answer.
             http.Abort();
             return Results.Empty;
+        }
+
+        if (fate == SubmitFate.AnsweredWithoutId)
+        {
+            // Queued and billed, answered 200, but the answer names no request.
+            return Results.Json(new JsonObject { ["status"] = "IN_QUEUE" });
         }
 
         http.Response.Headers["x-fal-request-id"] = request.RequestId;
@@ -148,6 +160,11 @@ public static class QueueApi
 
         var known = prefix == app || SeedanceEndpoints.ModeOf(prefix) is not null;
         var request = known ? store.Find(app, requestId) : null;
+        if (request?.Faults.Forgotten == true)
+        {
+            request = null; // fal lost it
+        }
+
         http.Response.Headers["x-fal-request-id"] = requestId;
         return kind switch
         {
@@ -186,6 +203,11 @@ public static class QueueApi
         if (request.State != RequestState.Completed || request.Outcome is not { } outcome)
         {
             return Results.Json(new JsonObject { ["detail"] = "Request is still in progress" }, statusCode: 400);
+        }
+
+        if (request.TakeResultRefusal())
+        {
+            return Results.Json(new JsonObject { ["detail"] = "Service Unavailable" }, statusCode: 503); // a gateway's error: no error type
         }
 
         return new OutcomeResult(outcome);

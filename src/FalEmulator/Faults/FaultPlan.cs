@@ -11,6 +11,9 @@ public enum WebhookFault
     Drop,
     /// <summary>Signed with a key that is not in the emulator's JWKS.</summary>
     BadSignature,
+
+    /// <summary>An OK delivery whose payload is null with <c>payload_error</c> set (fal could not serialize it): the result call has the video.</summary>
+    NoPayload,
 }
 
 /// <summary>What the emulated model does with the request.</summary>
@@ -69,6 +72,18 @@ public sealed record FaultPlan
     /// is dropped before the answer: the caller cannot know whether it was queued.
     /// </summary>
     public int SubmitLost { get; init; }
+
+    /// <summary>The first N submits of the same body are accepted (queued, run, billed) but answered 200 without a <c>request_id</c>.</summary>
+    public int SubmitNoId { get; init; }
+
+    /// <summary>The submit is queued at once but answered only after this long (emulated time): a slow gateway.</summary>
+    public TimeSpan SubmitDelay { get; init; }
+
+    /// <summary>The first N result calls of the request answer 503 with no error type, as a gateway does.</summary>
+    public int Result503 { get; init; }
+
+    /// <summary>fal forgets the request once it is queued: status, result and cancel answer 404 and no webhook comes.</summary>
+    public bool Forgotten { get; init; }
 
     /// <summary>The submit answer's status, response and cancel URLs name this host (<c>host[:port]</c>) instead of the emulator's.</summary>
     public string? AnswerHost { get; init; }
@@ -130,7 +145,8 @@ public sealed record FaultPlan
                         "ok" or "none" => WebhookFault.None,
                         "drop" => WebhookFault.Drop,
                         "bad-signature" => WebhookFault.BadSignature,
-                        _ => throw new FormatException($"webhook: expected ok, drop or bad-signature, got '{value}'"),
+                        "no-payload" => WebhookFault.NoPayload,
+                        _ => throw new FormatException($"webhook: expected ok, drop, bad-signature or no-payload, got '{value}'"),
                     },
                 },
                 "webhook_duplicates" => plan with { WebhookDuplicates = ParseCount(key, value) },
@@ -138,6 +154,18 @@ public sealed record FaultPlan
                 "submit_429" => plan with { Submit429 = ParseCount(key, value) },
                 "submit_500" => plan with { Submit500 = ParseCount(key, value) },
                 "submit_lost" => plan with { SubmitLost = ParseCount(key, value) },
+                "submit_no_id" => plan with { SubmitNoId = ParseCount(key, value) },
+                "submit_delay" => plan with { SubmitDelay = ParseDuration(key, value) },
+                "result_503" => plan with { Result503 = ParseCount(key, value) },
+                "request" => plan with
+                {
+                    Forgotten = value switch
+                    {
+                        "forgotten" => true,
+                        "kept" => false,
+                        _ => throw new FormatException($"request: expected forgotten or kept, got '{value}'"),
+                    },
+                },
                 "answer_host" => plan with { AnswerHost = Uri.CheckHostName(value.Split(':')[0]) != UriHostNameType.Unknown ? value : throw new FormatException($"answer_host: expected host[:port], got '{value}'") },
                 "result" => ParseResult(plan, value),
                 "file_bytes" => plan with { FileBytes = ParseSize(key, value) },

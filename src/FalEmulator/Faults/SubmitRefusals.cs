@@ -3,13 +3,14 @@ using System.Security.Cryptography;
 
 namespace FalEmulator.Faults;
 
-/// <summary>What a submit attempt meets: refused with a status, accepted with its answer lost, or answered.</summary>
+/// <summary>What a submit attempt meets: refused with a status, accepted with its answer lost or without its id, or answered.</summary>
 public enum SubmitFate
 {
     Answered,
     Refused429,
     Refused500,
     AnswerLost,
+    AnsweredWithoutId,
 }
 
 /// <summary>
@@ -20,10 +21,10 @@ public sealed class SubmitRefusals
 {
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
-    /// <summary>What this attempt meets: 429s first, then 500s, then lost answers, then a plain answer.</summary>
+    /// <summary>What this attempt meets: 429s first, then 500s, then lost answers, then answers without an id, then a plain answer.</summary>
     public SubmitFate Next(string endpointId, ReadOnlySpan<byte> body, FaultPlan plan)
     {
-        if (plan.Submit429 == 0 && plan.Submit500 == 0 && plan.SubmitLost == 0)
+        if (plan.Submit429 == 0 && plan.Submit500 == 0 && plan.SubmitLost == 0 && plan.SubmitNoId == 0)
         {
             return SubmitFate.Answered;
         }
@@ -33,6 +34,7 @@ public sealed class SubmitRefusals
         return attempt <= plan.Submit429 ? SubmitFate.Refused429
             : attempt <= plan.Submit429 + plan.Submit500 ? SubmitFate.Refused500
             : attempt <= plan.Submit429 + plan.Submit500 + plan.SubmitLost ? SubmitFate.AnswerLost
+            : attempt <= plan.Submit429 + plan.Submit500 + plan.SubmitLost + plan.SubmitNoId ? SubmitFate.AnsweredWithoutId
             : SubmitFate.Answered;
     }
 

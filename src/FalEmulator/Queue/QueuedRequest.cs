@@ -67,6 +67,17 @@ public sealed class QueuedRequest
 
     public RequestState State { get { lock (_gate) { return _state; } } }
 
+    private int _resultRefusals;
+
+    /// <summary>Whether this result call is one of the first <see cref="FaultPlan.Result503"/>, which a gateway refuses.</summary>
+    public bool TakeResultRefusal()
+    {
+        lock (_gate)
+        {
+            return _resultRefusals++ < Faults.Result503;
+        }
+    }
+
     public DateTimeOffset? StartedAt { get { lock (_gate) { return _startedAt; } } }
 
     /// <summary>When the result became available: the emulator's "fal finished" timestamp.</summary>

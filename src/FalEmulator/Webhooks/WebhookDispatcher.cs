@@ -46,14 +46,21 @@ public sealed partial class WebhookDispatcher(
         }
 
         var faults = request.Faults;
-        if (faults.Webhook == WebhookFault.Drop)
+        if (faults.Webhook == WebhookFault.Drop || faults.Forgotten)
         {
             recorder.Record(new RecordedDelivery(time.GetUtcNow(), request.RequestId, url, 0, null, "dropped", false));
             LogDropped(request.RequestId);
             return;
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(Body(request));
+        var payload = Body(request);
+        if (faults.Webhook == WebhookFault.NoPayload && payload["status"]!.GetValue<string>() == "OK")
+        {
+            payload["payload"] = null;
+            payload["payload_error"] = "Failed to serialize the payload";
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(payload);
         var settings = options.Value;
         await Task.Delay(settings.Scale(faults.WebhookDelay), time, cancellationToken);
 

@@ -3,35 +3,36 @@ using Pipeline.Core.Jobs;
 
 namespace Pipeline.Core.Activities;
 
-public sealed record FalPoll(FalRequestState State, int? QueuePosition, FalCompletion? Completion);
+/// <param name="NotFound">fal answered 404: it does not know the request (any more).</param>
+public sealed record FalPoll(FalRequestState State, int? QueuePosition, FalCompletion? Completion, bool NotFound = false);
 
 /// <summary>
 /// The polling fallback: asks fal for the request's status and, once COMPLETED, for its result, so a job whose webhook
-/// never came still finishes. Transient failures throw (the orchestration polls again later).
+/// never came still finishes. A request fal does not know comes back as <see cref="FalPoll.NotFound"/>; transient
+/// failures throw (the orchestration polls again later).
 /// </summary>
-public sealed class CheckFalStatusActivity(FalQueueClient fal) : IPipelineActivity<FalRequestRef, FalPoll>
+public sealed class CheckFalStatusActivity(FalQueueClient fal, FetchFalResultActivity results) : IPipelineActivity<FalRequestRef, FalPoll>
 {
     public const string Name = "CheckFalStatus";
 
     public async Task<FalPoll> RunAsync(FalRequestRef input, CancellationToken cancellationToken)
     {
-        var status = await fal.GetStatusAsync(input.StatusUrl, cancellationToken);
+        FalRequestStatus status;
+        try
+        {
+            status = await fal.GetStatusAsync(input.StatusUrl, cancellationToken);
+        }
+        catch (FalApiException e) when (e.Status == 404)
+        {
+            return new FalPoll(FalRequestState.InQueue, null, null, NotFound: true);
+        }
+
         if (status.State != FalRequestState.Completed)
         {
             return new FalPoll(status.State, status.QueuePosition, null);
         }
 
-        try
-        {
-            var result = await fal.GetResultAsync(input.ResponseUrl, cancellationToken);
-            return new FalPoll(FalRequestState.Completed, null, new FalCompletion(
-                input.RequestId, true, result.Video.Url.ToString(), result.Video.ContentType, result.Video.FileSize, result.Seed, null, null));
-        }
-        catch (FalApiException e) when (!e.IsRetryable || e.Status is >= 500)
-        {
-            // A completed request whose result is an error: fal's verdict, not a transient failure of ours.
-            return new FalPoll(FalRequestState.Completed, null, new FalCompletion(
-                input.RequestId, false, null, null, null, null, e.Message, e.ErrorCode ?? status.ErrorType));
-        }
+        var completion = await results.ReadAsync(input.RequestId, input.ResponseUrl, (status.Error, status.ErrorType), cancellationToken);
+        return new FalPoll(FalRequestState.Completed, null, completion);
     }
 }

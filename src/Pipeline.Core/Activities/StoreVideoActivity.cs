@@ -20,12 +20,12 @@ public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredA
 
 /// <summary>
 /// Streams fal's video into the videos container (idempotent: a blob already stored for this request is kept), then,
-/// with the video safe: gives the job's concurrency slot back, deletes the request's payloads at fal (with an admin
-/// key) and announces the job's success. One activity for all of it saves the job durable turns after fal finishes;
+/// with the video safe: settles the job (its concurrency slot back, its spend kept), deletes the request's payloads at
+/// fal (with an admin key) and announces the job's success. One activity for all of it saves the job durable turns after fal finishes;
 /// the steps after the copy are best effort (fal's retention deletes the outputs anyway).
 /// </summary>
 public sealed partial class StoreVideoActivity(
-    VideoStore videos, ConcurrencySlots slots, FalQueueClient fal, JobAnnouncer announcer, TimeProvider time, ILogger<StoreVideoActivity> logger)
+    VideoStore videos, JobAdmission admission, FalQueueClient fal, JobAnnouncer announcer, TimeProvider time, ILogger<StoreVideoActivity> logger)
     : IPipelineActivity<StoreVideoInput, StoreVideoOutcome>
 {
     public const string Name = "StoreVideo";
@@ -38,7 +38,7 @@ public sealed partial class StoreVideoActivity(
         string? wake = null;
         try
         {
-            wake = await slots.ReleaseAsync(input.JobId, input.JobCreatedAt ?? at, cancellationToken);
+            wake = await admission.SettleAsync(input.JobId, input.JobCreatedAt ?? at, reachedFal: true, cancellationToken);
             purged = await fal.DeletePayloadsAsync(input.FalRequestId, cancellationToken);
         }
         catch (Exception e) when (e is FalApiException or Azure.RequestFailedException)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Pipeline.Core.Api;
 using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
@@ -5,151 +6,196 @@ using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Submits;
 
 namespace Pipeline.Core.Activities;
 
 /// <param name="Request">The validated request; null for an inbox job, whose drop is read here.</param>
 /// <param name="Announcement">The "submitted" event to publish once fal has accepted the job (the activity fills in fal's id, the mode and the time).</param>
 /// <param name="CreatedAt">The job's creation: its cost counts on that UTC day.</param>
-public sealed record SubmitToFalInput(string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null);
-
-/// <summary>Where fal keeps a request: its id and the URLs fal answered the submit with.</summary>
-public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl);
-
-/// <param name="Request">fal's request, or null when nothing was submitted (see <paramref name="Error"/> and <paramref name="Superseded"/>).</param>
-/// <param name="Mode">The mode the job turned out to have (an inbox sidecar may choose it); null when unchanged.</param>
-/// <param name="Superseded">The drop is a sidecar whose image starts the job instead; nothing was submitted.</param>
-/// <param name="SubmittedAt">When fal accepted the job.</param>
-/// <param name="Announced">The "submitted" event was published.</param>
-/// <param name="OutcomeUnknown">The submit was sent but its answer lost: fal may have queued (and will bill) it.</param>
-/// <param name="WaitingForSlot">The concurrency cap is reached: nothing was submitted; ask again later.</param>
-/// <param name="Cost">The job's estimate, once its request is known.</param>
-/// <param name="EndUserId">The request's <c>end_user_id</c> (an inbox job's comes from its sidecar or metadata).</param>
-/// <param name="Correlation">The job's correlation map (an inbox job's comes from its sidecar or metadata).</param>
-public sealed record SubmitToFalOutcome(
-    FalRequestRef? Request, int? QueuePosition, JobError? Error, VideoMode? Mode = null, bool Superseded = false, DateTimeOffset? SubmittedAt = null, bool Announced = false,
-    bool OutcomeUnknown = false, bool WaitingForSlot = false, JobCost? Cost = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null,
-    bool HoldsSlot = false);
+/// <param name="Attempt">Which submit of the job this is (1, then 2 after a lost answer with no webhook): one record each.</param>
+/// <param name="CompanionWaited">The job already waited once for its drop's companion (sidecar or image): decide now.</param>
+public sealed record SubmitToFalInput(
+    string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null,
+    int? Attempt = null, bool CompanionWaited = false);
 
 /// <summary>
-/// Reads an inbox drop into a request, submits the job to fal's queue with the job's webhook URL and announces it. One
-/// activity for the three so that a job costs the durable engine as few turns as possible. Inbox files become
-/// read-only SAS URLs here, so no signature reaches orchestration history. fal's refusals come back as data; a fal
-/// that stays unreachable after the client's retries fails the job too, rather than risking a second billed submit.
-/// A failure before anything was sent throws <see cref="NothingSubmittedException"/>, which the orchestration retries.
+/// The billable step, safe to run more than once: reads an inbox drop into a request, takes a concurrency slot and
+/// reserves the estimate, claims the submit in the <see cref="SubmitLedger"/>, sends it to fal's queue with the job's
+/// webhook URL, records fal's answer and announces the job. A run that finds the submit already claimed sends nothing:
+/// it returns fal's request (answered) or <see cref="SubmitToFalOutcome.OutcomeUnknown"/> (claimed, unanswered: fal may
+/// have it). Anything that goes wrong after the claim is outcome unknown too, never a failure that could be retried
+/// into a second bill. A failure before the claim throws <see cref="NothingSubmittedException"/>, which the orchestration
+/// retries. Inbox files become read-only SAS URLs here, so no signature reaches orchestration history.
 /// </summary>
 public sealed partial class SubmitToFalActivity(
-    FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAdmission admission, JobAnnouncer announcer, TimeProvider time,
-    ILogger<SubmitToFalActivity> logger)
+    FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAdmission admission, SubmitLedger submits,
+    JobAnnouncer announcer, TimeProvider time, ILogger<SubmitToFalActivity> logger)
     : IPipelineActivity<SubmitToFalInput, SubmitToFalOutcome>
 {
     public const string Name = "SubmitToFal";
 
     public async Task<SubmitToFalOutcome> RunAsync(SubmitToFalInput input, CancellationToken cancellationToken)
     {
-        var mode = input.Mode;
-        var request = input.Request;
+        var attempt = input.Attempt ?? 1;
+        var earlier = await Before(() => submits.FindAsync(input.JobId, attempt, cancellationToken));
+        if (earlier is not null)
+        {
+            LogRerun(input.JobId, attempt, earlier.State);
+            return await FromRecordAsync(earlier, input, cancellationToken);
+        }
+
         var createdAt = input.CreatedAt ?? time.GetUtcNow();
-        IReadOnlyDictionary<string, string>? correlation = null;
-        System.Text.Json.Nodes.JsonObject body;
-        JobCost cost;
+        var prepared = await Before(() => PrepareAsync(input, createdAt, cancellationToken));
+        if (prepared is not PreparedJob.Ready ready)
+        {
+            return Early(prepared);
+        }
+
+        var admitted = await Before(() => admission.AdmitAsync(input.JobId, createdAt, ready.Mode, ready.Request, cancellationToken));
+        var job = new SubmittedJob(input.JobId, attempt, ready.Mode, admitted.Cost, ready.Request.EndUserId, ready.Correlation);
+        if (admitted.Refusal is { } refusal)
+        {
+            LogOverBudget(input.JobId, refusal.Message);
+            return job.Outcome(new SubmitToFalOutcome.NotSubmitted(new JobError("budget_exceeded", refusal.Message)));
+        }
+
+        if (!admitted.HasSlot)
+        {
+            return job.Outcome(new SubmitToFalOutcome.WaitingForSlot());
+        }
+
+        JsonObject body;
         try
         {
-            if (request is null && input.Source is { Kind: JobSourceKind.Inbox } source)
-            {
-                var prepared = await inbox.PrepareAsync(source, cancellationToken);
-                mode = prepared.Mode;
-                if (prepared.Superseded)
-                {
-                    return new SubmitToFalOutcome(null, null, null, mode, Superseded: true);
-                }
-
-                if (prepared.Request is null)
-                {
-                    return new SubmitToFalOutcome(null, null, new JobError("invalid_request", prepared.Problem ?? "the drop does not make a valid request"), mode);
-                }
-
-                request = prepared.Request;
-                correlation = prepared.Correlation;
-            }
-
-            if (request is null)
-            {
-                return new SubmitToFalOutcome(null, null, new JobError("invalid_request", "the job has no request"), mode);
-            }
-
-            // The caps are checked (and the estimate reserved) before anything is signed or sent.
-            var admitted = await admission.AdmitAsync(input.JobId, createdAt, mode, request, cancellationToken);
-            cost = admitted.Cost;
-            if (admitted.Refusal is { } refusal)
-            {
-                LogOverBudget(input.JobId, refusal.Message);
-                return new SubmitToFalOutcome(null, null, new JobError("budget_exceeded", refusal.Message), mode, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation);
-            }
-
-            if (!admitted.HasSlot)
-            {
-                return new SubmitToFalOutcome(null, null, null, mode, WaitingForSlot: true, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation);
-            }
-
-            body = await inputs.ToFalInputAsync(request, cancellationToken);
+            body = await inputs.ToFalInputAsync(ready.Request, cancellationToken);
+            fal.EnsureConfigured();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw new NothingSubmittedException($"the job's inputs could not be read: {e.Message}", e);
+            // Nothing was sent: what the job took is given back, and the orchestration may run this again.
+            await admission.RefundAsync(input.JobId, createdAt, CancellationToken.None);
+            throw new NothingSubmittedException($"the job's inputs could not be prepared: {e.Message}", e);
         }
 
+        var record = job.Record(time.GetUtcNow());
+        var claim = await Before(() => submits.ClaimAsync(record, cancellationToken));
+        if (claim is SubmitClaim.Taken taken)
+        {
+            return await FromRecordAsync(taken.Record, input, cancellationToken); // a concurrent run of this activity claimed it first
+        }
+
+        var etag = ((SubmitClaim.Granted)claim).ETag;
         FalSubmitResult submitted;
         try
         {
-            submitted = await fal.SubmitAsync(mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), cancellationToken);
+            submitted = await fal.SubmitAsync(ready.Mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), cancellationToken);
         }
         catch (FalSubmitOutcomeUnknownException e)
         {
-            // Possibly billed: the reservation and the slot stay with the job.
+            // Possibly billed: the claim stays unanswered, and the slot and the reservation stay with the job.
             LogOutcomeUnknown(input.JobId, e.Message);
-            return new SubmitToFalOutcome(null, null, null, mode, OutcomeUnknown: true, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation,
-                HoldsSlot: admission.LimitsConcurrency);
+            return job.Outcome(new SubmitToFalOutcome.OutcomeUnknown(admission.LimitsConcurrency));
         }
         catch (FalApiException e)
         {
+            // fal answered with an error on every attempt (or could not be connected to): it has nothing.
             LogRefused(input.JobId, e.Status, e.ErrorCode);
+            var error = new JobError(e.IsRetryable ? "fal_unavailable" : "fal_rejected", e.Message);
+            await submits.AnswerAsync(record with { State = SubmitState.Refused, Error = error }, etag, CancellationToken.None);
             await admission.RefundAsync(input.JobId, createdAt, CancellationToken.None);
-            var code = e.IsRetryable ? "fal_unavailable" : "fal_rejected";
-            return new SubmitToFalOutcome(null, null, new JobError(code, e.Message), mode, Cost: cost, EndUserId: request.EndUserId, Correlation: correlation);
+            return job.Outcome(new SubmitToFalOutcome.NotSubmitted(error));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Bytes may have reached fal: never a failure that a retry could bill twice.
+            LogOutcomeUnknown(input.JobId, e.Message);
+            return job.Outcome(new SubmitToFalOutcome.OutcomeUnknown(admission.LimitsConcurrency));
         }
 
         LogSubmitted(input.JobId, submitted.RequestId);
-        var at = time.GetUtcNow();
-        var announced = input.Announcement is { } planned && await announcer.TryPublishAsync(planned with
+        var request = new FalRequestRef(submitted.RequestId, submitted.StatusUrl, submitted.ResponseUrl, submitted.CancelUrl);
+        await submits.AnswerAsync(record with { State = SubmitState.Accepted, Request = request, QueuePosition = submitted.QueuePosition }, etag, CancellationToken.None);
+        return await AcceptedAsync(job, request, submitted.QueuePosition, time.GetUtcNow(), input.Announcement, cancellationToken);
+    }
+
+    /// <summary>The request the job asks for: given, or read from its inbox drop.</summary>
+    private async Task<PreparedJob> PrepareAsync(SubmitToFalInput input, DateTimeOffset createdAt, CancellationToken cancellationToken) =>
+        input.Request is { } request ? new PreparedJob.Ready(input.Mode, request)
+        : input.Source is { Kind: JobSourceKind.Inbox } source ? await inbox.PrepareAsync(source, createdAt, input.CompanionWaited, cancellationToken)
+        : new PreparedJob.Invalid(input.Mode, "the job has no request");
+
+    private static SubmitToFalOutcome Early(PreparedJob prepared) => prepared switch
+    {
+        PreparedJob.Superseded => new SubmitToFalOutcome.Superseded { Mode = prepared.Mode },
+        PreparedJob.WaitForCompanion wait => new SubmitToFalOutcome.WaitingForCompanion(wait.Wait) { Mode = prepared.Mode },
+        PreparedJob.Invalid invalid => new SubmitToFalOutcome.NotSubmitted(new JobError("invalid_request", invalid.Problem)) { Mode = prepared.Mode },
+        _ => throw new InvalidOperationException($"unexpected {prepared}"),
+    };
+
+    /// <summary>What an earlier run of this submit left: fal's request, an unanswered claim, or fal's refusal. Nothing is sent.</summary>
+    private async Task<SubmitToFalOutcome> FromRecordAsync(SubmitRecord record, SubmitToFalInput input, CancellationToken cancellationToken)
+    {
+        var job = new SubmittedJob(record.JobId, record.Attempt, record.Mode ?? input.Mode, record.Cost, record.EndUserId, record.Correlation);
+        return record.State switch
+        {
+            SubmitState.Accepted when record.Request is { } request =>
+                await AcceptedAsync(job, request, record.QueuePosition, record.AnsweredAt ?? record.ClaimedAt, input.Announcement, cancellationToken),
+            SubmitState.Refused => job.Outcome(new SubmitToFalOutcome.NotSubmitted(record.Error ?? new JobError("fal_rejected", "fal did not accept the request"))),
+            _ => job.Outcome(new SubmitToFalOutcome.OutcomeUnknown(admission.LimitsConcurrency)),
+        };
+    }
+
+    /// <summary>fal has the job: announce it (the same CloudEvent id on every run) and hand its request to the orchestration.</summary>
+    private async Task<SubmitToFalOutcome> AcceptedAsync(
+        SubmittedJob job, FalRequestRef request, int? queuePosition, DateTimeOffset at, JobEvent? announcement, CancellationToken cancellationToken)
+    {
+        var announced = announcement is { } planned && await announcer.TryPublishAsync(planned with
         {
             Time = at,
             Data = planned.Data with
             {
-                Mode = mode,
-                FalRequestId = submitted.RequestId,
+                Mode = job.Mode,
+                FalRequestId = request.RequestId,
                 Timings = planned.Data.Timings with { SubmittedAt = at },
-                EndUserId = request.EndUserId,
-                Correlation = correlation ?? planned.Data.Correlation,
-                VideoSeconds = cost.VideoSeconds,
-                EstimatedCostUsd = cost.EstimatedUsd,
+                EndUserId = job.EndUserId,
+                Correlation = job.Correlation ?? planned.Data.Correlation,
+                VideoSeconds = job.Cost?.VideoSeconds,
+                EstimatedCostUsd = job.Cost?.EstimatedUsd,
             },
         }, cancellationToken);
-        return new SubmitToFalOutcome(
-            new FalRequestRef(submitted.RequestId, submitted.StatusUrl, submitted.ResponseUrl, submitted.CancelUrl),
-            submitted.QueuePosition,
-            null,
-            mode,
-            SubmittedAt: at,
-            Announced: announced,
-            Cost: cost,
-            EndUserId: request.EndUserId,
-            Correlation: correlation,
-            HoldsSlot: admission.LimitsConcurrency);
+        return job.Outcome(new SubmitToFalOutcome.Submitted(request, queuePosition, at, announced, admission.LimitsConcurrency));
+    }
+
+    /// <summary>Runs a step before the claim, where a failure has sent nothing and may be retried by the orchestration.</summary>
+    private static async Task<T> Before<T>(Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not NothingSubmittedException)
+        {
+            throw new NothingSubmittedException($"the job could not be prepared: {e.Message}", e);
+        }
+    }
+
+    /// <summary>What the activity knows of the job once its request is read.</summary>
+    private sealed record SubmittedJob(
+        string JobId, int Attempt, VideoMode Mode, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation)
+    {
+        public SubmitToFalOutcome Outcome(SubmitToFalOutcome outcome) =>
+            outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation };
+
+        public SubmitRecord Record(DateTimeOffset claimedAt) =>
+            new(JobId, Attempt, SubmitState.Sending, claimedAt, Mode: Mode, Cost: Cost, EndUserId: EndUserId, Correlation: Correlation);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted to fal as {FalRequestId}")]
     private partial void LogSubmitted(string jobId, string falRequestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: submit {Attempt} ran before ({State}); nothing is sent again")]
+    private partial void LogRerun(string jobId, int attempt, SubmitState state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not submitted: {Reason}")]
     private partial void LogOverBudget(string jobId, string reason);

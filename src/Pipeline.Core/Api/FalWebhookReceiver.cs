@@ -112,9 +112,10 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, ILogger<Fal
         var payload = obj["payload"] as JsonObject;
         if (obj["status"]!.GetValue<string>() == "OK")
         {
+            // fal finished: without the video in the payload (fal could not serialize it) the job reads the result.
             var video = payload?["video"] as JsonObject;
-            return new FalCompletion(requestId, video?["url"] is not null, Text(video?["url"]), Text(video?["content_type"]),
-                Number(video?["file_size"]), Number(payload?["seed"]), video?["url"] is null ? "fal's payload has no video" : null, null);
+            return new FalCompletion(requestId, true, Text(video?["url"]), Text(video?["content_type"]),
+                Number(video?["file_size"]), Number(payload?["seed"]), null, null);
         }
 
         return new FalCompletion(requestId, false, null, null, null, null, ErrorText(obj, payload), ErrorType(payload));

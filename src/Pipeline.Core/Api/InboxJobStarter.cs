@@ -10,7 +10,7 @@ namespace Pipeline.Core.Api;
 /// What the inbox trigger does with a new blob: start one job per blob version (the id hashes container, name and
 /// ETag, so a redelivered event is a no-op). The orchestration reads the blob and its sidecar itself.
 /// </summary>
-public partial class InboxJobStarter(PipelineStorage storage, JobScheduler scheduler, ILogger<InboxJobStarter> logger)
+public partial class InboxJobStarter(PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, ILogger<InboxJobStarter> logger)
 {
     /// <returns>The job id, or null when the blob starts no job (gone, empty, or neither an image nor a .json).</returns>
     public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
@@ -37,6 +37,11 @@ public partial class InboxJobStarter(PipelineStorage storage, JobScheduler sched
         {
             LogSkipped(blobName, "deleted before it could be read");
             return null;
+        }
+
+        if (InboxReader.IsSidecar(blobName))
+        {
+            await inbox.MarkSidecarFolderAsync(container, blobName, cancellationToken); // images here wait the grace for theirs
         }
 
         var id = JobIds.ForBlob(container, blobName, etag.ToString());

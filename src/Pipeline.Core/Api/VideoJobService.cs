@@ -113,19 +113,17 @@ public class VideoJobService(
         return result;
     }
 
-    /// <summary>Starts the job unless it would pass a spending cap now (then nothing starts: a 429 for the caller).</summary>
+    /// <summary>Starts the job with its estimate reserved against the caps; a job that would pass one starts nothing (a 429 for the caller).</summary>
     private async Task<SubmitResult> StartAsync(
         DurableTaskClient client, VideoMode mode, string id, VideoRequest request, IReadOnlyDictionary<string, string>? correlation, CancellationToken cancellationToken)
     {
         var now = scheduler.Now;
-        if (await ledger.CheckAsync(UsageLedger.DayOf(now), request.EndUserId, prices.Estimate(mode, request), cancellationToken) is { } refusal)
-        {
-            return new SubmitResult(null, false, null, refusal);
-        }
-
         var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, now, correlation);
-        var created = await scheduler.StartAsync(client, job, cancellationToken);
-        return new SubmitResult(id, created, null);
+        var started = await scheduler.StartAsync(client, job, cancellationToken,
+            token => ledger.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(mode, request), token));
+        return started is JobStart.Refused refused
+            ? new SubmitResult(null, false, null, refused.Refusal)
+            : new SubmitResult(id, started is JobStart.Started, null);
     }
 
     /// <summary>The day's jobs, seconds and estimated spend, in total and per end user.</summary>
@@ -197,7 +195,7 @@ public class VideoJobService(
             result?.Correlation ?? job?.Correlation,
             cost?.VideoSeconds,
             cost?.EstimatedUsd,
-            result?.FalRequestIds);
+            result?.FalRequestIds ?? progress?.FalRequestIds);
     }
 
     /// <summary>Asks a running job to cancel itself (at fal too); it ends as cancelled.</summary>

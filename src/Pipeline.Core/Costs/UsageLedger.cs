@@ -12,11 +12,16 @@ public sealed record BudgetRefusal(string Message);
 /// (its end user, seconds and estimate in metadata), which the usage API adds up; writing it contends with nothing.
 /// When a daily cap is set, the day's totals also live in one document, <c>jobs/usage/{day}.json</c>, changed with
 /// optimistic concurrency (<see cref="StoredDocument"/>) so that every instance of the app checks and reserves against
-/// the same numbers: exact under a burst, at the price of retries that only capped apps pay. A job fal never
-/// accepted gives its estimate back.
+/// the same numbers: exact under a burst, at the price of retries that only capped apps pay. The entries are written
+/// whether or not a cap is set, and each process merges the day's entries into the document before its first capped
+/// reservation of the day, so a cap set (or changed, which restarts the app) mid-day counts what was spent before it.
+/// A job fal never accepted gives its estimate back.
 /// </summary>
 public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
 {
+    /// <summary>The day whose entries this process has merged into the capped document.</summary>
+    private string? _mergedDay;
+
     public const string Anonymous = "anonymous";
 
     public static string DayOf(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -43,25 +48,69 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
         return refusal;
     }
 
-    private Task<BudgetRefusal?> ReserveAgainstCapsAsync(string day, string jobId, string? endUserId, JobCost cost, CancellationToken cancellationToken) =>
-        StoredDocument.UpdateAsync<DayUsage, BudgetRefusal?>(Blob(day), () => new DayUsage { Date = day }, usage =>
+    private async Task<BudgetRefusal?> ReserveAgainstCapsAsync(string day, string jobId, string? endUserId, JobCost cost, CancellationToken cancellationToken)
+    {
+        var spentBefore = await UnmergedEntriesAsync(day, cancellationToken);
+        var refusal = await StoredDocument.UpdateAsync<DayUsage, BudgetRefusal?>(Blob(day), () => new DayUsage { Date = day }, usage =>
         {
+            var merged = Merge(usage, spentBefore);
             if (usage.Jobs.ContainsKey(jobId))
             {
-                return (null, false);
+                return (null, merged);
             }
 
             var user = endUserId ?? Anonymous;
             if (Check(usage, user, cost, options.Value) is { } refusal)
             {
-                return (refusal, false);
+                return (refusal, merged);
             }
 
-            usage.Jobs[jobId] = new JobReservation(user, cost);
-            usage.Total.Add(cost, 1);
-            (usage.ByEndUser.TryGetValue(user, out var totals) ? totals : usage.ByEndUser[user] = new UsageTotals()).Add(cost, 1);
+            Add(usage, jobId, new JobReservation(user, cost));
             return (null, true);
         }, cancellationToken);
+        _mergedDay = day;
+        return refusal;
+    }
+
+    /// <summary>The day's entries, once per process and day (null after): jobs that may predate the cap.</summary>
+    private async Task<List<(string JobId, JobReservation Reservation)>?> UnmergedEntriesAsync(string day, CancellationToken cancellationToken)
+    {
+        if (_mergedDay == day)
+        {
+            return null;
+        }
+
+        var entries = new List<(string, JobReservation)>();
+        await foreach (var entry in EntriesAsync(day, cancellationToken))
+        {
+            entries.Add(entry);
+        }
+
+        return entries;
+    }
+
+    /// <summary>Counts the entries the document does not hold yet; true when it changed.</summary>
+    private static bool Merge(DayUsage usage, List<(string JobId, JobReservation Reservation)>? entries)
+    {
+        var changed = false;
+        foreach (var (jobId, reservation) in entries ?? [])
+        {
+            if (!usage.Jobs.ContainsKey(jobId))
+            {
+                Add(usage, jobId, reservation);
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
+
+    private static void Add(DayUsage usage, string jobId, JobReservation reservation)
+    {
+        usage.Jobs[jobId] = reservation;
+        usage.Total.Add(reservation.Cost, 1);
+        (usage.ByEndUser.TryGetValue(reservation.EndUser, out var totals) ? totals : usage.ByEndUser[reservation.EndUser] = new UsageTotals()).Add(reservation.Cost, 1);
+    }
 
     /// <summary>Gives a job's reservation back (fal never accepted the job).</summary>
     public virtual async Task ReleaseAsync(string day, string jobId, CancellationToken cancellationToken)
@@ -90,35 +139,32 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
             return (true, true);
         }, cancellationToken);
 
-    /// <summary>Whether a job of this cost would pass a cap now (the HTTP API refuses such a job up front).</summary>
-    public virtual async Task<BudgetRefusal?> CheckAsync(string day, string? endUserId, JobCost cost, CancellationToken cancellationToken)
-    {
-        if (!Capped)
-        {
-            return null;
-        }
-
-        var (usage, _) = await StoredDocument.ReadAsync(Blob(day), () => new DayUsage { Date = day }, cancellationToken);
-        return Check(usage, endUserId ?? Anonymous, cost, options.Value);
-    }
-
     /// <summary>The day's jobs, seconds and estimated spend, in total and per end user, from the jobs' entries.</summary>
     public virtual async Task<DayUsage> ReadAsync(string day, CancellationToken cancellationToken)
     {
         var usage = new DayUsage { Date = day };
+        await foreach (var (_, reservation) in EntriesAsync(day, cancellationToken))
+        {
+            usage.Total.Add(reservation.Cost, 1);
+            (usage.ByEndUser.TryGetValue(reservation.EndUser, out var totals) ? totals : usage.ByEndUser[reservation.EndUser] = new UsageTotals()).Add(reservation.Cost, 1);
+        }
+
+        return usage;
+    }
+
+    private async IAsyncEnumerable<(string JobId, JobReservation Reservation)> EntriesAsync(
+        string day, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prefix = $"usage/{day}/";
         await foreach (var entry in storage.Jobs.GetBlobsAsync(
-                           new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"usage/{day}/", Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata }, cancellationToken))
+                           new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = prefix, Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata }, cancellationToken))
         {
             var m = entry.Metadata;
             var cost = new JobCost(
                 int.Parse(m["video_seconds"], CultureInfo.InvariantCulture),
                 decimal.Parse(m["estimated_cost_usd"], CultureInfo.InvariantCulture));
-            var user = Uri.UnescapeDataString(m["end_user_id"]);
-            usage.Total.Add(cost, 1);
-            (usage.ByEndUser.TryGetValue(user, out var totals) ? totals : usage.ByEndUser[user] = new UsageTotals()).Add(cost, 1);
+            yield return (entry.Name[prefix.Length..], new JobReservation(Uri.UnescapeDataString(m["end_user_id"]), cost));
         }
-
-        return usage;
     }
 
     /// <summary>The cap a job of this cost would pass on top of the day's usage, or null.</summary>

@@ -57,9 +57,14 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<InboxReader>();
         services.AddSingleton<UploadStore>();
         services.AddSingleton<JobIndex>();
+        services.AddSingleton<OpenJobs>();
+        services.AddSingleton<Submits.SubmitLedger>();
         services.AddSingleton<VideoStore>();
         services.AddSingleton<JobAnnouncer>();
-        services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName)
+            .Validate<IOptions<PipelineOptions>>((costs, pipeline) => costs.SlotLease > pipeline.Value.JobDeadline,
+                "Costs:SlotLease must outlast Pipeline:JobDeadline, or a slot held by a slow job could be taken back while it runs")
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PriceTable>();
         services.AddSingleton<UsageLedger>();
         services.AddSingleton<ConcurrencySlots>();
@@ -75,6 +80,7 @@ public static class PipelineServiceCollectionExtensions
 
         services.AddTransient<SubmitToFalActivity>();
         services.AddTransient<CheckFalStatusActivity>();
+        services.AddTransient<FetchFalResultActivity>();
         services.AddTransient<CancelFalRequestActivity>();
         services.AddTransient<StoreVideoActivity>();
         services.AddTransient<WriteErrorMarkerActivity>();
@@ -85,6 +91,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<VideoJobService>();
         services.AddTransient<FalWebhookReceiver>();
         services.AddTransient<InboxJobStarter>();
+        services.AddTransient<JobReconciler>();
         return services;
     }
 

@@ -19,6 +19,7 @@ public static class PipelineTaskRegistry
         registry.AddOrchestratorFunc(VideoJobOrchestrator.Name, orchestrator ?? VideoJobOrchestrator.RunAsync);
         Add<SubmitToFalActivity, SubmitToFalInput, SubmitToFalOutcome>(registry, SubmitToFalActivity.Name);
         Add<CheckFalStatusActivity, FalRequestRef, FalPoll>(registry, CheckFalStatusActivity.Name);
+        Add<FetchFalResultActivity, FalResultQuery, FalCompletion>(registry, FetchFalResultActivity.Name);
         Add<CancelFalRequestActivity, FalRequestRef, bool>(registry, CancelFalRequestActivity.Name);
         Add<StoreVideoActivity, StoreVideoInput, StoreVideoOutcome>(registry, StoreVideoActivity.Name);
         Add<WriteErrorMarkerActivity, ErrorMarkerInput, string>(registry, WriteErrorMarkerActivity.Name);

@@ -41,5 +41,9 @@ public sealed record JobEventData(
 /// </summary>
 public sealed record JobEvent(string Type, string Subject, DateTimeOffset Time, JobEventData Data)
 {
+    /// <summary>The output blob for an inbox job (<c>videos/trips/beach.mp4</c>), <c>videos/{id}</c> otherwise.</summary>
+    public static string SubjectOf(VideoJob job) =>
+        job.Source.Kind == JobSourceKind.Inbox ? $"videos/{job.OutputBlob}" : $"videos/{job.Id}";
+
     public string CloudEventId => $"{Data.Id}.{Type[(Type.LastIndexOf('.') + 1)..].ToLowerInvariant()}";
 }

@@ -108,10 +108,10 @@ public class FalQueueClient
             cancellationToken,
             resendWhenUnanswered: false).ConfigureAwait(false);
 
-        var json = FalJson.TryParseObject(answer.Body)
-            ?? throw FalErrors.Unreadable(answer, SubmitOperation, null, "its body is not a JSON object", key);
+        // A success status means fal took the request: an answer this client cannot read is an unknown outcome, not a refusal.
+        var json = FalJson.TryParseObject(answer.Body) ?? new JsonObject();
         var requestId = FalJson.String(json, "request_id") ?? answer.RequestIdHeader
-            ?? throw FalErrors.Unreadable(answer, SubmitOperation, null, "it has no request_id", key);
+            ?? throw new FalSubmitOutcomeUnknownException(FalErrors.Unreadable(answer, SubmitOperation, null, "it names no request_id", key).Message);
 
         // fal's own URLs are preferred; the owner/alias forms are what the official JS client builds when they are absent.
         var result = new FalSubmitResult(
@@ -237,6 +237,9 @@ public class FalQueueClient
     public static Uri StatusUrlFor(Uri baseUrl, string endpointId, string requestId) =>
         RequestUrl(baseUrl, endpointId, requestId, "/status");
 
+    /// <summary>The result URL of a request on the configured fal, for a request whose submit answer was lost.</summary>
+    public virtual Uri ResponseUrlFor(string endpointId, string requestId) => ResponseUrlFor(_options.BaseUrl, endpointId, requestId);
+
     /// <summary>The result URL: <c>{base}/{owner}/{alias}/requests/{id}</c>.</summary>
     public static Uri ResponseUrlFor(Uri baseUrl, string endpointId, string requestId) =>
         RequestUrl(baseUrl, endpointId, requestId, "");
@@ -324,6 +327,13 @@ public class FalQueueClient
             if (answer.IsSuccess || accept?.Invoke(answer.Status) == true)
             {
                 return answer;
+            }
+
+            if (!resendWhenUnanswered && answer.Status is 502 or 504)
+            {
+                // A gateway's error: the service behind it may have taken the request before the gateway gave up.
+                FalQueueClientLog.Failed(_logger, operation, target, attempt, answer.Status, null, false);
+                throw new FalSubmitOutcomeUnknownException($"fal {operation} answered {answer.Status} from its gateway; it may have been queued");
             }
 
             var error = FalErrors.FromAnswer(answer, requestId, key);
@@ -444,6 +454,10 @@ public class FalQueueClient
     /// </summary>
     private static bool IsReplayedModelError(FalAnswer answer) =>
         answer.Status != 429 && (answer.ErrorTypeHeader is not null || FalErrors.HasDetailList(answer.Body));
+
+    /// <summary>Throws when no fal key is configured: checked before a submit is claimed, since nothing can be sent then.</summary>
+    /// <exception cref="InvalidOperationException">No fal key is configured.</exception>
+    public virtual void EnsureConfigured() => RequireKey();
 
     private string RequireKey() =>
         string.IsNullOrWhiteSpace(_options.Key) ? throw new InvalidOperationException("FAL_KEY is not configured") : _options.Key.Trim();

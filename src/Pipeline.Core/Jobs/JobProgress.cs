@@ -21,10 +21,14 @@ public static class JobStages
     public const string Finishing = "finishing";
 }
 
-/// <summary>The orchestration's custom status: stage, mode, fal's request id and queue position. Small and secret-free.</summary>
+/// <summary>
+/// The orchestration's custom status: stage, mode, fal's request id (and every request the job caused so far) and queue
+/// position. Small and secret-free.
+/// </summary>
 public sealed record JobProgress(
     [property: JsonPropertyName("stage")] string Stage,
     [property: JsonPropertyName("mode")] VideoMode Mode,
     [property: JsonPropertyName("fal_request_id")] string? FalRequestId = null,
     [property: JsonPropertyName("queue_position")] int? QueuePosition = null,
-    [property: JsonPropertyName("unconfirmed_submit")] bool? UnconfirmedSubmit = null);
+    [property: JsonPropertyName("unconfirmed_submit")] bool? UnconfirmedSubmit = null,
+    [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null);

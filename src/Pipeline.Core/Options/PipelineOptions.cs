@@ -32,9 +32,20 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00")]
     public TimeSpan UnconfirmedSubmitWait { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How long an inbox job waits for a sidecar <c>.json</c> uploaded just after its image (and the reverse).</summary>
+    /// <summary>
+    /// How long an image dropped without its sidecar waits for one uploaded just after it — only in a folder where
+    /// sidecars have been dropped before, and only when the image has no <c>prompt</c> metadata; other images go at once.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan SidecarGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a <c>.json</c> dropped alone waits for an image of its name before it runs as a job of its own (it is that
+    /// image's sidecar if the image comes): a sidecar uploaded up to this long before its image is never billed twice.
+    /// A <c>.json</c> whose <c>mode</c> is <c>text-to-video</c> (which takes no image) runs at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan LoneRequestWait { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The prompt of an image dropped with neither a sidecar nor a <c>prompt</c> metadata entry.</summary>
     [Required]

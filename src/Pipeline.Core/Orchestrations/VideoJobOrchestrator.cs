@@ -1,6 +1,5 @@
 using Microsoft.DurableTask;
 using Pipeline.Core.Activities;
-using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Logging;
@@ -13,14 +12,23 @@ public sealed record CancelRequest(string Reason);
 
 /// <summary>
 /// One video job, from request to stored video. Started before anything is submitted, so fal's webhook always finds
-/// it. Submit → wait for the webhook (an external event) raced with a durable timer; when the timer wins, poll fal and
-/// wait again; a cancel request or the job's deadline cancels the fal request → store the video → publish the
-/// terminal event. Every job returns exactly one <see cref="VideoJobResult"/>; failures are outcomes, not exceptions.
-/// Deterministic: time from the context, intervals from the input, all I/O in activities.
+/// it. Submit (once per attempt, whatever the crashes) → wait for the webhook (an external event) raced with a durable
+/// timer; when the timer wins, poll fal and wait again; a cancel request or the job's deadline cancels the fal request
+/// → store the video → publish the terminal event. Every job returns exactly one <see cref="VideoJobResult"/>;
+/// failures are outcomes, not exceptions. Deterministic: time from the context, intervals from the input, all I/O in
+/// activities.
 /// </summary>
+/// <remarks>
+/// Versioned (<see cref="Version"/>): jobs are started with the version of the code that starts them, and a job in
+/// flight keeps the steps of its version when a deploy brings new code. Version 1 jobs (started unversioned) replay
+/// version 1's steps where version 2 changed them (<see cref="JobRun.V1"/>); a step may change only behind such a check.
+/// </remarks>
 public static class VideoJobOrchestrator
 {
     public const string Name = "VideoJob";
+
+    /// <summary>The version new jobs start with (host.json's <c>defaultVersion</c> says the same in Azure).</summary>
+    public const string Version = "2";
 
     /// <summary>Raised by the webhook endpoint with a <see cref="FalCompletion"/>.</summary>
     public const string FalCompletedEvent = "FalCompleted";
@@ -31,6 +39,9 @@ public static class VideoJobOrchestrator
     /// <summary>Raised by <c>DELETE /api/videos/{id}</c> with a <see cref="CancelRequest"/>.</summary>
     public const string CancelEvent = "CancelRequested";
 
+    private const string DeadlineEnding = "deadline";
+    private const string LostEnding = "lost";
+
     // Storage and Event Grid: 4 attempts, 2 s then doubling (2, 4, 8 s).
     private static readonly TaskOptions Retried = new(new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2));
 
@@ -40,8 +51,11 @@ public static class VideoJobOrchestrator
         HandleFailure = failure => !failure.IsCausedBy<Storage.DownloadRefusedException>(),
     });
 
+    // Reading a paid result: patient (5 s doubling over about five minutes), since giving up throws the video away.
+    private static readonly TaskOptions Fetched = new(new RetryPolicy(maxNumberOfAttempts: 6, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2));
+
     // Submitting is retried only when nothing reached fal: a blind second submit could be billed twice (the fal
-    // client retries what is safe).
+    // client retries what is safe, and a rerun of the activity finds its own claim).
     private static readonly TaskOptions Submit = new(new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(2), backoffCoefficient: 2)
     {
         HandleFailure = SafeToResubmit,
@@ -51,6 +65,9 @@ public static class VideoJobOrchestrator
 
     /// <summary>Submits whose answer was lost before the job gives up (each may have been billed).</summary>
     private const int MaxUnconfirmedSubmits = 2;
+
+    /// <summary>Status calls in a row that fal answers 404 before the job stops waiting for a request fal has lost.</summary>
+    private const int MaxLostPolls = 3;
 
     private static readonly TimeSpan DefaultUnconfirmedSubmitWait = TimeSpan.FromMinutes(10);
 
@@ -63,13 +80,24 @@ public static class VideoJobOrchestrator
         return await run.ExecuteAsync();
     }
 
+    /// <summary>How submitting ended: fal has the job, a lost submit turned out to be queued, or the job is over.</summary>
+    private abstract record Submission
+    {
+        public sealed record AtFal : Submission;
+
+        public sealed record ConfirmedLate(FalCompletion Completion) : Submission;
+
+        public sealed record Over(VideoJobResult Result) : Submission;
+    }
+
     /// <summary>The state of one run; a class so the steps read top to bottom.</summary>
     private sealed class JobRun(TaskOrchestrationContext context, VideoJob job)
     {
         private readonly ILogger _log = context.CreateReplaySafeLogger(typeof(VideoJobOrchestrator));
+        private readonly bool _inbox = job.Source.Kind == JobSourceKind.Inbox;
         private VideoMode _mode = job.Mode;
         private FalRequestRef? _fal;
-        private JobCost? _cost;
+        private Costs.JobCost? _cost;
         private string? _endUserId = job.Request?.EndUserId;
         private IReadOnlyDictionary<string, string>? _correlation = job.Correlation;
         private bool _holdsSlot;
@@ -84,22 +112,19 @@ public static class VideoJobOrchestrator
         private CancellationToken _stopWaiting;
         private Task<CancelRequest>? _cancelWait;
         private Task<FalCompletion>? _webhookWait;
+        private Task<string>? _slotFreedWait;
+
+        /// <summary>A job started before versioning: it replays version 1's steps where version 2 changed them.</summary>
+        public bool V1 => string.IsNullOrEmpty(context.Version);
 
         private Task<CancelRequest> CancelWait => _cancelWait ??= context.WaitForExternalEvent<CancelRequest>(CancelEvent, _stopWaiting);
-
-        private Task<string>? _slotFreedWait;
 
         private Task<string> SlotFreedWait => _slotFreedWait ??= context.WaitForExternalEvent<string>(SlotFreedEvent, _stopWaiting);
 
         private Task<FalCompletion> WebhookWait => _webhookWait ??= context.WaitForExternalEvent<FalCompletion>(FalCompletedEvent, _stopWaiting);
 
-        /// <summary>Takes the delivered webhook; the next one gets a new waiter.</summary>
-        private async Task<FalCompletion> TakeWebhookAsync()
-        {
-            var delivered = await WebhookWait;
-            _webhookWait = null;
-            return delivered;
-        }
+        /// <summary>Whether any submit of the job may have reached fal (and may be billed).</summary>
+        private bool ReachedFal => _fal is not null || _falRequestIds.Count > 0 || _unconfirmedSubmits > 0;
 
         public async Task<VideoJobResult> ExecuteAsync()
         {
@@ -118,119 +143,146 @@ public static class VideoJobOrchestrator
         private async Task<VideoJobResult> RunJobAsync()
         {
             var deadline = context.CurrentUtcDateTime + job.Timings.Deadline;
-            var inbox = job.Source.Kind == JobSourceKind.Inbox;
-            if (inbox && job.Timings.SidecarGrace > TimeSpan.Zero)
+            if (V1 && _inbox && job.Timings.SidecarGrace > TimeSpan.Zero)
             {
-                // Lets a sidecar uploaded just after its image (or an image just after its sidecar) be seen.
+                // Version 1 made every inbox job wait the grace; version 2 lets the drop decide (WaitingForCompanion).
                 Progress(JobStages.Preparing);
                 await context.CreateTimer(job.Timings.SidecarGrace, CancellationToken.None);
             }
 
-            // One activity reads an inbox drop, submits and announces: each activity costs the engine two turns.
-            SubmitToFalOutcome submitted;
-            FalCompletion? confirmed = null;
-            Progress(JobStages.Submitting);
-            while (true)
+            switch (await SubmitAsync(deadline))
             {
-                try
-                {
-                    submitted = await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name,
-                        new SubmitToFalInput(job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null), job.CreatedAt), Submit);
-                }
-                catch (TaskFailedException e)
-                {
-                    var code = inbox && e.FailureDetails.IsCausedBy<NothingSubmittedException>() ? "inbox_unreadable" : "submit_failed";
-                    return await FailAsync(new JobError(code, e.FailureDetails.ErrorMessage));
-                }
-
-                _mode = submitted.Mode ?? _mode;
-                _cost = submitted.Cost ?? _cost;
-                _endUserId = submitted.EndUserId ?? _endUserId;
-                _correlation = submitted.Correlation ?? _correlation;
-                if (submitted.WaitingForSlot)
-                {
-                    // The concurrency cap is reached: nothing was sent; look again a little later.
-                    Progress(JobStages.WaitingForSlot);
-                    var slotEnding = await WaitForSlotAsync(SlotBackoff(++_slotWaits), deadline);
-                    if (slotEnding == CancelEvent)
+                case Submission.Over over:
+                    return over.Result;
+                case Submission.ConfirmedLate late:
+                    if (!V1)
                     {
-                        return await CancelledAsync();
+                        await PublishAsync(JobEventTypes.Submitted, null, null, null);
                     }
 
-                    if (slotEnding is not null)
-                    {
-                        return await FailAsync(new JobError("deadline_exceeded", $"no slot at fal became free within {job.Timings.Deadline} (Costs__MaxConcurrentJobs); nothing was submitted"));
-                    }
-
-                    continue;
-                }
-
-                _holdsSlot = submitted.HoldsSlot;
-                if (!submitted.OutcomeUnknown)
-                {
-                    break;
-                }
-
-                // fal may have queued it, and its webhook names this job: wait for that before sending it again.
-                _unconfirmedSubmits++;
-                Progress(JobStages.ConfirmingSubmit);
-                var (delivered, unconfirmedEnding) = await WaitForUnconfirmedSubmitAsync(deadline);
-                if (unconfirmedEnding == CancelEvent)
-                {
-                    return await CancelledAsync();
-                }
-
-                if (delivered is not null)
-                {
-                    confirmed = delivered;
-                    break;
-                }
-
-                Progress(JobStages.Submitting);
-                if (unconfirmedEnding is not null || _unconfirmedSubmits >= MaxUnconfirmedSubmits)
-                {
-                    return await FailAsync(new JobError("submit_unconfirmed",
-                        $"fal did not answer {_unconfirmedSubmits} submit(s) and sent no webhook within {job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait}; not submitted again"));
-                }
-            }
-
-            if (confirmed is not null)
-            {
-                // The lost submit was queued after all: its webhook is the job's outcome.
-                _submittedAt ??= context.CurrentUtcDateTime;
-                return await CompleteAsync(confirmed);
-            }
-
-            if (submitted.Superseded)
-            {
-                return Result(JobOutcome.Superseded, null, null, null);
-            }
-
-            if (submitted.Request is null)
-            {
-                return await FailAsync(submitted.Error ?? new JobError("fal_rejected", "fal did not accept the request"));
-            }
-
-            _fal = submitted.Request;
-            Record(_fal.RequestId);
-            _submittedAt = submitted.SubmittedAt ?? context.CurrentUtcDateTime;
-            Progress(JobStages.Queued, submitted.QueuePosition);
-            if (!submitted.Announced)
-            {
-                await PublishAsync(JobEventTypes.Submitted, null, null, null);
+                    return await CompleteAsync(late.Completion);
             }
 
             var (completion, ending) = await WaitForFalAsync(deadline);
-            if (ending is not null)
-            {
-                Progress(JobStages.Cancelling);
-                await TryActivityAsync<bool>(CancelFalRequestActivity.Name, _fal);
-                return ending == CancelEvent
-                    ? await CancelledAsync()
-                    : await FailAsync(new JobError("deadline_exceeded", $"fal did not finish within {job.Timings.Deadline}; the request was cancelled at fal"));
-            }
+            return completion is not null ? await CompleteAsync(completion) : await StopAtFalAsync(ending!);
+        }
 
-            return await CompleteAsync(completion!);
+        /// <summary>
+        /// Submits the job: waits for its drop's companion or for a concurrency slot when the activity says so; after a
+        /// submit whose answer was lost, waits for a webhook that names the job before it submits again (at most
+        /// <see cref="MaxUnconfirmedSubmits"/> times).
+        /// </summary>
+        private async Task<Submission> SubmitAsync(DateTime deadline)
+        {
+            Progress(JobStages.Submitting);
+            var companionWaited = V1; // version 1 jobs waited the sidecar grace already
+            while (true)
+            {
+                var outcome = await SubmitOnceAsync(companionWaited);
+                if (outcome is null)
+                {
+                    return new Submission.Over(await FailAsync(_submitFailure!));
+                }
+
+                _mode = outcome.Mode ?? _mode;
+                _cost = outcome.Cost ?? _cost;
+                _endUserId = outcome.EndUserId ?? _endUserId;
+                _correlation = outcome.Correlation ?? _correlation;
+                switch (outcome)
+                {
+                    case SubmitToFalOutcome.Superseded:
+                        return new Submission.Over(Result(JobOutcome.Superseded, null, null, null));
+
+                    case SubmitToFalOutcome.NotSubmitted refused:
+                        return new Submission.Over(await FailAsync(refused.Error));
+
+                    case SubmitToFalOutcome.WaitingForCompanion companion:
+                        Progress(JobStages.Preparing);
+                        if (await WaitOrEndAsync(companion.Wait, deadline) is { } endedWaiting)
+                        {
+                            return new Submission.Over(await EndBeforeFalAsync(endedWaiting, "no request could be made of the drop"));
+                        }
+
+                        companionWaited = true;
+                        Progress(JobStages.Submitting);
+                        continue;
+
+                    case SubmitToFalOutcome.WaitingForSlot:
+                        Progress(JobStages.WaitingForSlot);
+                        if (await WaitForSlotAsync(SlotBackoff(++_slotWaits), deadline) is { } endedForSlot)
+                        {
+                            return new Submission.Over(await EndBeforeFalAsync(endedForSlot, "no slot at fal became free (Costs__MaxConcurrentJobs)"));
+                        }
+
+                        continue;
+
+                    case SubmitToFalOutcome.Submitted submitted:
+                        _holdsSlot = submitted.HoldsSlot;
+                        _fal = submitted.Request;
+                        Record(_fal.RequestId);
+                        _submittedAt = submitted.SubmittedAt == default ? context.CurrentUtcDateTime : submitted.SubmittedAt;
+                        Progress(JobStages.Queued, submitted.QueuePosition);
+                        if (!submitted.Announced)
+                        {
+                            await PublishAsync(JobEventTypes.Submitted, null, null, null);
+                        }
+
+                        return new Submission.AtFal();
+
+                    case SubmitToFalOutcome.OutcomeUnknown unknown:
+                        // fal may have queued it, and its webhook names this job: wait for that before sending it again.
+                        _holdsSlot = unknown.HoldsSlot;
+                        _unconfirmedSubmits++;
+                        Progress(JobStages.ConfirmingSubmit);
+                        var (delivered, unconfirmedEnding) = await WaitForUnconfirmedSubmitAsync(deadline);
+                        if (unconfirmedEnding == CancelEvent)
+                        {
+                            return new Submission.Over(await CancelledAsync());
+                        }
+
+                        if (delivered is not null)
+                        {
+                            _submittedAt ??= context.CurrentUtcDateTime;
+                            return new Submission.ConfirmedLate(delivered);
+                        }
+
+                        Progress(JobStages.Submitting);
+                        if (unconfirmedEnding is not null || _unconfirmedSubmits >= MaxUnconfirmedSubmits)
+                        {
+                            return new Submission.Over(await FailAsync(new JobError("submit_unconfirmed",
+                                $"fal did not answer {_unconfirmedSubmits} submit(s) and sent no webhook within {job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait}; not submitted again")));
+                        }
+
+                        continue;
+                }
+            }
+        }
+
+        /// <summary>Why the submit activity failed when it returned null.</summary>
+        private JobError? _submitFailure;
+
+        /// <summary>
+        /// One call of the submit activity; null when it failed before anything reached fal (after its retries). Any
+        /// other failure may have reached fal, so it is an unknown outcome (version 1 failed the job).
+        /// </summary>
+        private async Task<SubmitToFalOutcome?> SubmitOnceAsync(bool companionWaited)
+        {
+            try
+            {
+                return await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name, new SubmitToFalInput(
+                    job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null), job.CreatedAt, _unconfirmedSubmits + 1, companionWaited), Submit);
+            }
+            catch (TaskFailedException e) when (V1 || e.FailureDetails.IsCausedBy<NothingSubmittedException>())
+            {
+                var unread = _inbox && e.FailureDetails.IsCausedBy<NothingSubmittedException>();
+                _submitFailure = new JobError(unread ? "inbox_unreadable" : "submit_failed", e.FailureDetails.ErrorMessage);
+                return null;
+            }
+            catch (TaskFailedException e)
+            {
+                _log.ActivityFailed(job.Id, SubmitToFalActivity.Name, e.FailureDetails.ErrorMessage);
+                return new SubmitToFalOutcome.OutcomeUnknown(HoldsSlot: true);
+            }
         }
 
         /// <summary>From fal's verdict to the job's end: store the video and announce it, or fail with fal's reason.</summary>
@@ -238,9 +290,25 @@ public static class VideoJobOrchestrator
         {
             Record(completion.RequestId);
             _falCompletedAt = context.CurrentUtcDateTime;
+            if (completion.Succeeded && completion.VideoUrl is null)
+            {
+                // fal finished but its webhook carried no video (an unserializable payload): the result call has it.
+                completion = await FetchResultAsync(completion.RequestId) ?? completion with
+                {
+                    Succeeded = false,
+                    Error = $"fal finished request {completion.RequestId} but its result could not be read",
+                    ErrorType = "result_unreadable",
+                };
+            }
+
             if (!completion.Succeeded || completion.VideoUrl is null)
             {
-                var code = completion.ErrorType == "client_cancelled" ? "fal_cancelled" : "fal_error";
+                var code = completion.ErrorType switch
+                {
+                    "client_cancelled" => "fal_cancelled",
+                    "result_unreadable" => "video_unavailable",
+                    _ => "fal_error",
+                };
                 return await FailAsync(new JobError(code, completion.Error ?? "fal reported an error without a message"), completion.Seed);
             }
 
@@ -269,19 +337,69 @@ public static class VideoJobOrchestrator
             return result;
         }
 
+        /// <summary>fal's result for a request, read from fal (patiently: it is paid for); null when it could not be read.</summary>
+        private async Task<FalCompletion?> FetchResultAsync(string requestId)
+        {
+            var responseUrl = string.Equals(requestId, _fal?.RequestId, StringComparison.Ordinal) ? _fal!.ResponseUrl : null;
+            try
+            {
+                return await context.CallActivityAsync<FalCompletion>(FetchFalResultActivity.Name, new FalResultQuery(requestId, _mode, responseUrl), Fetched);
+            }
+            catch (TaskFailedException e)
+            {
+                _log.ActivityFailed(job.Id, FetchFalResultActivity.Name, e.FailureDetails.ErrorMessage);
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// The wait for fal ended without its verdict (a cancel request, the deadline, a request fal lost): the request
+        /// is cancelled at fal; a video fal finished meanwhile is kept (it is paid for), else the job ends saying
+        /// whether the cancel reached fal.
+        /// </summary>
+        private async Task<VideoJobResult> StopAtFalAsync(string ending)
+        {
+            if (ending == LostEnding)
+            {
+                return await FailAsync(new JobError("fal_request_lost",
+                    $"fal does not know request {_fal!.RequestId} (404 on {MaxLostPolls} status calls in a row); there is nothing to wait for"));
+            }
+
+            Progress(JobStages.Cancelling);
+            var cancelled = await TryActivityAsync<bool>(CancelFalRequestActivity.Name, _fal!);
+            if (!V1 && await TryActivityAsync<FalPoll>(CheckFalStatusActivity.Name, _fal!) is { Completion: { Succeeded: true } finished })
+            {
+                return await CompleteAsync(finished);
+            }
+
+            var atFal = cancelled
+                ? "the request was cancelled at fal"
+                : "cancelling the request at fal failed, so fal may still finish (and bill) it";
+            return ending == CancelEvent
+                ? await CancelledAsync()
+                : await FailAsync(new JobError("deadline_exceeded", $"fal did not finish within {job.Timings.Deadline}; {atFal}"));
+        }
+
+        /// <summary>A wait before anything reached fal ended: by a cancel request, or by the deadline.</summary>
+        private Task<VideoJobResult> EndBeforeFalAsync(string ending, string what) =>
+            ending == CancelEvent
+                ? CancelledAsync()
+                : FailAsync(new JobError("deadline_exceeded", $"{what} within {job.Timings.Deadline}; nothing was submitted"));
+
         /// <summary>
         /// Waits for fal's verdict: the webhook event, or, each time the timer wins, a poll. Returns the completion, or
-        /// the reason the wait ended without one (<see cref="CancelEvent"/> or "deadline").
+        /// the reason the wait ended without one (<see cref="CancelEvent"/>, the deadline, a request fal lost).
         /// </summary>
         private async Task<(FalCompletion? Completion, string? Ending)> WaitForFalAsync(DateTime deadline)
         {
             var wait = job.Timings.WebhookWait;
+            var lostPolls = 0;
             while (true)
             {
                 var now = context.CurrentUtcDateTime;
                 if (now >= deadline)
                 {
-                    return (null, "deadline");
+                    return (null, DeadlineEnding);
                 }
 
                 using var timerCts = new CancellationTokenSource();
@@ -326,7 +444,7 @@ public static class VideoJobOrchestrator
 
                 if (context.CurrentUtcDateTime >= deadline)
                 {
-                    return (null, "deadline");
+                    return (null, DeadlineEnding);
                 }
 
                 var poll = await TryActivityAsync<FalPoll>(CheckFalStatusActivity.Name, _fal!);
@@ -335,13 +453,27 @@ public static class VideoJobOrchestrator
                     return (polled, null);
                 }
 
-                if (poll is not null)
+                lostPolls = poll is { NotFound: true } ? lostPolls + 1 : poll is null ? lostPolls : 0;
+                if (lostPolls >= MaxLostPolls)
+                {
+                    return (null, LostEnding);
+                }
+
+                if (poll is { NotFound: false })
                 {
                     Progress(poll.State == Fal.FalRequestState.InQueue ? JobStages.Queued : JobStages.Running, poll.QueuePosition);
                 }
 
                 wait = job.Timings.PollInterval;
             }
+        }
+
+        /// <summary>Takes the delivered webhook; the next one gets a new waiter.</summary>
+        private async Task<FalCompletion> TakeWebhookAsync()
+        {
+            var delivered = await WebhookWait;
+            _webhookWait = null;
+            return delivered;
         }
 
         /// <summary>
@@ -371,7 +503,7 @@ public static class VideoJobOrchestrator
             var now = context.CurrentUtcDateTime;
             if (now >= deadline)
             {
-                return "deadline";
+                return DeadlineEnding;
             }
 
             using var timerCts = new CancellationTokenSource();
@@ -388,7 +520,23 @@ public static class VideoJobOrchestrator
                 return null;
             }
 
-            return winner == CancelWait ? CancelEvent : context.CurrentUtcDateTime >= deadline ? "deadline" : null;
+            return winner == CancelWait ? CancelEvent : context.CurrentUtcDateTime >= deadline ? DeadlineEnding : null;
+        }
+
+        /// <summary>Waits <paramref name="wait"/> (at most until the deadline); returns null, or why the wait ended early.</summary>
+        private async Task<string?> WaitOrEndAsync(TimeSpan wait, DateTime deadline)
+        {
+            var now = context.CurrentUtcDateTime;
+            using var timerCts = new CancellationTokenSource();
+            var timer = context.CreateTimer(now + wait < deadline ? now + wait : deadline, timerCts.Token);
+            var winner = await Task.WhenAny(CancelWait, timer);
+            if (winner != timer)
+            {
+                timerCts.Cancel();
+                return CancelEvent;
+            }
+
+            return context.CurrentUtcDateTime >= deadline ? DeadlineEnding : null;
         }
 
         /// <summary>Wakes the job waiting longest for the slot this one gave back (an orchestration-to-orchestration event, no I/O here).</summary>
@@ -422,7 +570,7 @@ public static class VideoJobOrchestrator
                 return (delivered, null);
             }
 
-            return (null, winner == CancelWait ? CancelEvent : context.CurrentUtcDateTime >= deadline ? "deadline" : null);
+            return (null, winner == CancelWait ? CancelEvent : context.CurrentUtcDateTime >= deadline ? DeadlineEnding : null);
         }
 
         private void Record(string requestId)
@@ -438,7 +586,7 @@ public static class VideoJobOrchestrator
         private async Task<VideoJobResult> FailAsync(JobError error, long? seed = null)
         {
             Progress(JobStages.Finishing);
-            await ReleaseSlotAsync();
+            await SettleAsync();
             await MarkInboxFailureAsync(JobOutcome.Failed, error);
             var result = Result(JobOutcome.Failed, null, seed, error);
             await PublishAsync(JobEventTypes.Failed, null, seed, error);
@@ -447,7 +595,7 @@ public static class VideoJobOrchestrator
 
         private async Task<VideoJobResult> CancelledAsync()
         {
-            await ReleaseSlotAsync();
+            await SettleAsync();
             var error = new JobError("cancelled", "the job was cancelled by request");
             await MarkInboxFailureAsync(JobOutcome.Cancelled, error);
             var result = Result(JobOutcome.Cancelled, null, null, error);
@@ -455,21 +603,32 @@ public static class VideoJobOrchestrator
             return result;
         }
 
-        /// <summary>A job that ends without a stored video gives its concurrency slot back (storing gives it back otherwise).</summary>
-        private async Task ReleaseSlotAsync()
+        /// <summary>
+        /// A job that ends without a stored video gives back what it holds: its concurrency slot (or its place on the
+        /// waiting list) and, when fal never had it, its spending reservation (storing settles the job otherwise).
+        /// </summary>
+        private async Task SettleAsync()
         {
-            // A job still on the waiting list leaves it too.
-            if (_holdsSlot || (_slotWaits > 0 && _fal is null && _falRequestIds.Count == 0))
+            if (V1)
             {
-                _holdsSlot = false;
-                Wake(await TryActivityAsync<string?>(ReleaseJobSlotActivity.Name, new JobSlot(job.Id, job.CreatedAt), Retried));
+                // Version 1 settled only a job that held a slot or waited for one.
+                if (_holdsSlot || (_slotWaits > 0 && _fal is null && _falRequestIds.Count == 0))
+                {
+                    _holdsSlot = false;
+                    Wake(await TryActivityAsync<string?>(ReleaseJobSlotActivity.Name, new JobSlot(job.Id, job.CreatedAt), Retried));
+                }
+
+                return;
             }
+
+            _holdsSlot = false;
+            Wake(await TryActivityAsync<string?>(ReleaseJobSlotActivity.Name, new JobSlot(job.Id, job.CreatedAt, ReachedFal), Retried));
         }
 
         /// <summary>Inbox users look at the videos folder, so a job without a video leaves its reason there.</summary>
         private async Task MarkInboxFailureAsync(JobOutcome outcome, JobError error)
         {
-            if (job.Source.Kind == JobSourceKind.Inbox)
+            if (_inbox)
             {
                 await TryActivityAsync<string>(WriteErrorMarkerActivity.Name,
                     new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob, outcome, error, FalRequestId), Retried);
@@ -482,15 +641,14 @@ public static class VideoJobOrchestrator
         /// <summary>The event as the orchestration knows it now; an activity that announces it fills in what it learns.</summary>
         private JobEvent Planned(string type, StoredVideo? video, long? seed, JobError? error)
         {
-            var subject = job.Source.Kind == JobSourceKind.Inbox ? $"videos/{job.OutputBlob}" : $"videos/{job.Id}";
             var terminal = type != JobEventTypes.Submitted;
             var data = new JobEventData(job.Id, _mode, job.Source.ToString(), FalRequestId, video, seed, error,
                 new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, terminal ? context.CurrentUtcDateTime : null),
                 _endUserId, _correlation,
                 // What fal bills: nothing for a job it never accepted.
-                terminal ? (_fal is null && _falRequestIds.Count == 0 ? 0 : _cost?.VideoSeconds) : _cost?.VideoSeconds,
-                terminal ? (_fal is null && _falRequestIds.Count == 0 ? 0 : _cost?.EstimatedUsd) : _cost?.EstimatedUsd);
-            return new JobEvent(type, subject, context.CurrentUtcDateTime, data);
+                terminal && !ReachedFal ? 0 : _cost?.VideoSeconds,
+                terminal && !ReachedFal ? 0 : _cost?.EstimatedUsd);
+            return new JobEvent(type, JobEvent.SubjectOf(job), context.CurrentUtcDateTime, data);
         }
 
         /// <summary>Runs an activity whose failure must not end the job; logs and returns default when it fails for good.</summary>
@@ -508,13 +666,14 @@ public static class VideoJobOrchestrator
         }
 
         private void Progress(string stage, int? queuePosition = null) =>
-            context.SetCustomStatus(new JobProgress(stage, _mode, FalRequestId, queuePosition, _unconfirmedSubmits > 0 ? true : null));
+            context.SetCustomStatus(new JobProgress(stage, _mode, FalRequestId, queuePosition, _unconfirmedSubmits > 0 ? true : null,
+                _falRequestIds.Count > 0 ? [.. _falRequestIds] : null));
 
         private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
         {
             _log.JobEnded(job.Id, _mode, outcome);
             return new(job.Id, _mode, outcome, FalRequestId, video, seed, error, _submittedAt, _falCompletedAt, context.CurrentUtcDateTime,
-                _falRequestIds.Count > 0 ? [.. _falRequestIds] : null, _falRequestIds.Count > 0 ? _cost : null, _endUserId, _correlation);
+                _falRequestIds.Count > 0 ? [.. _falRequestIds] : null, ReachedFal ? _cost : null, _endUserId, _correlation);
         }
     }
 }

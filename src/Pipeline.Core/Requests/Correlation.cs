@@ -7,13 +7,14 @@ namespace Pipeline.Core.Requests;
 /// <summary>
 /// A job's <c>correlation</c> map: the caller's own ids (order, campaign…), echoed in the status API, the video's blob
 /// metadata and every event. Bounded so that it fits blob metadata: at most 10 entries, keys of lower-case letters,
-/// digits and underscores (up to 40), values up to 256 characters.
+/// digits and underscores (up to 40), values up to 256 characters, 2,048 characters in all.
 /// </summary>
 public static partial class Correlation
 {
     public const int MaxEntries = 10;
     public const int MaxKeyLength = 40;
     public const int MaxValueLength = 256;
+    public const int MaxTotalLength = 2048;
     public const string Field = "correlation";
 
     /// <summary>Reads the map from <paramref name="node"/>; problems go to <paramref name="errors"/> under <c>correlation</c>.</summary>
@@ -52,6 +53,12 @@ public static partial class Correlation
             }
 
             result[key] = text;
+        }
+
+        if (result.Sum(e => e.Key.Length + e.Value.Length) > MaxTotalLength)
+        {
+            errors.Add(Field, $"holds at most {MaxTotalLength} characters in all (keys and values)");
+            return null;
         }
 
         return result.Count > 0 ? result : null;

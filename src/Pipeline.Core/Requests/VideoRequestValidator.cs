@@ -36,6 +36,9 @@ public static partial class VideoRequestValidator
     public const int MaxAudioUrls = 3;
     public const int MaxReferenceFiles = 12;
 
+    /// <summary>The seed sets no limit; this one keeps the id within blob metadata and HTTP headers.</summary>
+    public const int MaxEndUserIdLength = 256;
+
     private static readonly Dictionary<VideoMode, string[]> FieldsOfMode = new()
     {
         [VideoMode.TextToVideo] = [],
@@ -81,7 +84,7 @@ public static partial class VideoRequestValidator
             AspectRatio = OneOf(obj, "aspect_ratio", AspectRatios, errors) ?? VideoRequest.DefaultAspectRatio,
             GenerateAudio = Bool(obj, "generate_audio", errors) ?? true,
             Seed = Integer(obj, "seed", errors),
-            EndUserId = String(obj, "end_user_id", errors),
+            EndUserId = EndUserId(obj, errors),
         };
 
         switch (mode)
@@ -169,6 +172,19 @@ public static partial class VideoRequestValidator
 
         errors.Add(field, "must be a string");
         return null;
+    }
+
+    /// <summary>At most <see cref="MaxEndUserIdLength"/> printable characters: it travels in blob metadata and headers.</summary>
+    private static string? EndUserId(JsonObject obj, ValidationErrors errors)
+    {
+        var value = String(obj, "end_user_id", errors);
+        if (value is not null && (value.Length is 0 or > MaxEndUserIdLength || value.Any(char.IsControl)))
+        {
+            errors.Add("end_user_id", $"must be 1 to {MaxEndUserIdLength} printable characters");
+            return null;
+        }
+
+        return value;
     }
 
     private static string? OneOf(JsonObject obj, string field, IReadOnlyList<string> allowed, ValidationErrors errors)

@@ -17,9 +17,11 @@ namespace Pipeline.Core.Storage;
 /// blob's metadata, else the default prompt. A <c>.json</c> alone starts a text-to-video or reference-to-video job; a
 /// <c>.json</c> whose image is there too is that image's sidecar and starts nothing itself.
 /// </summary>
-public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> options)
+public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> options, TimeProvider time)
 {
     public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
+
+    private const int MaxSidecarBytes = 256 * 1024;
 
     /// <summary>Sidecar fields that are not the model's: they name inbox files or the mode.</summary>
     private static readonly string[] SidecarOnlyFields = ["mode", "image", "end_image", "images", "videos", "audios"];
@@ -49,7 +51,17 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         return normal.Length == 0 ? "_" : normal;
     }
 
-    public virtual async Task<PreparedJob> PrepareAsync(JobSource source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the drop into a request. Timing rules, so that a sidecar is never billed as a job of its own and an image
+    /// is not kept waiting for a sidecar it does not have: a lone <c>.json</c> waits
+    /// <see cref="PipelineOptions.LoneRequestWait"/> from its job's creation for an image of its name (then it is that
+    /// image's sidecar), unless its <c>mode</c> is <c>text-to-video</c>, which no image can have; an image without its
+    /// sidecar waits <see cref="PipelineOptions.SidecarGrace"/> only in a folder where sidecars have been dropped and
+    /// when it carries no <c>prompt</c> metadata.
+    /// </summary>
+    /// <param name="createdAt">When the drop's job was created (about when the blob arrived).</param>
+    /// <param name="companionWaited">The job already waited once for the drop's companion: decide now.</param>
+    public virtual async Task<PreparedJob> PrepareAsync(JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken)
     {
         var container = source.Container ?? PipelineStorage.InboxContainerName;
         var name = source.BlobName ?? throw new ArgumentException("an inbox job names its blob", nameof(source));
@@ -68,7 +80,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         {
             if (await SiblingImageAsync(container, name, cancellationToken) is not null)
             {
-                return new PreparedJob(VideoMode.ImageToVideo, null, null, Superseded: true, null);
+                return new PreparedJob.Superseded();
             }
 
             var (json, jsonProblem) = await ReadJsonAsync(container, name, cancellationToken);
@@ -77,7 +89,13 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
                 return Problem(VideoMode.TextToVideo, jsonProblem);
             }
 
-            return await BuildAsync(container, name, json!, image: null, cancellationToken);
+            var textOnly = json!["mode"]?.GetValueKind() == JsonValueKind.String && json["mode"]!.GetValue<string>() == VideoMode.TextToVideo.Slug();
+            if (!textOnly && !companionWaited && Remaining(options.Value.LoneRequestWait, createdAt) is { } wait)
+            {
+                return new PreparedJob.WaitForCompanion(VideoMode.TextToVideo, wait);
+            }
+
+            return await BuildAsync(container, name, json, image: null, cancellationToken);
         }
 
         if (!IsImage(name))
@@ -90,6 +108,12 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         if (problem is not null)
         {
             return Problem(VideoMode.ImageToVideo, problem);
+        }
+
+        if (sidecar is null && !companionWaited && !metadata.ContainsKey("prompt")
+            && Remaining(options.Value.SidecarGrace, createdAt) is { } grace && await UsesSidecarsAsync(container, name, cancellationToken))
+        {
+            return new PreparedJob.WaitForCompanion(VideoMode.ImageToVideo, grace);
         }
 
         var body = sidecar ?? [];
@@ -115,6 +139,21 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
 
         return await BuildAsync(container, name, body, image: name, cancellationToken);
     }
+
+    /// <summary>Remembers that sidecars are dropped in this .json's folder, so images there wait the grace for theirs.</summary>
+    public virtual async Task MarkSidecarFolderAsync(string container, string sidecarName, CancellationToken cancellationToken) =>
+        await storage.Jobs.GetBlobClient(SidecarFolderMarker(container, sidecarName)).UploadAsync(BinaryData.Empty, overwrite: true, cancellationToken);
+
+    private async Task<bool> UsesSidecarsAsync(string container, string name, CancellationToken cancellationToken) =>
+        await storage.Jobs.GetBlobClient(SidecarFolderMarker(container, name)).ExistsAsync(cancellationToken);
+
+    /// <summary><c>jobs/sidecar-folders/{hash of container and folder}</c>: hashed, so any folder name makes a valid blob name.</summary>
+    private static string SidecarFolderMarker(string container, string name) =>
+        "sidecar-folders/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{container}\n{Folder(NormaliseName(name))}")))[..32];
+
+    /// <summary>What is left of <paramref name="wait"/> since <paramref name="since"/>; null when nothing is.</summary>
+    private TimeSpan? Remaining(TimeSpan wait, DateTimeOffset since) =>
+        since + wait - time.GetUtcNow() is var left && left > TimeSpan.Zero ? left : null;
 
     private async Task<PreparedJob> BuildAsync(string container, string dropName, JsonObject body, string? image, CancellationToken cancellationToken)
     {
@@ -229,7 +268,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         }
 
         await CheckFilesAsync(request, validation, cancellationToken);
-        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob(mode, request, null, false, null, correlation);
+        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob.Ready(mode, request, correlation);
     }
 
     /// <summary>
@@ -309,13 +348,21 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
     {
         try
         {
-            var content = await storage.Blob(container, name).DownloadContentAsync(cancellationToken);
-            if (content.Value.Details.ContentLength > 256 * 1024)
+            // Streamed and capped: a request is a few lines of JSON, whatever size the blob claims.
+            using var download = (await storage.Blob(container, name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
+            if (download.Details.ContentLength > MaxSidecarBytes)
             {
                 return (null, $"{name} is larger than 256 KB; a request is a few lines of JSON");
             }
 
-            return JsonNode.Parse(content.Value.Content.ToMemory().Span) is JsonObject obj
+            var buffer = new byte[MaxSidecarBytes + 1];
+            var length = await download.Content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            if (length > MaxSidecarBytes)
+            {
+                return (null, $"{name} is larger than 256 KB; a request is a few lines of JSON");
+            }
+
+            return JsonNode.Parse(buffer.AsSpan(0, length)) is JsonObject obj
                 ? (obj, null)
                 : (null, $"{name} must hold a JSON object");
         }
@@ -390,7 +437,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
 
     private static string Stem(string name) => Path.HasExtension(name) ? name[..^Path.GetExtension(name).Length] : name;
 
-    private static PreparedJob Problem(VideoMode mode, string problem) => new(mode, null, null, false, problem);
+    private static PreparedJob.Invalid Problem(VideoMode mode, string problem) => new PreparedJob.Invalid(mode, problem);
 
-    private static PreparedJob Invalid(VideoMode mode, ValidationErrors errors) => new(mode, null, errors, false, errors.Describe());
+    private static PreparedJob.Invalid Invalid(VideoMode mode, ValidationErrors errors) => new PreparedJob.Invalid(mode, errors.Describe(), errors);
 }

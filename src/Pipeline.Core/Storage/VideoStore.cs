@@ -34,29 +34,7 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
         long[] expected = [.. new[] { response.Content.Headers.ContentLength, input.FileSize }.OfType<long>().Distinct()];
         await using var body = new VerifiedVideoStream(await response.Content.ReadAsStreamAsync(cancellationToken), expected);
 
-        var metadata = new Dictionary<string, string>
-        {
-            ["job_id"] = input.JobId,
-            ["fal_request_id"] = input.FalRequestId,
-            ["mode"] = input.Mode.Slug(),
-            // Metadata travels as HTTP headers: ASCII only, so the source name is percent-encoded.
-            ["source"] = Uri.EscapeDataString(input.Source.ToString()),
-        };
-        if (input.Seed is { } seed)
-        {
-            metadata["seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        if (input.EndUserId is { } endUser)
-        {
-            metadata["end_user_id"] = Uri.EscapeDataString(endUser);
-        }
-
-        foreach (var (key, value) in input.Correlation ?? new Dictionary<string, string>())
-        {
-            metadata["correlation_" + key] = Uri.EscapeDataString(value); // keys are checked to be identifiers (Correlation)
-        }
-
+        var metadata = Metadata(input);
         await blob.UploadAsync(body, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
@@ -69,6 +47,64 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
         LogStored(input.JobId, blob.Name, properties.ContentLength);
         await storage.Videos.GetBlobClient(ErrorMarkerName(input.OutputBlob)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
         return View(blob.Name, blob.Uri, properties.ContentType, properties.ContentLength);
+    }
+
+    /// <summary>Azure refuses a blob whose metadata (names and values) passes 8 KiB; a paid video must never be refused for it.</summary>
+    public const int MaxMetadataBytes = 8 * 1024;
+
+    /// <summary>
+    /// The video's metadata, most important first; an entry that would pass <see cref="MaxMetadataBytes"/> is left out
+    /// and named in <c>metadata_omitted</c> (the status API and the events carry every value anyway).
+    /// </summary>
+    public static Dictionary<string, string> Metadata(StoreVideoInput input)
+    {
+        var entries = new List<KeyValuePair<string, string>>
+        {
+            new("job_id", input.JobId),
+            new("fal_request_id", input.FalRequestId),
+            new("mode", input.Mode.Slug()),
+        };
+        if (input.Seed is { } seed)
+        {
+            entries.Add(new("seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        // Metadata travels as HTTP headers: ASCII only, so free text is percent-encoded.
+        entries.Add(new("source", Uri.EscapeDataString(input.Source.ToString())));
+        if (input.EndUserId is { } endUser)
+        {
+            entries.Add(new("end_user_id", Uri.EscapeDataString(endUser)));
+        }
+
+        foreach (var (key, value) in input.Correlation ?? new Dictionary<string, string>())
+        {
+            entries.Add(new("correlation_" + key, Uri.EscapeDataString(value))); // keys are checked to be identifiers (Correlation)
+        }
+
+        const string OmittedKey = "metadata_omitted";
+        var metadata = new Dictionary<string, string>();
+        var omitted = new List<string>();
+        var budget = MaxMetadataBytes - OmittedKey.Length - 256; // room to name what was left out
+        foreach (var (key, value) in entries)
+        {
+            if (key.Length + value.Length <= budget)
+            {
+                metadata[key] = value;
+                budget -= key.Length + value.Length;
+            }
+            else
+            {
+                omitted.Add(key);
+            }
+        }
+
+        if (omitted.Count > 0)
+        {
+            var names = string.Join(",", omitted);
+            metadata[OmittedKey] = names.Length <= 256 ? names : names[..256];
+        }
+
+        return metadata;
     }
 
     /// <summary>GET with redirects followed by hand, each hop checked against the download policy.</summary>

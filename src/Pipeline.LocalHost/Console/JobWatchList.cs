@@ -21,13 +21,20 @@ public sealed class JobWatchList
 }
 
 /// <summary>The core's scheduler, telling the watch list about every job it starts or finds (listing instances is not served by the local sidecar).</summary>
-public sealed class WatchedJobScheduler(JobWatchList watch, IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, ILogger<JobScheduler> logger)
-    : JobScheduler(options, time, index, logger)
+public sealed class WatchedJobScheduler(
+    JobWatchList watch, IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, ILogger<JobScheduler> logger,
+    IOptions<Pipeline.Core.Costs.CostOptions> costs)
+    : JobScheduler(options, time, index, open, logger, costs)
 {
-    public override async Task<bool> StartAsync(DurableTaskClient client, VideoJob job, CancellationToken cancellationToken)
+    public override async Task<JobStart> StartAsync(
+        DurableTaskClient client, VideoJob job, CancellationToken cancellationToken, Func<CancellationToken, Task<Pipeline.Core.Costs.BudgetRefusal?>>? reserve = null)
     {
-        var started = await base.StartAsync(client, job, cancellationToken);
-        watch.Add(job.Id);
+        var started = await base.StartAsync(client, job, cancellationToken, reserve);
+        if (started is not JobStart.Refused)
+        {
+            watch.Add(job.Id);
+        }
+
         return started;
     }
 }

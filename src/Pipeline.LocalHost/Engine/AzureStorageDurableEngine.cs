@@ -8,6 +8,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
 using Pipeline.Core.DependencyInjection;
+using Pipeline.Core.Orchestrations;
 
 namespace Pipeline.LocalHost.Engine;
 
@@ -28,6 +29,14 @@ public static partial class AzureStorageDurableEngine
         {
             builder.UseGrpc(address);
             builder.AddTasks(tasks ?? (registry => registry.AddPipelineTasks()));
+            // As host.json asks of Functions: this code runs jobs of its version and older; newer ones wait for newer code.
+            builder.UseVersioning(new DurableTaskWorkerOptions.VersioningOptions
+            {
+                Version = VideoJobOrchestrator.Version,
+                DefaultVersion = VideoJobOrchestrator.Version,
+                MatchStrategy = DurableTaskWorkerOptions.VersionMatchStrategy.CurrentOrOlder,
+                FailureStrategy = DurableTaskWorkerOptions.VersionFailureStrategy.Reject,
+            });
         });
         services.AddDurableTaskClient(builder =>
         {

@@ -32,7 +32,7 @@ internal sealed class ActivityMocks
         var options = MsOptions.Create(new PipelineOptions { PublicBaseUrl = new Uri("https://app.example.com") });
         var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"));
         Options = options;
-        Inbox = new Mock<InboxReader>(storage, options);
+        Inbox = new Mock<InboxReader>(storage, options, Time);
         Inputs = new Mock<FalInputResolver>(storage, new BlobUrlSigner(storage, Time), options);
         Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((VideoRequest r, CancellationToken _) => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt });
@@ -40,8 +40,10 @@ internal sealed class ActivityMocks
             .ReturnsAsync(Accepted);
         var costs = MsOptions.Create(new Pipeline.Core.Costs.CostOptions());
         Slots = new Mock<Pipeline.Core.Costs.ConcurrencySlots>(storage, costs, Time);
+        Submits = new InMemorySubmitLedger(Time);
         Admission = new Mock<Pipeline.Core.Costs.JobAdmission>(
-            new Pipeline.Core.Costs.PriceTable(costs), new Mock<Pipeline.Core.Costs.UsageLedger>(storage, costs).Object, Slots.Object);
+            new Pipeline.Core.Costs.PriceTable(costs), new Mock<Pipeline.Core.Costs.UsageLedger>(storage, costs).Object, Slots.Object, Submits,
+            new Mock<OpenJobs>(storage).Object);
         Admission.Setup(a => a.AdmitAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<VideoMode>(), It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new Pipeline.Core.Costs.Admission(Cost, null, true));
         Publisher = new Mock<JobEventPublisher>(null!, options, NullLogger<JobEventPublisher>.Instance);
@@ -65,6 +67,8 @@ internal sealed class ActivityMocks
     public Mock<Pipeline.Core.Costs.ConcurrencySlots> Slots { get; }
 
     public Mock<Pipeline.Core.Costs.JobAdmission> Admission { get; }
+
+    public InMemorySubmitLedger Submits { get; }
 
     public static readonly Pipeline.Core.Costs.JobCost Cost = new(4, 0.4304m);
 

@@ -28,7 +28,7 @@ public sealed class StoreVideoActivityTests
     private static StoreVideoInput Input(JobEvent? announcement) => new("inbox-1", VideoMode.ImageToVideo, Drop, "fal-req-0001", 42,
         "https://v3b.fal.media/files/b/x/output.mp4", "video/mp4", "trips/photo.mp4", 1_843_211, announcement);
 
-    private StoreVideoActivity Activity() => new(_store.Object, _m.Slots.Object, _m.Fal.Object, _m.Announcer, _m.Time, NullLogger<StoreVideoActivity>.Instance);
+    private StoreVideoActivity Activity() => new(_store.Object, _m.Admission.Object, _m.Fal.Object, _m.Announcer, _m.Time, NullLogger<StoreVideoActivity>.Instance);
 
     [Fact]
     public async Task RunAsync_Stored_AnnouncesSucceededWithTheVideoAndTheFinishTime()
@@ -36,7 +36,7 @@ public sealed class StoreVideoActivityTests
         var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token);
 
         Assert.Equal(new StoreVideoOutcome(Video, Now, true), outcome);
-        _m.Slots.Verify(s => s.ReleaseAsync("inbox-1", It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        _m.Admission.Verify(a => a.SettleAsync("inbox-1", It.IsAny<DateTimeOffset>(), true, It.IsAny<CancellationToken>()), Times.Once);
         var announced = Assert.Single(_m.Published);
         Assert.Equal(JobEventTypes.Succeeded, announced.Type);
         Assert.Equal(Video, announced.Data.Video);

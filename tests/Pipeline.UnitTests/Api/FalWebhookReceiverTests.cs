@@ -200,11 +200,20 @@ public sealed class FalWebhookReceiverTests
     }
 
     [Fact]
-    public void Parse_OkWithoutVideo_IsAFailureSayingSo()
+    public void Parse_OkWithoutVideo_IsFalsSuccessWithoutItsUrlForTheJobToReadTheResult()
     {
         var completion = FalWebhookReceiver.Parse(Encoding.UTF8.GetBytes("""{ "request_id": "r", "status": "OK", "payload": { "seed": 5 } }"""));
 
-        Assert.Equal(new FalCompletion("r", false, null, null, null, 5, "fal's payload has no video", null), completion);
+        Assert.Equal(new FalCompletion("r", true, null, null, null, 5, null, null), completion);
+    }
+
+    [Fact]
+    public void Parse_OkWithANullPayload_IsFalsSuccessWithoutItsUrl()
+    {
+        var completion = FalWebhookReceiver.Parse(Encoding.UTF8.GetBytes(
+            """{ "request_id": "r", "status": "OK", "payload": null, "payload_error": "Failed to serialize the payload" }"""));
+
+        Assert.Equal(new FalCompletion("r", true, null, null, null, null, null, null), completion);
     }
 
     [Theory]

@@ -25,9 +25,13 @@ public sealed class JobSchedulerTests
     private readonly ClientHarness _client = new();
 
     private static JobScheduler Scheduler(PipelineOptions? options = null, TimeProvider? time = null) =>
-        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, Index.Object, NullLogger<JobScheduler>.Instance);
+        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, Index.Object, Open.Object, NullLogger<JobScheduler>.Instance);
 
-    private static readonly Mock<JobIndex> Index = new(new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true")));
+    private static readonly PipelineStorage Storage = new(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"));
+
+    private static readonly Mock<JobIndex> Index = new(Storage);
+
+    private static readonly Mock<OpenJobs> Open = new(Storage);
 
     private void VerifyScheduled(Times times) =>
         _client.Client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(
@@ -44,7 +48,7 @@ public sealed class JobSchedulerTests
 
         var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken);
 
-        Assert.False(started);
+        Assert.IsType<JobStart.Existed>(started);
         VerifyScheduled(Times.Never());
     }
 
@@ -53,13 +57,14 @@ public sealed class JobSchedulerTests
     {
         var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken);
 
-        Assert.True(started);
+        Assert.IsType<JobStart.Started>(started);
         VerifyScheduled(Times.Once());
         var schedule = Assert.Single(_client.Client.Invocations, i => i.Method.Name == nameof(DurableTaskClient.ScheduleNewOrchestrationInstanceAsync));
         Assert.Equal(VideoJobOrchestrator.Name, ((TaskName)schedule.Arguments[0]).Name);
         Assert.Same(Job, schedule.Arguments[1]);
         var options = Assert.IsType<StartOrchestrationOptions>(schedule.Arguments[2]);
         Assert.Equal(Job.Id, options.InstanceId);
+        Assert.Equal(VideoJobOrchestrator.Version, (string)options.Version!.Value);
         Assert.NotNull(options.DedupeStatuses);
         OrchestrationRuntimeStatus[] every =
         [
@@ -67,6 +72,18 @@ public sealed class JobSchedulerTests
             OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated,
         ];
         Assert.Equal(every.Order(), options.DedupeStatuses.Select(Enum.Parse<OrchestrationRuntimeStatus>).Order());
+    }
+
+    [Fact]
+    public async Task StartAsync_OverACap_StartsNothingAndClosesTheJob()
+    {
+        var refusal = new Pipeline.Core.Costs.BudgetRefusal("the app's daily budget of $1 would be passed");
+
+        var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken, _ => Task.FromResult<Pipeline.Core.Costs.BudgetRefusal?>(refusal));
+
+        Assert.Equal(refusal, Assert.IsType<JobStart.Refused>(started).Refusal);
+        VerifyScheduled(Times.Never());
+        Open.Verify(o => o.CloseAsync(Job.Id, It.IsAny<CancellationToken>()));
     }
 
     [Fact]
@@ -79,7 +96,7 @@ public sealed class JobSchedulerTests
 
         var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken);
 
-        Assert.False(started);
+        Assert.IsType<JobStart.Existed>(started);
         Assert.Equal(2, _client.Lookups.Count);
     }
 

@@ -40,6 +40,10 @@ public sealed class VideoJobServiceTests : IDisposable
 
     private Mock<JobIndex> Index { get; }
 
+    /// <summary>No cap is passed unless a test says so.</summary>
+    private Mock<Pipeline.Core.Costs.UsageLedger> Ledger { get; } = new(
+        new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")), Options.Create(new Pipeline.Core.Costs.CostOptions()));
+
     public VideoJobServiceTests()
     {
         _signer = new BlobUrlSigner(_storage, new FixedTimeProvider(Now));
@@ -51,8 +55,8 @@ public sealed class VideoJobServiceTests : IDisposable
     private VideoJobService Service(TimeSpan? videoUrlSasLifetime = null)
     {
         var options = Options.Create(new PipelineOptions { VideoUrlSasLifetime = videoUrlSasLifetime ?? TimeSpan.Zero });
-        return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), Index.Object, NullLogger<JobScheduler>.Instance), Index.Object, new UploadStore(_storage), _storage, _signer, options,
-            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())), new Pipeline.Core.Costs.UsageLedger(_storage, Options.Create(new Pipeline.Core.Costs.CostOptions())));
+        return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), Index.Object, new Mock<OpenJobs>(_storage).Object, NullLogger<JobScheduler>.Instance), Index.Object, new UploadStore(_storage), _storage, _signer, options,
+            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())), Ledger.Object);
     }
 
     private static VideoJobResult Result(JobOutcome outcome, StoredVideo? video = null, JobError? error = null, long? seed = null) =>

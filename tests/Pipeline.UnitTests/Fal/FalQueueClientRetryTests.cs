@@ -149,7 +149,7 @@ public sealed class FalQueueClientRetryTests
         harness.Options.MaxRetryDelay = TimeSpan.FromSeconds(10);
         for (var i = 0; i < 6; i++)
         {
-            harness.Handler.Respond(HttpStatusCode.BadGateway);
+            harness.Handler.Respond(HttpStatusCode.ServiceUnavailable);
         }
 
         await Assert.ThrowsAsync<FalApiException>(() => Submit(harness));
@@ -160,6 +160,22 @@ public sealed class FalQueueClientRetryTests
         Assert.InRange(harness.Delays[2], TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(10));
         Assert.InRange(harness.Delays[3], TimeSpan.FromSeconds(7.5), TimeSpan.FromSeconds(10));
         Assert.InRange(harness.Delays[4], TimeSpan.FromSeconds(7.5), TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.GatewayTimeout)]
+    public async Task SubmitAsync_GatewayError_IsAnUnknownOutcomeAndNotSentAgain(HttpStatusCode status)
+    {
+        var harness = new FalClientHarness();
+        harness.Handler.Respond(status);
+        harness.Handler.Respond(HttpStatusCode.OK, """{ "request_id": "r2" }""");
+
+        // The service behind the gateway may have queued it: a second POST could bill twice.
+        await Assert.ThrowsAsync<FalSubmitOutcomeUnknownException>(() => Submit(harness));
+
+        Assert.Single(harness.Handler.Requests);
+        Assert.Empty(harness.Delays);
     }
 
     [Fact]

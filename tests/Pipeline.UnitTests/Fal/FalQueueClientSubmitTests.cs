@@ -90,17 +90,21 @@ public sealed class FalQueueClientSubmitTests
         Assert.Equal("https://queue.fal.test/bytedance/seedance-2.0/requests/r-1/cancel", result.CancelUrl.AbsoluteUri);
     }
 
-    [Fact]
-    public async Task SubmitAsync_AnswerWithoutRequestId_ThrowsFalApiException()
+    [Theory]
+    [InlineData("""{ "status": "IN_QUEUE" }""")]
+    [InlineData("<html>queued</html>")]
+    [InlineData("")]
+    public async Task SubmitAsync_SuccessWithoutRequestId_IsAnUnknownOutcomeNotARefusal(string body)
     {
         var harness = new FalClientHarness();
-        harness.Handler.Respond(HttpStatusCode.OK, """{ "status": "IN_QUEUE" }""");
+        harness.Handler.Respond(HttpStatusCode.OK, body);
 
-        var error = await Assert.ThrowsAsync<FalApiException>(() =>
+        // fal took it (2xx) but did not say under which id: it may be queued and billed.
+        var error = await Assert.ThrowsAsync<FalSubmitOutcomeUnknownException>(() =>
             harness.CreateClient().SubmitAsync(FalClientHarness.Endpoint, Input(), null, TestContext.Current.CancellationToken));
 
-        Assert.Equal(200, error.Status);
-        Assert.False(error.IsRetryable);
+        Assert.Contains("request_id", error.Message, StringComparison.Ordinal);
+        Assert.Single(harness.Handler.Requests);
     }
 
     [Theory]

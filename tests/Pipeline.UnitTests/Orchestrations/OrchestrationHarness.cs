@@ -56,6 +56,7 @@ internal sealed class OrchestrationHarness
         Context = new Mock<TaskOrchestrationContext>(MockBehavior.Loose) { CallBase = true };
         Context.SetupGet(c => c.CurrentUtcDateTime).Returns(() => Now);
         Context.SetupGet(c => c.IsReplaying).Returns(false);
+        Context.SetupGet(c => c.Version).Returns(() => Version);
         Context.SetupGet(c => c.InstanceId).Returns(() => "test-instance");
         Context.Protected().Setup<ILoggerFactory>("LoggerFactory").Returns(NullLoggerFactory.Instance);
         Context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback((object? status) => _statuses.Add((JobProgress)status!));
@@ -71,6 +72,7 @@ internal sealed class OrchestrationHarness
         SetUpEvent<string>();
         SetUpActivity<SubmitToFalOutcome>();
         SetUpActivity<FalPoll>();
+        SetUpActivity<FalCompletion>();
         SetUpActivity<StoreVideoOutcome>();
         SetUpActivity<bool>();
         SetUpActivity<string>();
@@ -79,12 +81,17 @@ internal sealed class OrchestrationHarness
         On(PublishJobEventActivity.Name, _ => true);
         On(CancelFalRequestActivity.Name, _ => true);
         On(WriteErrorMarkerActivity.Name, _ => "videos/marker.error.json");
-        On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(FalRef, 3, null));
+        On(ReleaseJobSlotActivity.Name, _ => null);
+        On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.InProgress, null, null));
+        On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Submitted(FalRef, 3, default, false, false));
     }
 
     public Mock<TaskOrchestrationContext> Context { get; }
 
     public DateTime Now { get; set; } = Start;
+
+    /// <summary>The orchestration's version (empty: a version 1 job, started before versioning).</summary>
+    public string Version { get; set; } = VideoJobOrchestrator.Version;
 
     /// <summary>What a new timer does; by default it fires at once and moves the clock to its due time.</summary>
     public Func<DateTime, CancellationToken, Task> OnTimer { get; set; } = (_, _) => Task.CompletedTask;

@@ -29,7 +29,7 @@ public sealed class VideoJobOrchestratorTests
     {
         var h = new OrchestrationHarness();
         var refusal = new JobError("fal_rejected", "fal answered 422: prompt: field required");
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, refusal));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(refusal));
 
         var result = await h.RunAsync(HttpJob());
 
@@ -45,20 +45,24 @@ public sealed class VideoJobOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_SubmitRefusedWithoutError_FailsAsFalRejected()
+    public async Task RunAsync_SubmitActivityFailsAfterItMayHaveSent_IsAnUnknownOutcomeNeverSubmitFailed()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null));
+        h.Fails(SubmitToFalActivity.Name, "fal unreachable after retries");
 
         var result = await h.RunAsync(HttpJob());
 
-        Assert.Equal("fal_rejected", result.Error?.Code);
+        // It may have reached fal: the job waits for a webhook naming it, and submits again only after that wait.
+        Assert.Equal("submit_unconfirmed", result.Error?.Code);
+        Assert.Contains(h.Statuses, s => s.Stage == JobStages.ConfirmingSubmit);
+        Assert.Equal([1, 2], h.CallsOf(SubmitToFalActivity.Name).Select(c => ((SubmitToFalInput)c.Input!).Attempt));
+        Assert.Equal([JobEventTypes.Failed], h.EventTypes);
     }
 
     [Fact]
-    public async Task RunAsync_SubmitActivityFails_FailsWithSubmitFailedAndTheMessage()
+    public async Task RunAsync_Version1JobWhoseSubmitFails_FailsWithSubmitFailedAsVersion1Did()
     {
-        var h = new OrchestrationHarness();
+        var h = new OrchestrationHarness { Version = "" };
         h.Fails(SubmitToFalActivity.Name, "fal unreachable after retries");
 
         var result = await h.RunAsync(HttpJob());
@@ -79,7 +83,8 @@ public sealed class VideoJobOrchestratorTests
 
         var submit = Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
         var input = (SubmitToFalInput)submit.Input!;
-        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http, null, HttpJob().CreatedAt), input with { Announcement = null });
+        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http, null, HttpJob().CreatedAt, Attempt: 1),
+            input with { Announcement = null });
         Assert.Equal(JobEventTypes.Submitted, input.Announcement?.Type);
         var retry = submit.Options?.Retry?.Policy;
         Assert.NotNull(retry);
@@ -185,15 +190,35 @@ public sealed class VideoJobOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_SucceededWithoutVideoUrl_FailsWithFalError()
+    public async Task RunAsync_OkWebhookWithoutTheVideo_ReadsTheResultFromFalAndStoresIt()
     {
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
-        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success() with { VideoUrl = null, Error = null });
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success() with { VideoUrl = null });
+        h.On(FetchFalResultActivity.Name, _ => Success(url: "https://v3b.fal.media/files/b/fetched/output.mp4"));
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         var result = await h.RunAsync(HttpJob());
 
-        Assert.Equal(new JobError("fal_error", "fal reported an error without a message"), result.Error);
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        var fetch = Assert.Single(h.CallsOf(FetchFalResultActivity.Name));
+        Assert.Equal(new FalResultQuery(FalRequestId, VideoMode.ImageToVideo, FalRef.ResponseUrl), fetch.Input);
+        Assert.Equal(6, fetch.Options?.Retry?.Policy?.MaxNumberOfAttempts);
+        Assert.Equal("https://v3b.fal.media/files/b/fetched/output.mp4", ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).VideoUrl);
+    }
+
+    [Fact]
+    public async Task RunAsync_OkWebhookWithoutTheVideoAndTheResultUnreadable_FailsVideoUnavailableSayingFalFinished()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success() with { VideoUrl = null });
+        h.Fails(FetchFalResultActivity.Name, "fal answered 503");
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal("video_unavailable", result.Error?.Code);
+        Assert.Contains($"fal finished request {FalRequestId}", result.Error?.Message, StringComparison.Ordinal);
         Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
     }
 
@@ -237,14 +262,34 @@ public sealed class VideoJobOrchestratorTests
 
         Assert.Equal(
             [
-                new JobProgress(JobStages.Submitting, VideoMode.ImageToVideo),
-                new JobProgress(JobStages.Queued, VideoMode.ImageToVideo, FalRequestId, 3),
-                new JobProgress(JobStages.Queued, VideoMode.ImageToVideo, FalRequestId, 2),
-                new JobProgress(JobStages.Running, VideoMode.ImageToVideo, FalRequestId),
-                new JobProgress(JobStages.Storing, VideoMode.ImageToVideo, FalRequestId),
-                new JobProgress(JobStages.Finishing, VideoMode.ImageToVideo, FalRequestId),
+                (JobStages.Submitting, null, null),
+                (JobStages.Queued, FalRequestId, 3),
+                (JobStages.Queued, FalRequestId, 2),
+                (JobStages.Running, FalRequestId, null),
+                (JobStages.Storing, FalRequestId, null),
+                (JobStages.Finishing, FalRequestId, null),
             ],
-            h.Statuses);
+            h.Statuses.Select(s => (s.Stage, s.FalRequestId, s.QueuePosition)));
+        Assert.All(h.Statuses.Skip(1), s => Assert.Equal([FalRequestId], s.FalRequestIds!)); // every request while it runs
+    }
+
+    [Fact]
+    public async Task RunAsync_FalNoLongerKnowsTheRequest_FailsFalRequestLostAfterThreeNotFoundPollsInARow()
+    {
+        var h = new OrchestrationHarness();
+        h.OnSequence(CheckFalStatusActivity.Name,
+            new FalPoll(FalRequestState.InQueue, null, null, NotFound: true),
+            new FalPoll(FalRequestState.InQueue, 4, null),
+            new FalPoll(FalRequestState.InQueue, null, null, NotFound: true),
+            new FalPoll(FalRequestState.InQueue, null, null, NotFound: true),
+            new FalPoll(FalRequestState.InQueue, null, null, NotFound: true));
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal("fal_request_lost", result.Error?.Code);
+        Assert.Equal(5, h.CallsOf(CheckFalStatusActivity.Name).Count()); // a found poll in between starts the count again
+        Assert.Empty(h.CallsOf(CancelFalRequestActivity.Name));
+        Assert.Equal(new JobSlot(HttpJob().Id, HttpJob().CreatedAt, ReachedFal: true), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
     }
 
     [Fact]
@@ -280,8 +325,23 @@ public sealed class VideoJobOrchestratorTests
         Assert.Equal(FalRequestId, result.FalRequestId);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Cancelled], h.EventTypes);
         Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
-        Assert.Empty(h.CallsOf(CheckFalStatusActivity.Name));
+        Assert.Equal([CancelFalRequestActivity.Name, CheckFalStatusActivity.Name], h.Calls.Select(c => c.Name).Where(n => n is CancelFalRequestActivity.Name or CheckFalStatusActivity.Name));
         Assert.True(Assert.Single(h.Timers).Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledAfterFalFinished_KeepsThePaidVideo()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.Raised(VideoJobOrchestrator.CancelEvent, new CancelRequest("cancelled through the API"));
+        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.Completed, null, Success()));
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Single(h.CallsOf(StoreVideoActivity.Name));
     }
 
     [Fact]
@@ -306,23 +366,41 @@ public sealed class VideoJobOrchestratorTests
 
         var result = await h.RunAsync(HttpJob(timings: timings));
 
-        // The last wait is cut to the deadline, and no poll is made once it has passed.
+        // The last wait is cut to the deadline; the request is cancelled, then looked at once more in case fal finished.
         Assert.Equal([Start.AddMinutes(2), Start.AddMinutes(4), Start.AddMinutes(5)], h.Timers.Select(t => t.FireAt));
-        Assert.Equal(2, h.CallsOf(CheckFalStatusActivity.Name).Count());
+        Assert.Equal(3, h.CallsOf(CheckFalStatusActivity.Name).Count());
+        Assert.Equal(CheckFalStatusActivity.Name, h.Calls.SkipWhile(c => c.Name != CancelFalRequestActivity.Name).Skip(1).First().Name);
         Assert.Equal(FalRef, Assert.Single(h.CallsOf(CancelFalRequestActivity.Name)).Input);
         Assert.Equal(JobOutcome.Failed, result.Outcome);
         Assert.Equal("deadline_exceeded", result.Error?.Code);
+        Assert.Contains("the request was cancelled at fal", result.Error?.Message, StringComparison.Ordinal);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Failed], h.EventTypes);
         Assert.Equal("deadline_exceeded", h.Events[1].Data.Error?.Code);
         Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
     }
 
     [Fact]
+    public async Task RunAsync_DeadlineReachedAndFalFinishedMeanwhile_StoresThePaidVideo()
+    {
+        var h = new OrchestrationHarness();
+        var timings = Timings with { WebhookWait = TimeSpan.FromMinutes(10), Deadline = TimeSpan.FromMinutes(5) };
+        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.Completed, null, Success()));
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome());
+
+        var result = await h.RunAsync(HttpJob(timings: timings));
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Single(h.CallsOf(CancelFalRequestActivity.Name));
+    }
+
+    [Fact]
     public async Task RunAsync_DeadlineCountsFromTheStartNotFromSubmit()
     {
         var h = new OrchestrationHarness();
-        var timings = Timings with { WebhookWait = TimeSpan.FromMinutes(10), Deadline = TimeSpan.FromMinutes(5), SidecarGrace = TimeSpan.FromMinutes(1) };
-        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.InProgress, null, null));
+        var timings = Timings with { WebhookWait = TimeSpan.FromMinutes(10), Deadline = TimeSpan.FromMinutes(5) };
+        h.OnSequence(SubmitToFalActivity.Name,
+            new SubmitToFalOutcome.WaitingForCompanion(TimeSpan.FromMinutes(1)),
+            new SubmitToFalOutcome.Submitted(FalRef, 3, default, false, false));
 
         var result = await h.RunAsync(InboxJob(timings: timings));
 
@@ -336,7 +414,7 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_InboxSuperseded_EndsSupersededWithoutEventsMarkerOrSubmit()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, VideoMode.TextToVideo, Superseded: true));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Superseded { Mode = VideoMode.TextToVideo });
 
         var result = await h.RunAsync(InboxJob(VideoMode.TextToVideo));
 
@@ -351,7 +429,7 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_InboxInvalid_WritesErrorMarkerAndFailsWithTheProblem()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("invalid_request", "prompt: is required"), VideoMode.ImageToVideo));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("invalid_request", "prompt: is required")) { Mode = VideoMode.ImageToVideo });
         var job = InboxJob();
 
         var result = await h.RunAsync(job);
@@ -380,27 +458,59 @@ public sealed class VideoJobOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_InboxJob_WaitsTheSidecarGraceThenSubmitsTheDropAndTakesTheModeItChose()
+    public async Task RunAsync_InboxDropWaitsForItsCompanion_WaitsThenAsksTheActivityToDecide()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("fal_rejected", "no"), VideoMode.ReferenceToVideo));
+        h.OnSequence(SubmitToFalActivity.Name,
+            new SubmitToFalOutcome.WaitingForCompanion(TimeSpan.FromSeconds(4)),
+            new SubmitToFalOutcome.NotSubmitted(new JobError("fal_rejected", "no")) { Mode = VideoMode.ReferenceToVideo });
+        var job = InboxJob(VideoMode.ImageToVideo);
+
+        var result = await h.RunAsync(job);
+
+        Assert.Equal(Start.AddSeconds(4), Assert.Single(h.Timers).FireAt);
+        Assert.Equal([false, true], h.CallsOf(SubmitToFalActivity.Name).Select(c => ((SubmitToFalInput)c.Input!).CompanionWaited));
+        Assert.Equal(VideoMode.ReferenceToVideo, result.Mode);
+        Assert.Equal([JobStages.Submitting, JobStages.Preparing, JobStages.Submitting], h.Statuses.Take(3).Select(s => s.Stage));
+    }
+
+    [Fact]
+    public async Task RunAsync_InboxDropWaitingForItsCompanionIsCancelled_EndsCancelledWithoutSubmitting()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.WaitingForCompanion(TimeSpan.FromSeconds(60)));
+        h.Raised(VideoJobOrchestrator.CancelEvent, new CancelRequest("x"));
+
+        var result = await h.RunAsync(InboxJob());
+
+        Assert.Equal(JobOutcome.Cancelled, result.Outcome);
+        Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
+        Assert.Equal(new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+    }
+
+    [Fact]
+    public async Task RunAsync_Version1InboxJob_WaitsTheSidecarGraceThenSubmitsTheDropAndTakesTheModeItChose()
+    {
+        var h = new OrchestrationHarness { Version = "" };
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("fal_rejected", "no")) { Mode = VideoMode.ReferenceToVideo });
         var job = InboxJob(VideoMode.ImageToVideo);
 
         var result = await h.RunAsync(job);
 
         Assert.Equal(Start + Timings.SidecarGrace, Assert.Single(h.Timers).FireAt);
         var submitted = (SubmitToFalInput)Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input!;
-        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source, null, job.CreatedAt), submitted with { Announcement = null });
+        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source, null, job.CreatedAt, Attempt: 1, CompanionWaited: true), submitted with { Announcement = null });
         Assert.Equal(VideoMode.ReferenceToVideo, result.Mode);
         Assert.Equal([JobStages.Preparing, JobStages.Submitting], h.Statuses.Take(2).Select(s => s.Stage));
         Assert.Equal(VideoMode.ReferenceToVideo, Assert.Single(h.Events).Data.Mode);
     }
 
     [Fact]
-    public async Task RunAsync_InboxJobWithoutGrace_MakesNoGraceTimer()
+    public async Task RunAsync_Version1InboxJobWithoutGrace_MakesNoGraceTimer()
     {
-        var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, VideoMode.TextToVideo, Superseded: true));
+        var h = new OrchestrationHarness { Version = "" };
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Superseded { Mode = VideoMode.TextToVideo });
 
         await h.RunAsync(InboxJob(timings: Timings with { SidecarGrace = TimeSpan.Zero }));
 
@@ -498,7 +608,7 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(FalRef, 3, null, VideoMode.ImageToVideo, SubmittedAt: At.AddSeconds(2), Announced: true));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Submitted(FalRef, 3, At.AddSeconds(2), true, false) { Mode = VideoMode.ImageToVideo });
         h.On(StoreVideoActivity.Name, _ => StoredOutcome(announced: true));
         var job = HttpJob();
 
@@ -526,7 +636,7 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(FalRef, 3, null, Announced: true));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Submitted(FalRef, 3, default, true, false));
         h.On(StoreVideoActivity.Name, _ => StoredOutcome(announced: false));
 
         await h.RunAsync(HttpJob());
@@ -537,14 +647,30 @@ public sealed class VideoJobOrchestratorTests
     }
 
     [Fact]
-    public async Task RunAsync_SubmitFailsAfterSending_HttpJobFailsSubmitFailedNotInboxUnreadable()
+    public async Task RunAsync_Version1SubmitFailsAfterSending_FailsSubmitFailedNotInboxUnreadable()
     {
-        var h = new OrchestrationHarness();
+        var h = new OrchestrationHarness { Version = "" };
         h.On(SubmitToFalActivity.Name, _ => throw new TaskFailedException(SubmitToFalActivity.Name, 7, Failure<InvalidOperationException>("connection reset")));
 
         var result = await h.RunAsync(InboxJob(timings: NoGrace));
 
         Assert.Equal(new JobError("submit_failed", "connection reset"), result.Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubmitAnswerLostThenItsWebhook_PublishesSubmittedBeforeTheOutcome()
+    {
+        var h = new OrchestrationHarness();
+        h.TimersNeverFire();
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.OutcomeUnknown(false));
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(requestId: "fal-req-lost"));
+        h.On(StoreVideoActivity.Name, _ => StoredOutcome(announced: true));
+
+        await h.RunAsync(HttpJob());
+
+        var submitted = Assert.Single(h.Events);
+        Assert.Equal(JobEventTypes.Submitted, submitted.Type);
+        Assert.Equal("fal-req-lost", submitted.Data.FalRequestId);
     }
 
     // ---- a paid service: lost submit answers, concurrency slots ----
@@ -554,7 +680,7 @@ public sealed class VideoJobOrchestratorTests
     {
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, OutcomeUnknown: true));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.OutcomeUnknown(false));
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(requestId: "fal-req-lost"));
         h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
@@ -571,7 +697,7 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_SubmitAnswerLostTwiceWithoutWebhook_FailsSubmitUnconfirmedAfterTwoSubmits()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, null, OutcomeUnknown: true));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.OutcomeUnknown(false));
 
         var result = await h.RunAsync(HttpJob(timings: Timings with { UnconfirmedSubmitWait = TimeSpan.FromMinutes(3) }));
 
@@ -586,8 +712,8 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.OnSequence(SubmitToFalActivity.Name,
-            new SubmitToFalOutcome(null, null, null, WaitingForSlot: true),
-            new SubmitToFalOutcome(FalRef, 0, null, HoldsSlot: true));
+            new SubmitToFalOutcome.WaitingForSlot(),
+            new SubmitToFalOutcome.Submitted(FalRef, 0, default, false, true));
         h.Raised(VideoJobOrchestrator.SlotFreedEvent, "api-other");
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
         h.On(StoreVideoActivity.Name, _ => StoredOutcome() with { WakeJob = "api-next" });
@@ -606,14 +732,14 @@ public sealed class VideoJobOrchestratorTests
     {
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(FalRef, 0, null, HoldsSlot: true));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Submitted(FalRef, 0, default, false, true));
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(FalRequestId, false, null, null, null, null, "boom", null));
         h.On(ReleaseJobSlotActivity.Name, _ => "api-next");
 
         var result = await h.RunAsync(HttpJob());
 
         Assert.Equal("fal_error", result.Error?.Code);
-        Assert.Equal(new JobSlot(HttpJob().Id, HttpJob().CreatedAt), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+        Assert.Equal(new JobSlot(HttpJob().Id, HttpJob().CreatedAt, ReachedFal: true), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
         h.Context.Verify(c => c.SendEvent("api-next", VideoJobOrchestrator.SlotFreedEvent, Moq.It.IsAny<object>()), Moq.Times.Once);
     }
 
@@ -621,13 +747,16 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_BudgetExceeded_FailsWithTheReasonAndNoCost()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome(null, null, new JobError("budget_exceeded", "the app's daily budget of $10 would be passed"),
-            Cost: new Pipeline.Core.Costs.JobCost(4, 0.43m)));
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("budget_exceeded", "the app's daily budget of $10 would be passed"))
+        {
+            Cost = new Pipeline.Core.Costs.JobCost(4, 0.43m),
+        });
 
         var result = await h.RunAsync(InboxJob(timings: NoGrace));
 
         Assert.Equal("budget_exceeded", result.Error?.Code);
         Assert.Null(result.Cost);
+        Assert.Equal(new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
         var failed = Assert.Single(h.Events);
         Assert.Equal(0m, failed.Data.EstimatedCostUsd);
         Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name));

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Pipeline.Core.Costs;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Activities;
+
+/// <summary>Where fal keeps a request: its id and the URLs fal answered the submit with.</summary>
+public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl);
+
+/// <summary>
+/// How <see cref="SubmitToFalActivity"/> ended: one record per outcome. Every outcome also carries what the activity
+/// learned of the job (an inbox job's mode, end user and correlation come from its drop) and its estimate.
+/// </summary>
+[JsonConverter(typeof(SubmitToFalOutcomeConverter))]
+public abstract record SubmitToFalOutcome
+{
+    private SubmitToFalOutcome()
+    {
+    }
+
+    /// <summary>The mode the job turned out to have (an inbox sidecar may choose it); null when unchanged.</summary>
+    public VideoMode? Mode { get; init; }
+
+    /// <summary>The job's estimate, once its request is known.</summary>
+    public JobCost? Cost { get; init; }
+
+    public string? EndUserId { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+    /// <summary>fal accepted the job (now, or in a run of this activity before this one).</summary>
+    /// <param name="Announced">The "submitted" event was published.</param>
+    /// <param name="HoldsSlot">The job holds a concurrency slot it must give back.</param>
+    public sealed record Submitted(FalRequestRef Request, int? QueuePosition, DateTimeOffset SubmittedAt, bool Announced, bool HoldsSlot) : SubmitToFalOutcome;
+
+    /// <summary>The submit was sent, or may have been, and fal's answer is unknown: fal may have queued (and will bill) it.</summary>
+    public sealed record OutcomeUnknown(bool HoldsSlot) : SubmitToFalOutcome;
+
+    /// <summary>Nothing is at fal: the drop is not a valid request, a spending cap refused the job, or fal refused it.</summary>
+    public sealed record NotSubmitted(JobError Error) : SubmitToFalOutcome;
+
+    /// <summary>The concurrency cap is reached: nothing was sent; the job waits for a slot.</summary>
+    public sealed record WaitingForSlot : SubmitToFalOutcome;
+
+    /// <summary>An inbox drop waits for its companion (an image for a sidecar that may follow it, a lone .json for an image of its name).</summary>
+    public sealed record WaitingForCompanion(TimeSpan Wait) : SubmitToFalOutcome;
+
+    /// <summary>The .json is the sidecar of an image dropped beside it: the image's job uses it; nothing was sent.</summary>
+    public sealed record Superseded : SubmitToFalOutcome;
+}
+
+/// <summary>
+/// Writes an outcome with its kind in <c>outcome</c>; reads those, and the flag-shaped outcome of version 1 of the
+/// activity (<c>Request</c>, <c>OutcomeUnknown</c>, <c>WaitingForSlot</c>, <c>Superseded</c>…), which the histories of
+/// jobs started before version 2 hold.
+/// </summary>
+internal sealed class SubmitToFalOutcomeConverter : JsonConverter<SubmitToFalOutcome>
+{
+    private const string Kind = "outcome";
+
+    private static readonly Dictionary<string, Type> Kinds = new(StringComparer.Ordinal)
+    {
+        ["submitted"] = typeof(SubmitToFalOutcome.Submitted),
+        ["unknown"] = typeof(SubmitToFalOutcome.OutcomeUnknown),
+        ["not_submitted"] = typeof(SubmitToFalOutcome.NotSubmitted),
+        ["waiting_for_slot"] = typeof(SubmitToFalOutcome.WaitingForSlot),
+        ["waiting_for_companion"] = typeof(SubmitToFalOutcome.WaitingForCompanion),
+        ["superseded"] = typeof(SubmitToFalOutcome.Superseded),
+    };
+
+    public override SubmitToFalOutcome? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var node = JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("a submit outcome is a JSON object");
+        if (node[Kind]?.GetValue<string>() is { } kind)
+        {
+            node.Remove(Kind);
+            return (SubmitToFalOutcome?)node.Deserialize(Kinds.TryGetValue(kind, out var type) ? type : throw new JsonException($"unknown submit outcome '{kind}'"), options);
+        }
+
+        var v1 = node.Deserialize<Version1Outcome>(options) ?? throw new JsonException("an empty submit outcome");
+        SubmitToFalOutcome outcome = v1 switch
+        {
+            { Superseded: true } => new SubmitToFalOutcome.Superseded(),
+            { WaitingForSlot: true } => new SubmitToFalOutcome.WaitingForSlot(),
+            { OutcomeUnknown: true } => new SubmitToFalOutcome.OutcomeUnknown(v1.HoldsSlot),
+            { Request: { } request } => new SubmitToFalOutcome.Submitted(request, v1.QueuePosition, v1.SubmittedAt ?? default, v1.Announced, v1.HoldsSlot),
+            _ => new SubmitToFalOutcome.NotSubmitted(v1.Error ?? new JobError("fal_rejected", "fal did not accept the request")),
+        };
+        return outcome with { Mode = v1.Mode, Cost = v1.Cost, EndUserId = v1.EndUserId, Correlation = v1.Correlation };
+    }
+
+    public override void Write(Utf8JsonWriter writer, SubmitToFalOutcome value, JsonSerializerOptions options)
+    {
+        var node = JsonSerializer.SerializeToNode(value, value.GetType(), options)!.AsObject();
+        node[Kind] = Kinds.First(k => k.Value == value.GetType()).Key;
+        node.WriteTo(writer, options);
+    }
+
+    /// <summary>The outcome as version 1 wrote it: a bag of flags.</summary>
+    private sealed record Version1Outcome(
+        FalRequestRef? Request, int? QueuePosition, JobError? Error, VideoMode? Mode, bool Superseded, DateTimeOffset? SubmittedAt, bool Announced,
+        bool OutcomeUnknown, bool WaitingForSlot, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, bool HoldsSlot);
+}

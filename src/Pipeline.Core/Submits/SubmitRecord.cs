@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+using Pipeline.Core.Activities;
+using Pipeline.Core.Costs;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Requests;
+
+namespace Pipeline.Core.Submits;
+
+/// <summary>Where one submit of a job stands with fal.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SubmitState>))]
+public enum SubmitState
+{
+    /// <summary>Claimed and about to be (or being) sent: fal may have it, so it is never sent again blindly.</summary>
+    [JsonStringEnumMemberName("sending")]
+    Sending,
+
+    /// <summary>fal accepted it: it has a request id and is billed.</summary>
+    [JsonStringEnumMemberName("accepted")]
+    Accepted,
+
+    /// <summary>fal answered that it did not take it (an error status, every attempt): nothing is billed.</summary>
+    [JsonStringEnumMemberName("refused")]
+    Refused,
+}
+
+/// <summary>
+/// One submit of a job to fal (<c>jobs/submits/{job id}/{attempt}.json</c>): written before the POST and completed with
+/// fal's answer, so an activity that runs again (a crash, a redelivered work item) knows what the first run did. It
+/// also keeps what the job turned out to be (mode, estimate, end user, correlation), which a rerun reports unchanged.
+/// </summary>
+public sealed record SubmitRecord(
+    [property: JsonPropertyName("job_id")] string JobId,
+    [property: JsonPropertyName("attempt")] int Attempt,
+    [property: JsonPropertyName("state")] SubmitState State,
+    [property: JsonPropertyName("claimed_at")] DateTimeOffset ClaimedAt,
+    [property: JsonPropertyName("request")] FalRequestRef? Request = null,
+    [property: JsonPropertyName("queue_position")] int? QueuePosition = null,
+    [property: JsonPropertyName("answered_at")] DateTimeOffset? AnsweredAt = null,
+    [property: JsonPropertyName("error")] JobError? Error = null,
+    [property: JsonPropertyName("mode")] VideoMode? Mode = null,
+    [property: JsonPropertyName("cost")] JobCost? Cost = null,
+    [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
+    [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null)
+{
+    /// <summary>fal has, or may have, this submit (and bills it).</summary>
+    [JsonIgnore]
+    public bool MayBeAtFal => State is SubmitState.Sending or SubmitState.Accepted;
+}

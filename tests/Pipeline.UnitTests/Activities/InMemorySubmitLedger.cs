@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Azure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Core.Storage;
+using Pipeline.Core.Submits;
+
+namespace Pipeline.UnitTests.Activities;
+
+/// <summary>The submit ledger's semantics (claim only if absent, answer only the claim) in memory, for unit tests.</summary>
+public class InMemorySubmitLedger(TimeProvider time)
+    : SubmitLedger(new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true")), time, NullLogger<SubmitLedger>.Instance)
+{
+    private readonly ConcurrentDictionary<(string, int), (SubmitRecord Record, ETag ETag)> _records = new();
+
+    public IEnumerable<SubmitRecord> Records => _records.Values.Select(v => v.Record);
+
+    public void Put(SubmitRecord record) => _records[(record.JobId, record.Attempt)] = (record, new ETag(Guid.NewGuid().ToString()));
+
+    public override Task<SubmitClaim> ClaimAsync(SubmitRecord claim, CancellationToken cancellationToken)
+    {
+        var etag = new ETag(Guid.NewGuid().ToString());
+        var stored = _records.GetOrAdd((claim.JobId, claim.Attempt), _ => (claim with { State = SubmitState.Sending }, etag));
+        return Task.FromResult<SubmitClaim>(stored.ETag == etag ? new SubmitClaim.Granted(etag) : new SubmitClaim.Taken(stored.Record));
+    }
+
+    public override Task<SubmitRecord?> FindAsync(string jobId, int attempt, CancellationToken cancellationToken) =>
+        Task.FromResult(_records.TryGetValue((jobId, attempt), out var found) ? found.Record : null);
+
+    public override Task<IReadOnlyList<SubmitRecord>> ListAsync(string jobId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SubmitRecord>>([.. Records.Where(r => r.JobId == jobId).OrderBy(r => r.Attempt)]);
+
+    public override Task AnswerAsync(SubmitRecord answered, ETag claim, CancellationToken cancellationToken)
+    {
+        var key = (answered.JobId, answered.Attempt);
+        if (_records.TryGetValue(key, out var current) && current.ETag == claim)
+        {
+            _records[key] = (answered, new ETag(Guid.NewGuid().ToString()));
+        }
+
+        return Task.CompletedTask;
+    }
+}
