@@ -63,5 +63,6 @@ public static class ControlApi
         ["completed_at"] = r.CompletedAt,
         ["status_code"] = r.Outcome?.StatusCode,
         ["webhook_url"] = r.WebhookUrl,
+        ["prompt"] = r.Input?.Prompt,
     };
 }

@@ -21,6 +21,13 @@ public abstract record SubmitToFalOutcome
     {
     }
 
+    /// <summary>
+    /// The outcome's kind, written with it: durable history serializes the value under its runtime type, so the kind
+    /// travels as a property of every outcome rather than as the base type's discriminator.
+    /// </summary>
+    [JsonPropertyName("outcome")]
+    public abstract string Kind { get; }
+
     /// <summary>The mode the job turned out to have (an inbox sidecar may choose it); null when unchanged.</summary>
     public VideoMode? Mode { get; init; }
 
@@ -34,26 +41,44 @@ public abstract record SubmitToFalOutcome
     /// <summary>fal accepted the job (now, or in a run of this activity before this one).</summary>
     /// <param name="Announced">The "submitted" event was published.</param>
     /// <param name="HoldsSlot">The job holds a concurrency slot it must give back.</param>
-    public sealed record Submitted(FalRequestRef Request, int? QueuePosition, DateTimeOffset SubmittedAt, bool Announced, bool HoldsSlot) : SubmitToFalOutcome;
+    public sealed record Submitted(FalRequestRef Request, int? QueuePosition, DateTimeOffset SubmittedAt, bool Announced, bool HoldsSlot) : SubmitToFalOutcome
+    {
+        public override string Kind => "submitted";
+    }
 
     /// <summary>The submit was sent, or may have been, and fal's answer is unknown: fal may have queued (and will bill) it.</summary>
-    public sealed record OutcomeUnknown(bool HoldsSlot) : SubmitToFalOutcome;
+    public sealed record OutcomeUnknown(bool HoldsSlot) : SubmitToFalOutcome
+    {
+        public override string Kind => "unknown";
+    }
 
     /// <summary>Nothing is at fal: the drop is not a valid request, a spending cap refused the job, or fal refused it.</summary>
-    public sealed record NotSubmitted(JobError Error) : SubmitToFalOutcome;
+    public sealed record NotSubmitted(JobError Error) : SubmitToFalOutcome
+    {
+        public override string Kind => "not_submitted";
+    }
 
     /// <summary>The concurrency cap is reached: nothing was sent; the job waits for a slot.</summary>
-    public sealed record WaitingForSlot : SubmitToFalOutcome;
+    public sealed record WaitingForSlot : SubmitToFalOutcome
+    {
+        public override string Kind => "waiting_for_slot";
+    }
 
     /// <summary>An inbox drop waits for its companion (an image for a sidecar that may follow it, a lone .json for an image of its name).</summary>
-    public sealed record WaitingForCompanion(TimeSpan Wait) : SubmitToFalOutcome;
+    public sealed record WaitingForCompanion(TimeSpan Wait) : SubmitToFalOutcome
+    {
+        public override string Kind => "waiting_for_companion";
+    }
 
     /// <summary>The .json is the sidecar of an image dropped beside it: the image's job uses it; nothing was sent.</summary>
-    public sealed record Superseded : SubmitToFalOutcome;
+    public sealed record Superseded : SubmitToFalOutcome
+    {
+        public override string Kind => "superseded";
+    }
 }
 
 /// <summary>
-/// Writes an outcome with its kind in <c>outcome</c>; reads those, and the flag-shaped outcome of version 1 of the
+/// Reads an outcome by its kind (<c>outcome</c>), and the flag-shaped outcome of version 1 of the
 /// activity (<c>Request</c>, <c>OutcomeUnknown</c>, <c>WaitingForSlot</c>, <c>Superseded</c>…), which the histories of
 /// jobs started before version 2 hold.
 /// </summary>
@@ -61,22 +86,15 @@ internal sealed class SubmitToFalOutcomeConverter : JsonConverter<SubmitToFalOut
 {
     private const string Kind = "outcome";
 
-    private static readonly Dictionary<string, Type> Kinds = new(StringComparer.Ordinal)
-    {
-        ["submitted"] = typeof(SubmitToFalOutcome.Submitted),
-        ["unknown"] = typeof(SubmitToFalOutcome.OutcomeUnknown),
-        ["not_submitted"] = typeof(SubmitToFalOutcome.NotSubmitted),
-        ["waiting_for_slot"] = typeof(SubmitToFalOutcome.WaitingForSlot),
-        ["waiting_for_companion"] = typeof(SubmitToFalOutcome.WaitingForCompanion),
-        ["superseded"] = typeof(SubmitToFalOutcome.Superseded),
-    };
+    private static readonly Dictionary<string, Type> Kinds = typeof(SubmitToFalOutcome).GetNestedTypes()
+        .Where(t => t.IsSubclassOf(typeof(SubmitToFalOutcome)))
+        .ToDictionary(t => ((SubmitToFalOutcome)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(t)).Kind, StringComparer.Ordinal);
 
     public override SubmitToFalOutcome? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var node = JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("a submit outcome is a JSON object");
         if (node[Kind]?.GetValue<string>() is { } kind)
         {
-            node.Remove(Kind);
             return (SubmitToFalOutcome?)node.Deserialize(Kinds.TryGetValue(kind, out var type) ? type : throw new JsonException($"unknown submit outcome '{kind}'"), options);
         }
 
@@ -92,12 +110,8 @@ internal sealed class SubmitToFalOutcomeConverter : JsonConverter<SubmitToFalOut
         return outcome with { Mode = v1.Mode, Cost = v1.Cost, EndUserId = v1.EndUserId, Correlation = v1.Correlation };
     }
 
-    public override void Write(Utf8JsonWriter writer, SubmitToFalOutcome value, JsonSerializerOptions options)
-    {
-        var node = JsonSerializer.SerializeToNode(value, value.GetType(), options)!.AsObject();
-        node[Kind] = Kinds.First(k => k.Value == value.GetType()).Key;
-        node.WriteTo(writer, options);
-    }
+    public override void Write(Utf8JsonWriter writer, SubmitToFalOutcome value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value, value.GetType(), options); // the kind is one of its properties
 
     /// <summary>The outcome as version 1 wrote it: a bag of flags.</summary>
     private sealed record Version1Outcome(

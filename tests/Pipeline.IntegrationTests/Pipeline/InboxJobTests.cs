@@ -136,10 +136,12 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task SidecarUploadedJustAfterItsImage_IsStillUsed()
+    public async Task SidecarUploadedJustAfterItsImageInAFolderOfSidecars_IsStillUsed()
     {
-        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:SidecarGrace"] = "00:00:02");
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:SidecarGrace"] = "00:00:03");
         var folder = Folder();
+        await host.DropAsync($"{folder}/first.json", TestFiles.Json(new { prompt = "The first one", duration = "4" }));
+        var first = await host.DropAsync($"{folder}/first.jpg", TestFiles.Jpeg);
 
         var imageJob = await host.DropAsync($"{folder}/late.jpg", TestFiles.Jpeg);
         var sidecarJob = await host.DropAsync($"{folder}/late.json", TestFiles.Json(new { prompt = "Seen within the grace", duration = "4" }));
@@ -149,7 +151,47 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         Assert.Equal("Seen within the grace", host.Fal.Requests.Find(image["fal_request_id"]!.GetValue<string>())!.Input!.Prompt);
         Assert.Equal("cancelled", sidecar["status"]!.GetValue<string>());
         Assert.Equal("superseded", sidecar["error"]!["code"]!.GetValue<string>());
+        await host.WaitForJobAsync(first!);
+        Assert.Equal(2, host.Fal.Recorder.Calls.Count(c => c.Kind == CallKind.Submit)); // first.jpg and late.jpg, nothing for the sidecars
+    }
+
+    [Fact]
+    public async Task ImageInAFolderWithoutSidecars_IsSubmittedWithoutWaitingTheGrace()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:SidecarGrace"] = "00:01:00");
+
+        var id = await host.DropAsync($"{Folder()}/quick.jpg", TestFiles.Jpeg);
+        var job = await host.WaitForJobAsync(id!, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("succeeded", job["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SidecarUploadedBeforeItsImageWithinTheLoneWait_IsThatImagesSidecarAndNothingIsBilledTwice()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:LoneRequestWait"] = "00:00:05");
+        var folder = Folder();
+
+        var sidecarJob = await host.DropAsync($"{folder}/slow.json", TestFiles.Json(new { prompt = "Uploaded first, a while before its image", duration = "4" }));
+        await Task.Delay(TimeSpan.FromSeconds(2), Token); // a slow upload, longer than the sidecar grace
+        var imageJob = await host.DropAsync($"{folder}/slow.jpg", TestFiles.Jpeg);
+        var image = await host.WaitForJobAsync(imageJob!);
+        var sidecar = await host.WaitForJobAsync(sidecarJob!);
+
+        Assert.Equal("superseded", sidecar["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("Uploaded first, a while before its image", host.Fal.Requests.Find(image["fal_request_id"]!.GetValue<string>())!.Input!.Prompt);
         Assert.Single(host.Fal.Recorder.Calls, c => c.Kind == CallKind.Submit);
+    }
+
+    [Fact]
+    public async Task JsonWhoseModeIsTextToVideo_RunsWithoutWaitingForAnImage()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:LoneRequestWait"] = "00:01:00");
+
+        var id = await host.DropAsync($"{Folder()}/now.json", TestFiles.Json(new { mode = "text-to-video", prompt = "Straight away", duration = "4" }));
+        var job = await host.WaitForJobAsync(id!, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("succeeded", job["status"]!.GetValue<string>());
     }
 
     [Fact]

@@ -7,21 +7,23 @@ using Pipeline.IntegrationTests.Support;
 namespace Pipeline.IntegrationTests.Pipeline;
 
 /// <summary>
-/// Records the histories of jobs stopped at each place a job waits (for the webhook, a sidecar, a slot, a lost submit's
-/// webhook, a poll, a video copy), as the worker saw them, into the unit tests' fixtures. Run it explicitly before an
-/// orchestration change: the next version of the orchestrator must replay what this one recorded
-/// (<c>VersionReplayTests</c>). <c>dotnet test --filter OrchestrationHistoryRecorder -- xUnit.Explicit=only</c>.
+/// Jobs stopped at each place a job waits (for the webhook, a sidecar, a slot, a lost submit's webhook, a poll, a video
+/// copy), recorded as the worker saw them: every episode replays to the same decisions (the orchestrator is
+/// deterministic). With <c>RECORD_HISTORIES=v2</c> (the version's folder) the histories are also saved as the unit
+/// tests' fixtures: record them before an orchestration change, and the next version must replay what this one
+/// recorded (<c>VersionReplayTests</c>).
 /// </summary>
 public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
 {
-    /// <summary>The version being recorded: the folder the fixtures go to.</summary>
-    private const string Version = "v1";
-
-    [Fact(Explicit = true)]
-    public async Task RecordHistoriesOfJobsAtEveryWait()
+    [Fact]
+    public async Task JobsAtEveryWait_ReplayEveryEpisodeToTheSameDecisions()
     {
-        var folder = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Pipeline.UnitTests", "Orchestrations", "Histories", Version);
-        Directory.CreateDirectory(folder);
+        string? folder = null;
+        if (Environment.GetEnvironmentVariable("RECORD_HISTORIES") is { Length: > 0 } version)
+        {
+            folder = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Pipeline.UnitTests", "Orchestrations", "Histories", version);
+            Directory.CreateDirectory(folder);
+        }
 
         var recorder = new WorkItemRecorder();
         await using (var host = await StartAsync(recorder, s =>
@@ -43,7 +45,10 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
             await UntilStageAsync(host, storing, "storing_video");
             Save(folder, "http-storing-video", "an HTTP job whose video is being copied", recorder, storing);
 
-            var dropped = (await host.DropAsync("legacy/photo.jpg", TestFiles.Jpeg))!;
+            // An image waits for its sidecar in a folder where sidecars are dropped.
+            var inboxFolder = "waits" + Guid.NewGuid().ToString("N")[..8];
+            await host.DropAsync($"{inboxFolder}/other.json", TestFiles.Json(new { prompt = "marks the folder" }));
+            var dropped = (await host.DropAsync($"{inboxFolder}/photo.jpg", TestFiles.Jpeg))!;
             await UntilStageAsync(host, dropped, "preparing");
             Save(folder, "inbox-image-in-sidecar-grace", "an inbox image waiting the sidecar grace", recorder, dropped);
         }
@@ -109,6 +114,19 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
         await Task.Delay(300, TestContext.Current.CancellationToken); // the episode that set the stage is recorded
     }
 
-    private static void Save(string folder, string name, string description, WorkItemRecorder recorder, string instanceId) =>
-        File.WriteAllText(Path.Combine(folder, name + ".json"), recorder.ToFixture(description, instanceId));
+    /// <summary>Replays each of the instance's episodes and checks the decisions; saves its history when recording.</summary>
+    private static void Save(string? folder, string name, string description, WorkItemRecorder recorder, string instanceId)
+    {
+        var episodes = recorder.EpisodesOf(instanceId);
+        Assert.NotEmpty(episodes);
+        foreach (var episode in episodes)
+        {
+            Assert.Equal(WorkItemRecorder.Decisions(episode.Response), WorkItemRecorder.Decisions(WorkItemRecorder.Replay(episode.Request)));
+        }
+
+        if (folder is not null)
+        {
+            File.WriteAllText(Path.Combine(folder, name + ".json"), recorder.ToFixture(description, instanceId));
+        }
+    }
 }

@@ -53,6 +53,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
         "--Pipeline:WebhookWait", "00:00:03",
         "--Pipeline:PollInterval", "00:00:01",
         "--Pipeline:SidecarGrace", "00:00:00.500",
+        "--Pipeline:LoneRequestWait", "00:00:01",
     ];
 
     /// <summary>Starts <c>scripts/run.sh</c> with <paramref name="arguments"/>, in <paramref name="home"/>, on <paramref name="storage"/>.</summary>

@@ -79,6 +79,7 @@ public sealed class PipelineTestHost : IAsyncDisposable
             ["Pipeline:PollInterval"] = "00:00:01",
             ["Pipeline:JobDeadline"] = "00:01:00",
             ["Pipeline:SidecarGrace"] = "00:00:00.500",
+            ["Pipeline:LoneRequestWait"] = "00:00:01",
             ["FalWebhook:JwksUrl"] = emulator.JwksUrl,
             ["Pipeline:MediaHosts:0"] = "127.0.0.1",
             ["Pipeline:AllowHttpDownloads"] = "true",

@@ -22,6 +22,15 @@ public sealed class WorkItemRecorder : Interceptor
     public IReadOnlyCollection<RecordedEpisode> EpisodesOf(string instanceId) =>
         _episodes.TryGetValue(instanceId, out var list) ? list : [];
 
+    /// <summary>Runs today's orchestrator on an episode's history, as the Functions host would.</summary>
+    public static P.OrchestratorResponse Replay(P.OrchestratorRequest request) =>
+        P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(Microsoft.DurableTask.Worker.Grpc.GrpcOrchestrationRunner.LoadAndRun<Core.Jobs.VideoJob, Core.Jobs.VideoJobResult>(
+            request.ToByteString().ToBase64(), async (context, job) => await Core.Orchestrations.VideoJobOrchestrator.RunAsync(context, job!))));
+
+    /// <summary>What an episode decided: each action's id, kind and target.</summary>
+    public static IReadOnlyList<string> Decisions(P.OrchestratorResponse response) =>
+        [.. response.Actions.Select(a => $"{a.Id} {a.OrchestratorActionTypeCase} {a.ScheduleTask?.Name}{a.SendEvent?.Name}{a.CompleteOrchestration?.OrchestrationStatus}")];
+
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
     {

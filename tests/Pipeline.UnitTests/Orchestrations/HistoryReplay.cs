@@ -27,8 +27,14 @@ internal sealed class HistoryReplay
         _history = [.. request.PastEvents, .. request.NewEvents];
         _now = _history.Max(e => e.Timestamp.ToDateTime());
         _history.AddRange(response.Actions.Select(ActionAsEvent).OfType<P.HistoryEvent>());
+        _recorded = _history.Count;
         Description = description;
     }
+
+    private readonly int _recorded;
+
+    /// <summary>Every activity the job scheduled after the recorded history (after the deploy), in order.</summary>
+    public IReadOnlyList<string> ScheduledAfterDeploy => [.. _history.Skip(_recorded).Where(e => e.TaskScheduled is not null).Select(e => e.TaskScheduled.Name)];
 
     public string Description { get; }
 

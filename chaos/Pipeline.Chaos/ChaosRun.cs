@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Pipeline.Core.Jobs;
+
+namespace Pipeline.Chaos;
+
+/// <summary>
+/// The chaos run: the fal emulator in a process of its own (so that its record of every request survives), the local
+/// host (the pipeline on the production durable backend over Azurite) as a process that is SIGKILLed at seeded random
+/// instants and started again, and a mix of jobs of every mode and source sent while it dies and comes back. Then
+/// every job is audited (<see cref="ChaosAudit"/>).
+/// </summary>
+public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDisposable
+{
+    private const string EmulatorKey = "emulator-key-id:emulator-key-secret";
+
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly Random _random = new(options.Seed);
+    private readonly string _home = Directory.CreateTempSubdirectory("pipeline-chaos-").FullName;
+    private readonly int _port = ChildProcess.FreePort();
+    private readonly int _emulatorPort = ChildProcess.FreePort();
+    private readonly string _taskHub = "chaos" + Guid.NewGuid().ToString("N")[..8];
+    private readonly byte[] _image = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "chaos-image.jpg"));
+    private readonly List<TimeSpan> _restarts = [];
+
+    private string BaseUrl => $"http://127.0.0.1:{_port}";
+
+    public void Dispose() => _http.Dispose();
+
+    private string EmulatorUrl => $"http://127.0.0.1:{_emulatorPort}";
+
+    public async Task<ChaosReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        var storage = new BlobServiceClient(options.Storage);
+        await using var emulator = ChildProcess.Start("FalEmulator.dll",
+            ["--urls", EmulatorUrl, "--FalEmulator:TimeScale", options.TimeScale.ToString(CultureInfo.InvariantCulture), "--FalEmulator:Runners", "64",
+             "--Logging:LogLevel:Default", "Warning"], _home);
+        await emulator.WaitUntilReadyAsync(_http, $"{EmulatorUrl}/.well-known/jwks.json", TimeSpan.FromSeconds(60), cancellationToken);
+
+        var jobs = Plan();
+        var host = await StartHostAsync(cancellationToken);
+        try
+        {
+            log($"chaos: seed {options.Seed}, {jobs.Count} jobs, {options.Kills} kills, fal time × {options.TimeScale}; host on {BaseUrl}, emulator on {EmulatorUrl}");
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            stop.CancelAfter(options.Timeout);
+            var window = TimeSpan.FromSeconds(Math.Max(10, options.Kills * 6));
+            var submitting = SubmitAllAsync(jobs, storage, window, stop.Token);
+            for (var kill = 1; kill <= options.Kills; kill++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1500, 6000)), stop.Token);
+                await host.KillAsync();
+                await host.DisposeAsync();
+                log($"chaos: kill {kill} at {started.Elapsed.TotalSeconds:F1} s ({jobs.Count(j => j.Id is not null)} jobs sent)");
+                host = await StartHostAsync(stop.Token);
+            }
+
+            await submitting;
+            await WaitForJobsAsync(jobs, stop.Token);
+            var settled = await WaitForSettledAsync(storage, stop.Token);
+            var audit = await new ChaosAudit(_http, storage, EmulatorUrl, EmulatorKey, _home).RunAsync(jobs, settled, stop.Token);
+            return new ChaosReport(options, jobs, audit, started.Elapsed, _restarts);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+            throw new TimeoutException($"the chaos run did not finish within {options.Timeout}: {jobs.Count(j => !j.Finished)} jobs unfinished "
+                + $"({string.Join(", ", jobs.Where(j => !j.Finished).Take(10).Select(j => $"{j.Id ?? "unsent"} {j.Scenario.Name} {j.Status?["stage"]}"))}); host output:\n{host.Tail()}", e);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+            TryDelete(_home);
+        }
+    }
+
+    /// <summary>The jobs, every scenario in turn and shuffled, each with its own queue and run times.</summary>
+    private List<ChaosJob> Plan()
+    {
+        var jobs = Enumerable.Range(0, options.Jobs).Select(i =>
+        {
+            var scenario = JobScenario.All[i % JobScenario.All.Count];
+            var times = $"queue={_random.Next(10, 40)}s, run={_random.Next(40, 120)}s";
+            return new ChaosJob(i, scenario, scenario.Faults.Length == 0 ? times : $"{scenario.Faults}, {times}");
+        }).ToList();
+        return [.. jobs.OrderBy(_ => _random.Next())];
+    }
+
+    private async Task<ChildProcess> StartHostAsync(CancellationToken cancellationToken)
+    {
+        var restart = Stopwatch.StartNew();
+        var host = ChildProcess.Start("Pipeline.LocalHost.dll",
+        [
+            "--LocalHost:Port", _port.ToString(CultureInfo.InvariantCulture),
+            "--LocalHost:TaskHub", _taskHub,
+            "--LocalHost:Home", _home,
+            "--LocalHost:UseEmulator", "false",
+            "--LocalHost:QueueVisibilityTimeout", "00:00:06",
+            "--LocalHost:ScanInterval", "00:00:00.500",
+            "--LocalHost:ReconcileInterval", "00:00:05",
+            "--Fal:BaseUrl", EmulatorUrl,
+            "--FAL_KEY", EmulatorKey,
+            "--Fal:FirstRetryDelay", "00:00:00.200",
+            "--FalWebhook:JwksUrl", $"{EmulatorUrl}/.well-known/jwks.json",
+            "--Pipeline:PublicBaseUrl", BaseUrl,
+            "--Pipeline:SendInputsAsDataUris", "false",
+            "--Pipeline:MediaHosts:0", "127.0.0.1",
+            "--Pipeline:AllowHttpDownloads", "true",
+            "--Pipeline:WebhookWait", "00:00:04",
+            "--Pipeline:PollInterval", "00:00:01",
+            "--Pipeline:UnconfirmedSubmitWait", "00:00:20",
+            "--Pipeline:SidecarGrace", "00:00:02",
+            "--Pipeline:LoneRequestWait", "00:00:05",
+            "--Pipeline:JobDeadline", "00:15:00",
+            "--Costs:MaxConcurrentJobs", "8",
+            "--Costs:SlotRetryInterval", "00:00:02",
+            "--Logging:LogLevel:Default", "Warning",
+        ], _home, new Dictionary<string, string> { ["PipelineStorage"] = options.Storage });
+        await host.WaitUntilReadyAsync(_http, $"{BaseUrl}/", TimeSpan.FromSeconds(120), cancellationToken);
+        _restarts.Add(restart.Elapsed);
+        return host;
+    }
+
+    /// <summary>Sends the jobs spread over <paramref name="window"/>; an HTTP job is sent again (same idempotency key) until answered.</summary>
+    private async Task SubmitAllAsync(List<ChaosJob> jobs, BlobServiceClient storage, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var gap = window / Math.Max(1, jobs.Count);
+        var inbox = storage.GetBlobContainerClient("inbox");
+        await inbox.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        foreach (var job in jobs)
+        {
+            await SubmitAsync(job, inbox, cancellationToken);
+            await Task.Delay(gap, cancellationToken);
+        }
+    }
+
+    private async Task SubmitAsync(ChaosJob job, BlobContainerClient inbox, CancellationToken cancellationToken)
+    {
+        switch (job.Scenario.Source)
+        {
+            case JobSource.HttpJson:
+                job.Id = await PostAsync(job, "text-to-video", () => JsonContent.Create(new { prompt = job.Prompt, resolution = "480p", duration = "4" }), cancellationToken);
+                job.OutputBlob = $"jobs/{job.Id}.mp4";
+                break;
+            case JobSource.MultipartImage:
+                job.Id = await PostAsync(job, "image-to-video", () => Form(job.Prompt, ("image", "photo.jpg")), cancellationToken);
+                job.OutputBlob = $"jobs/{job.Id}.mp4";
+                break;
+            case JobSource.MultipartReferences:
+                job.Id = await PostAsync(job, "reference-to-video", () => Form($"@Image1 meets @Image2. {job.Prompt}", ("images[]", "a.jpg"), ("images[]", "b.jpg")), cancellationToken);
+                job.OutputBlob = $"jobs/{job.Id}.mp4";
+                break;
+            case JobSource.InboxImage:
+                job.Id = await DropAsync(inbox, $"images/{job.Token}.jpg", BinaryData.FromBytes(_image),
+                    new Dictionary<string, string> { ["prompt"] = Uri.EscapeDataString(job.Prompt), ["resolution"] = "480p", ["duration"] = "4" }, cancellationToken);
+                job.OutputBlob = $"images/{job.Token}.mp4";
+                break;
+            case JobSource.InboxPair:
+                job.SidecarId = await DropAsync(inbox, $"pairs/{job.Token}.json",
+                    BinaryData.FromObjectAsJson(new { prompt = job.Prompt, resolution = "480p", duration = "4" }), null, cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(100, 1500)), cancellationToken);
+                job.Id = await DropAsync(inbox, $"pairs/{job.Token}.jpg", BinaryData.FromBytes(_image), null, cancellationToken);
+                job.OutputBlob = $"pairs/{job.Token}.mp4";
+                break;
+            case JobSource.InboxJson:
+                job.Id = await DropAsync(inbox, $"ideas/{job.Token}.json",
+                    BinaryData.FromObjectAsJson(new { mode = "text-to-video", prompt = job.Prompt, resolution = "480p", duration = "4" }), null, cancellationToken);
+                job.OutputBlob = $"ideas/{job.Token}.mp4";
+                break;
+        }
+    }
+
+    /// <summary>POSTs until the host answers (it may be dead); the idempotency key makes every attempt the same job.</summary>
+    private async Task<string> PostAsync(ChaosJob job, string mode, Func<HttpContent> content, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"{BaseUrl}/api/videos/{mode}") { Content = content() };
+                request.Headers.Add("Idempotency-Key", job.Token);
+                using var response = await _http.SendAsync(request, cancellationToken);
+                if ((int)response.StatusCode is 200 or 202)
+                {
+                    return (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["id"]!.GetValue<string>();
+                }
+
+                if ((int)response.StatusCode is >= 400 and < 500)
+                {
+                    throw new InvalidOperationException($"{mode} refused {job.Token}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // the host is down or was killed mid-answer: the same key again
+            }
+
+            await Task.Delay(300, cancellationToken);
+        }
+    }
+
+    private MultipartFormDataContent Form(string prompt, params (string Field, string Name)[] files)
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(prompt), "prompt" },
+            { new StringContent("480p"), "resolution" },
+            { new StringContent("4"), "duration" },
+        };
+        foreach (var (field, name) in files)
+        {
+            var file = new ByteArrayContent(_image);
+            file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            form.Add(file, field, name);
+        }
+
+        return form;
+    }
+
+    /// <summary>Uploads a blob as a person would; the job's id is what the trigger derives from the blob's version.</summary>
+    private static async Task<string> DropAsync(BlobContainerClient inbox, string name, BinaryData content, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
+        var uploaded = await inbox.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken);
+        return JobIds.ForBlob(inbox.Name, name, uploaded.Value.ETag.ToString());
+    }
+
+    /// <summary>Polls every job's status (through whichever host is up) until each has ended.</summary>
+    private async Task WaitForJobsAsync(List<ChaosJob> jobs, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            foreach (var job in jobs.Where(j => !j.Finished))
+            {
+                job.Status = await StatusAsync(job.Id!, cancellationToken) ?? job.Status;
+                if (job.SidecarId is { } sidecar)
+                {
+                    job.SidecarStatus = await StatusAsync(sidecar, cancellationToken) ?? job.SidecarStatus;
+                }
+            }
+
+            if (jobs.All(j => j.Finished))
+            {
+                return;
+            }
+
+            await Task.Delay(1000, cancellationToken);
+        }
+    }
+
+    private async Task<JsonObject?> StatusAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync($"{BaseUrl}/api/videos/{id}", cancellationToken);
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken) : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits (up to two minutes: the reconciler's pace) until no job is left open; returns whether none is.</summary>
+    private static async Task<bool> WaitForSettledAsync(BlobServiceClient storage, CancellationToken cancellationToken)
+    {
+        var jobsContainer = storage.GetBlobContainerClient("jobs");
+        var until = DateTimeOffset.UtcNow.AddMinutes(2);
+        while (DateTimeOffset.UtcNow < until)
+        {
+            var open = false;
+            await foreach (var _ in jobsContainer.GetBlobsAsync(new GetBlobsOptions { Prefix = "open/" }, cancellationToken))
+            {
+                open = true;
+                break;
+            }
+
+            if (!open)
+            {
+                return true;
+            }
+
+            await Task.Delay(1000, cancellationToken);
+        }
+
+        return false;
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a file still held; the system cleans temp folders
+        }
+    }
+}
