@@ -50,7 +50,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             log($"chaos: seed {options.Seed}, {jobs.Count} jobs, {options.Kills} kills, fal time × {options.TimeScale}; host on {BaseUrl}, emulator on {EmulatorUrl}");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             stop.CancelAfter(options.Timeout);
-            var window = TimeSpan.FromSeconds(Math.Max(10, options.Kills * 6));
+            var window = TimeSpan.FromSeconds(Math.Max(10, options.Kills * 3));
             var submitting = SubmitAllAsync(jobs, storage, window, stop.Token);
             for (var kill = 1; kill <= options.Kills; kill++)
             {

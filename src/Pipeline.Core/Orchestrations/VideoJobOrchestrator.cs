@@ -191,6 +191,11 @@ public static class VideoJobOrchestrator
                 switch (outcome)
                 {
                     case SubmitToFalOutcome.Superseded:
+                        if (!V1)
+                        {
+                            await SettleAsync(); // a sidecar holds nothing but its place among the open jobs
+                        }
+
                         return new Submission.Over(Result(JobOutcome.Superseded, null, null, null));
 
                     case SubmitToFalOutcome.NotSubmitted refused:

@@ -420,6 +420,7 @@ public sealed class VideoJobOrchestratorTests
 
         Assert.Equal(JobOutcome.Superseded, result.Outcome);
         Assert.Null(result.Error);
+        Assert.Equal(new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
         Assert.Empty(h.Events);
         Assert.Empty(h.CallsOf(WriteErrorMarkerActivity.Name));
         Assert.Null(result.FalRequestId);
