@@ -50,14 +50,20 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             log($"chaos: seed {options.Seed}, {jobs.Count} jobs, {options.Kills} kills, fal time × {options.TimeScale}; host on {BaseUrl}, emulator on {EmulatorUrl}");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             stop.CancelAfter(options.Timeout);
-            var window = TimeSpan.FromSeconds(Math.Max(10, options.Kills * 3));
-            var submitting = SubmitAllAsync(jobs, storage, window, stop.Token);
+            var submitting = SubmitAllAsync(jobs, storage, stop.Token);
             for (var kill = 1; kill <= options.Kills; kill++)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(1500, 6000)), stop.Token);
+                // Kills spread over the run: the k-th once k/(K+1) of the jobs are sent, then after 0.5–4 s more.
+                var due = kill * jobs.Count / (options.Kills + 1);
+                while (Volatile.Read(ref _sent) < due && !submitting.IsCompleted)
+                {
+                    await Task.Delay(100, stop.Token);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Next(500, 4000)), stop.Token);
                 await host.KillAsync();
                 await host.DisposeAsync();
-                log($"chaos: kill {kill} at {started.Elapsed.TotalSeconds:F1} s ({jobs.Count(j => j.Id is not null)} jobs sent)");
+                log($"chaos: kill {kill} at {started.Elapsed.TotalSeconds:F1} s ({Volatile.Read(ref _sent)} jobs sent)");
                 host = await StartHostAsync(stop.Token);
             }
 
@@ -85,10 +91,10 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         var jobs = Enumerable.Range(0, options.Jobs).Select(i =>
         {
             var scenario = JobScenario.All[i % JobScenario.All.Count];
-            var times = $"queue={_random.Next(10, 40)}s, run={_random.Next(40, 120)}s";
+            var times = $"queue={Next(10, 40)}s, run={Next(40, 120)}s";
             return new ChaosJob(i, scenario, scenario.Faults.Length == 0 ? times : $"{scenario.Faults}, {times}");
         }).ToList();
-        return [.. jobs.OrderBy(_ => _random.Next())];
+        return [.. jobs.OrderBy(_ => Next(0, int.MaxValue))];
     }
 
     private async Task<ChildProcess> StartHostAsync(CancellationToken cancellationToken)
@@ -117,6 +123,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             "--Pipeline:SidecarGrace", "00:00:02",
             "--Pipeline:LoneRequestWait", "00:00:05",
             "--Pipeline:JobDeadline", "00:15:00",
+            "--Pipeline:ReconcileAfter", "00:00:10",
             "--Costs:MaxConcurrentJobs", "8",
             "--Costs:SlotRetryInterval", "00:00:02",
             "--Logging:LogLevel:Default", "Warning",
@@ -126,17 +133,28 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         return host;
     }
 
-    /// <summary>Sends the jobs spread over <paramref name="window"/>; an HTTP job is sent again (same idempotency key) until answered.</summary>
-    private async Task SubmitAllAsync(List<ChaosJob> jobs, BlobServiceClient storage, TimeSpan window, CancellationToken cancellationToken)
+    private int _sent;
+
+    /// <summary>The seeded generator, shared by the senders and the kill loop.</summary>
+    private int Next(int min, int max)
     {
-        var gap = window / Math.Max(1, jobs.Count);
+        lock (_random)
+        {
+            return _random.Next(min, max);
+        }
+    }
+
+    /// <summary>Sends the jobs, four at a time, about five a second; an HTTP job is sent again (same idempotency key) until answered.</summary>
+    private async Task SubmitAllAsync(List<ChaosJob> jobs, BlobServiceClient storage, CancellationToken cancellationToken)
+    {
         var inbox = storage.GetBlobContainerClient("inbox");
         await inbox.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        foreach (var job in jobs)
+        await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (job, token) =>
         {
-            await SubmitAsync(job, inbox, cancellationToken);
-            await Task.Delay(gap, cancellationToken);
-        }
+            await SubmitAsync(job, inbox, token);
+            Interlocked.Increment(ref _sent);
+            await Task.Delay(800, token);
+        });
     }
 
     private async Task SubmitAsync(ChaosJob job, BlobContainerClient inbox, CancellationToken cancellationToken)
@@ -163,7 +181,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             case JobSource.InboxPair:
                 job.SidecarId = await DropAsync(inbox, $"pairs/{job.Token}.json",
                     BinaryData.FromObjectAsJson(new { prompt = job.Prompt, resolution = "480p", duration = "4" }), null, cancellationToken);
-                await Task.Delay(TimeSpan.FromMilliseconds(_random.Next(100, 1500)), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Next(100, 1500)), cancellationToken);
                 job.Id = await DropAsync(inbox, $"pairs/{job.Token}.jpg", BinaryData.FromBytes(_image), null, cancellationToken);
                 job.OutputBlob = $"pairs/{job.Token}.mp4";
                 break;

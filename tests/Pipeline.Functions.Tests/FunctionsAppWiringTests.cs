@@ -107,6 +107,46 @@ public sealed class FunctionsAppWiringTests
         Assert.Equal("inbox/{name}", inbox["path"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void GeneratedMetadata_HasAnActivityFunctionForEveryActivityOfTheCore()
+    {
+        var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();
+        var activities = metadata.Where(f => f!["bindings"]!.AsArray().Any(b => b!["type"]!.GetValue<string>() == "activityTrigger"))
+            .Select(f => f!["name"]!.GetValue<string>()).Order();
+
+        // Every activity the orchestrator may call (each a core class with its Name), version 1's included.
+        var core = typeof(Pipeline.Core.Activities.IPipelineActivity<,>).Assembly.GetTypes()
+            .Where(t => t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Pipeline.Core.Activities.IPipelineActivity<,>)))
+            .Select(t => (string)t.GetField("Name")!.GetValue(null)!).Order();
+        Assert.Equal(core, activities);
+    }
+
+    [Fact]
+    public void GeneratedMetadata_ReconcilesJobsEveryMinute()
+    {
+        var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();
+        var timer = metadata.Single(f => f!["name"]!.GetValue<string>() == "ReconcileJobs")!["bindings"]!.AsArray()
+            .Single(b => b!["type"]!.GetValue<string>() == "timerTrigger")!;
+
+        Assert.Equal("0 * * * * *", timer["schedule"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void HostJson_StartsJobsWithTheOrchestratorsVersionAndRunsOnlyItsOwnAndOlder()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(folder!.FullName, "host.json")))
+        {
+            folder = folder.Parent;
+        }
+
+        var durable = JsonNode.Parse(File.ReadAllText(Path.Combine(folder.FullName, "host.json")))!["extensions"]!["durableTask"]!;
+
+        Assert.Equal(Pipeline.Core.Orchestrations.VideoJobOrchestrator.Version, durable["defaultVersion"]!.GetValue<string>());
+        Assert.Equal("CurrentOrOlder", durable["versionMatchStrategy"]!.GetValue<string>());
+        Assert.Equal("Reject", durable["versionFailureStrategy"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("ListVideos", "videos", "function")]
     [InlineData("GetUsage", "usage", "function")]

@@ -24,19 +24,16 @@ namespace Pipeline.Core.Api;
 /// Running jobs are left alone. Idempotent: a crash half way is finished by the next run (same CloudEvent ids).
 /// </summary>
 public partial class JobReconciler(
-    OpenJobs open, JobAdmission admission, SubmitLedger submits, FalQueueClient fal, JobEventPublisher events, VideoStore videos, TimeProvider time,
-    ILogger<JobReconciler> logger)
+    OpenJobs open, JobAdmission admission, SubmitLedger submits, FalQueueClient fal, JobEventPublisher events, VideoStore videos,
+    Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options, TimeProvider time, ILogger<JobReconciler> logger)
 {
-    /// <summary>A job opened this recently may not be scheduled yet.</summary>
-    public static readonly TimeSpan MinimumAge = TimeSpan.FromMinutes(1);
-
     /// <returns>How many jobs were settled.</returns>
     public virtual async Task<int> RunAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
         var settled = 0;
         await foreach (var job in open.ListAsync(cancellationToken))
         {
-            if (time.GetUtcNow() - job.Since < MinimumAge)
+            if (time.GetUtcNow() - job.Since < options.Value.ReconcileAfter)
             {
                 continue;
             }

@@ -47,6 +47,13 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan LoneRequestWait { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How old an open job must be before the reconciler looks at it: longer than a job takes from being marked open to
+    /// its orchestration being scheduled.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The prompt of an image dropped with neither a sidecar nor a <c>prompt</c> metadata entry.</summary>
     [Required]
     public string DefaultPrompt { get; set; } = "Bring this picture to life with gentle, natural camera motion.";

@@ -51,6 +51,80 @@ public sealed class FaultKnobTests
     }
 
     [Fact]
+    public async Task SubmitNoId_QueuesTheRequestButAnswersWithoutItsId()
+    {
+        await using var fal = await EmulatorClient.StartAsync();
+
+        var (status, body, response) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, faults: "submit_no_id=1");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Null(body["request_id"]);
+        Assert.False(response.Headers.Contains("x-fal-request-id"));
+        Assert.Single(fal.Host.Requests.All); // queued, and billed, all the same
+    }
+
+    [Fact]
+    public async Task SubmitDelay_QueuesAtOnceAndAnswersLate()
+    {
+        await using var fal = await EmulatorClient.StartAsync(o => o.TimeScale = 0.1);
+
+        var started = DateTimeOffset.UtcNow;
+        var (status, _, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, faults: "submit_delay=5s");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromMilliseconds(450));
+        Assert.True(fal.Host.Requests.All.Single().SubmittedAt - started < TimeSpan.FromMilliseconds(450));
+    }
+
+    [Fact]
+    public async Task Result503_TheFirstResultCallsFailAsAGatewayThenTheResultComes()
+    {
+        await using var fal = await EmulatorClient.StartAsync();
+        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, faults: "result_503=2");
+        await fal.WaitForCompletionAsync(submitted["status_url"]!.GetValue<string>());
+
+        var first = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
+        var second = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
+        var third = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
+
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK], [first.Status, second.Status, third.Status]);
+        Assert.Null(first.Body["error_type"]);
+        Assert.NotNull(third.Body["video"]);
+    }
+
+    [Fact]
+    public async Task WebhookNoPayload_SaysOkWithoutTheVideoWhichTheResultCallHas()
+    {
+        await using var fal = await EmulatorClient.StartAsync();
+        await using var pipeline = await StandInPipeline.StartAsync();
+
+        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, pipeline.Url, "webhook=no-payload");
+        var webhook = JsonNode.Parse((await pipeline.WaitForAsync(1)).Single().Body)!;
+        var (_, result) = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
+
+        Assert.Equal("OK", webhook["status"]!.GetValue<string>());
+        Assert.Null(webhook["payload"]);
+        Assert.NotNull(webhook["payload_error"]);
+        Assert.NotNull(result["video"]);
+    }
+
+    [Fact]
+    public async Task RequestForgotten_StatusResultAndCancelAnswer404AndNoWebhookComes()
+    {
+        await using var fal = await EmulatorClient.StartAsync();
+        await using var pipeline = await StandInPipeline.StartAsync();
+
+        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, pipeline.Url, "request=forgotten, queue=0s, run=0s");
+        await fal.WaitUntilAsync(() => Task.FromResult(fal.Host.Requests.All.Single().CompletedAt is not null));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await fal.GetAsync(submitted["status_url"]!.GetValue<string>())).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await fal.GetAsync(submitted["response_url"]!.GetValue<string>())).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await fal.PutAsync(submitted["cancel_url"]!.GetValue<string>())).Status);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Empty(pipeline.Received);
+    }
+
+    [Fact]
     public async Task FileFault_Gone_MakesTheVideoUrlAnswer404()
     {
         await using var fal = await EmulatorClient.StartAsync();

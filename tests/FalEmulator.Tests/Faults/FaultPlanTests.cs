@@ -23,6 +23,18 @@ public sealed class FaultPlanTests
     }
 
     [Fact]
+    public void Parse_TheKnobsOfLostAndUnreadableAnswers_SetTheirFields()
+    {
+        var plan = FaultPlan.Parse("submit_no_id=2; submit_delay=3s; result_503=2; webhook=no-payload; request=forgotten");
+
+        Assert.Equal(2, plan.SubmitNoId);
+        Assert.Equal(TimeSpan.FromSeconds(3), plan.SubmitDelay);
+        Assert.Equal(2, plan.Result503);
+        Assert.Equal(WebhookFault.NoPayload, plan.Webhook);
+        Assert.True(plan.Forgotten);
+    }
+
+    [Fact]
     public void Parse_OnABaseline_KeepsWhatItDoesNotOverride()
     {
         var instance = FaultPlan.Parse("webhook=drop; file=gone");
@@ -46,6 +58,8 @@ public sealed class FaultPlanTests
     [InlineData("submit_429=-1")]
     [InlineData("queue=soon")]
     [InlineData("result=error:200")]
+    [InlineData("request=lost")]
+    [InlineData("submit_delay=later")]
     public void Parse_BadSpec_Throws(string spec) => Assert.Throws<FormatException>(() => FaultPlan.Parse(spec));
 
     [Fact]
