@@ -9,14 +9,7 @@ bash scripts/setup.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build chaos/Pipeline.Chaos -c Release --nologo -v quiet -clp:ErrorsOnly
 
-data="$(mktemp -d)"
-"$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck --location "$data" \
-  --blobHost 127.0.0.1 --blobPort 10200 --queueHost 127.0.0.1 --queuePort 10201 --tableHost 127.0.0.1 --tablePort 10202 \
-  > "$data/azurite.log" 2>&1 &
-azurite_pid=$!
-trap 'kill "$azurite_pid" 2>/dev/null; wait "$azurite_pid" 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/10202) 2>/dev/null && break; sleep 0.2; done
-
-key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-export PipelineStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:10200/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10201/devstoreaccount1;TableEndpoint=http://127.0.0.1:10202/devstoreaccount1"
+source scripts/azurite.sh
+private_azurite 10200
+trap stop_private_azurite EXIT
 dotnet chaos/Pipeline.Chaos/bin/Release/net10.0/Pipeline.Chaos.dll --output "$root/chaos/results" "$@"

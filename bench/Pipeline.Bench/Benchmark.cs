@@ -41,6 +41,7 @@ public sealed class Benchmark(BenchOptions options)
             await WebhookPathAsync(app, fal!, sink, client, "webhook path", "");
             await WebhookPathAsync(app, fal!, sink, client, "webhooks dropped (poll fallback)", " [emulator: webhook=drop]");
             await PollingClientAsync(fal!);
+            await DropToSubmitAsync(app, fal!, client);
             foreach (var burst in options.Bursts)
             {
                 await BurstAsync(app, sink, client, burst);
@@ -78,7 +79,6 @@ public sealed class Benchmark(BenchOptions options)
             "--LocalHost:MaxQueuePollingInterval", options.QueuePollingInterval.ToString(),
             "--Pipeline:WebhookWait", "00:00:15", // three times the emulated generation: the webhook path should never need a poll
             "--Pipeline:PollInterval", "00:00:02",
-            "--Pipeline:SidecarGrace", "00:00:00",
             "--EventGrid:TopicEndpoint", sink.Endpoint.ToString(),
             "--EventGrid:TopicKey", "bench",
             "--Logging:LogLevel:Default", "Warning",
@@ -168,6 +168,33 @@ public sealed class Benchmark(BenchOptions options)
         _rows.Add(new Row("polling client (fal subscribe, 500 ms)", "fal calls per video",
             $"{total:F2} (submit {(double)calls.GetValueOrDefault(CallKind.Submit) / ids.Count:F2}, status {(double)calls.GetValueOrDefault(CallKind.Status) / ids.Count:F2}, result {(double)calls.GetValueOrDefault(CallKind.Result) / ids.Count:F2})", "baseline"));
         _rows.Add(new Row("polling client (fal subscribe, 500 ms)", "fal finished → result in hand", Stats.Of(latency).ToString(), "baseline (stores nothing)"));
+    }
+
+    /// <summary>
+    /// Images dropped without a sidecar or a prompt (the default prompt), with the sidecar grace at its default (5 s), in
+    /// a folder without sidecars: from the drop (the blob trigger's call) to fal's queue accepting the submit.
+    /// </summary>
+    private async Task DropToSubmitAsync(WebApplication app, FalEmulatorHost fal, DurableTaskClient client)
+    {
+        var storage = app.Services.GetRequiredService<PipelineStorage>();
+        var starter = app.Services.GetRequiredService<InboxJobStarter>();
+        var image = BinaryData.FromBytes(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "bench-image.jpg")));
+        var folder = $"plain-{Guid.NewGuid():N}"[..14];
+        var dropped = new ConcurrentDictionary<string, DateTimeOffset>();
+        for (var i = 0; i < options.Jobs; i++)
+        {
+            var name = $"{folder}/img-{i:D3}.jpg";
+            await storage.Inbox.GetBlobClient(name).UploadAsync(image);
+            var at = DateTimeOffset.UtcNow;
+            if (await starter.StartAsync(client, PipelineStorage.InboxContainerName, name, CancellationToken.None) is { } id)
+            {
+                dropped[id] = at;
+            }
+        }
+
+        var results = await WaitAllAsync(client, [.. dropped.Keys], TimeSpan.FromMinutes(5));
+        var latency = results.Select(r => fal.Requests.Find(r.FalRequestId!)!.SubmittedAt - dropped[r.Id]).ToList();
+        _rows.Add(new Row("inbox image without a sidecar", "drop → submitted at fal", Stats.Of(latency).ToString(), "p95 < 1 s"));
     }
 
     private async Task BurstAsync(WebApplication app, EventSink sink, DurableTaskClient client, int count)

@@ -86,6 +86,22 @@ public sealed class FunctionsAppWiringTests
     }
 
     [Fact]
+    public void AppHost_RefusesASlotLeaseShorterThanTheJobDeadline()
+    {
+        using var host = BuildAppHost(new Dictionary<string, string?>
+        {
+            ["PipelineStorage"] = "UseDevelopmentStorage=true",
+            ["FAL_KEY"] = "test-key-id:test-key-secret",
+            ["Pipeline:JobDeadline"] = "01:00:00",
+            ["Costs:SlotLease"] = "00:30:00",
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Costs:SlotLease must outlast Pipeline:JobDeadline", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GeneratedMetadata_ListsEveryFunctionWithItsTrigger()
     {
         var metadataPath = Path.Combine(AppContext.BaseDirectory, "functions.metadata");

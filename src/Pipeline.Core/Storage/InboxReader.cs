@@ -89,7 +89,8 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
                 return Problem(VideoMode.TextToVideo, jsonProblem);
             }
 
-            var textOnly = json!["mode"]?.GetValueKind() == JsonValueKind.String && json["mode"]!.GetValue<string>() == VideoMode.TextToVideo.Slug();
+            var textOnly = json!["mode"]?.GetValueKind() == JsonValueKind.String
+                && VideoModes.TryParse(json["mode"]!.GetValue<string>(), out var declared) && declared == VideoMode.TextToVideo;
             if (!textOnly && !companionWaited && Remaining(options.Value.LoneRequestWait, createdAt) is { } wait)
             {
                 return new PreparedJob.WaitForCompanion(VideoMode.TextToVideo, wait);
