@@ -69,7 +69,11 @@ public class FalQueueClient
     /// <param name="endpointId">The full endpoint id, e.g. <c>bytedance/seedance-2.0/fast/image-to-video</c>.</param>
     /// <param name="input">The model input; not logged (it may hold SAS URLs).</param>
     /// <param name="webhookUrl">Where fal posts the outcome; null to rely on polling.</param>
-    /// <exception cref="FalApiException">fal refused the request, or failed or timed out on every attempt.</exception>
+    /// <exception cref="FalSubmitOutcomeUnknownException">
+    /// fal may have queued the request, but its answer was lost or unusable (a timeout, a dropped connection, a gateway's
+    /// 502/504, a 2xx without a request id): sending it again could bill twice.
+    /// </exception>
+    /// <exception cref="FalApiException">fal refused the request, or could not be connected to, on every attempt.</exception>
     /// <exception cref="InvalidOperationException">No fal key is configured.</exception>
     public virtual async Task<FalSubmitResult> SubmitAsync(
         string endpointId,
@@ -256,8 +260,8 @@ public class FalQueueClient
     /// <param name="isFinalOutcome">Error answers that state the request's own outcome, so asking again cannot help.</param>
     /// <param name="resendWhenUnanswered">
     /// False for a billable call: when the request may have reached fal but no answer came (a timeout, a dropped
-    /// connection), it is not sent again and <see cref="FalSubmitOutcomeUnknownException"/> says so. Only failures to
-    /// connect, which send nothing, and error answers are retried.
+    /// connection, a gateway's 502 or 504), it is not sent again and <see cref="FalSubmitOutcomeUnknownException"/> says
+    /// so. Only failures to connect, which send nothing, and fal's own error answers are retried.
     /// </param>
     private async Task<FalAnswer> SendAsync(
         string operation,

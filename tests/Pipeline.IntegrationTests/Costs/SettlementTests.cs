@@ -77,7 +77,10 @@ public sealed class SettlementTests(AzuriteFixture azurite)
     [Fact]
     public async Task TerminatedJobHoldingTheOnlySlot_IsSettledByTheReconcilerAndTheWaitingJobRuns()
     {
-        await using var host = await PipelineTestHost.StartAsync(azurite, s =>
+        // Its own Azurite: the slots are the app's, and other tests' hosts take them too.
+        await using var ownAzurite = new AzuriteFixture();
+        await ownAzurite.InitializeAsync();
+        await using var host = await PipelineTestHost.StartAsync(ownAzurite, s =>
         {
             s["Costs:MaxConcurrentJobs"] = "1";
             s["Costs:SlotRetryInterval"] = "00:10:00"; // only a wake-up lets the waiting job go

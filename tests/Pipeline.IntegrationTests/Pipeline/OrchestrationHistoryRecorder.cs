@@ -67,13 +67,16 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
             Save(folder, "http-polling", "an HTTP job whose webhook never came, after its first poll", recorder, polled);
         }
 
+        // Its own Azurite: the slots are the app's, and other tests' hosts take them too.
+        await using var ownAzurite = new AzuriteFixture();
+        await ownAzurite.InitializeAsync();
         recorder = new WorkItemRecorder();
         await using (var host = await StartAsync(recorder, s =>
                {
                    s["Pipeline:WebhookWait"] = "00:10:00";
                    s["Costs:MaxConcurrentJobs"] = "1";
                    s["Costs:SlotRetryInterval"] = "00:10:00";
-               }))
+               }, ownAzurite))
         {
             var holder = await SubmitAsync(host, "Holds the only slot [emulator: run=600s]");
             await UntilStageAsync(host, holder, "queued_at_fal", "running_at_fal");
@@ -83,8 +86,8 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
         }
     }
 
-    private Task<PipelineTestHost> StartAsync(WorkItemRecorder recorder, Action<Dictionary<string, string?>> settings) =>
-        PipelineTestHost.StartAsync(azurite, s =>
+    private Task<PipelineTestHost> StartAsync(WorkItemRecorder recorder, Action<Dictionary<string, string?>> settings, AzuriteFixture? storage = null) =>
+        PipelineTestHost.StartAsync(storage ?? azurite, s =>
         {
             s["Pipeline:JobDeadline"] = "00:30:00";
             settings(s);

@@ -65,6 +65,22 @@ public sealed class PipelineTestHost : IAsyncDisposable
             fal?.Invoke(o);
         }, cancellationToken: Token);
         var sink = await EventGridSink.StartAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            // A free port can be taken (by an outgoing connection) before Kestrel binds it: then try new ones.
+            try
+            {
+                return await StartAppAsync(azurite, emulator, sink, settings, services);
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static async Task<PipelineTestHost> StartAppAsync(
+        AzuriteFixture azurite, FalEmulatorHost emulator, EventGridSink sink, Action<Dictionary<string, string?>>? settings, Action<IServiceCollection>? services)
+    {
         var port = LocalHostProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         var values = new Dictionary<string, string?>
@@ -101,7 +117,16 @@ public sealed class PipelineTestHost : IAsyncDisposable
         services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapPipelineApi();
-        await app.StartAsync(Token);
+        try
+        {
+            await app.StartAsync(Token);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         await app.Services.GetRequiredService<PipelineStorage>().EnsureContainersAsync(Token);
         return new PipelineTestHost(app, emulator, sink, baseAddress);
     }
