@@ -166,19 +166,21 @@ public static class VideosHttpHandlers
             _ => NotFound(id),
         };
 
-    /// <summary><c>POST /api/fal/webhook?job={id}</c>: 200 for applied or ignored deliveries, so fal stops retrying them.</summary>
+    /// <summary>
+    /// <c>POST /api/fal/webhook?job={id}&amp;token={token}</c>: 200 for applied or ignored deliveries, so fal stops retrying
+    /// them; 401 for a delivery that does not prove it is this app's, 413 past fal's size. The body is the receiver's to read.
+    /// </summary>
     public static async Task<IResult> FalWebhookAsync(HttpRequest request, DurableTaskClient client, FalWebhookReceiver receiver, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
         var headers = request.Headers;
-        var receipt = await receiver.ReceiveAsync(client, request.Query["job"].ToString(), name => headers.TryGetValue(name, out var v) ? v.ToString() : null,
-            buffer.ToArray(), cancellationToken);
+        var receipt = await receiver.ReceiveAsync(client, request.Query["job"].ToString(), request.Query["token"].ToString(),
+            name => headers.TryGetValue(name, out var v) ? v.ToString() : null, request.ContentLength, request.Body, cancellationToken);
         return receipt switch
         {
             WebhookReceipt.Applied or WebhookReceipt.Ignored => TypedResults.Ok(new { receipt = receipt.ToString().ToLowerInvariant() }),
-            WebhookReceipt.Unauthenticated => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not a verified fal webhook"),
+            WebhookReceipt.Unauthenticated => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not a verified fal webhook for this job"),
             WebhookReceipt.Malformed => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a fal webhook body"),
+            WebhookReceipt.TooLarge => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Larger than a fal webhook"),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later"),
         };
     }

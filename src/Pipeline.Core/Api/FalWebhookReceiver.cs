@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
 
 namespace Pipeline.Core.Api;
@@ -23,19 +25,87 @@ public enum WebhookReceipt
 
     /// <summary>The job could not be reached now; fal should retry (503).</summary>
     RetryLater,
+
+    /// <summary>Larger than any delivery of fal's (413); not read past the limit.</summary>
+    TooLarge,
 }
 
 /// <summary>
-/// <c>POST /api/fal/webhook?job={id}</c>: turns fal's delivery into the job's <see cref="VideoJobOrchestrator.FalCompletedEvent"/>.
-/// Fast (one lookup, one raise) and idempotent: duplicates and late deliveries to a finished job change nothing.
+/// <c>POST /api/fal/webhook?job={id}&amp;token={token}</c>: turns fal's delivery into the job's
+/// <see cref="VideoJobOrchestrator.FalCompletedEvent"/>. What costs nothing is checked before the body is read — the
+/// URL's token is the job's (<see cref="WebhookToken"/>), the declared length within <see cref="FalWebhookOptions.MaxBodyBytes"/>,
+/// fal's signature headers present, and fal's user id the app's when one is set — so a flood of strangers' deliveries
+/// costs constant memory; the body is then read up to the limit, its signature verified, and it is raised. Fast (one
+/// lookup, one raise) and idempotent: duplicates and late deliveries to a finished job change nothing.
 /// </summary>
-public partial class FalWebhookReceiver(FalWebhookVerifier verifier, ILogger<FalWebhookReceiver> logger)
+public partial class FalWebhookReceiver(FalWebhookVerifier verifier, WebhookToken tokens, IOptions<FalWebhookOptions> options, ILogger<FalWebhookReceiver> logger)
 {
-    public virtual async Task<WebhookReceipt> ReceiveAsync(DurableTaskClient client, string? jobId, Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private static readonly string[] SignatureHeaders = ["X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp", "X-Fal-Webhook-Signature"];
+
+    /// <param name="token">The URL's <c>token</c>.</param>
+    /// <param name="declaredLength">The request's <c>Content-Length</c>, when it has one.</param>
+    /// <param name="body">The request body, read here only once the delivery is admitted, and never past the limit.</param>
+    public virtual async Task<WebhookReceipt> ReceiveAsync(
+        DurableTaskClient client, string? jobId, string? token, Func<string, string?> header, long? declaredLength, Stream body, CancellationToken cancellationToken)
+    {
+        if (Admit(jobId, token, header, declaredLength) is { } refused)
+        {
+            return refused;
+        }
+
+        var bytes = await ReadAsync(body, options.Value.MaxBodyBytes, cancellationToken);
+        if (bytes is null)
+        {
+            LogTooLarge(jobId);
+            return WebhookReceipt.TooLarge;
+        }
+
+        return await ApplyAsync(client, jobId!, header, bytes, cancellationToken);
+    }
+
+    /// <summary>What can be refused before the body is read; null when the delivery may be read.</summary>
+    private WebhookReceipt? Admit(string? jobId, string? token, Func<string, string?> header, long? declaredLength)
+    {
+        if (!tokens.Matches(jobId, token))
+        {
+            LogUnauthenticated(jobId, "its URL does not carry the job's token");
+            return WebhookReceipt.Unauthenticated;
+        }
+
+        if (declaredLength > options.Value.MaxBodyBytes)
+        {
+            LogTooLarge(jobId);
+            return WebhookReceipt.TooLarge;
+        }
+
+        if (options.Value.VerifySignatures && SignatureHeaders.Any(h => string.IsNullOrEmpty(header(h))))
+        {
+            LogUnauthenticated(jobId, "a signature header is missing");
+            return WebhookReceipt.Unauthenticated;
+        }
+
+        if (options.Value.UserId is { Length: > 0 } userId && !string.Equals(header("X-Fal-Webhook-User-Id"), userId, StringComparison.Ordinal))
+        {
+            LogUnauthenticated(jobId, "it was sent for another fal account");
+            return WebhookReceipt.Unauthenticated;
+        }
+
+        return null;
+    }
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> (a chunked body declares no length).</summary>
+    private static async Task<byte[]?> ReadAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[limit + 1];
+        var length = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+        return length > limit ? null : buffer[..length];
+    }
+
+    private async Task<WebhookReceipt> ApplyAsync(DurableTaskClient client, string jobId, Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         if (!await verifier.IsAuthenticAsync(header, body, cancellationToken))
         {
-            LogUnauthenticated(jobId);
+            LogUnauthenticated(jobId, "its signature does not verify");
             return WebhookReceipt.Unauthenticated;
         }
 
@@ -142,8 +212,11 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, ILogger<Fal
 
     private static long? Number(JsonNode? node) => node?.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<long>(out var n) ? n : null;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "fal webhook for job {JobId} refused: not authentic")]
-    private partial void LogUnauthenticated(string? jobId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fal webhook for job {JobId} refused: {Reason}")]
+    private partial void LogUnauthenticated(string? jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fal webhook for job {JobId} refused: larger than any of fal's")]
+    private partial void LogTooLarge(string? jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "fal webhook for job {JobId} refused: not fal's body")]
     private partial void LogMalformed(string? jobId);

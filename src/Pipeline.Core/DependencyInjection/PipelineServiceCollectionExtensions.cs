@@ -70,7 +70,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<ConcurrencySlots>();
         services.AddSingleton<JobAdmission>();
         services.AddSingleton<WebhookUrls>();
-        services.AddOptions<FalWebhookOptions>().BindConfiguration(FalWebhookOptions.SectionName);
+        services.AddOptions<FalWebhookOptions>().BindConfiguration(FalWebhookOptions.SectionName)
+            .Configure<IConfiguration>((o, configuration) => o.UrlSecret ??= configuration["FAL_WEBHOOK_SECRET"]);
+        services.AddSingleton<WebhookToken>();
         services.AddHttpClient(FalSignatureVerifier.HttpClientName);
         services.AddSingleton<FalSignatureVerifier>();
         services.TryAddSingleton<FalWebhookVerifier>(sp => sp.GetRequiredService<IOptions<FalWebhookOptions>>().Value.VerifySignatures

@@ -19,4 +19,17 @@ public sealed class FalWebhookOptions
 
     /// <summary>Deliveries whose timestamp is further than this from now are refused (replays).</summary>
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The secret the per-job webhook URL tokens are made with (<c>FAL_WEBHOOK_SECRET</c>, kept like <c>FAL_KEY</c>);
+    /// without one, a key derived from <c>FAL_KEY</c> (rotating the fal key then invalidates the URLs of jobs in flight,
+    /// which finish by polling).
+    /// </summary>
+    public string? UrlSecret { get; set; }
+
+    /// <summary>When set, a delivery's <c>X-Fal-Webhook-User-Id</c> must be this (this app's fal user id).</summary>
+    public string? UserId { get; set; }
+
+    /// <summary>Largest delivery read: fal's are a few KB (the video is a URL).</summary>
+    public int MaxBodyBytes { get; set; } = 256 * 1024;
 }

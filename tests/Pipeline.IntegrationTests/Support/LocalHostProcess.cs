@@ -121,6 +121,19 @@ public sealed class LocalHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The process's resident memory now (VmRSS).</summary>
+    public long ResidentBytes() => StatusKilobytes("VmRSS") * 1024;
+
+    /// <summary>The most resident memory since the last <see cref="ResetPeakResident"/> (VmHWM).</summary>
+    public long PeakResidentBytes() => StatusKilobytes("VmHWM") * 1024;
+
+    /// <summary>Starts measuring the peak afresh (Linux: 5 into clear_refs resets VmHWM to the current size).</summary>
+    public void ResetPeakResident() => File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
+
+    private long StatusKilobytes(string field) =>
+        long.Parse(File.ReadAllLines($"/proc/{_process.Id}/status").Single(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>SIGKILL: no shutdown, no flush, as a crash or a pulled plug.</summary>
     public async Task KillAsync()
     {

@@ -222,10 +222,12 @@ public sealed class PipelineTestHost : IAsyncDisposable
     public BlobClient VideoBlob(string name) => Storage.Videos.GetBlobClient(name);
 
     /// <summary>Posts a webhook body for a job as fal would, signed with the emulator's key unless told otherwise.</summary>
-    public async Task<HttpResponseMessage> PostWebhookAsync(string jobId, string requestId, string body, DateTimeOffset? signedAt = null, bool sign = true)
+    /// <param name="token">The URL's token; by default the job's own (as the pipeline gave fal), "" for none.</param>
+    public async Task<HttpResponseMessage> PostWebhookAsync(string jobId, string requestId, string body, DateTimeOffset? signedAt = null, bool sign = true, string? token = null)
     {
+        token ??= Services.GetRequiredService<WebhookToken>().For(jobId);
         var bytes = System.Text.Encoding.UTF8.GetBytes(body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/fal/webhook?job={jobId}") { Content = new ByteArrayContent(bytes) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/fal/webhook?job={jobId}&token={token}") { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         if (sign)
         {

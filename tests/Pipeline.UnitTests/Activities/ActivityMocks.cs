@@ -56,6 +56,8 @@ internal sealed class ActivityMocks
 
     public Microsoft.Extensions.Options.IOptions<PipelineOptions> Options { get; }
 
+    public WebhookToken Tokens { get; } = new(MsOptions.Create(new FalWebhookOptions { UrlSecret = "test-webhook-secret" }), MsOptions.Create(new FalQueueClientOptions()));
+
     public Mock<FalQueueClient> Fal { get; } = new();
 
     public Mock<InboxReader> Inbox { get; }

@@ -23,7 +23,7 @@ public sealed class SubmitToFalActivityTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private SubmitToFalActivity Activity() =>
-        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options), _m.Admission.Object, _m.Submits, _m.Announcer, _m.Time,
+        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, _m.Submits, _m.Announcer, _m.Time,
             NullLogger<SubmitToFalActivity>.Instance);
 
     private static SubmitToFalInput HttpInput(int attempt = 1) =>
@@ -35,7 +35,7 @@ public sealed class SubmitToFalActivityTests
         var outcome = await Activity().RunAsync(HttpInput(), Token);
 
         _m.Fal.Verify(f => f.SubmitAsync("bytedance/seedance-2.0/fast/image-to-video", It.Is<JsonObject>(b => (string)b["prompt"]! == Request.Prompt),
-            new Uri("https://app.example.com/api/fal/webhook?job=api-1"), It.IsAny<CancellationToken>()), Times.Once);
+            new Uri($"https://app.example.com/api/fal/webhook?job=api-1&token={_m.Tokens.For("api-1")}"), It.IsAny<CancellationToken>()), Times.Once);
         var submitted = Assert.IsType<SubmitToFalOutcome.Submitted>(outcome);
         Assert.Equal(AcceptedRef, submitted.Request);
         Assert.Equal(2, submitted.QueuePosition);
@@ -141,7 +141,7 @@ public sealed class SubmitToFalActivityTests
         var claimed = new SubmitRecord("api-1", 1, SubmitState.Sending, Now);
         ledger.Setup(l => l.FindAsync("api-1", 1, It.IsAny<CancellationToken>())).ReturnsAsync((SubmitRecord?)null);
         ledger.Setup(l => l.ClaimAsync(It.IsAny<SubmitRecord>(), It.IsAny<CancellationToken>())).ReturnsAsync(new SubmitClaim.Taken(claimed));
-        var activity = new SubmitToFalActivity(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options), _m.Admission.Object, ledger.Object,
+        var activity = new SubmitToFalActivity(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, ledger.Object,
             _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
 
         var outcome = await activity.RunAsync(HttpInput(), Token);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Pipeline.Core.Api;
 using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Requests;
 using static Pipeline.UnitTests.Api.ClientHarness;
@@ -56,9 +57,21 @@ public sealed class FalWebhookReceiverTests
         Metadata(JobId, OrchestrationRuntimeStatus.Running,
             customStatus: new JobProgress(falRequestId is null ? JobStages.Submitting : JobStages.Queued, VideoMode.ImageToVideo, falRequestId, 1));
 
+    private static readonly WebhookToken Tokens = new(
+        Microsoft.Extensions.Options.Options.Create(new FalWebhookOptions { UrlSecret = "test-webhook-secret" }),
+        Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Fal.FalQueueClientOptions()));
+
+    private static FalWebhookOptions Options { get; } = new() { UrlSecret = "test-webhook-secret", VerifySignatures = false };
+
+    private FalWebhookReceiver Receiver(FalWebhookOptions? options = null) =>
+        new(_verifier.Object, Tokens, Microsoft.Extensions.Options.Options.Create(options ?? Options), NullLogger<FalWebhookReceiver>.Instance);
+
     private Task<WebhookReceipt> ReceiveAsync(string? jobId, string body) =>
-        new FalWebhookReceiver(_verifier.Object, NullLogger<FalWebhookReceiver>.Instance)
-            .ReceiveAsync(_client.Client.Object, jobId, _ => null, Encoding.UTF8.GetBytes(body), TestContext.Current.CancellationToken);
+        ReceiveAsync(jobId, body, jobId is null ? null : Tokens.For(jobId));
+
+    private Task<WebhookReceipt> ReceiveAsync(string? jobId, string body, string? token, Func<string, string?>? header = null, FalWebhookOptions? options = null, long? declaredLength = null) =>
+        Receiver(options).ReceiveAsync(_client.Client.Object, jobId, token, header ?? (_ => null), declaredLength,
+            new MemoryStream(Encoding.UTF8.GetBytes(body)), TestContext.Current.CancellationToken);
 
     private void VerifyNoRaise() =>
         _client.Client.Verify(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never);
@@ -265,25 +278,129 @@ public sealed class FalWebhookReceiverTests
             })
             .ReturnsAsync(true);
 
-        await new FalWebhookReceiver(_verifier.Object, NullLogger<FalWebhookReceiver>.Instance)
-            .ReceiveAsync(_client.Client.Object, JobId, headers, bytes, TestContext.Current.CancellationToken);
+        await Receiver().ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), headers, bytes.Length, new MemoryStream(bytes), TestContext.Current.CancellationToken);
 
         Assert.Equal(bytes, seen);
         Assert.Equal("abcd", signature);
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("")]
     [InlineData("someone-elses-instance")]
     [InlineData("api-0123/../x")]
     [InlineData("API-0123456789ABCDEF")]
-    public async Task ReceiveAsync_JobIdNotWellFormed_IgnoredWithoutCallingTheClient(string? jobId)
+    public async Task ReceiveAsync_JobIdNotWellFormed_IgnoredWithoutCallingTheClient(string jobId)
     {
         var receipt = await ReceiveAsync(jobId, OkBody);
 
         Assert.Equal(WebhookReceipt.Ignored, receipt);
         Assert.Empty(_client.Client.Invocations);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", "")]
+    [InlineData(JobId, null)]
+    [InlineData(JobId, "")]
+    [InlineData(JobId, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData(JobId, "not-a-token")]
+    public async Task ReceiveAsync_UrlWithoutTheJobsToken_IsRefusedBeforeTheBodyIsRead(string? jobId, string? token)
+    {
+        var receipt = await Receiver().ReceiveAsync(_client.Client.Object, jobId, token, _ => "x", null, new UnreadableStream(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(WebhookReceipt.Unauthenticated, receipt);
+        Assert.Empty(_client.Client.Invocations);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_AnotherJobsToken_IsRefused()
+    {
+        var receipt = await ReceiveAsync(JobId, OkBody, Tokens.For("api-ffffffffffffffffffffffffffffffff"));
+
+        Assert.Equal(WebhookReceipt.Unauthenticated, receipt);
+        VerifyNoRaise();
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_DeclaredLengthPastTheLimit_IsTooLargeBeforeTheBodyIsRead()
+    {
+        var receipt = await Receiver().ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), _ => "x", 30_000_000, new UnreadableStream(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(WebhookReceipt.TooLarge, receipt);
+        Assert.Empty(_client.Client.Invocations);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_UndeclaredBodyPastTheLimit_IsTooLargeAndReadNoFurther()
+    {
+        var endless = new CountingStream(new byte[4096]);
+
+        var receipt = await Receiver().ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), _ => "x", null, endless, TestContext.Current.CancellationToken);
+
+        Assert.Equal(WebhookReceipt.TooLarge, receipt);
+        Assert.InRange(endless.BytesRead, Options.MaxBodyBytes + 1, Options.MaxBodyBytes + 4096);
+        VerifyNoRaise();
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_VerifyingAndASignatureHeaderMissing_IsRefusedBeforeTheBodyIsRead()
+    {
+        var verifying = new FalWebhookOptions { UrlSecret = "test-webhook-secret", VerifySignatures = true };
+        Func<string, string?> headers = name => name == "X-Fal-Webhook-Signature" ? null : "x";
+
+        var receipt = await Receiver(verifying).ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), headers, null, new UnreadableStream(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(WebhookReceipt.Unauthenticated, receipt);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_AnotherFalAccountsDelivery_IsRefusedWhenTheAppsUserIdIsSet()
+    {
+        _client.Instance = Running();
+        var ours = new FalWebhookOptions { UrlSecret = "test-webhook-secret", VerifySignatures = false, UserId = "our-fal-user" };
+
+        var theirs = await ReceiveAsync(JobId, OkBody, Tokens.For(JobId), name => name == "X-Fal-Webhook-User-Id" ? "attacker" : null, ours);
+        var mine = await ReceiveAsync(JobId, OkBody, Tokens.For(JobId), name => name == "X-Fal-Webhook-User-Id" ? "our-fal-user" : null, ours);
+
+        Assert.Equal(WebhookReceipt.Unauthenticated, theirs);
+        Assert.Equal(WebhookReceipt.Applied, mine);
+    }
+
+    [Fact]
+    public void Token_IsTheSameForTheSameSecretAndJobAndDiffersOtherwise()
+    {
+        var other = new WebhookToken(Microsoft.Extensions.Options.Options.Create(new FalWebhookOptions { UrlSecret = "another-secret" }),
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Fal.FalQueueClientOptions()));
+        var fromFalKey = new WebhookToken(Microsoft.Extensions.Options.Options.Create(new FalWebhookOptions()),
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Fal.FalQueueClientOptions { Key = "id:secret" }));
+
+        Assert.Equal(43, Tokens.For(JobId).Length);
+        Assert.True(Tokens.Matches(JobId, Tokens.For(JobId)));
+        Assert.NotEqual(Tokens.For(JobId), Tokens.For("api-ffffffffffffffffffffffffffffffff"));
+        Assert.NotEqual(Tokens.For(JobId), other.For(JobId));
+        Assert.DoesNotContain("secret", fromFalKey.For(JobId), StringComparison.Ordinal);
+        Assert.All(Tokens.For(JobId), c => Assert.True(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
+    }
+
+    /// <summary>A body that must not be read.</summary>
+    private sealed class UnreadableStream : MemoryStream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("the body was read");
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => throw new InvalidOperationException("the body was read");
+    }
+
+    /// <summary>A body that never ends (a chunked flood), counting what was read of it.</summary>
+    private sealed class CountingStream(byte[] chunk) : MemoryStream
+    {
+        public long BytesRead { get; private set; }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = Math.Min(buffer.Length, chunk.Length);
+            chunk.AsMemory(0, n).CopyTo(buffer);
+            BytesRead += n;
+            return ValueTask.FromResult(n);
+        }
     }
 
     [Fact]
