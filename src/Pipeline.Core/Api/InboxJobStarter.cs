@@ -8,13 +8,22 @@ namespace Pipeline.Core.Api;
 
 /// <summary>
 /// What the inbox trigger does with a new blob: start one job per blob version (the id hashes container, name and
-/// ETag, so a redelivered event is a no-op). The orchestration reads the blob and its sidecar itself.
+/// ETag, so a redelivered event is a no-op). The orchestration reads the blob and its sidecar itself. A name the
+/// pipeline refuses (<see cref="InboxNames"/>) is never used to reach storage: it is logged and leaves a marker in
+/// <c>videos/_refused/</c>; an empty image or request leaves a marker where its video would go.
 /// </summary>
-public partial class InboxJobStarter(PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, ILogger<InboxJobStarter> logger)
+public partial class InboxJobStarter(PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, VideoStore videos, ILogger<InboxJobStarter> logger)
 {
-    /// <returns>The job id, or null when the blob starts no job (gone, empty, or neither an image nor a .json).</returns>
+    /// <returns>The job id, or null when the blob starts no job (refused, gone, empty, or neither an image nor a .json).</returns>
     public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
     {
+        if (InboxNames.Problem(blobName) is { } refused)
+        {
+            LogRefused(blobName, refused);
+            await videos.WriteRefusalAsync($"{container}/{blobName}", null, new Jobs.JobError("invalid_name", refused), cancellationToken);
+            return null;
+        }
+
         if (!InboxReader.IsImage(blobName) && !InboxReader.IsSidecar(blobName))
         {
             LogSkipped(blobName, "neither an image nor a .json request");
@@ -28,6 +37,8 @@ public partial class InboxJobStarter(PipelineStorage storage, JobScheduler sched
             if (properties.ContentLength == 0)
             {
                 LogSkipped(blobName, "empty");
+                await videos.WriteRefusalAsync($"{container}/{blobName}", InboxReader.OutputBlobFor(blobName),
+                    new Jobs.JobError("empty_file", "the file is empty; upload it again with its content"), cancellationToken);
                 return null;
             }
 
@@ -54,4 +65,7 @@ public partial class InboxJobStarter(PipelineStorage storage, JobScheduler sched
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbox blob {BlobName} starts no job: {Reason}")]
     private partial void LogSkipped(string blobName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox blob {BlobName} refused: {Reason}; see videos/_refused/")]
+    private partial void LogRefused(string blobName, string reason);
 }

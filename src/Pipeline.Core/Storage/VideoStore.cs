@@ -133,10 +133,8 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
         }
     }
 
-    public virtual async Task<string> WriteErrorMarkerAsync(ErrorMarkerInput input, CancellationToken cancellationToken)
-    {
-        var name = ErrorMarkerName(input.OutputBlob);
-        var marker = new
+    public virtual Task<string> WriteErrorMarkerAsync(ErrorMarkerInput input, CancellationToken cancellationToken) =>
+        WriteMarkerAsync(ErrorMarkerName(input.OutputBlob), new
         {
             job_id = input.JobId,
             source = input.Source.ToString(),
@@ -144,9 +142,31 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
             error = input.Error,
             fal_request_id = input.FalRequestId,
             written_at = time.GetUtcNow(),
-        };
+        }, cancellationToken);
+
+    /// <summary>
+    /// The marker of a drop that starts no job: beside where its video would go, or, for a name that cannot be used as a
+    /// path (<paramref name="outputBlob"/> null), in <c>_refused/</c> under a hash of the name (the name is inside).
+    /// </summary>
+    public virtual Task<string> WriteRefusalAsync(string source, string? outputBlob, JobError reason, CancellationToken cancellationToken) =>
+        WriteMarkerAsync(outputBlob is null ? RefusedMarkerName(source) : ErrorMarkerName(outputBlob), new
+        {
+            job_id = (string?)null,
+            source,
+            outcome = "refused",
+            error = reason,
+            fal_request_id = (string?)null,
+            written_at = time.GetUtcNow(),
+        }, cancellationToken);
+
+    /// <summary><c>_refused/{hash of the source}.error.json</c>: a name always safe to write, the same for the same drop.</summary>
+    public static string RefusedMarkerName(string source) =>
+        $"_refused/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..32]}{ErrorMarkerSuffix}";
+
+    private async Task<string> WriteMarkerAsync(string name, object marker, CancellationToken cancellationToken)
+    {
         var blob = storage.Videos.GetBlobClient(name);
-        await blob.UploadAsync(BinaryData.FromObjectAsJson(marker, new JsonSerializerOptions { WriteIndented = true }),
+        await blob.UploadAsync(BinaryData.FromObjectAsJson(marker, IndentedJson),
             new BlobUploadOptions
             {
                 HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
@@ -154,6 +174,8 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
             }, cancellationToken);
         return $"{storage.Videos.Name}/{name}";
     }
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
     /// <summary><c>trips/photo.mp4</c> → <c>trips/photo.error.json</c>.</summary>
     public static string ErrorMarkerName(string outputBlob) =>

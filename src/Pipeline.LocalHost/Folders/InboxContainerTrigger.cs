@@ -8,12 +8,14 @@ namespace Pipeline.LocalHost.Folders;
 /// <summary>
 /// The blob trigger of one machine: Azurite raises no Event Grid events, so the inbox container is listed every scan
 /// interval and each new blob version goes to the same <see cref="InboxJobStarter"/> the Functions trigger calls.
-/// Starting is idempotent per blob version, so a restart that sees every blob again starts nothing twice.
+/// Starting is idempotent per blob version, so a restart that sees every blob again starts nothing twice; a blob that
+/// cannot be started is tried again at the next scan and never holds up the others.
 /// </summary>
 public sealed partial class InboxContainerTrigger(PipelineStorage storage, InboxJobStarter starter, DurableTaskClient client,
     IOptions<LocalHostOptions> options, ILogger<InboxContainerTrigger> logger) : BackgroundService
 {
     private readonly HashSet<(string Name, string ETag)> _seen = [];
+    private readonly HashSet<(string Name, string ETag)> _failed = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,9 +27,22 @@ public sealed partial class InboxContainerTrigger(PipelineStorage storage, Inbox
                 await foreach (var blob in storage.Inbox.GetBlobsAsync(cancellationToken: stoppingToken))
                 {
                     var key = (blob.Name, blob.Properties.ETag?.ToString() ?? "");
-                    if (_seen.Add(key))
+                    if (_seen.Contains(key))
+                    {
+                        continue;
+                    }
+
+                    try
                     {
                         await starter.StartAsync(client, PipelineStorage.InboxContainerName, blob.Name, stoppingToken);
+                        _seen.Add(key);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        if (_failed.Add(key))
+                        {
+                            LogStartFailed(e, blob.Name);
+                        }
                     }
                 }
             }
@@ -38,6 +53,9 @@ public sealed partial class InboxContainerTrigger(PipelineStorage storage, Inbox
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "inbox/{Name} could not be started; trying again at every scan")]
+    private partial void LogStartFailed(Exception exception, string name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scanning the inbox container failed; trying again")]
     private partial void LogScanFailed(Exception exception);

@@ -10,12 +10,15 @@ namespace Pipeline.LocalHost.Folders;
 /// Mirrors the local <c>inbox/</c> folder into the inbox container: a file is uploaded once it has stopped changing,
 /// sidecar <c>.json</c> files before images. A file whose blob already holds the same bytes is not uploaded again (a
 /// restart must not make a new blob version, which would be a new job), nor is one whose video or error marker is
-/// already in <c>videos/</c> and newer than it.
+/// already in <c>videos/</c> and newer than it. A file whose name the pipeline refuses (<see cref="InboxNames"/>: a
+/// backslash, control characters, invalid UTF-8) is not uploaded — its name could mean another place — and is logged
+/// once; one file that fails never stops the others.
 /// </summary>
 public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<InboxFolderMirror> logger) : BackgroundService
 {
     private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _lastSeen = [];
     private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _mirrored = [];
+    private readonly HashSet<string> _refused = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,9 +41,10 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
 
     private async Task ScanAsync(LocalHostOptions o, CancellationToken cancellationToken)
     {
+        // Only the platform's own separator is a folder: on Linux a backslash is part of a file's name (and refused).
         var files = Directory.EnumerateFiles(o.InboxFolder, "*", SearchOption.AllDirectories)
-            .Select(path => (Path: path, Name: Path.GetRelativePath(o.InboxFolder, path).Replace('\\', '/')))
-            .Where(f => !Path.GetFileName(f.Name).StartsWith('.'))
+            .Select(path => (Path: path, Name: Path.GetRelativePath(o.InboxFolder, path).Replace(Path.DirectorySeparatorChar, '/')))
+            .Where(f => Accepted(f.Name))
             .OrderBy(f => InboxReader.IsSidecar(f.Name) ? 0 : 1) // sidecars first
             .ThenBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
@@ -61,9 +65,31 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
                 continue;
             }
 
-            await UploadIfChangedAsync(path, name, cancellationToken);
-            _mirrored[name] = state;
+            try
+            {
+                await UploadIfChangedAsync(path, name, cancellationToken);
+                _mirrored[name] = state;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or RequestFailedException)
+            {
+                LogFileFailed(name, e.Message); // the next scan tries it again; the others go on
+            }
         }
+    }
+
+    private bool Accepted(string name)
+    {
+        if (InboxNames.Problem(name) is not { } problem)
+        {
+            return true;
+        }
+
+        if (_refused.Add(name))
+        {
+            LogRefused(name, problem);
+        }
+
+        return false;
     }
 
     private static bool HasNewerOutput(LocalHostOptions o, string name, DateTime inputWrittenAt)
@@ -109,6 +135,12 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
 
     [LoggerMessage(Level = LogLevel.Information, Message = "inbox/{Name} uploaded")]
     private partial void LogUploaded(string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "inbox/{Name} is not uploaded: {Reason}; rename it")]
+    private partial void LogRefused(string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "inbox/{Name} could not be uploaded ({Reason}); trying again")]
+    private partial void LogFileFailed(string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mirroring inbox/ failed; trying again")]
     private partial void LogScanFailed(Exception exception);

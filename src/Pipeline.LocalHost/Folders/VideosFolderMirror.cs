@@ -25,7 +25,12 @@ public sealed partial class VideosFolderMirror(PipelineStorage storage, IOptions
                         continue;
                     }
 
-                    var target = Path.Combine(o.VideosFolder, blob.Name.Replace('/', Path.DirectorySeparatorChar));
+                    var target = Path.GetFullPath(Path.Combine(o.VideosFolder, blob.Name.Replace('/', Path.DirectorySeparatorChar)));
+                    if (!target.StartsWith(Path.GetFullPath(o.VideosFolder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                    {
+                        continue; // a name that would leave videos/ (the pipeline writes none) is never mirrored
+                    }
+
                     var local = new FileInfo(target);
                     if (!(local.Exists && local.Length == blob.Properties.ContentLength && local.LastWriteTimeUtc >= blob.Properties.LastModified))
                     {

@@ -53,6 +53,70 @@ public sealed class AttackerTests(AzuriteFixture azurite)
         Assert.DoesNotContain(job["fal_request_ids"]!.AsArray().Select(n => n!.GetValue<string>()), attackerRequests.Contains);
     }
 
+    [Theory]
+    [InlineData("..\\videos\\twice.jpg")]
+    [InlineData("../videos/twice.jpg")]
+    [InlineData("a/./b.jpg")]
+    [InlineData("/rooted.jpg")]
+    [InlineData("tab\tname.jpg")]
+    [InlineData("broken\uFFFD.jpg")]
+    public async Task BlobEventWithAHostileName_StartsNothingTouchesNothingAndLeavesARefusalMarker(string name)
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite);
+
+        var id = await host.TriggerInboxAsync(name);
+
+        Assert.Null(id);
+        var marker = host.VideoBlob(global::Pipeline.Core.Storage.VideoStore.RefusedMarkerName($"inbox/{name}"));
+        var content = JsonNode.Parse((await marker.DownloadContentAsync(Token)).Value.Content.ToString())!;
+        Assert.Equal("invalid_name", content["error"]!["code"]!.GetValue<string>());
+        Assert.Equal($"inbox/{name}", content["source"]!.GetValue<string>());
+        Assert.DoesNotContain(host.Fal.Recorder.Calls, c => c.Kind == CallKind.Submit);
+    }
+
+    [Fact]
+    public async Task HostileFileNamesInTheInboxFolder_EscapeNothingAndStallNothing()
+    {
+        await using var host = await LocalHostInProcess.StartAsync();
+        var inbox = Path.Combine(host.Home, "inbox");
+        var videos = Path.Combine(host.Home, "videos");
+        var jpeg = TestFiles.Jpeg.ToArray();
+        Directory.CreateDirectory(inbox);
+
+        // A finished job whose video a hostile name would overwrite.
+        await File.WriteAllBytesAsync(Path.Combine(inbox, "twice.jpg"), jpeg, Token);
+        await UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(videos, "twice.mp4"))));
+        var before = await File.ReadAllBytesAsync(Path.Combine(videos, "twice.mp4"), Token);
+
+        await File.WriteAllBytesAsync(Path.Combine(inbox, "..\\videos\\twice.mp4"), jpeg, Token);
+        await File.WriteAllBytesAsync(Path.Combine(inbox, "..\\videos\\injected.mp4"), jpeg, Token);
+        await File.WriteAllBytesAsync(Path.Combine(inbox, "..\\..\\x.jpg"), jpeg, Token);
+        await File.WriteAllBytesAsync(Path.Combine(inbox, "empty.jpg"), [], Token);
+        await File.WriteAllBytesAsync(Path.Combine(inbox, ".hidden.jpg"), jpeg, Token);
+        CreateFileWithNonUtf8Name(inbox);
+        await File.WriteAllBytesAsync(Path.Combine(inbox, "fine.jpg"), jpeg, Token); // after them all: it must not wait for them
+
+        await UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(videos, "fine.mp4")) && File.Exists(Path.Combine(videos, ".hidden.mp4"))
+            && File.Exists(Path.Combine(videos, "empty.error.json"))));
+        await Task.Delay(2000, Token);
+
+        Assert.Equal(before, await File.ReadAllBytesAsync(Path.Combine(videos, "twice.mp4"), Token));
+        Assert.False(File.Exists(Path.Combine(videos, "injected.mp4")));
+        Assert.False(await host.Storage.Videos.GetBlobClient("injected.mp4").ExistsAsync(Token));
+        Assert.Equal(["twice.mp4"], host.Storage.Videos.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "twice", Token).Select(b => b.Name));
+        Assert.Equal("empty_file", JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(videos, "empty.error.json"), Token))!["error"]!["code"]!.GetValue<string>());
+        Assert.Contains(host.Logs.Lines, l => l.Contains("is not uploaded", StringComparison.Ordinal) && l.Contains("backslash", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.Lines, l => l.Contains("is not uploaded", StringComparison.Ordinal) && l.Contains("UTF-8", StringComparison.Ordinal));
+    }
+
+    /// <summary>A file whose name is not valid UTF-8 (a name .NET cannot write itself), made by the shell.</summary>
+    private static void CreateFileWithNonUtf8Name(string folder)
+    {
+        using var touch = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", "printf x > $'\\xff\\xfe-broken.jpg'"]) { WorkingDirectory = folder })!;
+        touch.WaitForExit();
+        Assert.Equal(0, touch.ExitCode);
+    }
+
     private static async Task UntilAsync(Func<Task<bool>> condition)
     {
         var until = DateTimeOffset.UtcNow.AddSeconds(60);
