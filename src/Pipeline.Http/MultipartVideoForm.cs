@@ -13,7 +13,9 @@ namespace Pipeline.Http;
 /// A <c>multipart/form-data</c> video request, read as it streams: form fields become the JSON request's fields
 /// (typed as <see cref="TextFieldValues"/> says), files are stored one by one through <see cref="UploadStore"/> and
 /// named in the request as blob references. File parts: <c>image</c>, <c>end_image</c>, <c>images[]</c>,
-/// <c>videos[]</c>, <c>audios[]</c>. Problems are keyed by the form field the caller sent.
+/// <c>videos[]</c>, <c>audios[]</c>. Problems are keyed by the form field the caller sent. Every part is also hashed as it
+/// is read (<see cref="Fingerprint"/>), so a repeat of an idempotency key can be told from a different request; a
+/// repeat is read without storing its files.
 /// </summary>
 public sealed class MultipartVideoForm
 {
@@ -33,9 +35,14 @@ public sealed class MultipartVideoForm
         ["audios[]"] = ("audio_urls", true, UploadKind.Audio, VideoRequestValidator.MaxAudioUrls),
     };
 
+    private readonly System.Security.Cryptography.IncrementalHash _parts = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+
     private MultipartVideoForm()
     {
     }
+
+    /// <summary>What the form asked for: its fields and files, part by part (<see cref="RequestFingerprint"/>).</summary>
+    public string Fingerprint { get; private set; } = "";
 
     /// <summary>The request's fields as JSON, files as blob references.</summary>
     public JsonObject Body { get; } = [];
@@ -52,7 +59,15 @@ public sealed class MultipartVideoForm
     public static bool IsMultipart(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
-    public static async Task<MultipartVideoForm> ReadAsync(HttpRequest request, string jobId, UploadStore uploads, CancellationToken cancellationToken)
+    /// <param name="uploads">Where files go; null to read a repeat only for its fingerprint (files hashed, not stored).</param>
+    public static async Task<MultipartVideoForm> ReadAsync(HttpRequest request, VideoMode mode, string jobId, UploadStore? uploads, CancellationToken cancellationToken)
+    {
+        var form = await ReadPartsAsync(request, jobId, uploads, cancellationToken);
+        form.Fingerprint = RequestFingerprint.Of(mode, form._parts);
+        return form;
+    }
+
+    private static async Task<MultipartVideoForm> ReadPartsAsync(HttpRequest request, string jobId, UploadStore? uploads, CancellationToken cancellationToken)
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -79,9 +94,11 @@ public sealed class MultipartVideoForm
             }
 
             var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+            form._parts.AppendData(Encoding.UTF8.GetBytes($"\0{name}\0"));
+            var body = new HashingStream(section.Body, form._parts);
             if (!disposition.IsFileDisposition())
             {
-                await form.ReadFieldAsync(name, section.Body, cancellationToken);
+                await form.ReadFieldAsync(name, body, cancellationToken);
                 continue;
             }
 
@@ -106,8 +123,14 @@ public sealed class MultipartVideoForm
 
             form.SentAs[rule.JsonField] = name;
 
+            if (uploads is null)
+            {
+                await body.CopyToAsync(Stream.Null, cancellationToken); // a repeat: only its fingerprint is wanted
+                continue;
+            }
+
             var cap = rule.Kind == UploadKind.Video ? videoBytesLeft : rule.Kind.MaxBytes();
-            var stored = await uploads.SaveAsync(jobId, name.TrimEnd('[', ']'), index, rule.Kind, section.Body, cap, cancellationToken);
+            var stored = await uploads.SaveAsync(jobId, name.TrimEnd('[', ']'), index, rule.Kind, body, cap, cancellationToken);
             if (stored.Blob is null)
             {
                 form.Refused.Add(rule.JsonField);
@@ -186,5 +209,48 @@ public sealed class MultipartVideoForm
         }
 
         Body[name] = TextFieldValues.ToJson(name, value);
+    }
+
+    /// <summary>A part's body, fed to the form's hash as it is read.</summary>
+    private sealed class HashingStream(Stream inner, System.Security.Cryptography.IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            hash.AppendData(buffer[..n]);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            hash.AppendData(buffer.Span[..n]);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

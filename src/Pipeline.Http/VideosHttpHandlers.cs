@@ -39,23 +39,14 @@ public static class VideosHttpHandlers
             return await SubmitFormAsync(request, videoMode, key, client, videos, uploads, cancellationToken);
         }
 
-        if (request.ContentLength > MaxBodyBytes)
+        // Declared or not (a chunked body), nothing past the limit is read.
+        var read = request.ContentLength > MaxBodyBytes ? new RequestJson.Read.TooLarge() : await RequestJson.ReadAsync(request.Body, MaxBodyBytes, cancellationToken);
+        return read switch
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
-                detail: $"a request body is at most {MaxBodyBytes} bytes");
-        }
-
-        JsonNode? body;
-        try
-        {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid JSON: {e.Message}"] });
-        }
-
-        return Answer(request, await videos.SubmitAsync(client, videoMode, body, key, cancellationToken));
+            RequestJson.Read.Parsed parsed => Answer(videos, await videos.SubmitAsync(client, videoMode, parsed.Node, key, cancellationToken)),
+            RequestJson.Read.Invalid invalid => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid JSON: {invalid.Problem}"] }),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: $"a request body is at most {MaxBodyBytes} bytes"),
+        };
     }
 
     /// <summary>A request with its files: they are stored as they stream in, under the job's id, then validated with the fields.</summary>
@@ -68,26 +59,32 @@ public static class VideosHttpHandlers
         }
 
         var id = VideoJobService.JobIdFor(mode, key);
-        if (key is not null && await videos.ExistsAsync(client, id, cancellationToken))
-        {
-            return Answer(request, new SubmitResult(id, false, null)); // a repeat: its files are not stored again
-        }
-
+        var repeat = key is not null && await videos.ExistsAsync(client, id, cancellationToken);
         MultipartVideoForm form;
         try
         {
-            form = await MultipartVideoForm.ReadAsync(request, id, uploads, cancellationToken);
+            // A repeat's files are read for its fingerprint only, not stored again.
+            form = await MultipartVideoForm.ReadAsync(request, mode, id, repeat ? null : uploads, cancellationToken);
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
-            await uploads.DiscardAsync(id, CancellationToken.None);
+            if (!repeat)
+            {
+                await uploads.DiscardAsync(id, CancellationToken.None);
+            }
+
             return e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
                 ? TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
                     detail: $"a request with files is at most {MultipartVideoForm.MaxRequestBytes / (1024 * 1024)} MB")
                 : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid multipart/form-data: {e.Message}"] });
         }
 
-        var result = await videos.SubmitUploadedAsync(client, mode, id, form.Body, form.Errors, cancellationToken);
+        if (repeat)
+        {
+            return Answer(videos, await videos.RepeatAsync(client, id, form.Fingerprint, cancellationToken));
+        }
+
+        var result = await videos.SubmitUploadedAsync(client, mode, id, form.Body, form.Errors, form.Fingerprint, cancellationToken);
         if (result.Errors is { Count: > 0 } errors)
         {
             var asSent = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -100,10 +97,10 @@ public static class VideosHttpHandlers
             return TypedResults.ValidationProblem(asSent, title: "The request is not valid");
         }
 
-        return Answer(request, result);
+        return Answer(videos, result);
     }
 
-    private static IResult Answer(HttpRequest request, SubmitResult result)
+    private static IResult Answer(VideoJobService videos, SubmitResult result)
     {
         if (result.Refusal is { } refusal)
         {
@@ -116,7 +113,14 @@ public static class VideosHttpHandlers
             return TypedResults.ValidationProblem(errors, title: "The request is not valid");
         }
 
-        var statusUrl = $"{request.Scheme}://{request.Host}{request.PathBase}/api/videos/{result.Id}";
+        if (result.Conflict)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Idempotency-Key reused",
+                detail: $"this Idempotency-Key was used for a different request (job {result.Id}); send a new key for a new request",
+                extensions: new Dictionary<string, object?> { ["code"] = "idempotency_key_reused" });
+        }
+
+        var statusUrl = videos.StatusUrl(result.Id!);
         return TypedResults.Accepted(statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created));
     }
 

@@ -9,6 +9,12 @@ public sealed class LocalHostOptions
     public int Port { get; set; } = 7071;
 
     /// <summary>
+    /// Where the host listens: <c>localhost</c> (this machine only) by default; an address such as <c>0.0.0.0</c> opens it
+    /// to the network, which with real fal behind it is refused unless <see cref="ApiKey"/> is set.
+    /// </summary>
+    public string Listen { get; set; } = "localhost";
+
+    /// <summary>
     /// When set, <c>/api/videos</c> requires it in <c>x-functions-key</c> (or <c>?code=</c>), as function keys work in
     /// Azure; fal's webhook stays open (its signature is checked instead).
     /// </summary>

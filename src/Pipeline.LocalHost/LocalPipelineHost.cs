@@ -24,7 +24,8 @@ public static partial class LocalPipelineHost
         var builder = WebApplication.CreateBuilder(args);
         var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
         var baseUrl = $"http://localhost:{options.Port}";
-        builder.WebHost.UseUrls($"http://0.0.0.0:{options.Port}");
+        EnsurePrivateEnough(options);
+        builder.WebHost.UseUrls($"http://{options.Listen}:{options.Port}");
         builder.Services.Configure<LocalHostOptions>(builder.Configuration.GetSection(LocalHostOptions.SectionName));
         builder.Logging.AddSimpleConsole(c =>
         {
@@ -42,8 +43,10 @@ public static partial class LocalPipelineHost
             ["Pipeline:WebhookWait"] = builder.Configuration["Pipeline:WebhookWait"] ?? "00:00:20",
             ["Pipeline:PollInterval"] = builder.Configuration["Pipeline:PollInterval"] ?? "00:00:05",
             ["Pipeline:SidecarGrace"] = builder.Configuration["Pipeline:SidecarGrace"] ?? "00:00:02",
+            ["Pipeline:ApiBaseUrl"] = builder.Configuration["Pipeline:ApiBaseUrl"] ?? baseUrl,
             ["EventGrid:TopicEndpoint"] = builder.Configuration["EventGrid:TopicEndpoint"] ?? baseUrl + EventGridSink.Path,
-            ["EventGrid:TopicKey"] = builder.Configuration["EventGrid:TopicKey"] ?? EventGridSink.Key,
+            // The sink takes events only from this machine, with a key made for this run.
+            ["EventGrid:TopicKey"] = builder.Configuration["EventGrid:TopicKey"] ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
         };
         if (options.UseEmulator)
         {
@@ -118,6 +121,21 @@ public static partial class LocalPipelineHost
         }
 
         return (app, emulator);
+    }
+
+    /// <summary>
+    /// The local host answers only this machine unless told otherwise (<c>LocalHost:Listen</c>); with real fal behind it
+    /// (paid jobs), it refuses to answer the network without an API key.
+    /// </summary>
+    private static void EnsurePrivateEnough(LocalHostOptions options)
+    {
+        var loopback = options.Listen.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                       || (System.Net.IPAddress.TryParse(options.Listen.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+        if (!loopback && !options.UseEmulator && string.IsNullOrEmpty(options.ApiKey))
+        {
+            throw new InvalidOperationException(
+                $"LocalHost:Listen is {options.Listen}, beyond this machine, with real fal behind it: anyone on the network could start paid jobs. Set LocalHost:ApiKey, or listen on localhost.");
+        }
     }
 
     /// <summary>Creates the inbox and videos containers in Azurite before anything lists them.</summary>

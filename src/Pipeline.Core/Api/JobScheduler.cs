@@ -22,15 +22,20 @@ public abstract record JobStart
     public sealed record Existed : JobStart;
 
     public sealed record Refused(BudgetRefusal Refusal) : JobStart;
+
+    /// <summary>The job exists (or is being started) for a different request under the same id: a reused idempotency key.</summary>
+    public sealed record Conflict : JobStart;
 }
 
 /// <summary>
 /// Starts a job's orchestration exactly once per job id, with the orchestrator's current version. The dedupe statuses
 /// are explicit (every status), so a redelivered blob event or a repeated idempotency key finds the existing job on
-/// every backend, including the in-process test engine that would otherwise replace a running instance. Each new job
-/// is first marked open (<see cref="OpenJobs"/>: settled by the reconciler if its orchestration never settles it), given
+/// every backend, including the in-process test engine that would otherwise replace a running instance. A job is
+/// claimed by marking it open (<see cref="OpenJobs"/>, only if not open: exactly one of several concurrent requests
+/// for the same id starts it; an open job is settled by the reconciler if its orchestration never settles it), given
 /// its spending reservation when the caller asks for one (a job over a cap is refused here, before any 202), and
-/// entered in the <see cref="JobIndex"/>, so no running job is missing from the listing.
+/// entered once in the <see cref="JobIndex"/>, so no running job is missing from the listing. A request whose
+/// fingerprint differs from the job's is a <see cref="JobStart.Conflict"/>.
 /// </summary>
 public partial class JobScheduler(
     IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, ILogger<JobScheduler> logger, IOptions<CostOptions>? costs = null)
@@ -56,13 +61,28 @@ public partial class JobScheduler(
     public virtual async Task<JobStart> StartAsync(
         DurableTaskClient client, VideoJob job, CancellationToken cancellationToken, Func<CancellationToken, Task<BudgetRefusal?>>? reserve = null)
     {
-        if (await client.GetInstanceAsync(job.Id, cancellationToken) is not null)
+        if (await ExistingAsync(client, job.Id, job.RequestFingerprint, cancellationToken) is { } existing)
         {
-            LogDuplicate(job.Id);
-            return new JobStart.Existed();
+            return existing;
         }
 
-        await open.AddAsync(job.Id, job.CreatedAt, cancellationToken);
+        if (!await open.TryAddAsync(job.Id, job.CreatedAt, job.RequestFingerprint, cancellationToken))
+        {
+            // Another request for this job is starting it now (or died doing so): it is the same job, or a conflict.
+            if (job.RequestFingerprint is not null && await open.FingerprintOfAsync(job.Id, cancellationToken) is { } theirs && theirs != job.RequestFingerprint)
+            {
+                return new JobStart.Conflict();
+            }
+
+            if (await WaitForInstanceAsync(client, job.Id, cancellationToken))
+            {
+                LogDuplicate(job.Id);
+                return new JobStart.Existed();
+            }
+
+            LogTakingOver(job.Id); // its starter never scheduled it: this request does (the dedupe statuses keep it one)
+        }
+
         if (reserve is not null && await reserve(cancellationToken) is { } refusal)
         {
             await open.CloseAsync(job.Id, cancellationToken);
@@ -90,6 +110,46 @@ public partial class JobScheduler(
         LogStarted(job.Id, job.Mode, job.Source);
         return new JobStart.Started();
     }
+
+    /// <summary>
+    /// The existing job's answer to a request for its id: the same job (<see cref="JobStart.Existed"/>), or a conflict
+    /// when the request asks for something else; null when there is no such job yet.
+    /// </summary>
+    public virtual async Task<JobStart?> ExistingAsync(DurableTaskClient client, string jobId, string? fingerprint, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(jobId, getInputsAndOutputs: fingerprint is not null, cancellationToken);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        if (fingerprint is not null && instance.ReadInputAs<VideoJob>()?.RequestFingerprint is { } theirs && theirs != fingerprint)
+        {
+            return new JobStart.Conflict();
+        }
+
+        LogDuplicate(jobId);
+        return new JobStart.Existed();
+    }
+
+    /// <summary>Waits (up to 10 s) for a job another request is starting to exist.</summary>
+    private static async Task<bool> WaitForInstanceAsync(DurableTaskClient client, string jobId, CancellationToken cancellationToken)
+    {
+        for (var wait = 0; wait < 40; wait++)
+        {
+            if (await client.GetInstanceAsync(jobId, cancellationToken) is not null)
+            {
+                return true;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was claimed but never scheduled; this request schedules it")]
+    private partial void LogTakingOver(string jobId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} started ({Mode}, from {Source})")]
     private partial void LogStarted(string jobId, VideoMode mode, JobSource source);

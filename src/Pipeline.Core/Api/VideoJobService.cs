@@ -35,8 +35,12 @@ public class VideoJobService(
             return new SubmitResult(null, false, validation);
         }
 
-        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, correlation, cancellationToken);
+        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, correlation, RequestFingerprint.Of(mode, request, correlation), cancellationToken);
     }
+
+    /// <summary>Where a job is read: under the configured API base URL, else relative (<c>/api/videos/{id}</c>).</summary>
+    public string StatusUrl(string id) =>
+        $"{(options.Value.ApiBaseUrl ?? options.Value.PublicBaseUrl)?.ToString().TrimEnd('/')}/api/videos/{id}";
 
     /// <summary>The id a request gets: from its idempotency key (per mode), else a new one.</summary>
     public static string JobIdFor(VideoMode mode, string? idempotencyKey) =>
@@ -73,12 +77,20 @@ public class VideoJobService(
     public virtual async Task<bool> ExistsAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         await client.GetInstanceAsync(id, cancellationToken) is not null;
 
+    /// <summary>The answer to a repeat of an existing job's idempotency key: the same job, or a conflict when it asks for something else.</summary>
+    public virtual async Task<SubmitResult> RepeatAsync(DurableTaskClient client, string id, string fingerprint, CancellationToken cancellationToken) =>
+        await scheduler.ExistingAsync(client, id, fingerprint, cancellationToken) is JobStart.Conflict
+            ? new SubmitResult(id, false, null, Conflict: true)
+            : new SubmitResult(id, false, null);
+
     /// <summary>
     /// Validates and starts a job whose files were uploaded with it (already in <see cref="UploadStore"/> under
     /// <paramref name="id"/>, named in <paramref name="body"/> as blob references). A reference to any other blob is
     /// refused; a refused request's files are removed.
     /// </summary>
-    public virtual async Task<SubmitResult> SubmitUploadedAsync(DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, CancellationToken cancellationToken)
+    /// <param name="fingerprint">The form's fingerprint (its fields and files).</param>
+    public virtual async Task<SubmitResult> SubmitUploadedAsync(
+        DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, string fingerprint, CancellationToken cancellationToken)
     {
         var (request, correlation, validation) = Validate(mode, body, allowBlobReferences: true);
 
@@ -104,7 +116,7 @@ public class VideoJobService(
             return new SubmitResult(null, false, validation);
         }
 
-        var result = await StartAsync(client, mode, id, request, correlation, cancellationToken);
+        var result = await StartAsync(client, mode, id, request, correlation, fingerprint, cancellationToken);
         if (result.Refusal is not null)
         {
             await uploads.DiscardAsync(id, CancellationToken.None);
@@ -115,15 +127,19 @@ public class VideoJobService(
 
     /// <summary>Starts the job with its estimate reserved against the caps; a job that would pass one starts nothing (a 429 for the caller).</summary>
     private async Task<SubmitResult> StartAsync(
-        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, IReadOnlyDictionary<string, string>? correlation, CancellationToken cancellationToken)
+        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, IReadOnlyDictionary<string, string>? correlation, string fingerprint,
+        CancellationToken cancellationToken)
     {
         var now = scheduler.Now;
-        var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, now, correlation);
+        var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, now, correlation, fingerprint);
         var started = await scheduler.StartAsync(client, job, cancellationToken,
             token => ledger.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(mode, request), token));
-        return started is JobStart.Refused refused
-            ? new SubmitResult(null, false, null, refused.Refusal)
-            : new SubmitResult(id, started is JobStart.Started, null);
+        return started switch
+        {
+            JobStart.Refused refused => new SubmitResult(null, false, null, refused.Refusal),
+            JobStart.Conflict => new SubmitResult(id, false, null, Conflict: true),
+            _ => new SubmitResult(id, started is JobStart.Started, null),
+        };
     }
 
     /// <summary>The day's jobs, seconds and estimated spend, in total and per end user.</summary>

@@ -42,7 +42,8 @@ public static class VideoJobStatuses
 
 /// <summary>The answer to a submit: the job's id and status URL, or every problem of the request.</summary>
 /// <param name="Refusal">A spending cap this job would pass (the API answers 429 and starts nothing).</param>
-public sealed record SubmitResult(string? Id, bool Created, ValidationErrors? Errors, Costs.BudgetRefusal? Refusal = null);
+/// <param name="Conflict">The idempotency key was used before for a different request (nothing was started).</param>
+public sealed record SubmitResult(string? Id, bool Created, ValidationErrors? Errors, Costs.BudgetRefusal? Refusal = null, bool Conflict = false);
 
 public enum CancelResult
 {

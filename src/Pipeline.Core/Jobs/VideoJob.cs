@@ -32,7 +32,7 @@ public sealed record JobTimings(
 /// <summary>
 /// The orchestration input: what to make and where it goes. Holds ids, names and the request, never bytes nor secrets
 /// (history keeps it). An inbox job starts with <see cref="Request"/> null: the orchestration reads the blob and its
-/// sidecar first.
+/// sidecar first. <see cref="RequestFingerprint"/> tells a repeat of its idempotency key that asks for something else.
 /// </summary>
 public sealed record VideoJob(
     string Id,
@@ -42,4 +42,5 @@ public sealed record VideoJob(
     string OutputBlob,
     JobTimings Timings,
     DateTimeOffset CreatedAt,
-    IReadOnlyDictionary<string, string>? Correlation = null);
+    IReadOnlyDictionary<string, string>? Correlation = null,
+    string? RequestFingerprint = null);

@@ -13,6 +13,12 @@ public sealed class PipelineOptions
     /// </summary>
     public Uri? PublicBaseUrl { get; set; }
 
+    /// <summary>
+    /// The base URL clients reach the API at, for <c>Location</c> and <c>status_url</c> (default: <see cref="PublicBaseUrl"/>;
+    /// without either they are relative). Never taken from a request's <c>Host</c> header, which its sender chooses.
+    /// </summary>
+    public Uri? ApiBaseUrl { get; set; }
+
     /// <summary>How long a job waits for fal's webhook before it first asks fal for the status.</summary>
     [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00")]
     public TimeSpan WebhookWait { get; set; } = TimeSpan.FromMinutes(2);

@@ -136,7 +136,8 @@ public static partial class VideoRequestValidator
         foreach (Match match in PromptReference().Matches(prompt))
         {
             var kind = match.Groups["kind"].Value;
-            var n = int.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
+            // \d+ may be any number of digits: past int it cannot name an item either.
+            var n = int.TryParse(match.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
             var (field, count) = kind switch
             {
                 "Image" => ("image_urls", request.ImageUrls.Count),

@@ -356,24 +356,17 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
                 return (null, $"{name} is larger than 256 KB; a request is a few lines of JSON");
             }
 
-            var buffer = new byte[MaxSidecarBytes + 1];
-            var length = await download.Content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-            if (length > MaxSidecarBytes)
+            return await RequestJson.ReadAsync(download.Content, MaxSidecarBytes, cancellationToken) switch
             {
-                return (null, $"{name} is larger than 256 KB; a request is a few lines of JSON");
-            }
-
-            return JsonNode.Parse(buffer.AsSpan(0, length)) is JsonObject obj
-                ? (obj, null)
-                : (null, $"{name} must hold a JSON object");
+                RequestJson.Read.Parsed { Node: JsonObject obj } => (obj, null),
+                RequestJson.Read.Parsed => (null, $"{name} must hold a JSON object"),
+                RequestJson.Read.Invalid invalid => (null, $"{name} is not valid JSON: {invalid.Problem}"),
+                _ => (null, $"{name} is larger than 256 KB; a request is a few lines of JSON"),
+            };
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return (null, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, $"{name} is not valid JSON: {e.Message}");
         }
     }
 

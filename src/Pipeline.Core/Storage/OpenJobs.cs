@@ -16,11 +16,47 @@ public class OpenJobs(PipelineStorage storage)
 {
     private const string Prefix = "open/";
 
-    public virtual async Task AddAsync(string jobId, DateTimeOffset createdAt, CancellationToken cancellationToken) =>
-        await storage.Jobs.GetBlobClient(Prefix + jobId).UploadAsync(BinaryData.Empty, new BlobUploadOptions
+    /// <summary>
+    /// Opens the job unless it is open already: the claim that lets exactly one of several requests for the same job id
+    /// (a repeated idempotency key, a redelivered blob event) start it. False when another holds it.
+    /// </summary>
+    /// <param name="fingerprint">What the request asked for (<see cref="Requests.RequestFingerprint"/>), for the others to compare.</param>
+    public virtual async Task<bool> TryAddAsync(string jobId, DateTimeOffset createdAt, string? fingerprint, CancellationToken cancellationToken)
+    {
+        var metadata = new Dictionary<string, string> { ["created_at"] = createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture) };
+        if (fingerprint is not null)
         {
-            Metadata = new Dictionary<string, string> { ["created_at"] = createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture) },
-        }, cancellationToken);
+            metadata["fingerprint"] = fingerprint;
+        }
+
+        try
+        {
+            await storage.Jobs.GetBlobClient(Prefix + jobId).UploadAsync(BinaryData.Empty, new BlobUploadOptions
+            {
+                Metadata = metadata,
+                Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
+            }, cancellationToken);
+            return true;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The fingerprint the open job was started with, or null (none, or no longer open).</summary>
+    public virtual async Task<string?> FingerprintOfAsync(string jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = await storage.Jobs.GetBlobClient(Prefix + jobId).GetPropertiesAsync(cancellationToken: cancellationToken);
+            return properties.Value.Metadata.TryGetValue("fingerprint", out var fingerprint) ? fingerprint : null;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
 
     public virtual async Task CloseAsync(string jobId, CancellationToken cancellationToken) =>
         await storage.Jobs.DeleteBlobIfExistsAsync(Prefix + jobId, cancellationToken: cancellationToken);

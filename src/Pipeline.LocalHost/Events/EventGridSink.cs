@@ -11,15 +11,17 @@ namespace Pipeline.LocalHost.Events;
 public static partial class EventGridSink
 {
     public const string Path = "/eventgrid/api/events";
-    public const string Key = "local-sink-key";
 
     private static readonly Lock FileGate = new();
 
     public static IEndpointRouteBuilder MapEventGridSink(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, async (HttpRequest request, IOptions<LocalHostOptions> options, ILoggerFactory loggers, CancellationToken ct) =>
+        app.MapPost(Path, async (HttpRequest request, IOptions<LocalHostOptions> options, IOptions<Pipeline.Core.Options.EventGridOptions> topic, ILoggerFactory loggers,
+            CancellationToken ct) =>
         {
-            if (request.Headers["aeg-sas-key"] != Key)
+            // Only this machine, with the key this run made and gave its own publisher.
+            if (request.HttpContext.Connection.RemoteIpAddress is not { } remote || !System.Net.IPAddress.IsLoopback(remote)
+                || string.IsNullOrEmpty(topic.Value.TopicKey) || request.Headers["aeg-sas-key"] != topic.Value.TopicKey)
             {
                 return Results.Unauthorized();
             }

@@ -31,7 +31,14 @@ public sealed class JobSchedulerTests
 
     private static readonly Mock<JobIndex> Index = new(Storage);
 
-    private static readonly Mock<OpenJobs> Open = new(Storage);
+    private static readonly Mock<OpenJobs> Open = Claims(new Mock<OpenJobs>(Storage));
+
+    /// <summary>Every claim is this request's (no concurrent request for the same job).</summary>
+    internal static Mock<OpenJobs> Claims(Mock<OpenJobs> open)
+    {
+        open.Setup(o => o.TryAddAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        return open;
+    }
 
     private void VerifyScheduled(Times times) =>
         _client.Client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(
@@ -72,6 +79,49 @@ public sealed class JobSchedulerTests
             OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated,
         ];
         Assert.Equal(every.Order(), options.DedupeStatuses.Select(Enum.Parse<OrchestrationRuntimeStatus>).Order());
+    }
+
+    [Fact]
+    public async Task StartAsync_ExistingJobOfADifferentRequest_IsAConflict()
+    {
+        _client.Instance = Metadata(Job.Id, OrchestrationRuntimeStatus.Running, Job with { RequestFingerprint = "theirs" });
+
+        var started = await Scheduler().StartAsync(_client.Client.Object, Job with { RequestFingerprint = "mine" }, TestContext.Current.CancellationToken);
+
+        Assert.IsType<JobStart.Conflict>(started);
+        VerifyScheduled(Times.Never());
+    }
+
+    [Fact]
+    public async Task StartAsync_ClaimedByAConcurrentRequestForTheSameThing_IsThatJobOnceItExists()
+    {
+        var open = new Mock<OpenJobs>(Storage);
+        open.Setup(o => o.TryAddAsync(Job.Id, It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        open.Setup(o => o.FingerprintOfAsync(Job.Id, It.IsAny<CancellationToken>())).ReturnsAsync("same");
+        _client.Instances.Enqueue(null); // not there at the first look; the other request starts it meanwhile
+        _client.Instance = Metadata(Job.Id, OrchestrationRuntimeStatus.Pending);
+        var index = new Mock<JobIndex>(Storage);
+        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, index.Object, open.Object, NullLogger<JobScheduler>.Instance);
+
+        var started = await scheduler.StartAsync(_client.Client.Object, Job with { RequestFingerprint = "same" }, TestContext.Current.CancellationToken);
+
+        Assert.IsType<JobStart.Existed>(started);
+        VerifyScheduled(Times.Never());
+        index.Verify(i => i.AddAsync(It.IsAny<VideoJob>(), It.IsAny<CancellationToken>()), Times.Never); // one index entry: the other request's
+    }
+
+    [Fact]
+    public async Task StartAsync_ClaimedByAConcurrentRequestForSomethingElse_IsAConflict()
+    {
+        var open = new Mock<OpenJobs>(Storage);
+        open.Setup(o => o.TryAddAsync(Job.Id, It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        open.Setup(o => o.FingerprintOfAsync(Job.Id, It.IsAny<CancellationToken>())).ReturnsAsync("theirs");
+        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, Index.Object, open.Object, NullLogger<JobScheduler>.Instance);
+
+        var started = await scheduler.StartAsync(_client.Client.Object, Job with { RequestFingerprint = "mine" }, TestContext.Current.CancellationToken);
+
+        Assert.IsType<JobStart.Conflict>(started);
+        VerifyScheduled(Times.Never());
     }
 
     [Fact]
