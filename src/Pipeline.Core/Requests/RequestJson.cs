@@ -36,6 +36,11 @@ public static class RequestJson
 
     public static Read Parse(ReadOnlySpan<byte> utf8)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            return new Read.Invalid("it is not valid UTF-8"); // the parser would only find out when a string is read
+        }
+
         try
         {
             return new Read.Parsed(JsonNode.Parse(utf8, documentOptions: Strict));
