@@ -21,6 +21,10 @@ param falKey string = ''
 @description('fal admin key (optional): with it, payloads are deleted at fal once each video is stored.')
 param falAdminKey string = ''
 
+@secure()
+@description('Secret the per-job webhook URLs are signed with (optional; `openssl rand -hex 32`). Empty: derived from the fal key, so rotating that key sends jobs in flight to polling.')
+param falWebhookSecret string = ''
+
 @description('Object id of the deploying user, to read blobs and set the secret (azd passes it).')
 param principalId string = ''
 
@@ -80,6 +84,7 @@ module keyVault 'app/keyvault.bicep' = {
     keyVaultName: '${abbrs.keyVaultVaults}${resourceToken}'
     falKey: falKey
     falAdminKey: falAdminKey
+    falWebhookSecret: falWebhookSecret
   }
 }
 
@@ -111,6 +116,7 @@ module functionApp 'app/functionapp.bicep' = {
   dependsOn: [ rbac ] // the app must be able to read its storage and secret when it first starts
   params: {
     hasFalAdminKey: !empty(falAdminKey)
+    hasFalWebhookSecret: !empty(falWebhookSecret)
     location: location
     tags: tags
     planName: '${abbrs.webServerFarms}${resourceToken}'

@@ -1,6 +1,6 @@
 // The Flex Consumption plan (FC1) and the Function App (.NET 10 isolated), running as the user-assigned identity.
-// Every setting the app reads is set here (tests/Infra.Tests checks them against local.settings.sample.json); the only
-// secret, FAL_KEY, is a Key Vault reference. No connection strings, no FUNCTIONS_WORKER_RUNTIME (Flex sets the runtime).
+// Every setting the app reads is set here (tests/Infra.Tests checks them against local.settings.sample.json); the
+// secrets (FAL_KEY; FAL_ADMIN_KEY and FAL_WEBHOOK_SECRET when given) are Key Vault references. No connection strings, no FUNCTIONS_WORKER_RUNTIME (Flex sets the runtime).
 param location string
 param tags object
 param planName string
@@ -16,6 +16,9 @@ param taskHubName string = 'videopipeline'
 
 @description('Whether Key Vault holds FAL-ADMIN-KEY (set at deployment); without it payloads are not deleted at fal.')
 param hasFalAdminKey bool = false
+
+@description('Whether Key Vault holds FAL-WEBHOOK-SECRET (set at deployment); without it the webhook URL tokens derive from FAL_KEY.')
+param hasFalWebhookSecret bool = false
 
 @allowed([ 512, 2048, 4096 ])
 param instanceMemoryMB int = 2048
@@ -114,9 +117,13 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     FalWebhook__KeyCacheLifetime: '1.00:00:00'
     FalWebhook__MinRefetchInterval: '00:01:00'
     FalWebhook__TimestampTolerance: '00:05:00'
+    FAL_WEBHOOK_SECRET: hasFalWebhookSecret ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=FAL-WEBHOOK-SECRET)' : ''
+    FalWebhook__UserId: ''
+    FalWebhook__MaxBodyBytes: '262144'
 
     // The pipeline.
     Pipeline__PublicBaseUrl: 'https://${functionApp.properties.defaultHostName}'
+    Pipeline__ApiBaseUrl: 'https://${functionApp.properties.defaultHostName}'
     Pipeline__WebhookWait: '00:02:00'
     Pipeline__PollInterval: '00:00:30'
     Pipeline__JobDeadline: '00:30:00'

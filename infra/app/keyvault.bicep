@@ -1,4 +1,4 @@
-// Key Vault in RBAC mode for FAL_KEY (and FAL_ADMIN_KEY when given). The key is a secure parameter or set after deployment
+// Key Vault in RBAC mode for FAL_KEY (and FAL_ADMIN_KEY, FAL_WEBHOOK_SECRET when given). The key is a secure parameter or set after deployment
 // (`az keyvault secret set --name FAL-KEY ...`); it never appears in a template or an output.
 param location string
 param tags object
@@ -26,6 +26,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 @description('fal admin key, to delete payloads at fal after the copy. Empty: none (outputs expire at fal by their retention).')
 param falAdminKey string = ''
 
+@secure()
+@description('Secret for the per-job webhook URL tokens. Empty: none (the app derives one from the fal key).')
+param falWebhookSecret string = ''
+
 resource falKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(falKey)) {
   parent: vault
   name: 'FAL-KEY'
@@ -36,6 +40,12 @@ resource falAdminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (
   parent: vault
   name: 'FAL-ADMIN-KEY'
   properties: { value: falAdminKey }
+}
+
+resource falWebhookSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(falWebhookSecret)) {
+  parent: vault
+  name: 'FAL-WEBHOOK-SECRET'
+  properties: { value: falWebhookSecret }
 }
 
 output name string = vault.name

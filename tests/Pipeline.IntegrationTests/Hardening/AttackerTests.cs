@@ -109,6 +109,26 @@ public sealed class AttackerTests(AzuriteFixture azurite)
         Assert.Contains(host.Logs.Lines, l => l.Contains("is not uploaded", StringComparison.Ordinal) && l.Contains("UTF-8", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task OversizedSidecar_IsRefusedUnreadAndItsImageFailsNamingTheLimit()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite);
+        var huge = new byte[32 * 1024 * 1024]; // 32 MB of a JSON object: a prompt, then whitespace
+        Array.Fill(huge, (byte)' ');
+        System.Text.Encoding.ASCII.GetBytes("{\"prompt\":\"big\"").CopyTo(huge, 0);
+        huge[^1] = (byte)'}';
+
+        await host.DropAsync("big/huge.json", BinaryData.FromBytes(huge));
+        var id = await host.DropAsync("big/huge.jpg", TestFiles.Jpeg);
+        var job = await host.WaitForJobAsync(id!);
+
+        Assert.Equal("failed", job["status"]!.GetValue<string>());
+        Assert.Equal("invalid_request", job["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("larger than 256 KB", job["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Fal.Recorder.Calls, c => c.Kind == CallKind.Submit);
+        Assert.True(await host.VideoBlob("big/huge.error.json").ExistsAsync(Token));
+    }
+
     /// <summary>A file whose name is not valid UTF-8 (a name .NET cannot write itself), made by the shell.</summary>
     private static void CreateFileWithNonUtf8Name(string folder)
     {
