@@ -17,7 +17,7 @@ public sealed class SecretsTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Jobs_LeaveNoKeyOrSignatureInLogsHistoryEventsOrMarkers()
+    public async Task Jobs_LeaveNoKeySignatureOrWebhookTokenInLogsHistoryEventsOrMarkers()
     {
         await using var host = await LocalHostInProcess.StartAsync();
         var falSecret = host.Fal.ApiKey.Split(':')[1];
@@ -32,6 +32,8 @@ public sealed class SecretsTests
         Assert.Equal(VideoJobStatuses.Failed, (await host.WaitForJobAsync(failingJob!)).Status);
         Assert.Equal(VideoJobStatuses.Succeeded, (await host.WaitForJobAsync(httpJob)).Status);
         Assert.Contains(host.Fal.Requests.All, r => r.Input?.ImageUrl?.Contains("sig=", StringComparison.Ordinal) == true); // a SAS did go to fal
+        var tokens = new[] { inboxJob!, failingJob!, httpJob }.Select(host.Services.GetRequiredService<WebhookToken>().For).ToList();
+        Assert.All(tokens, t => Assert.Contains(host.Fal.Requests.All, r => r.WebhookUrl?.Contains("token=" + t, StringComparison.Ordinal) == true)); // and the webhook tokens
 
         var kept = new List<(string Where, string Text)>();
         kept.AddRange(host.Logs.Lines.Select(l => ("log", l)));
@@ -64,7 +66,7 @@ public sealed class SecretsTests
 
         Assert.Contains(kept, k => k.Where.EndsWith("History", StringComparison.Ordinal)); // the history was read
         Assert.Contains(kept, k => k.Where == "error marker");
-        foreach (var secret in new[] { falSecret, AzuriteFixture.AccountKey, "sig=" })
+        foreach (var secret in (string[])[falSecret, AzuriteFixture.AccountKey, "sig=", .. tokens])
         {
             var leaks = kept.Where(k => k.Text.Contains(secret, StringComparison.Ordinal)).Select(k => $"{k.Where}: {k.Text[..Math.Min(300, k.Text.Length)]}").ToList();
             Assert.True(leaks.Count == 0, $"'{secret[..Math.Min(6, secret.Length)]}…' leaked into:\n{string.Join('\n', leaks.Take(5))}");
