@@ -212,20 +212,8 @@ public sealed class MultipartVideoForm
     }
 
     /// <summary>A part's body, fed to the form's hash as it is read.</summary>
-    private sealed class HashingStream(Stream inner, System.Security.Cryptography.IncrementalHash hash) : Stream
+    private sealed class HashingStream(Stream inner, System.Security.Cryptography.IncrementalHash hash) : Pipeline.Core.Storage.ForwardOnlyReadStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
             var n = inner.Read(buffer);
@@ -239,18 +227,5 @@ public sealed class MultipartVideoForm
             hash.AppendData(buffer.Span[..n]);
             return n;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -3,26 +3,15 @@ namespace Pipeline.Core.Storage;
 /// <summary>An upload's bytes as the store reads them: its first bytes (already read to sniff the type), then the
 /// rest of the request stream, refused with <see cref="UploadTooLargeException"/> once past the cap. Read-only,
 /// forward-only: the bytes go from the request to the blob without being held.</summary>
-public sealed class CappedUploadStream(byte[] head, Stream rest, long maxBytes) : Stream
+public sealed class CappedUploadStream(byte[] head, Stream rest, long maxBytes) : ForwardOnlyReadStream
 {
     private int _headOffset;
     private long _total;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => _total;
-        set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -44,9 +33,6 @@ public sealed class CappedUploadStream(byte[] head, Stream rest, long maxBytes) 
         return Counted(await rest.ReadAsync(buffer, cancellationToken));
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private int TakeHead(Span<byte> buffer)
     {
         var n = Math.Min(buffer.Length, head.Length - _headOffset);
@@ -60,14 +46,4 @@ public sealed class CappedUploadStream(byte[] head, Stream rest, long maxBytes) 
         _total += read;
         return _total > maxBytes ? throw new UploadTooLargeException(maxBytes) : read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

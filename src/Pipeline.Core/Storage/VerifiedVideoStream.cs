@@ -4,7 +4,7 @@ namespace Pipeline.Core.Storage;
 /// Reads a video as it streams into storage and fails the upload (before the blob is committed) when the bytes are not
 /// what was promised: fewer or more than the expected sizes, or no ISO media box at the start.
 /// </summary>
-internal sealed class VerifiedVideoStream(Stream inner, IReadOnlyCollection<long> expectedSizes) : Stream
+internal sealed class VerifiedVideoStream(Stream inner, IReadOnlyCollection<long> expectedSizes) : ForwardOnlyReadStream
 {
     private static readonly string[] FirstBoxes = ["ftyp", "moov", "mdat", "free", "skip", "wide"];
     private readonly byte[] _head = new byte[8];
@@ -12,21 +12,18 @@ internal sealed class VerifiedVideoStream(Stream inner, IReadOnlyCollection<long
 
     public long BytesRead => _read;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => _read;
-        set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = new byte[buffer.Length];
+        var n = ReadAsync(rented).AsTask().GetAwaiter().GetResult(); // the SDK reads asynchronously; this is for completeness
+        rented.AsSpan(0, n).CopyTo(buffer);
+        return n;
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -71,19 +68,6 @@ internal sealed class VerifiedVideoStream(Stream inner, IReadOnlyCollection<long
 
         return n;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
