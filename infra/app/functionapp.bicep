@@ -99,7 +99,6 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PipelineStorage__credential: 'managedidentity'
     PipelineStorage__clientId: identityClientId
     'AzureWebJobs.InboxTrigger.Disabled': 'false'
-    'AzureWebJobs.InboxPollingTrigger.Disabled': 'true'
 
     // fal.
     FAL_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=FAL-KEY)'

@@ -14,6 +14,7 @@ public sealed class AppSettingsCoverageTests
         ["AzureWebJobsStorage"] = ["AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId"],
         ["PipelineStorage"] = ["PipelineStorage__blobServiceUri", "PipelineStorage__queueServiceUri", "PipelineStorage__credential", "PipelineStorage__clientId"],
         ["FUNCTIONS_WORKER_RUNTIME"] = [], // Flex Consumption refuses it; the runtime is in functionAppConfig
+        ["AzureWebJobs.InboxPollingTrigger.Disabled"] = [], // the polling trigger is in Debug builds only, never deployed
     };
 
     private static JsonObject CompiledAppSettings()
@@ -49,7 +50,8 @@ public sealed class AppSettingsCoverageTests
         Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName=", azure["FAL_KEY"]!.ToString(), StringComparison.Ordinal); // a reference, resolved by the platform
         Assert.DoesNotContain(azure, s => s.Value!.ToString().Contains("AccountKey=", StringComparison.OrdinalIgnoreCase));
         Assert.Equal("managedidentity", azure["AzureWebJobsStorage__credential"]!.ToString());
-        Assert.Equal("true", azure["AzureWebJobs.InboxPollingTrigger.Disabled"]!.ToString());
+        Assert.False(azure.ContainsKey("AzureWebJobs.InboxPollingTrigger.Disabled")); // no such function in Azure
+        Assert.Equal("false", azure["AzureWebJobs.InboxTrigger.Disabled"]!.ToString());
     }
 
     [Fact]
