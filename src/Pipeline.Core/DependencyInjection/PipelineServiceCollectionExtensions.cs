@@ -112,7 +112,7 @@ public static class PipelineServiceCollectionExtensions
         // The Functions blob trigger reads blobServiceUri (with queueServiceUri); a blob-only connection may say serviceUri.
         if ((section["blobServiceUri"] ?? section["serviceUri"]) is { Length: > 0 } serviceUri)
         {
-            return new BlobServiceClient(new Uri(serviceUri), Credential(section["clientId"]));
+            return new BlobServiceClient(new Uri(serviceUri), AzureCredentials.For(section["credential"], section["clientId"]));
         }
 
         return configuration["AzureWebJobsStorage"] is { Length: > 0 } hostStorage
@@ -126,9 +126,6 @@ public static class PipelineServiceCollectionExtensions
         {
             null => null,
             var endpoint when !string.IsNullOrEmpty(options.TopicKey) => new EventGridPublisherClient(endpoint, new Azure.AzureKeyCredential(options.TopicKey)),
-            var endpoint => new EventGridPublisherClient(endpoint, Credential(options.ManagedIdentityClientId)),
+            var endpoint => new EventGridPublisherClient(endpoint, AzureCredentials.For(null, options.ManagedIdentityClientId)),
         };
-
-    private static DefaultAzureCredential Credential(string? clientId) =>
-        new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrEmpty(clientId) ? null : clientId });
 }
