@@ -1,6 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Pipeline.Core.Api;
+using Pipeline.Core.Housekeeping;
 
 namespace Pipeline.Functions.Housekeeping;
 

@@ -130,6 +130,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Pipeline__LoneRequestWait: '00:01:00'
     Pipeline__UnconfirmedSubmitWait: '00:10:00'
     Pipeline__ReconcileAfter: '00:01:00'
+    Pipeline__JobRetention: '30.00:00:00'
     Pipeline__DefaultPrompt: 'Bring this picture to life with gentle, natural camera motion.'
     Pipeline__InputSasLifetime: '02:00:00'
     Pipeline__SendInputsAsDataUris: 'false'
@@ -148,6 +149,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Costs__MaxConcurrentJobs: ''
     Costs__SlotRetryInterval: '00:00:10'
     Costs__SlotLease: '02:00:00'
+    Costs__UsageRetention: '30.00:00:00'
 
     // Job events: the custom topic, with the app's identity (no key).
     EventGrid__TopicEndpoint: eventTopicEndpoint

@@ -50,6 +50,9 @@ public sealed class LocalHostOptions
     /// <summary>How often jobs whose orchestration ended without settling them are settled (Azure: every minute).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often finished jobs and usage past their retention are purged (Azure: every hour); the first run is at start.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How often the inbox container and the videos container are looked at.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(1);
 

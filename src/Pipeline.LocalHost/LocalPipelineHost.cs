@@ -82,6 +82,7 @@ public static partial class LocalPipelineHost
         builder.Services.AddTransient<Pipeline.Core.Api.JobScheduler, WatchedJobScheduler>();
         builder.Services.AddHostedService<JobProgressReporter>();
         builder.Services.AddHostedService<Housekeeping.JobReconcilerLoop>();
+        builder.Services.AddHostedService<Housekeeping.JobPurgeLoop>();
         builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
 

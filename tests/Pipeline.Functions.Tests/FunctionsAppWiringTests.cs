@@ -137,14 +137,16 @@ public sealed class FunctionsAppWiringTests
         Assert.Equal(core, activities);
     }
 
-    [Fact]
-    public void GeneratedMetadata_ReconcilesJobsEveryMinute()
+    [Theory]
+    [InlineData("ReconcileJobs", "0 * * * * *")] // every minute
+    [InlineData("PurgeJobs", "0 17 * * * *")] // every hour
+    public void GeneratedMetadata_RunsHousekeepingOnItsSchedule(string function, string schedule)
     {
         var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();
-        var timer = metadata.Single(f => f!["name"]!.GetValue<string>() == "ReconcileJobs")!["bindings"]!.AsArray()
+        var timer = metadata.Single(f => f!["name"]!.GetValue<string>() == function)!["bindings"]!.AsArray()
             .Single(b => b!["type"]!.GetValue<string>() == "timerTrigger")!;
 
-        Assert.Equal("0 * * * * *", timer["schedule"]!.GetValue<string>());
+        Assert.Equal(schedule, timer["schedule"]!.GetValue<string>());
     }
 
     [Fact]

@@ -40,6 +40,10 @@ public sealed class CostOptions
     [Range(typeof(TimeSpan), "00:00:00.05", "00:10:00")]
     public TimeSpan SlotRetryInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a day's usage (<c>GET /api/usage</c>, the caps' totals) is kept before the housekeeping purge removes it.</summary>
+    [Range(typeof(TimeSpan), "2.00:00:00", "3650.00:00:00")]
+    public TimeSpan UsageRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>A slot not released by then (its job's host died for good) is taken back; longer than any job can hold one.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan SlotLease { get; set; } = TimeSpan.FromHours(2);

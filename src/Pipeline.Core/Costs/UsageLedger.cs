@@ -152,6 +152,34 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
         return usage;
     }
 
+    /// <summary>The days that have usage kept (entries or totals), whatever their age.</summary>
+    public virtual async Task<IReadOnlyList<string>> DaysAsync(CancellationToken cancellationToken)
+    {
+        var days = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var item in storage.Jobs.GetBlobsByHierarchyAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "/", "usage/", cancellationToken))
+        {
+            var name = (item.IsPrefix ? item.Prefix : item.Blob.Name)["usage/".Length..].TrimEnd('/');
+            name = name.EndsWith(".json", StringComparison.Ordinal) ? name[..^5] : name;
+            if (DateOnly.TryParseExact(name, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            {
+                days.Add(name); // not slots.json nor waiting/: those are live
+            }
+        }
+
+        return [.. days];
+    }
+
+    /// <summary>Deletes a day's entries and totals: only for a day past the usage retention.</summary>
+    public virtual async Task ForgetDayAsync(string day, CancellationToken cancellationToken)
+    {
+        await foreach (var entry in storage.Jobs.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"usage/{day}/" }, cancellationToken))
+        {
+            await storage.Jobs.DeleteBlobIfExistsAsync(entry.Name, cancellationToken: cancellationToken);
+        }
+
+        await Blob(day).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+    }
+
     private async IAsyncEnumerable<(string JobId, JobReservation Reservation)> EntriesAsync(
         string day, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Activities;
 using Pipeline.Core.Api;
+using Pipeline.Core.Housekeeping;
 using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
@@ -94,6 +95,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<FalWebhookReceiver>();
         services.AddTransient<InboxJobStarter>();
         services.AddTransient<JobReconciler>();
+        services.AddTransient<JobPurger>();
         return services;
     }
 

@@ -60,6 +60,13 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a finished job is kept: its Durable history (status, result), its index entry and its submit records.
+    /// After that the housekeeping purge removes them, and its idempotency key may start a new job. Videos are never purged.
+    /// </summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan JobRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The prompt of an image dropped with neither a sidecar nor a <c>prompt</c> metadata entry.</summary>
     [Required]
     public string DefaultPrompt { get; set; } = "Bring this picture to life with gentle, natural camera motion.";

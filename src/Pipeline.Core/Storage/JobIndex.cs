@@ -41,4 +41,31 @@ public class JobIndex(PipelineStorage storage)
 
         return new JobIdPage([], null);
     }
+
+    /// <summary>The entries of jobs created before <paramref name="cutoff"/>, oldest last (the order of the names).</summary>
+    public virtual async IAsyncEnumerable<JobIndexEntry> CreatedBeforeAsync(
+        DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken))
+        {
+            var name = item.Name;
+            var dash = name.IndexOf('-', Prefix.Length);
+            if (dash < 0 || !long.TryParse(name.AsSpan(Prefix.Length, dash - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var inverted))
+            {
+                continue; // not an entry this app wrote
+            }
+
+            var createdAt = new DateTimeOffset(DateTimeOffset.MaxValue.UtcTicks - inverted, TimeSpan.Zero);
+            if (createdAt < cutoff)
+            {
+                yield return new JobIndexEntry(name, name[(dash + 1)..], createdAt);
+            }
+        }
+    }
+
+    public virtual async Task RemoveAsync(JobIndexEntry entry, CancellationToken cancellationToken) =>
+        await storage.Jobs.DeleteBlobIfExistsAsync(entry.Name, cancellationToken: cancellationToken);
 }
+
+/// <summary>A job's place in the index: the entry's blob name, the job and its creation.</summary>
+public sealed record JobIndexEntry(string Name, string JobId, DateTimeOffset CreatedAt);

@@ -10,7 +10,7 @@ public sealed record OpenJob(string JobId, DateTimeOffset CreatedAt, DateTimeOff
 /// Every accepted job until it is settled (<c>jobs/open/{job id}</c>, one empty blob each, its creation in metadata):
 /// written before its orchestration is scheduled, deleted when the job has given back what it held (its concurrency
 /// slot, its reservation when fal never had it). What is left here belongs to a job whose orchestration ended without
-/// settling — failed, terminated, or never scheduled — and <see cref="Api.JobReconciler"/> settles it.
+/// settling — failed, terminated, or never scheduled — and <see cref="Housekeeping.JobReconciler"/> settles it.
 /// </summary>
 public class OpenJobs(PipelineStorage storage)
 {
@@ -57,6 +57,9 @@ public class OpenJobs(PipelineStorage storage)
             return null;
         }
     }
+
+    public virtual async Task<bool> IsOpenAsync(string jobId, CancellationToken cancellationToken) =>
+        await storage.Jobs.GetBlobClient(Prefix + jobId).ExistsAsync(cancellationToken);
 
     public virtual async Task CloseAsync(string jobId, CancellationToken cancellationToken) =>
         await storage.Jobs.DeleteBlobIfExistsAsync(Prefix + jobId, cancellationToken: cancellationToken);

@@ -56,6 +56,15 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
         }
     }
 
+    /// <summary>Deletes the job's records: only for a job that has ended and is being purged.</summary>
+    public virtual async Task ForgetAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Prefix}{jobId}/" }, cancellationToken))
+        {
+            await storage.Jobs.DeleteBlobIfExistsAsync(item.Name, cancellationToken: cancellationToken);
+        }
+    }
+
     /// <summary>Every submit the job made, in order.</summary>
     public virtual async Task<IReadOnlyList<SubmitRecord>> ListAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Api;
+using Pipeline.Core.Housekeeping;
 
 namespace Pipeline.LocalHost.Housekeeping;
 

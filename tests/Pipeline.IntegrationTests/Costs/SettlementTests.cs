@@ -4,6 +4,7 @@ using FalEmulator.Recording;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Api;
+using Pipeline.Core.Housekeeping;
 using Pipeline.Core.Events;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.IntegrationTests.Support;

@@ -7,7 +7,7 @@ using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Storage;
 using Pipeline.Core.Submits;
 
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Housekeeping;
 
 /// <summary>
 /// Settles the jobs whose orchestration ended without settling them, so that nothing leaks and every accepted job ends

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Housekeeping;
+using Pipeline.Core.Storage;
+using Pipeline.IntegrationTests.Support;
+
+namespace Pipeline.IntegrationTests.Housekeeping;
+
+/// <summary>
+/// The hourly purge on the production durable backend (Azure Storage on Azurite), run as if a month had passed:
+/// finished, settled jobs lose their history, index entry and submit records; usage days go; running and unsettled
+/// jobs, videos and the live cap documents stay; a second run finds nothing.
+/// </summary>
+public sealed class PurgeTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AMonthLater_FinishedJobsAndUsageGo_RunningAndUnsettledJobsAndVideosStay()
+    {
+        await using var host = await LocalHostInProcess.StartAsync("--Costs:MaxConcurrentJobs", "5");
+        var finished = await SubmitAsync(host, "Done soon", "purge-key");
+        var unsettled = await SubmitAsync(host, "Done, then reopened", null);
+        var running = await SubmitAsync(host, "Still going [emulator: queue=600s]", null);
+        Assert.Equal("succeeded", (await host.WaitForJobAsync(finished)).Status);
+        Assert.Equal("succeeded", (await host.WaitForJobAsync(unsettled)).Status);
+        await host.Services.GetRequiredService<OpenJobs>().TryAddAsync(unsettled, DateTimeOffset.UtcNow, null, Token); // as if its settling had not run
+        var video = host.Storage.Videos.GetBlobClient($"jobs/{finished}.mp4");
+        Assert.True(await video.ExistsAsync(Token));
+        Assert.NotEmpty(Blobs(host, $"submits/{finished}/"));
+        Assert.NotEmpty(Blobs(host, "usage/20"));
+
+        var purger = ActivatorUtilities.CreateInstance<JobPurger>(host.Services, new LaterClock(TimeSpan.FromDays(31)));
+        var first = await purger.RunAsync(host.Client, Token);
+        var second = await purger.RunAsync(host.Client, Token);
+
+        Assert.Equal(new PurgeReport(1, 2, 1, true), first);
+        Assert.Equal(new PurgeReport(0, 2, 0, true), second);
+        Assert.Null(await host.Client.GetInstanceAsync(finished, Token));
+        Assert.Empty(Blobs(host, $"submits/{finished}/"));
+        Assert.DoesNotContain(Blobs(host, "index/"), name => name.EndsWith(finished, StringComparison.Ordinal));
+        Assert.DoesNotContain(Blobs(host, "usage/"), name => name.StartsWith("usage/20", StringComparison.Ordinal));
+        Assert.Contains("usage/slots.json", Blobs(host, "usage/")); // live: the concurrency cap's holders
+        Assert.True(await video.ExistsAsync(Token)); // the product is never purged
+        Assert.NotNull(await host.Client.GetInstanceAsync(running, Token));
+        Assert.NotNull(await host.Client.GetInstanceAsync(unsettled, Token));
+        Assert.NotEmpty(Blobs(host, $"submits/{running}/"));
+
+        // Once settled, the other finished job goes too; the purged job's key is free again.
+        await host.Services.GetRequiredService<OpenJobs>().CloseAsync(unsettled, Token);
+        Assert.Equal(new PurgeReport(1, 1, 0, true), await purger.RunAsync(host.Client, Token));
+        using var listing = await host.Http.GetFromJsonAsync<JsonDocument>("/api/videos", Token);
+        Assert.Equal([running], listing!.RootElement.GetProperty("items").EnumerateArray().Select(j => j.GetProperty("id").GetString()));
+        Assert.True(await SubmitAsync(host, "Done soon", "purge-key", created => Assert.True(created)) == finished); // the same id, a new job
+    }
+
+    private static async Task<string> SubmitAsync(LocalHostInProcess host, string prompt, string? key, Action<bool>? created = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos/text-to-video")
+        {
+            Content = JsonContent.Create(new { prompt, resolution = "480p", duration = "4" }),
+        };
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
+        using var response = await host.Http.SendAsync(request, Token);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var answer = (await response.Content.ReadFromJsonAsync<JsonObject>(Token))!;
+        created?.Invoke(answer["created"]!.GetValue<bool>());
+        return answer["id"]!.GetValue<string>();
+    }
+
+    private static List<string> Blobs(LocalHostInProcess host, string prefix) =>
+        [.. host.Storage.Jobs.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, Token).Select(b => b.Name)];
+
+    private sealed class LaterClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + ahead;
+    }
+}
