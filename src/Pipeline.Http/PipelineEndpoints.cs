@@ -24,6 +24,8 @@ public static class PipelineEndpoints
             VideosHttpHandlers.CancelAsync(id, client, service, ct)).WithName("CancelVideo").WithSummary("Cancel a video job");
         app.MapGet("/api/usage", (HttpRequest request, VideoJobService service, TimeProvider time, CancellationToken ct) =>
             VideosHttpHandlers.UsageAsync(request, service, time, ct)).WithName("GetUsage").WithSummary("A day's jobs, video seconds and estimated spend");
+        app.MapGet("/api/health", (DurableTaskClient client, Core.Health.HealthCheck health, CancellationToken ct) =>
+            VideosHttpHandlers.HealthAsync(client, health, ct)).WithName("Health").WithSummary("Whether the app can take and run jobs, and how it is configured");
         app.MapPost("/" + WebhookUrls.Path, (HttpRequest request, DurableTaskClient client, FalWebhookReceiver receiver, CancellationToken ct) =>
             VideosHttpHandlers.FalWebhookAsync(request, client, receiver, ct)).WithName("FalWebhook").WithSummary("fal's webhook");
         // The catch-all also matches /api/app and /api/app/ (the page); its files are linked by absolute paths.

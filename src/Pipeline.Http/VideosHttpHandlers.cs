@@ -137,6 +137,13 @@ public static class VideosHttpHandlers
         return TypedResults.Ok(new UsageAnswer(usage.Date, usage.Total, usage.ByEndUser));
     }
 
+    /// <summary><c>GET /api/health</c>: 200 when storage, the task hub and fal's key are there; 503 with the same report otherwise.</summary>
+    public static async Task<IResult> HealthAsync(DurableTaskClient client, Core.Health.HealthCheck health, CancellationToken cancellationToken)
+    {
+        var report = await health.CheckAsync(client, cancellationToken);
+        return TypedResults.Json(report, statusCode: report.IsHealthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
     /// <summary>The usage answer: the day's totals and each end user's (jobs without one count as "anonymous").</summary>
     public sealed record UsageAnswer(
         [property: System.Text.Json.Serialization.JsonPropertyName("date")] string Date,

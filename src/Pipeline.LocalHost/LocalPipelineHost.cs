@@ -44,6 +44,7 @@ public static partial class LocalPipelineHost
             ["Pipeline:PollInterval"] = builder.Configuration["Pipeline:PollInterval"] ?? "00:00:05",
             ["Pipeline:SidecarGrace"] = builder.Configuration["Pipeline:SidecarGrace"] ?? "00:00:02",
             ["Pipeline:ApiBaseUrl"] = builder.Configuration["Pipeline:ApiBaseUrl"] ?? baseUrl,
+            ["TASKHUB_NAME"] = options.TaskHub, // the name the Functions app reads
             ["EventGrid:TopicEndpoint"] = builder.Configuration["EventGrid:TopicEndpoint"] ?? baseUrl + EventGridSink.Path,
             // The sink takes events only from this machine, with a key made for this run.
             ["EventGrid:TopicKey"] = builder.Configuration["EventGrid:TopicKey"] ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
@@ -91,7 +92,8 @@ public static partial class LocalPipelineHost
         app.UseStatusCodePages();
         if (!string.IsNullOrEmpty(options.ApiKey))
         {
-            app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/videos") || http.Request.Path.StartsWithSegments("/api/usage"), branch => branch.Use(async (http, next) =>
+            app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/videos") || http.Request.Path.StartsWithSegments("/api/usage")
+                                || http.Request.Path.StartsWithSegments("/api/health"), branch => branch.Use(async (http, next) =>
             {
                 var given = http.Request.Headers["x-functions-key"].ToString() is { Length: > 0 } header ? header : http.Request.Query["code"].ToString();
                 if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(

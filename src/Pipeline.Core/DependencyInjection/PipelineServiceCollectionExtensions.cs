@@ -96,6 +96,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<InboxJobStarter>();
         services.AddTransient<JobReconciler>();
         services.AddTransient<JobPurger>();
+        services.AddTransient<Health.HealthCheck>();
         return services;
     }
 
