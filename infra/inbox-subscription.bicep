@@ -1,10 +1,15 @@
-// The inbox trigger's Event Grid subscription, deployed after the code (hooks/postdeploy.sh): the blob extension's
-// system key (blobs_extension) exists only once the app runs a function with an Event Grid blob trigger.
+// The inbox trigger's Event Grid subscription, deployed after the code (hooks/postdeploy.sh, .ps1): the blob extension's
+// system key (blobs_extension) exists only once the app runs a function with an Event Grid blob trigger. Events that
+// cannot be delivered for a day (30 attempts) go to the deadletter container of the topic's storage account, written
+// by the system topic's own identity (its role is in app/rbac.bicep), instead of being dropped.
 param functionAppName string
 param systemTopicName string
 
 @description('The inbox container whose BlobCreated events start jobs.')
 param inboxContainer string = 'inbox'
+
+@description('The container, in the same storage account, that undeliverable events are written to.')
+param deadLetterContainer string = 'deadletter'
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
   name: functionAppName
@@ -43,6 +48,16 @@ resource inboxSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
     retryPolicy: {
       maxDeliveryAttempts: 30
       eventTimeToLiveInMinutes: 1440
+    }
+    deadLetterWithResourceIdentity: {
+      identity: { type: 'SystemAssigned' }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: systemTopic.properties.source // the storage account whose events these are
+          blobContainerName: deadLetterContainer
+        }
+      }
     }
   }
 }

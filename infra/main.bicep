@@ -11,6 +11,7 @@ param environmentName string
 
 @minLength(1)
 @description('Region for every resource (one that offers Flex Consumption).')
+@metadata({ azd: { type: 'location' } })
 param location string
 
 @secure()
@@ -25,8 +26,12 @@ param falAdminKey string = ''
 @description('Secret the per-job webhook URLs are signed with (optional; `openssl rand -hex 32`). Empty: derived from the fal key, so rotating that key sends jobs in flight to polling.')
 param falWebhookSecret string = ''
 
-@description('Object id of the deploying user, to read blobs and set the secret (azd passes it).')
-param principalId string = ''
+@description('Object id of the principal that deploys, given the roles to set the fal secret and to drop and read files: azd passes its signed-in principal; az uses whoever runs the deployment. Empty: no such roles.')
+param principalId string = deployer().objectId
+
+@allowed([ 'User', 'ServicePrincipal' ])
+@description('What principalId is: a user, or a service principal (a CI pipeline).')
+param principalType string = 'User'
 
 @allowed([ 512, 2048, 4096 ])
 param instanceMemoryMB int = 2048
@@ -107,7 +112,9 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     eventTopicName: eventGrid.outputs.eventTopicName
     principalId: identity.outputs.principalId
+    inboxTopicPrincipalId: eventGrid.outputs.systemTopicPrincipalId
     userPrincipalId: principalId
+    userPrincipalType: principalType
   }
 }
 

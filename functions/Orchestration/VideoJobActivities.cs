@@ -5,8 +5,12 @@ using Pipeline.Core.Jobs;
 
 namespace Pipeline.Functions.Orchestration;
 
-/// <summary>The job's activity functions, each one line into the core activity of the same name.</summary>
+/// <summary>
+/// The job's activity functions, each one line into the core activity of the same name, run by the shared runner
+/// (telemetry by job). <c>instanceId</c> is bound by the Durable extension to the calling orchestration's id: the job id.
+/// </summary>
 public sealed class VideoJobActivities(
+    PipelineActivityRunner runner,
     SubmitToFalActivity submitToFal,
     CheckFalStatusActivity checkFalStatus,
     FetchFalResultActivity fetchFalResult,
@@ -17,34 +21,34 @@ public sealed class VideoJobActivities(
     ReleaseJobSlotActivity releaseJobSlot)
 {
     [Function(SubmitToFalActivity.Name)]
-    public Task<SubmitToFalOutcome> SubmitToFal([ActivityTrigger] SubmitToFalInput input, CancellationToken cancellationToken) =>
-        submitToFal.RunAsync(input, cancellationToken);
+    public Task<SubmitToFalOutcome> SubmitToFal([ActivityTrigger] SubmitToFalInput input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(submitToFal, SubmitToFalActivity.Name, instanceId, input, cancellationToken);
 
     [Function(CheckFalStatusActivity.Name)]
-    public Task<FalPoll> CheckFalStatus([ActivityTrigger] FalRequestRef input, CancellationToken cancellationToken) =>
-        checkFalStatus.RunAsync(input, cancellationToken);
+    public Task<FalPoll> CheckFalStatus([ActivityTrigger] FalRequestRef input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(checkFalStatus, CheckFalStatusActivity.Name, instanceId, input, cancellationToken);
 
     [Function(FetchFalResultActivity.Name)]
-    public Task<FalCompletion> FetchFalResult([ActivityTrigger] FalResultQuery input, CancellationToken cancellationToken) =>
-        fetchFalResult.RunAsync(input, cancellationToken);
+    public Task<FalCompletion> FetchFalResult([ActivityTrigger] FalResultQuery input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(fetchFalResult, FetchFalResultActivity.Name, instanceId, input, cancellationToken);
 
     [Function(CancelFalRequestActivity.Name)]
-    public Task<bool> CancelFalRequest([ActivityTrigger] FalRequestRef input, CancellationToken cancellationToken) =>
-        cancelFalRequest.RunAsync(input, cancellationToken);
+    public Task<bool> CancelFalRequest([ActivityTrigger] FalRequestRef input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(cancelFalRequest, CancelFalRequestActivity.Name, instanceId, input, cancellationToken);
 
     [Function(StoreVideoActivity.Name)]
-    public Task<StoreVideoOutcome> StoreVideo([ActivityTrigger] StoreVideoInput input, CancellationToken cancellationToken) =>
-        storeVideo.RunAsync(input, cancellationToken);
+    public Task<StoreVideoOutcome> StoreVideo([ActivityTrigger] StoreVideoInput input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(storeVideo, StoreVideoActivity.Name, instanceId, input, cancellationToken);
 
     [Function(ReleaseJobSlotActivity.Name)]
-    public Task<string?> ReleaseJobSlot([ActivityTrigger] JobSlot input, CancellationToken cancellationToken) =>
-        releaseJobSlot.RunAsync(input, cancellationToken);
+    public Task<string?> ReleaseJobSlot([ActivityTrigger] JobSlot input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(releaseJobSlot, ReleaseJobSlotActivity.Name, instanceId, input, cancellationToken);
 
     [Function(WriteErrorMarkerActivity.Name)]
-    public Task<string> WriteErrorMarker([ActivityTrigger] ErrorMarkerInput input, CancellationToken cancellationToken) =>
-        writeErrorMarker.RunAsync(input, cancellationToken);
+    public Task<string> WriteErrorMarker([ActivityTrigger] ErrorMarkerInput input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(writeErrorMarker, WriteErrorMarkerActivity.Name, instanceId, input, cancellationToken);
 
     [Function(PublishJobEventActivity.Name)]
-    public Task<bool> PublishJobEvent([ActivityTrigger] JobEvent input, CancellationToken cancellationToken) =>
-        publishJobEvent.RunAsync(input, cancellationToken);
+    public Task<bool> PublishJobEvent([ActivityTrigger] JobEvent input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(publishJobEvent, PublishJobEventActivity.Name, instanceId, input, cancellationToken);
 }

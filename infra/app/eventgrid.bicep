@@ -1,6 +1,7 @@
 // Event Grid: a system topic on the storage account (its BlobCreated events feed the inbox trigger; the subscription is
-// created after code deploy by inbox-subscription.bicep, when the blobs_extension key exists), and the custom topic the
-// pipeline publishes its CloudEvents to, keys off (Entra only).
+// created after code deploy by inbox-subscription.bicep, when the blobs_extension key exists; the topic's own identity
+// writes the events it cannot deliver to the deadletter container), and the custom topic the pipeline publishes its
+// CloudEvents to, keys off (Entra only).
 param location string
 param tags object
 param storageAccountName string
@@ -15,6 +16,7 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: systemTopicName
   location: location
   tags: tags
+  identity: { type: 'SystemAssigned' }
   properties: {
     source: storage.id
     topicType: 'Microsoft.Storage.StorageAccounts'
@@ -34,5 +36,6 @@ resource eventTopic 'Microsoft.EventGrid/topics@2025-02-15' = {
 }
 
 output systemTopicName string = systemTopic.name
+output systemTopicPrincipalId string = systemTopic.identity.principalId
 output eventTopicName string = eventTopic.name
 output eventTopicEndpoint string = eventTopic.properties.endpoint

@@ -1,14 +1,22 @@
 // The app identity's roles, each assignment named deterministically (guid of scope, principal and role), least privilege:
 // blob data owner (the blob trigger needs it; it also mints user delegation SAS), queue and table data contributor
 // (the Durable task hub and the trigger's poison queue), Monitoring Metrics Publisher (Entra-auth telemetry),
-// Key Vault Secrets User (the FAL_KEY reference), EventGrid Data Sender (job events). The deploying user gets the data
-// roles too, optionally, to look at blobs and set the secret.
+// Key Vault Secrets User (the FAL_KEY reference), EventGrid Data Sender (job events). The inbox system topic may write
+// to the deadletter container only. The deploying principal gets Storage Blob Data Contributor (drop files, read
+// videos) and Key Vault Secrets Officer (set FAL-KEY), in both deploy paths.
 param storageAccountName string
 param keyVaultName string
 param applicationInsightsName string
 param eventTopicName string
 param principalId string
+param inboxTopicPrincipalId string
 param userPrincipalId string = ''
+
+@allowed([ 'User', 'ServicePrincipal' ])
+param userPrincipalType string = 'User'
+
+@description('The container the inbox subscription dead-letters to (created by storage.bicep).')
+param deadLetterContainerName string = 'deadletter'
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -17,11 +25,16 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  name: '${storageAccountName}/default/${deadLetterContainerName}'
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -78,22 +91,32 @@ resource appEvents 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource userStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: if (!empty(userPrincipalId)) {
-  name: guid(storage.id, userPrincipalId, role)
+resource inboxTopicDeadLetters 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainer.id, inboxTopicPrincipalId, roles.storageBlobDataContributor)
+  scope: deadLetterContainer
+  properties: {
+    principalId: inboxTopicPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+  }
+}
+
+resource userBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId)) {
+  name: guid(storage.id, userPrincipalId, roles.storageBlobDataContributor)
   scope: storage
   properties: {
     principalId: userPrincipalId
-    principalType: 'User'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalType: userPrincipalType
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
   }
-}]
+}
 
 resource userSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId)) {
   name: guid(vault.id, userPrincipalId, roles.keyVaultSecretsOfficer)
   scope: vault
   properties: {
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
   }
 }

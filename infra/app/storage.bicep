@@ -1,5 +1,6 @@
 // The app's one storage account: the Functions host and Durable task hub, the pipeline's containers (inbox, videos,
-// uploads sent with API requests, the jobs index of the listing) and the deployment package. Shared keys are off: everything authenticates with Entra (the app's managed identity).
+// uploads sent with API requests, the jobs index of the listing), the inbox events Event Grid could not deliver
+// (deadletter) and the deployment package. Shared keys are off: everything authenticates with Entra (the app's managed identity).
 param location string
 param tags object
 param storageAccountName string
@@ -36,7 +37,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   name: 'default'
 }
 
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in [ 'inbox', 'videos', 'uploads', 'jobs', deploymentContainerName ]: {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in [ 'inbox', 'videos', 'uploads', 'jobs', 'deadletter', deploymentContainerName ]: {
   parent: blobService
   name: name
   properties: { publicAccess: 'None' }

@@ -37,7 +37,12 @@ public static class EmulatorApp
         builder.Services.AddSingleton<VideoRenderer>();
         builder.Services.AddHttpClient(InputFetcher.HttpClientName);
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+            // As fal's: no trace context travels with a webhook (the pipeline must join the job's trace itself).
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
+            });
 
         var app = builder.Build();
         app.UseCallRecording();

@@ -50,6 +50,13 @@ public sealed class LocalHostOptions
     /// <summary>How often jobs whose orchestration ended without settling them are settled (Azure: every minute).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Where the host's traces and logs are exported: <c>off</c> (the console log only), <c>console</c> (every span and
+    /// log record printed), or <c>otlp</c> (to <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, default <c>http://localhost:4317</c>:
+    /// Jaeger, the Aspire dashboard, any collector).
+    /// </summary>
+    public string Telemetry { get; set; } = "off";
+
     /// <summary>How often finished jobs and usage past their retention are purged (Azure: every hour); the first run is at start.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
 

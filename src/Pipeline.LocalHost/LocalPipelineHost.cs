@@ -1,6 +1,11 @@
 using FalEmulator;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Pipeline.Core.DependencyInjection;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Telemetry;
 using Pipeline.Http;
 using Pipeline.LocalHost.Console;
 using Pipeline.LocalHost.Engine;
@@ -85,6 +90,7 @@ public static partial class LocalPipelineHost
         builder.Services.AddHostedService<Housekeeping.JobReconcilerLoop>();
         builder.Services.AddHostedService<Housekeeping.JobPurgeLoop>();
         builder.Services.AddProblemDetails();
+        AddTelemetry(builder.Services, options.Telemetry);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -138,6 +144,31 @@ public static partial class LocalPipelineHost
         {
             throw new InvalidOperationException(
                 $"LocalHost:Listen is {options.Listen}, beyond this machine, with real fal behind it: anyone on the network could start paid jobs. Set LocalHost:ApiKey, or listen on localhost.");
+        }
+    }
+
+    /// <summary>
+    /// The same spans and log dimensions as the Functions app, plus incoming requests; always made (tests read them),
+    /// exported only when <c>LocalHost:Telemetry</c> asks.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, string exporter)
+    {
+        var telemetry = services.AddOpenTelemetry().AddPipelineTelemetry()
+            .ConfigureResource(r => r.AddService("video-pipeline-local"))
+            .WithTracing(t => t.AddAspNetCoreInstrumentation(http =>
+                http.Filter = request => !request.Request.Path.StartsWithSegments(PipelineTelemetryRegistration.DurableSidecarPath.TrimEnd('/'))));
+        switch (exporter.ToLowerInvariant())
+        {
+            case "console":
+                telemetry.WithTracing(t => t.AddConsoleExporter()).WithLogging(l => l.AddConsoleExporter());
+                break;
+            case "otlp":
+                telemetry.UseOtlpExporter();
+                break;
+            case "off":
+                break;
+            default:
+                throw new InvalidOperationException($"LocalHost:Telemetry is '{exporter}': use off, console or otlp");
         }
     }
 

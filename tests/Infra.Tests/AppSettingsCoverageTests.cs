@@ -49,7 +49,15 @@ public sealed class AppSettingsCoverageTests
         Assert.False(azure.ContainsKey("FUNCTIONS_WORKER_RUNTIME"));
         Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName=", azure["FAL_KEY"]!.ToString(), StringComparison.Ordinal); // a reference, resolved by the platform
         Assert.DoesNotContain(azure, s => s.Value!.ToString().Contains("AccountKey=", StringComparison.OrdinalIgnoreCase));
-        Assert.Equal("managedidentity", azure["AzureWebJobsStorage__credential"]!.ToString());
+        // Every identity-based client names the user-assigned identity (the app reads it as a ManagedIdentityCredential).
+        foreach (var prefix in new[] { "AzureWebJobsStorage", "PipelineStorage" })
+        {
+            Assert.Equal("managedidentity", azure[$"{prefix}__credential"]!.ToString());
+            Assert.Equal("[parameters('identityClientId')]", azure[$"{prefix}__clientId"]!.ToString());
+        }
+
+        Assert.Equal("[parameters('identityClientId')]", azure["EventGrid__ManagedIdentityClientId"]!.ToString());
+        Assert.Contains("Authorization=AAD", azure["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]!.ToString(), StringComparison.Ordinal);
         Assert.False(azure.ContainsKey("AzureWebJobs.InboxPollingTrigger.Disabled")); // no such function in Azure
         Assert.Equal("false", azure["AzureWebJobs.InboxTrigger.Disabled"]!.ToString());
     }

@@ -17,6 +17,7 @@ public sealed class StorageTemplateTests
     [InlineData("videos")]
     [InlineData("uploads")] // files sent with API requests
     [InlineData("jobs")] // the listing's index
+    [InlineData("deadletter")] // inbox events Event Grid could not deliver
     public void Containers_IncludeEveryContainerTheAppUses(string container)
     {
         // Templates with symbolic names (languageVersion 2.0) hold resources in an object, others in an array.

@@ -90,6 +90,7 @@ public sealed partial class WebhookDispatcher(
 
     private async Task<bool> SendAsync(QueuedRequest request, string url, byte[] body, int attempt, bool badSignature, CancellationToken cancellationToken)
     {
+        System.Diagnostics.Activity.Current = null; // fal's delivery belongs to no trace of the caller's
         var signature = signer.Sign(request.RequestId, body, time.GetUtcNow(), rogue: badSignature);
         using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

@@ -1,11 +1,15 @@
 using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Activities;
 
 /// <param name="ResponseUrl">fal's result URL from the submit's answer; null when the answer was lost (built from the id).</param>
-public sealed record FalResultQuery(string RequestId, VideoMode Mode, Uri? ResponseUrl);
+public sealed record FalResultQuery(string RequestId, VideoMode Mode, Uri? ResponseUrl) : IDescribesJob
+{
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, null, RequestId);
+}
 
 /// <summary>
 /// Fetches a finished request's result from fal: for a webhook that said OK without the video (fal could not serialize

@@ -4,6 +4,7 @@ using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Activities;
 
@@ -11,7 +12,11 @@ namespace Pipeline.Core.Activities;
 /// <param name="EndUserId">Written to the video's metadata with the correlation map, for attribution.</param>
 public sealed record StoreVideoInput(
     string JobId, VideoMode Mode, JobSource Source, string FalRequestId, long? Seed, string VideoUrl, string? ContentType, string OutputBlob, long? FileSize = null,
-    JobEvent? Announcement = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null, DateTimeOffset? JobCreatedAt = null);
+    JobEvent? Announcement = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null, DateTimeOffset? JobCreatedAt = null)
+    : IDescribesJob
+{
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, FalRequestId);
+}
 
 /// <param name="Announced">The "succeeded" event was published.</param>
 /// <param name="PurgedAtFal">The request's payloads and output files were deleted at fal.</param>

@@ -7,6 +7,7 @@ using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
 using Pipeline.Core.Submits;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Activities;
 
@@ -17,7 +18,10 @@ namespace Pipeline.Core.Activities;
 /// <param name="CompanionWaited">The job already waited once for its drop's companion (sidecar or image): decide now.</param>
 public sealed record SubmitToFalInput(
     string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null,
-    int? Attempt = null, bool CompanionWaited = false);
+    int? Attempt = null, bool CompanionWaited = false) : IDescribesJob
+{
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, Request?.EndUserId, null);
+}
 
 /// <summary>
 /// The billable step, safe to run more than once: reads an inbox drop into a request, takes a concurrency slot and

@@ -4,22 +4,28 @@ using System.Text.Json.Serialization;
 using Pipeline.Core.Costs;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Activities;
 
 /// <summary>Where fal keeps a request: its id and the URLs fal answered the submit with.</summary>
-public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl);
+public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl) : IDescribesJob
+{
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (null, null, RequestId);
+}
 
 /// <summary>
 /// How <see cref="SubmitToFalActivity"/> ended: one record per outcome. Every outcome also carries what the activity
 /// learned of the job (an inbox job's mode, end user and correlation come from its drop) and its estimate.
 /// </summary>
 [JsonConverter(typeof(SubmitToFalOutcomeConverter))]
-public abstract record SubmitToFalOutcome
+public abstract record SubmitToFalOutcome : IDescribesJob
 {
     private SubmitToFalOutcome()
     {
     }
+
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, (this as Submitted)?.Request.RequestId);
 
     /// <summary>
     /// The outcome's kind, written with it: durable history serializes the value under its runtime type, so the kind

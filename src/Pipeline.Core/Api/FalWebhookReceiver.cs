@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Api;
 
@@ -129,6 +130,11 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, WebhookToke
             return WebhookReceipt.Ignored;
         }
 
+        // fal's call carries no trace: the delivery joins the job's trace, linked to the request that brought it.
+        var job = instance.ReadInputAs<VideoJob>();
+        using var telemetry = JobTelemetry.Start(logger, "fal.webhook", jobId!, System.Diagnostics.ActivityKind.Consumer, job?.TraceParent)
+            .Learn(job?.Mode, job?.Request?.EndUserId, completion.RequestId);
+        telemetry.Tag("fal.status", completion.Succeeded ? "OK" : "ERROR");
         var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JobProgress>();
         // A job with a submit whose answer was lost takes any of its deliveries: that request may be billed after all.
         if (progress?.FalRequestId is { } submitted && progress.UnconfirmedSubmit != true && !string.Equals(submitted, completion.RequestId, StringComparison.Ordinal))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,7 @@ using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Api;
 
@@ -60,6 +62,19 @@ public partial class JobScheduler(
     /// <param name="reserve">Reserves the job's estimate against the caps (idempotent per job id); a refusal starts nothing.</param>
     public virtual async Task<JobStart> StartAsync(
         DurableTaskClient client, VideoJob job, CancellationToken cancellationToken, Func<CancellationToken, Task<BudgetRefusal?>>? reserve = null)
+    {
+        // The job's trace starts here, under the request or the trigger that brought it; the job keeps its context.
+        using var telemetry = JobTelemetry.Start(logger, "video_job.start", job.Id, ActivityKind.Producer)
+            .Learn(job.Mode, job.Request?.EndUserId);
+        telemetry.Tag("job.source", job.Source.Kind.ToString().ToLowerInvariant());
+        job = job with { TraceParent = telemetry.TraceParent };
+        var started = await ScheduleOnceAsync(client, job, reserve, cancellationToken);
+        telemetry.Tag("job.start", started.GetType().Name.ToLowerInvariant());
+        return started;
+    }
+
+    private async Task<JobStart> ScheduleOnceAsync(
+        DurableTaskClient client, VideoJob job, Func<CancellationToken, Task<BudgetRefusal?>>? reserve, CancellationToken cancellationToken)
     {
         if (await ExistingAsync(client, job.Id, job.RequestFingerprint, cancellationToken) is { } existing)
         {

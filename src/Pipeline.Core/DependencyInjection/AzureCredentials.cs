@@ -19,4 +19,18 @@ public static class AzureCredentials
             (true, true) => new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned),
             _ => new DefaultAzureCredential(),
         };
+
+    /// <summary>
+    /// The credential Application Insights ingestion takes, from <c>APPLICATIONINSIGHTS_AUTHENTICATION_STRING</c>
+    /// (<c>Authorization=AAD;ClientId=…</c>, the setting the Functions host reads too); null when it asks for none.
+    /// </summary>
+    public static TokenCredential? ForApplicationInsights(string? authenticationString)
+    {
+        var parts = (authenticationString ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
+        return parts.TryGetValue("Authorization", out var kind) && string.Equals(kind, "AAD", StringComparison.OrdinalIgnoreCase)
+            ? For("managedidentity", parts.GetValueOrDefault("ClientId"))
+            : null;
+    }
 }

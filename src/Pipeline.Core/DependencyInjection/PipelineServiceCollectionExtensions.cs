@@ -81,6 +81,7 @@ public static class PipelineServiceCollectionExtensions
             : new AcceptAllFalWebhooks());
         services.AddHostedService<WebhookVerificationNotice>();
 
+        services.AddSingleton<PipelineActivityRunner>();
         services.AddTransient<SubmitToFalActivity>();
         services.AddTransient<CheckFalStatusActivity>();
         services.AddTransient<FetchFalResultActivity>();

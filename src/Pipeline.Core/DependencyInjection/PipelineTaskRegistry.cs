@@ -30,11 +30,13 @@ public static class PipelineTaskRegistry
 
     private static void Add<TActivity, TInput, TOutput>(DurableTaskRegistry registry, string name)
         where TActivity : IPipelineActivity<TInput, TOutput> =>
-        registry.AddActivity(name, services => new Adapter<TActivity, TInput, TOutput>(services.GetRequiredService<TActivity>()));
+        registry.AddActivity(name, services => new Adapter<TActivity, TInput, TOutput>(
+            services.GetRequiredService<TActivity>(), services.GetRequiredService<PipelineActivityRunner>(), name));
 
-    private sealed class Adapter<TActivity, TInput, TOutput>(TActivity activity) : TaskActivity<TInput, TOutput>
+    private sealed class Adapter<TActivity, TInput, TOutput>(TActivity activity, PipelineActivityRunner runner, string name) : TaskActivity<TInput, TOutput>
         where TActivity : IPipelineActivity<TInput, TOutput>
     {
-        public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) => activity.RunAsync(input, CancellationToken.None);
+        public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) =>
+            runner.RunAsync(activity, name, context.InstanceId, input, CancellationToken.None);
     }
 }

@@ -39,8 +39,10 @@ public sealed record JobEventData(
 /// One event as the orchestration decides it: its type, subject, time and data. The CloudEvent id is derived from the
 /// job and the type, so a retried publish is recognisable as the same event by subscribers.
 /// </summary>
-public sealed record JobEvent(string Type, string Subject, DateTimeOffset Time, JobEventData Data)
+public sealed record JobEvent(string Type, string Subject, DateTimeOffset Time, JobEventData Data) : Telemetry.IDescribesJob
 {
+    (Requests.VideoMode? Mode, string? EndUserId, string? FalRequestId) Telemetry.IDescribesJob.Describe() => (Data.Mode, Data.EndUserId, Data.FalRequestId);
+
     /// <summary>The output blob for an inbox job (<c>videos/trips/beach.mp4</c>), <c>videos/{id}</c> otherwise.</summary>
     public static string SubjectOf(VideoJob job) =>
         job.Source.Kind == JobSourceKind.Inbox ? $"videos/{job.OutputBlob}" : $"videos/{job.Id}";

@@ -463,8 +463,13 @@ public class FalQueueClient
     /// <exception cref="InvalidOperationException">No fal key is configured.</exception>
     public virtual void EnsureConfigured() => RequireKey();
 
-    private string RequireKey() =>
-        string.IsNullOrWhiteSpace(_options.Key) ? throw new InvalidOperationException("FAL_KEY is not configured") : _options.Key.Trim();
+    private string RequireKey() => FalKey.StateOf(_options.Key) switch
+    {
+        FalKeyState.Missing => throw new InvalidOperationException("FAL_KEY is not configured"),
+        FalKeyState.UnresolvedKeyVaultReference => throw new InvalidOperationException(
+            "FAL_KEY is a Key Vault reference the app could not resolve: create the secret, then refresh the app's Key Vault references"),
+        _ => _options.Key!.Trim(),
+    };
 
     private static ByteArrayContent JsonContent(byte[] body)
     {

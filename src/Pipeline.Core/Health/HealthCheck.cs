@@ -30,10 +30,11 @@ public class HealthCheck(
         var storageCheck = CheckStorageAsync(cancellationToken);
         var taskHubCheck = CheckTaskHubAsync(client, cancellationToken);
         var (storageHealth, taskHub) = (await storageCheck, await taskHubCheck);
+        var key = FalKey.StateOf(fal.Value.Key);
         var falHealth = new FalHealth(
-            string.IsNullOrEmpty(fal.Value.Key) ? HealthReport.Unhealthy : HealthReport.Healthy,
+            key == FalKeyState.Set ? HealthReport.Healthy : HealthReport.Unhealthy,
             fal.Value.BaseUrl.GetLeftPart(UriPartial.Authority),
-            !string.IsNullOrEmpty(fal.Value.Key),
+            FalKey.Describe(key),
             pipeline.Value.PublicBaseUrl is not null,
             webhooks.Value.VerifySignatures,
             !string.IsNullOrEmpty(fal.Value.AdminKey));

@@ -6,7 +6,7 @@ namespace Pipeline.Core.Health;
 /// What <c>GET /api/health</c> answers: whether the app can take and run jobs now, and how it is configured — names
 /// and hosts only, never a key, a connection string or a SAS.
 /// </summary>
-/// <param name="Status"><c>healthy</c>, or <c>unhealthy</c> when storage or the task hub cannot be reached or fal has no key.</param>
+/// <param name="Status"><c>healthy</c>, or <c>unhealthy</c> when storage or the task hub cannot be reached or fal has no usable key.</param>
 public sealed record HealthReport(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("version")] string? Version,
@@ -48,12 +48,13 @@ public sealed record EventsHealth(
     [property: JsonPropertyName("authentication")] string? Authentication,
     [property: JsonPropertyName("source")] string Source);
 
+/// <param name="Key"><c>set</c>, <c>missing</c>, or <c>unresolved_key_vault_reference</c> (App Service could not read the secret).</param>
 /// <param name="Webhooks">Whether fal is given a webhook (a public base URL is set); otherwise jobs complete by polling.</param>
 /// <param name="PurgesPayloads">Whether an admin key lets the app delete payloads at fal after the copy.</param>
 public sealed record FalHealth(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("base_url")] string BaseUrl,
-    [property: JsonPropertyName("key_set")] bool KeySet,
+    [property: JsonPropertyName("key")] string Key,
     [property: JsonPropertyName("webhooks")] bool Webhooks,
     [property: JsonPropertyName("signatures_verified")] bool SignaturesVerified,
     [property: JsonPropertyName("purges_payloads")] bool PurgesPayloads);

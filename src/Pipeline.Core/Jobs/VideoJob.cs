@@ -33,6 +33,8 @@ public sealed record JobTimings(
 /// The orchestration input: what to make and where it goes. Holds ids, names and the request, never bytes nor secrets
 /// (history keeps it). An inbox job starts with <see cref="Request"/> null: the orchestration reads the blob and its
 /// sidecar first. <see cref="RequestFingerprint"/> tells a repeat of its idempotency key that asks for something else.
+/// <see cref="TraceParent"/> is the W3C trace context of the job's first span, so that steps fal starts (the webhook)
+/// join the job's trace.
 /// </summary>
 public sealed record VideoJob(
     string Id,
@@ -43,4 +45,5 @@ public sealed record VideoJob(
     JobTimings Timings,
     DateTimeOffset CreatedAt,
     IReadOnlyDictionary<string, string>? Correlation = null,
-    string? RequestFingerprint = null);
+    string? RequestFingerprint = null,
+    string? TraceParent = null);

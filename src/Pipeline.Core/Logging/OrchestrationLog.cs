@@ -11,8 +11,9 @@ internal static partial class OrchestrationLog
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Job {JobId}: {Activity} failed: {Error}")]
     public static partial void ActivityFailed(this ILogger logger, string jobId, string activity, string error);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Job {JobId} ({Mode}) ended {Outcome}")]
-    public static partial void JobEnded(this ILogger logger, string jobId, VideoMode mode, Jobs.JobOutcome outcome);
+    /// <summary>One line per job, at its end: what the KQL of the README counts (<c>JobOutcome</c>, <c>ErrorCode</c>).</summary>
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Job {JobId} ({Mode}) ended {JobOutcome} (error: {ErrorCode}; fal request: {FalRequestId})")]
+    public static partial void JobEnded(this ILogger logger, string jobId, VideoMode mode, Jobs.JobOutcome jobOutcome, string errorCode, string falRequestId);
 }
 
 /// <summary>Log messages about the app's security settings.</summary>

@@ -130,6 +130,8 @@ public static class VideoJobOrchestrator
         {
             using var stop = new CancellationTokenSource();
             _stopWaiting = stop.Token;
+            // The orchestrator's log lines carry the job too (a scope: nothing the replay depends on).
+            using var scope = _log.BeginScope(new Telemetry.JobDimensions(job.Id).Also(job.Mode, _endUserId));
             try
             {
                 return await RunJobAsync();
@@ -676,7 +678,7 @@ public static class VideoJobOrchestrator
 
         private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
         {
-            _log.JobEnded(job.Id, _mode, outcome);
+            _log.JobEnded(job.Id, _mode, outcome, error?.Code ?? "none", FalRequestId ?? "none");
             return new(job.Id, _mode, outcome, FalRequestId, video, seed, error, _submittedAt, _falCompletedAt, context.CurrentUtcDateTime,
                 _falRequestIds.Count > 0 ? [.. _falRequestIds] : null, ReachedFal ? _cost : null, _endUserId, _correlation);
         }

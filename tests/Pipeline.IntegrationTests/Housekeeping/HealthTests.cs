@@ -27,7 +27,7 @@ public sealed class HealthTests
         Assert.Equal("healthy", report["task_hub"]!["status"]!.GetValue<string>());
         Assert.Equal("configured", report["events"]!["status"]!.GetValue<string>());
         Assert.Equal("key", report["events"]!["authentication"]!.GetValue<string>());
-        Assert.True(report["fal"]!["key_set"]!.GetValue<bool>());
+        Assert.Equal("set", report["fal"]!["key"]!.GetValue<string>());
         Assert.True(report["fal"]!["webhooks"]!.GetValue<bool>());
         foreach (var secret in new[] { host.Fal.ApiKey.Split(':')[1], AzuriteFixture.AccountKey, "sig=", "AccountKey" })
         {

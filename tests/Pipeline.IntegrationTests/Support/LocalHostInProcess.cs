@@ -53,7 +53,11 @@ public sealed class LocalHostInProcess : IAsyncDisposable
     public static Task<LocalHostInProcess> StartAsync(params string[] extraArguments) => StartAsync(extraArguments, tasks: null);
 
     /// <param name="tasks">What the durable worker runs (default: the pipeline's tasks).</param>
-    public static async Task<LocalHostInProcess> StartAsync(string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks)
+    public static async Task<LocalHostInProcess> StartAsync(string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks) =>
+        await StartAsync(extraArguments, tasks, configure: null);
+
+    /// <param name="configure">A last word on the builder (a test's telemetry exporter).</param>
+    public static async Task<LocalHostInProcess> StartAsync(string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks, Action<WebApplicationBuilder>? configure)
     {
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();
@@ -66,6 +70,7 @@ public sealed class LocalHostInProcess : IAsyncDisposable
         {
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(logs);
+            configure?.Invoke(builder);
         }, tasks);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new LocalHostInProcess(app, emulator!, azurite, home, taskHub, port, logs);
@@ -76,6 +81,13 @@ public sealed class LocalHostInProcess : IAsyncDisposable
         using var response = await Http.PostAsJsonAsync("/api/videos/text-to-video", body, TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["id"]!.GetValue<string>();
+    }
+
+    /// <summary>Uploads a file to the inbox container, which the host's trigger picks up; returns the job id it will get.</summary>
+    public async Task<string> DropAsync(string name, BinaryData content)
+    {
+        var uploaded = await Storage.Inbox.GetBlobClient(name).UploadAsync(content, TestContext.Current.CancellationToken);
+        return global::Pipeline.Core.Jobs.JobIds.ForBlob(PipelineStorage.InboxContainerName, name, uploaded.Value.ETag.ToString());
     }
 
     public async Task<VideoJobView> WaitForJobAsync(string id, TimeSpan? timeout = null)

@@ -68,7 +68,7 @@ public sealed class JobSchedulerTests
         VerifyScheduled(Times.Once());
         var schedule = Assert.Single(_client.Client.Invocations, i => i.Method.Name == nameof(DurableTaskClient.ScheduleNewOrchestrationInstanceAsync));
         Assert.Equal(VideoJobOrchestrator.Name, ((TaskName)schedule.Arguments[0]).Name);
-        Assert.Same(Job, schedule.Arguments[1]);
+        Assert.Equal(Job, schedule.Arguments[1]); // the job as given (no listener here, so no trace context is added)
         var options = Assert.IsType<StartOrchestrationOptions>(schedule.Arguments[2]);
         Assert.Equal(Job.Id, options.InstanceId);
         Assert.Equal(VideoJobOrchestrator.Version, (string)options.Version!.Value);
