@@ -18,7 +18,8 @@ public sealed class VideoJobActivities(
     StoreVideoActivity storeVideo,
     WriteErrorMarkerActivity writeErrorMarker,
     PublishJobEventActivity publishJobEvent,
-    ReleaseJobSlotActivity releaseJobSlot)
+    ReleaseJobSlotActivity releaseJobSlot,
+    RecordBatchEndActivity recordBatchEnd)
 {
     [Function(SubmitToFalActivity.Name)]
     public Task<SubmitToFalOutcome> SubmitToFal([ActivityTrigger] SubmitToFalInput input, string instanceId, CancellationToken cancellationToken) =>
@@ -51,4 +52,8 @@ public sealed class VideoJobActivities(
     [Function(PublishJobEventActivity.Name)]
     public Task<bool> PublishJobEvent([ActivityTrigger] JobEvent input, string instanceId, CancellationToken cancellationToken) =>
         runner.RunAsync(publishJobEvent, PublishJobEventActivity.Name, instanceId, input, cancellationToken);
+
+    [Function(RecordBatchEndActivity.Name)]
+    public Task<bool> RecordBatchEnd([ActivityTrigger] Pipeline.Core.Batches.BatchJobEnd input, string instanceId, CancellationToken cancellationToken) =>
+        runner.RunAsync(recordBatchEnd, RecordBatchEndActivity.Name, instanceId, input, cancellationToken);
 }

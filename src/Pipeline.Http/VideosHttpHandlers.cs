@@ -121,7 +121,7 @@ public static class VideosHttpHandlers
         }
 
         var statusUrl = videos.StatusUrl(result.Id!);
-        return TypedResults.Accepted(statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created));
+        return TypedResults.Accepted(statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created, result.BatchId, result.Jobs, result.NotStarted));
     }
 
     /// <summary><c>GET /api/usage?date=YYYY-MM-DD</c> (today, UTC, by default): jobs, video seconds and estimated spend, in total and per end user.</summary>
@@ -161,8 +161,21 @@ public static class VideosHttpHandlers
         }
 
         var cursor = request.Query["cursor"].ToString() is { Length: > 0 } c ? c : null;
-        return TypedResults.Ok(await videos.ListAsync(client, limit, cursor, cancellationToken));
+        var batch = request.Query["batch"].ToString() is { Length: > 0 } b ? b : null;
+        if (batch is not null && await videos.BatchAsync(batch, cancellationToken) is null)
+        {
+            return NoSuchBatch(batch);
+        }
+
+        return TypedResults.Ok(await videos.ListAsync(client, limit, cursor, cancellationToken, batch));
     }
+
+    /// <summary><c>GET /api/batches/{id}</c>: a folder's, a manifest's or a request's variants' jobs counted, and where to list them.</summary>
+    public static async Task<IResult> BatchAsync(string id, VideoJobService videos, CancellationToken cancellationToken) =>
+        await videos.BatchAsync(id, cancellationToken) is { } progress ? TypedResults.Ok(progress) : NoSuchBatch(id);
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NoSuchBatch(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch", detail: $"there is no batch {id}");
 
     public static async Task<IResult> GetAsync(string id, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken) =>
         await videos.GetAsync(client, id, cancellationToken) is { } view
@@ -199,9 +212,12 @@ public static class VideosHttpHandlers
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NotFound(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job", detail: $"there is no job {id}");
 
-    /// <summary>The 202 body: the job id and where to follow it.</summary>
+    /// <summary>The 202 body: the job id and where to follow it; with variants, every job and the batch they make.</summary>
     public sealed record SubmitAnswer(
         [property: System.Text.Json.Serialization.JsonPropertyName("id")] string Id,
         [property: System.Text.Json.Serialization.JsonPropertyName("status_url")] string StatusUrl,
-        [property: System.Text.Json.Serialization.JsonPropertyName("created")] bool Created);
+        [property: System.Text.Json.Serialization.JsonPropertyName("created")] bool Created,
+        [property: System.Text.Json.Serialization.JsonPropertyName("batch_id")][property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? BatchId = null,
+        [property: System.Text.Json.Serialization.JsonPropertyName("jobs")][property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SubmittedVariant>? Jobs = null,
+        [property: System.Text.Json.Serialization.JsonPropertyName("not_started")][property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] VariantsNotStarted? NotStarted = null);
 }

@@ -18,7 +18,7 @@ namespace Pipeline.Core.Activities;
 /// <param name="CompanionWaited">The job already waited once for its drop's companion (sidecar or image): decide now.</param>
 public sealed record SubmitToFalInput(
     string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null,
-    int? Attempt = null, bool CompanionWaited = false) : IDescribesJob
+    int? Attempt = null, bool CompanionWaited = false, JobVariant? Variant = null) : IDescribesJob
 {
     (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, Request?.EndUserId, null);
 }
@@ -126,7 +126,7 @@ public sealed partial class SubmitToFalActivity(
     /// <summary>The request the job asks for: given, or read from its inbox drop.</summary>
     private async Task<PreparedJob> PrepareAsync(SubmitToFalInput input, DateTimeOffset createdAt, CancellationToken cancellationToken) =>
         input.Request is { } request ? new PreparedJob.Ready(input.Mode, request)
-        : input.Source is { Kind: JobSourceKind.Inbox } source ? await inbox.PrepareAsync(source, createdAt, input.CompanionWaited, cancellationToken)
+        : input.Source is { Kind: JobSourceKind.Inbox } source ? await inbox.PrepareAsync(source, createdAt, input.CompanionWaited, cancellationToken, input.Variant)
         : new PreparedJob.Invalid(input.Mode, "the job has no request");
 
     private static SubmitToFalOutcome Early(PreparedJob prepared) => prepared switch

@@ -1,5 +1,6 @@
 using Azure;
 using Microsoft.DurableTask.Client;
+using Pipeline.Core.Batches;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
@@ -7,14 +8,17 @@ using Pipeline.Core.Storage;
 namespace Pipeline.Core.Api;
 
 /// <summary>
-/// What the inbox trigger does with a new blob: start one job per blob version (the id hashes container, name and
-/// ETag, so a redelivered event is a no-op). The orchestration reads the blob and its sidecar itself. A name the
-/// pipeline refuses (<see cref="InboxNames"/>) is never used to reach storage: it is logged and leaves a marker in
+/// What the inbox trigger does with a new blob: start one job per blob version and variant (the id hashes container,
+/// name and ETag, so a redelivered event is a no-op), in the batch of its folder. The orchestration reads the blob and
+/// its sidecar itself; the number of variants is read now, from the drop's sidecar or metadata or its folder presets.
+/// A manifest goes to <see cref="ManifestJobStarter"/>; a folder preset starts nothing. A name the pipeline refuses
+/// (<see cref="InboxNames"/>) is never used to reach storage: it is logged and leaves a marker in
 /// <c>videos/_refused/</c>; an empty image or request leaves a marker where its video would go.
 /// </summary>
-public partial class InboxJobStarter(PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, VideoStore videos, ILogger<InboxJobStarter> logger)
+public partial class InboxJobStarter(
+    PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, VideoStore videos, ManifestJobStarter manifests, ILogger<InboxJobStarter> logger)
 {
-    /// <returns>The job id, or null when the blob starts no job (refused, gone, empty, or neither an image nor a .json).</returns>
+    /// <returns>The (first) job id, a manifest's batch id, or null when the blob starts no job (refused, gone, empty, a preset, or neither an image nor a request).</returns>
     public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
     {
         if (InboxNames.Problem(blobName) is { } refused)
@@ -24,9 +28,15 @@ public partial class InboxJobStarter(PipelineStorage storage, JobScheduler sched
             return null;
         }
 
-        if (!InboxReader.IsImage(blobName) && !InboxReader.IsSidecar(blobName))
+        if (InboxPresets.IsPreset(blobName))
         {
-            LogSkipped(blobName, "neither an image nor a .json request");
+            LogSkipped(blobName, "a folder preset: it gives defaults to the drops that come after it");
+            return null;
+        }
+
+        if (!InboxReader.IsImage(blobName) && !InboxReader.IsSidecar(blobName) && !ManifestReader.IsManifest(blobName))
+        {
+            LogSkipped(blobName, "neither an image, a .json request nor a .jsonl or .csv manifest");
             return null;
         }
 
@@ -50,17 +60,55 @@ public partial class InboxJobStarter(PipelineStorage storage, JobScheduler sched
             return null;
         }
 
+        if (ManifestReader.IsManifest(blobName))
+        {
+            return await manifests.StartAsync(client, container, blobName, etag, cancellationToken);
+        }
+
         if (InboxReader.IsSidecar(blobName))
         {
             await inbox.MarkSidecarFolderAsync(container, blobName, cancellationToken); // images here wait the grace for theirs
+            await StartLateVariantsAsync(client, container, blobName, cancellationToken);
         }
 
-        var id = JobIds.ForBlob(container, blobName, etag.ToString());
+        var variants = await inbox.VariantsOfAsync(container, blobName, cancellationToken);
+        return await StartDropAsync(client, container, blobName, etag.ToString(), variants, firstVariant: 1, cancellationToken);
+    }
+
+    /// <summary>Starts variants <paramref name="firstVariant"/>…<paramref name="variants"/> of a drop; returns the first job's id.</summary>
+    private async Task<string> StartDropAsync(
+        DurableTaskClient client, string container, string blobName, string etag, int variants, int firstVariant, CancellationToken cancellationToken)
+    {
+        var first = JobIds.ForBlob(container, blobName, etag);
         var mode = InboxReader.IsImage(blobName) ? VideoMode.ImageToVideo : VideoMode.TextToVideo; // settled by the sidecar later
-        var job = new VideoJob(id, mode, null, new JobSource(JobSourceKind.Inbox, container, blobName, etag.ToString()),
-            InboxReader.OutputBlobFor(blobName), scheduler.Timings, scheduler.Now);
-        await scheduler.StartAsync(client, job, cancellationToken);
-        return id;
+        var batch = BatchIds.ForFolder(container, InboxReader.FolderOf(blobName));
+        for (var index = firstVariant; index <= variants; index++)
+        {
+            var job = new VideoJob(JobIds.ForVariant(first, index), mode, null, new JobSource(JobSourceKind.Inbox, container, blobName, etag),
+                Variants.OutputName(InboxReader.OutputBlobFor(blobName), index, variants), scheduler.Timings, scheduler.Now,
+                Batch: batch, Variant: variants > 1 ? new JobVariant(index, variants) : null);
+            await scheduler.StartAsync(client, job, cancellationToken);
+        }
+
+        return first;
+    }
+
+    /// <summary>
+    /// A sidecar that lands after its image and asks for more variants than the image's drop knew of starts the rest;
+    /// the image's first job keeps its name (ids are per variant, so nothing starts twice).
+    /// </summary>
+    private async Task StartLateVariantsAsync(DurableTaskClient client, string container, string sidecarName, CancellationToken cancellationToken)
+    {
+        if (await inbox.ImageOfAsync(container, sidecarName, cancellationToken) is not { } image)
+        {
+            return;
+        }
+
+        var variants = await inbox.VariantsOfAsync(container, image.Name, cancellationToken);
+        if (variants > 1)
+        {
+            await StartDropAsync(client, container, image.Name, image.ETag, variants, firstVariant: 2, cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inbox blob {BlobName} starts no job: {Reason}")]

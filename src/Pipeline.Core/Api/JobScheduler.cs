@@ -40,7 +40,8 @@ public abstract record JobStart
 /// fingerprint differs from the job's is a <see cref="JobStart.Conflict"/>.
 /// </summary>
 public partial class JobScheduler(
-    IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, ILogger<JobScheduler> logger, IOptions<CostOptions>? costs = null)
+    IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, ILogger<JobScheduler> logger, IOptions<CostOptions>? costs = null,
+    Batches.BatchLedger? batches = null)
 {
     private static readonly OrchestrationRuntimeStatus[] EveryStatus =
     [
@@ -105,6 +106,11 @@ public partial class JobScheduler(
         }
 
         await index.AddAsync(job, cancellationToken);
+        if (job.Batch is not null && batches is not null)
+        {
+            await batches.AddJobAsync(job, cancellationToken);
+        }
+
         try
         {
             var start = new StartOrchestrationOptions(job.Id).WithDedupeStatuses(EveryStatus) with { Version = VideoJobOrchestrator.Version };

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.Batches;
 using Pipeline.Core.Costs;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
@@ -17,7 +18,7 @@ namespace Pipeline.Core.Api;
 /// </summary>
 public class VideoJobService(
     JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options,
-    PriceTable prices, UsageLedger ledger)
+    PriceTable prices, UsageLedger ledger, BatchLedger? batches = null)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
@@ -29,13 +30,15 @@ public class VideoJobService(
             return new SubmitResult(null, false, keyProblem);
         }
 
-        var (request, correlation, validation) = Validate(mode, body, allowBlobReferences: false);
+        var (request, correlation, variants, validation) = Validate(mode, body, allowBlobReferences: false);
         if (request is null || validation.Count > 0)
         {
             return new SubmitResult(null, false, validation);
         }
 
-        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, correlation, RequestFingerprint.Of(mode, request, correlation), cancellationToken);
+        // The same key asking for another number of variants is another request.
+        var fingerprint = RequestFingerprint.Of(mode, request, correlation) + (variants > 1 ? $":v{variants}" : "");
+        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, correlation, variants, fingerprint, cancellationToken);
     }
 
     /// <summary>Where a job is read: under the configured API base URL, else relative (<c>/api/videos/{id}</c>).</summary>
@@ -58,19 +61,23 @@ public class VideoJobService(
         return null;
     }
 
-    /// <summary>The request as the model takes it, and the job's correlation map (the pipeline's, not sent to fal), with every problem of both.</summary>
-    private static (VideoRequest? Request, IReadOnlyDictionary<string, string>? Correlation, ValidationErrors Errors) Validate(
+    /// <summary>
+    /// The request as the model takes it, the job's correlation map (the pipeline's, not sent to fal) and how many
+    /// variants are asked for, with every problem of all three.
+    /// </summary>
+    private static (VideoRequest? Request, IReadOnlyDictionary<string, string>? Correlation, int Variants, ValidationErrors Errors) Validate(
         VideoMode mode, JsonNode? body, bool allowBlobReferences)
     {
         var problems = new ValidationErrors();
         var (fields, correlation) = Correlation.Split(body, problems);
+        var variants = fields is JsonObject obj ? Variants.Split(obj, problems) : 1;
         var (request, validation) = VideoRequestValidator.Validate(mode, fields, allowBlobReferences);
         foreach (var (field, messages) in problems)
         {
             Array.ForEach(messages, m => validation.Add(field, m));
         }
 
-        return (request, correlation, validation);
+        return (request, correlation, variants, validation);
     }
 
     /// <summary>Whether the job exists already (a repeated idempotency key): its files are then not stored again.</summary>
@@ -92,7 +99,7 @@ public class VideoJobService(
     public virtual async Task<SubmitResult> SubmitUploadedAsync(
         DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, string fingerprint, CancellationToken cancellationToken)
     {
-        var (request, correlation, validation) = Validate(mode, body, allowBlobReferences: true);
+        var (request, correlation, variants, validation) = Validate(mode, body, allowBlobReferences: true);
 
         foreach (var (field, url) in request?.Urls() ?? [])
         {
@@ -116,7 +123,7 @@ public class VideoJobService(
             return new SubmitResult(null, false, validation);
         }
 
-        var result = await StartAsync(client, mode, id, request, correlation, fingerprint, cancellationToken);
+        var result = await StartAsync(client, mode, id, request, correlation, variants, fingerprint, cancellationToken);
         if (result.Refusal is not null)
         {
             await uploads.DiscardAsync(id, CancellationToken.None);
@@ -125,33 +132,62 @@ public class VideoJobService(
         return result;
     }
 
-    /// <summary>Starts the job with its estimate reserved against the caps; a job that would pass one starts nothing (a 429 for the caller).</summary>
+    /// <summary>
+    /// Starts the job — or its variants, each with its own seed, in one batch — with each estimate reserved against the
+    /// caps as it starts: a first job that would pass one starts nothing (a 429 for the caller); a later variant that
+    /// would stops the rest, and the answer says which were not started.
+    /// </summary>
     private async Task<SubmitResult> StartAsync(
-        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, IReadOnlyDictionary<string, string>? correlation, string fingerprint,
-        CancellationToken cancellationToken)
+        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, IReadOnlyDictionary<string, string>? correlation, int variants,
+        string fingerprint, CancellationToken cancellationToken)
     {
-        var now = scheduler.Now;
-        var job = new VideoJob(id, mode, request, JobSource.Http, $"jobs/{id}.mp4", scheduler.Timings, now, correlation, fingerprint);
-        var started = await scheduler.StartAsync(client, job, cancellationToken,
-            token => ledger.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(mode, request), token));
-        return started switch
+        var batch = variants > 1 ? BatchIds.ForVariants(id) : null;
+        var jobs = new List<SubmittedVariant>();
+        for (var index = 1; index <= variants; index++)
         {
-            JobStart.Refused refused => new SubmitResult(null, false, null, refused.Refusal),
-            JobStart.Conflict => new SubmitResult(id, false, null, Conflict: true),
-            _ => new SubmitResult(id, started is JobStart.Started, null),
-        };
+            var jobId = JobIds.ForVariant(id, index);
+            var asked = request with { Seed = Variants.SeedOf(request.Seed, id, index, variants) };
+            var now = scheduler.Now;
+            var job = new VideoJob(jobId, mode, asked, JobSource.Http, $"jobs/{jobId}.mp4", scheduler.Timings, now, correlation, fingerprint,
+                Batch: batch, Variant: batch is null ? null : new JobVariant(index, variants));
+            var started = await scheduler.StartAsync(client, job, cancellationToken,
+                token => ledger.TryReserveAsync(UsageLedger.DayOf(now), jobId, asked.EndUserId, prices.Estimate(mode, asked), token));
+            switch (started)
+            {
+                case JobStart.Refused refused when index == 1:
+                    return new SubmitResult(null, false, null, refused.Refusal);
+                case JobStart.Refused refused:
+                    return new SubmitResult(id, jobs[0].Created, null, Jobs: jobs, BatchId: batch?.Id, NotStarted: new VariantsNotStarted(index, variants, refused.Refusal.Message));
+                case JobStart.Conflict:
+                    return new SubmitResult(id, false, null, Conflict: true);
+                default:
+                    jobs.Add(new SubmittedVariant(jobId, StatusUrl(jobId), index, asked.Seed, started is JobStart.Started));
+                    break;
+            }
+        }
+
+        return new SubmitResult(id, jobs[0].Created, null, Jobs: batch is null ? null : jobs, BatchId: batch?.Id);
     }
 
     /// <summary>The day's jobs, seconds and estimated spend, in total and per end user.</summary>
     public virtual Task<DayUsage> UsageAsync(string day, CancellationToken cancellationToken) => ledger.ReadAsync(day, cancellationToken);
 
-    /// <summary>Recent jobs, newest first, a page at a time (sidecars that only fed their image's job are left out).</summary>
-    public virtual async Task<VideoJobPage> ListAsync(DurableTaskClient client, int pageSize, string? cursor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Recent jobs, newest first, a page at a time, or the jobs of one batch (in the order of their ids); sidecars that
+    /// only fed their image's job are left out.
+    /// </summary>
+    public virtual async Task<VideoJobPage> ListAsync(DurableTaskClient client, int pageSize, string? cursor, CancellationToken cancellationToken, string? batchId = null)
     {
-        var page = await index.PageAsync(pageSize, cursor, cancellationToken);
+        var page = batchId is not null && batches is not null
+            ? await batches.JobsAsync(batchId, pageSize, cursor, cancellationToken)
+            : await index.PageAsync(pageSize, cursor, cancellationToken);
         var views = await Task.WhenAll(page.Ids.Distinct(StringComparer.Ordinal).Select(id => GetAsync(client, id, cancellationToken)));
         return new VideoJobPage([.. views.OfType<VideoJobView>().Where(v => v.Error?.Code != "superseded")], page.NextCursor);
     }
+
+    /// <summary>A batch's counts and where its jobs and results are; null for an unknown batch.</summary>
+    public virtual async Task<BatchProgress?> BatchAsync(string batchId, CancellationToken cancellationToken) =>
+        batches is null ? null : await batches.ProgressAsync(batchId, $"{StatusUrl("")[..^1]}?batch={batchId}", cancellationToken);
 
     public virtual async Task<VideoJobView?> GetAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
@@ -211,7 +247,9 @@ public class VideoJobService(
             result?.Correlation ?? job?.Correlation,
             cost?.VideoSeconds,
             cost?.EstimatedUsd,
-            result?.FalRequestIds ?? progress?.FalRequestIds);
+            result?.FalRequestIds ?? progress?.FalRequestIds,
+            job?.Batch,
+            job?.Variant);
     }
 
     /// <summary>Asks a running job to cancel itself (at fal too); it ends as cancelled.</summary>

@@ -23,7 +23,9 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null,
     [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
     [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
-    [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null);
+    [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null,
+    [property: JsonPropertyName("batch")] Batches.JobBatch? Batch = null,
+    [property: JsonPropertyName("variant")] JobVariant? Variant = null);
 
 /// <summary>What <c>GET /api/videos</c> answers: a page of jobs, newest first, and the cursor of the next page.</summary>
 public sealed record VideoJobPage(
@@ -43,7 +45,26 @@ public static class VideoJobStatuses
 /// <summary>The answer to a submit: the job's id and status URL, or every problem of the request.</summary>
 /// <param name="Refusal">A spending cap this job would pass (the API answers 429 and starts nothing).</param>
 /// <param name="Conflict">The idempotency key was used before for a different request (nothing was started).</param>
-public sealed record SubmitResult(string? Id, bool Created, ValidationErrors? Errors, Costs.BudgetRefusal? Refusal = null, bool Conflict = false);
+/// <param name="Jobs">With <c>variants</c> above 1: every job started, the first being <paramref name="Id"/>.</param>
+/// <param name="NotStarted">Variants a spending cap stopped.</param>
+public sealed record SubmitResult(
+    string? Id, bool Created, ValidationErrors? Errors, Costs.BudgetRefusal? Refusal = null, bool Conflict = false,
+    IReadOnlyList<SubmittedVariant>? Jobs = null, string? BatchId = null, VariantsNotStarted? NotStarted = null);
+
+/// <summary>One job of a request's variants, as the 202 lists it.</summary>
+public sealed record SubmittedVariant(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("status_url")] string StatusUrl,
+    [property: JsonPropertyName("variant")] int Variant,
+    [property: JsonPropertyName("seed")] long? Seed,
+    [property: JsonIgnore] bool Created);
+
+/// <summary>Variants <paramref name="From"/>…<paramref name="Of"/> were not started: a spending cap would have been passed.</summary>
+public sealed record VariantsNotStarted(
+    [property: JsonPropertyName("from")] int From,
+    [property: JsonPropertyName("of")] int Of,
+    [property: JsonPropertyName("detail")] string Detail,
+    [property: JsonPropertyName("code")] string Code = "budget_exceeded");
 
 public enum CancelResult
 {

@@ -55,7 +55,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<PipelineStorage>();
         services.AddSingleton<BlobUrlSigner>();
         services.AddSingleton<FalInputResolver>();
+        services.AddSingleton<InboxPresets>();
         services.AddSingleton<InboxReader>();
+        services.AddSingleton<Batches.BatchLedger>();
         services.AddSingleton<UploadStore>();
         services.AddSingleton<JobIndex>();
         services.AddSingleton<OpenJobs>();
@@ -90,11 +92,13 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<WriteErrorMarkerActivity>();
         services.AddTransient<PublishJobEventActivity>();
         services.AddTransient<ReleaseJobSlotActivity>();
+        services.AddTransient<RecordBatchEndActivity>();
 
         services.AddTransient<JobScheduler>();
         services.AddTransient<VideoJobService>();
         services.AddTransient<FalWebhookReceiver>();
         services.AddTransient<InboxJobStarter>();
+        services.AddTransient<Batches.ManifestJobStarter>();
         services.AddTransient<JobReconciler>();
         services.AddTransient<JobPurger>();
         services.AddTransient<Health.HealthCheck>();

@@ -25,6 +25,7 @@ public static class PipelineTaskRegistry
         Add<WriteErrorMarkerActivity, ErrorMarkerInput, string>(registry, WriteErrorMarkerActivity.Name);
         Add<PublishJobEventActivity, JobEvent, bool>(registry, PublishJobEventActivity.Name);
         Add<ReleaseJobSlotActivity, JobSlot, string?>(registry, ReleaseJobSlotActivity.Name);
+        Add<RecordBatchEndActivity, Batches.BatchJobEnd, bool>(registry, RecordBatchEndActivity.Name);
         return registry;
     }
 

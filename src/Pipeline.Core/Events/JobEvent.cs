@@ -33,7 +33,9 @@ public sealed record JobEventData(
     [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
     [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null,
     [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
-    [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null);
+    [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
+    [property: JsonPropertyName("batch")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Batches.JobBatch? Batch = null,
+    [property: JsonPropertyName("variant")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobVariant? Variant = null);
 
 /// <summary>
 /// One event as the orchestration decides it: its type, subject, time and data. The CloudEvent id is derived from the

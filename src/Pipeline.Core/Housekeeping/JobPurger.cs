@@ -25,7 +25,7 @@ public sealed record PurgeReport(int JobsPurged, int JobsKept, int UsageDaysPurg
 /// </summary>
 public partial class JobPurger(
     JobIndex index, OpenJobs open, SubmitLedger submits, UsageLedger usage, IOptions<PipelineOptions> pipeline, IOptions<CostOptions> costs,
-    TimeProvider time, ILogger<JobPurger> logger)
+    TimeProvider time, ILogger<JobPurger> logger, Batches.BatchLedger? batches = null)
 {
     /// <summary>At most this many jobs a run, so that a run fits well within a function's timeout; the rest wait an hour.</summary>
     public const int MaxJobsPerRun = 2_000;
@@ -82,6 +82,11 @@ public partial class JobPurger(
         }
 
         await submits.ForgetAsync(entry.JobId, cancellationToken);
+        if (entry.BatchId is { } batchId && batches is not null)
+        {
+            await batches.ForgetJobAsync(batchId, entry.JobId, cancellationToken);
+        }
+
         await index.RemoveAsync(entry, cancellationToken); // last: while it exists, the job is purged again
         return true;
     }

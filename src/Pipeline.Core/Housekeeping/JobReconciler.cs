@@ -25,7 +25,8 @@ namespace Pipeline.Core.Housekeeping;
 /// </summary>
 public partial class JobReconciler(
     OpenJobs open, JobAdmission admission, SubmitLedger submits, FalQueueClient fal, JobEventPublisher events, VideoStore videos,
-    Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options, TimeProvider time, ILogger<JobReconciler> logger)
+    Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options, TimeProvider time, ILogger<JobReconciler> logger,
+    Batches.BatchLedger? batches = null)
 {
     /// <returns>How many jobs were settled.</returns>
     public virtual async Task<int> RunAsync(DurableTaskClient client, CancellationToken cancellationToken)
@@ -112,8 +113,13 @@ public partial class JobReconciler(
 
         var data = new JobEventData(job.Id, last?.Mode ?? job.Mode, job.Source.ToString(), last?.Request?.RequestId, null, null, error,
             new JobTimeline(job.CreatedAt, last?.AnsweredAt, null, now), last?.EndUserId ?? job.Request?.EndUserId, last?.Correlation ?? job.Correlation,
-            atFal ? last?.Cost?.VideoSeconds : 0, atFal ? last?.Cost?.EstimatedUsd : 0);
+            atFal ? last?.Cost?.VideoSeconds : 0, atFal ? last?.Cost?.EstimatedUsd : 0, job.Batch, job.Variant);
         await events.PublishAsync(new JobEvent(terminated ? JobEventTypes.Cancelled : JobEventTypes.Failed, JobEvent.SubjectOf(job), now, data), cancellationToken);
+        if (job.Batch is { } batch && batches is not null)
+        {
+            await batches.RecordEndAsync(new Batches.BatchJobEnd(job.Id, batch, job.Variant, terminated ? "cancelled" : "failed", null, null,
+                data.EstimatedCostUsd, error.Code, error.Message), cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} settled by the reconciler (orchestration: {Status}; none if never scheduled)")]

@@ -15,6 +15,13 @@ public static class JobIds
 
     public static string New() => "api-" + Guid.NewGuid().ToString("N");
 
+    /// <summary>Variant <paramref name="index"/> (from 1) of the job <paramref name="firstJobId"/>: the first is that job itself.</summary>
+    public static string ForVariant(string firstJobId, int index) =>
+        index == 1 ? firstJobId : firstJobId[..(firstJobId.IndexOf('-', StringComparison.Ordinal) + 1)] + Hash($"{firstJobId}\nvariant {index}");
+
+    /// <summary>Row <paramref name="row"/> of a manifest batch (an inbox job, like the drop it came from).</summary>
+    public static string ForManifestRow(string batchId, int row) => "inbox-" + Hash($"{batchId}\nrow {row}");
+
     /// <summary>Ids this app makes: a prefix and hex (bounded, so a stranger's id is refused before any lookup).</summary>
     public static bool IsWellFormed(string? id)
     {

@@ -5,8 +5,11 @@ namespace Pipeline.Core.Jobs;
 /// <summary>What an inbox drop asks for, once its sidecar and metadata are read: one record per outcome.</summary>
 public abstract record PreparedJob(VideoMode Mode)
 {
-    /// <summary>A valid request, and the drop's correlation map (from its sidecar's <c>correlation</c> or its <c>correlation_*</c> metadata).</summary>
-    public sealed record Ready(VideoMode Mode, VideoRequest Request, IReadOnlyDictionary<string, string>? Correlation = null) : PreparedJob(Mode);
+    /// <summary>
+    /// A valid request, the drop's correlation map (from its sidecar's <c>correlation</c> or its <c>correlation_*</c>
+    /// metadata) and how many variants of it the drop asks for.
+    /// </summary>
+    public sealed record Ready(VideoMode Mode, VideoRequest Request, IReadOnlyDictionary<string, string>? Correlation = null, int Variants = 1) : PreparedJob(Mode);
 
     /// <summary>The drop does not make a valid request: <paramref name="Problem"/> says why, <paramref name="Errors"/> by field.</summary>
     public sealed record Invalid(VideoMode Mode, string Problem, IReadOnlyDictionary<string, string[]>? Errors = null) : PreparedJob(Mode);

@@ -34,7 +34,8 @@ public sealed record JobTimings(
 /// (history keeps it). An inbox job starts with <see cref="Request"/> null: the orchestration reads the blob and its
 /// sidecar first. <see cref="RequestFingerprint"/> tells a repeat of its idempotency key that asks for something else.
 /// <see cref="TraceParent"/> is the W3C trace context of the job's first span, so that steps fal starts (the webhook)
-/// join the job's trace.
+/// join the job's trace. <see cref="Batch"/> groups it with the other drops of its folder, the rows of its manifest or
+/// the variants of its request; <see cref="Variant"/> says which variant it is.
 /// </summary>
 public sealed record VideoJob(
     string Id,
@@ -46,4 +47,6 @@ public sealed record VideoJob(
     DateTimeOffset CreatedAt,
     IReadOnlyDictionary<string, string>? Correlation = null,
     string? RequestFingerprint = null,
-    string? TraceParent = null);
+    string? TraceParent = null,
+    Batches.JobBatch? Batch = null,
+    JobVariant? Variant = null);

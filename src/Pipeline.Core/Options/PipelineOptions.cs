@@ -46,6 +46,13 @@ public sealed class PipelineOptions
     public TimeSpan SidecarGrace { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// What a manifest with invalid rows does: <see cref="ManifestInvalidRows.Refuse"/> starts nothing and lists every
+    /// row's errors in its marker; <see cref="ManifestInvalidRows.Skip"/> runs the valid rows and lists the others in
+    /// its results file.
+    /// </summary>
+    public ManifestInvalidRows ManifestInvalidRows { get; set; } = ManifestInvalidRows.Refuse;
+
+    /// <summary>
     /// How long a <c>.json</c> dropped alone waits for an image of its name before it runs as a job of its own (it is that
     /// image's sidecar if the image comes): a sidecar uploaded up to this long before its image is never billed twice.
     /// A <c>.json</c> whose <c>mode</c> is <c>text-to-video</c> (which takes no image) runs at once.
@@ -93,4 +100,14 @@ public sealed class PipelineOptions
     /// <summary>The <c>source</c> of the pipeline's CloudEvents.</summary>
     [Required]
     public string EventSource { get; set; } = "/video-pipeline";
+}
+
+/// <summary>What a manifest with invalid rows does (<c>Pipeline:ManifestInvalidRows</c>).</summary>
+public enum ManifestInvalidRows
+{
+    /// <summary>Nothing is started; the marker lists every row's errors.</summary>
+    Refuse,
+
+    /// <summary>The valid rows run; the others are listed, with their errors, in the results file.</summary>
+    Skip,
 }

@@ -134,12 +134,23 @@ public static class VideoJobOrchestrator
             using var scope = _log.BeginScope(new Telemetry.JobDimensions(job.Id).Also(job.Mode, _endUserId));
             try
             {
-                return await RunJobAsync();
+                return await InBatchAsync(await RunJobAsync());
             }
             finally
             {
                 stop.Cancel();
             }
+        }
+
+        /// <summary>A job of a batch (a step only such jobs have, so jobs started before batches replay unchanged) records its end there.</summary>
+        private async Task<VideoJobResult> InBatchAsync(VideoJobResult result)
+        {
+            if (job.Batch is not null)
+            {
+                await TryActivityAsync<bool>(RecordBatchEndActivity.Name, Batches.BatchJobEnd.Of(job, result), Retried);
+            }
+
+            return result;
         }
 
         private async Task<VideoJobResult> RunJobAsync()
@@ -277,7 +288,8 @@ public static class VideoJobOrchestrator
             try
             {
                 return await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name, new SubmitToFalInput(
-                    job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null), job.CreatedAt, _unconfirmedSubmits + 1, companionWaited), Submit);
+                    job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null), job.CreatedAt, _unconfirmedSubmits + 1, companionWaited,
+                    job.Variant), Submit);
             }
             catch (TaskFailedException e) when (V1 || e.FailureDetails.IsCausedBy<NothingSubmittedException>())
             {
@@ -654,7 +666,9 @@ public static class VideoJobOrchestrator
                 _endUserId, _correlation,
                 // What fal bills: nothing for a job it never accepted.
                 terminal && !ReachedFal ? 0 : _cost?.VideoSeconds,
-                terminal && !ReachedFal ? 0 : _cost?.EstimatedUsd);
+                terminal && !ReachedFal ? 0 : _cost?.EstimatedUsd,
+                job.Batch,
+                job.Variant);
             return new JobEvent(type, JobEvent.SubjectOf(job), context.CurrentUtcDateTime, data);
         }
 

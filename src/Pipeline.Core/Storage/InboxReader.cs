@@ -15,13 +15,12 @@ namespace Pipeline.Core.Storage;
 /// prompt and options come from its sidecar (<c>photo.json</c> beside <c>photo.jpg</c>: the seed's fields plus
 /// <c>mode</c>, <c>end_image</c> and <c>images/videos/audios</c> as names relative to the drop's folder), else from the
 /// blob's metadata, else the default prompt. A <c>.json</c> alone starts a text-to-video or reference-to-video job; a
-/// <c>.json</c> whose image is there too is that image's sidecar and starts nothing itself.
+/// <c>.json</c> whose image is there too is that image's sidecar and starts nothing itself. What a drop does not say
+/// comes from the folder presets above it (<see cref="InboxPresets"/>); files it names may also be URLs.
 /// </summary>
-public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> options, TimeProvider time)
+public class InboxReader(PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, TimeProvider time)
 {
     public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
-
-    private const int MaxSidecarBytes = 256 * 1024;
 
     /// <summary>Sidecar fields that are not the model's: they name inbox files or the mode.</summary>
     private static readonly string[] SidecarOnlyFields = ["mode", "image", "end_image", "images", "videos", "audios"];
@@ -30,11 +29,12 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
     private const string CorrelationMetadataPrefix = "correlation_";
 
     /// <summary>Metadata names a dropped image may carry instead of a sidecar (blob metadata is lower-case, string-valued).</summary>
-    private static readonly string[] MetadataFields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode"];
+    private static readonly string[] MetadataFields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode", Variants.Field];
 
     public static bool IsImage(string name) => ImageExtensions.Contains(Path.GetExtension(name).ToLowerInvariant());
 
-    public static bool IsSidecar(string name) => Path.GetExtension(name).Equals(".json", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A <c>.json</c> request or sidecar (a folder preset is not one).</summary>
+    public static bool IsSidecar(string name) => Path.GetExtension(name).Equals(".json", StringComparison.OrdinalIgnoreCase) && !InboxPresets.IsPreset(name);
 
     /// <summary>
     /// <c>trips/photo.jpg</c> → <c>trips/photo.mp4</c> in the videos container. The name is normalised first: no empty,
@@ -61,7 +61,13 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
     /// </summary>
     /// <param name="createdAt">When the drop's job was created (about when the blob arrived).</param>
     /// <param name="companionWaited">The job already waited once for the drop's companion: decide now.</param>
-    public virtual async Task<PreparedJob> PrepareAsync(JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken)
+    /// <param name="variant">Which of the drop's variants the job is (null: the only one).</param>
+    public virtual async Task<PreparedJob> PrepareAsync(
+        JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken, JobVariant? variant = null) =>
+        ForVariant(await PrepareDropAsync(source, createdAt, companionWaited, cancellationToken), source, variant);
+
+    /// <summary>What the drop asks for, before variants.</summary>
+    private async Task<PreparedJob> PrepareDropAsync(JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken)
     {
         var container = source.Container ?? PipelineStorage.InboxContainerName;
         var name = source.BlobName ?? throw new ArgumentException("an inbox job names its blob", nameof(source));
@@ -83,7 +89,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
                 return new PreparedJob.Superseded();
             }
 
-            var (json, jsonProblem) = await ReadJsonAsync(container, name, cancellationToken);
+            var (json, jsonProblem) = await InboxJson.ReadAsync(storage, container, name, cancellationToken);
             if (jsonProblem is not null)
             {
                 return Problem(VideoMode.TextToVideo, jsonProblem);
@@ -96,7 +102,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
                 return new PreparedJob.WaitForCompanion(VideoMode.TextToVideo, wait);
             }
 
-            return await BuildAsync(container, name, json, image: null, cancellationToken);
+            return await WithPresetsAsync(container, name, json!, image: null, cancellationToken);
         }
 
         if (!IsImage(name))
@@ -105,7 +111,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         }
 
         var sidecarName = Stem(name) + ".json";
-        var (sidecar, problem) = await ReadJsonAsync(container, sidecarName, cancellationToken);
+        var (sidecar, problem) = await InboxJson.ReadAsync(storage, container, sidecarName, cancellationToken);
         if (problem is not null)
         {
             return Problem(VideoMode.ImageToVideo, problem);
@@ -133,12 +139,76 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
                 KeyValuePair.Create(m.Key[CorrelationMetadataPrefix.Length..].ToLowerInvariant(), (JsonNode?)Uri.UnescapeDataString(m.Value))));
         }
 
+        return await WithPresetsAsync(container, name, body, image: name, cancellationToken);
+    }
+
+    /// <summary>
+    /// One row of a manifest, as a request: like a lone <c>.json</c> dropped in the manifest's folder (the folder's
+    /// presets apply, files are named relative to it or by URL), except that a row may name its image itself.
+    /// </summary>
+    public virtual Task<PreparedJob> PrepareRowAsync(string container, string manifestName, JsonObject row, CancellationToken cancellationToken) =>
+        WithPresetsAsync(container, manifestName, row, image: null, cancellationToken);
+
+    /// <summary>How many variants the drop asks for, read as the drop lands (its sidecar or metadata, else its presets); 1 when unsure.</summary>
+    public virtual async Task<int> VariantsOfAsync(string container, string name, CancellationToken cancellationToken)
+    {
+        var own = IsSidecar(name) ? name : Stem(name) + ".json";
+        var (json, _) = await InboxJson.ReadAsync(storage, container, own, cancellationToken);
+        if (json?.ContainsKey(Variants.Field) == true)
+        {
+            return Variants.Peek(json);
+        }
+
+        try
+        {
+            var metadata = (await storage.Blob(container, name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.Metadata;
+            if (metadata.TryGetValue(Variants.Field, out var value))
+            {
+                return Variants.Peek(new JsonObject { [Variants.Field] = value });
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return 1;
+        }
+
+        var (defaults, _) = await presets.ForAsync(container, name, cancellationToken);
+        return Variants.Peek(defaults);
+    }
+
+    private async Task<PreparedJob> WithPresetsAsync(string container, string name, JsonObject body, string? image, CancellationToken cancellationToken)
+    {
+        var (defaults, problem) = await presets.ForAsync(container, name, cancellationToken);
+        if (problem is not null)
+        {
+            return Problem(image is null ? VideoMode.TextToVideo : VideoMode.ImageToVideo, problem);
+        }
+
+        InboxPresets.Apply(defaults, body);
         if (!body.ContainsKey("prompt"))
         {
             body["prompt"] = options.Value.DefaultPrompt;
         }
 
-        return await BuildAsync(container, name, body, image: name, cancellationToken);
+        return await BuildAsync(container, name, body, image, cancellationToken);
+    }
+
+    /// <summary>Variant k of a drop: its own seed, or no job when the drop now asks for fewer than k.</summary>
+    private static PreparedJob ForVariant(PreparedJob prepared, JobSource source, JobVariant? variant)
+    {
+        if (variant is null || prepared is not PreparedJob.Ready ready)
+        {
+            return prepared;
+        }
+
+        if (variant.Index > ready.Variants)
+        {
+            return Problem(ready.Mode, $"variant {variant.Index} of {variant.Of} is no longer asked for: the drop now asks for {ready.Variants}");
+        }
+
+        var first = JobIds.ForBlob(source.Container ?? PipelineStorage.InboxContainerName, source.BlobName!, source.ETag ?? "");
+        var seed = Variants.SeedOf(ready.Request.Seed, first, variant.Index, Math.Max(variant.Of, ready.Variants));
+        return ready with { Request = ready.Request with { Seed = seed } };
     }
 
     /// <summary>Remembers that sidecars are dropped in this .json's folder, so images there wait the grace for theirs.</summary>
@@ -161,6 +231,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         var errors = new ValidationErrors();
         var (withoutCorrelation, correlation) = Correlation.Split(body, errors);
         body = (JsonObject)withoutCorrelation!;
+        var variants = Variants.Split(body, errors);
         var modeName = body["mode"]?.GetValueKind() == JsonValueKind.String ? body["mode"]!.GetValue<string>() : null;
         var hasReferences = body["images"] is not null || body["videos"] is not null || body["audios"] is not null
                             || body["image_urls"] is not null || body["video_urls"] is not null || body["audio_urls"] is not null;
@@ -186,6 +257,11 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
             if (relative is null)
             {
                 return null;
+            }
+
+            if (relative.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || relative.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            {
+                return relative; // a URL fal fetches itself; the validator checks it
             }
 
             if (ResolveRelative(folder, relative) is not { } resolved)
@@ -269,7 +345,7 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         }
 
         await CheckFilesAsync(request, validation, cancellationToken);
-        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob.Ready(mode, request, correlation);
+        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob.Ready(mode, request, correlation, variants);
     }
 
     /// <summary>
@@ -331,6 +407,29 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         }
     }
 
+    /// <summary>The image a sidecar belongs to, if it is there, with its ETag.</summary>
+    public virtual async Task<(string Name, string ETag)?> ImageOfAsync(string container, string sidecarName, CancellationToken cancellationToken)
+    {
+        foreach (var extension in ImageExtensions)
+        {
+            var candidate = Stem(sidecarName) + extension;
+            try
+            {
+                var properties = (await storage.Blob(container, candidate).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+                return (candidate, properties.ETag.ToString());
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // not this extension
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><c>trips/2026/photo.jpg</c> → <c>trips/2026</c>; empty at the container's root.</summary>
+    public static string FolderOf(string name) => Folder(NormaliseName(name));
+
     private async Task<string?> SiblingImageAsync(string container, string sidecarName, CancellationToken cancellationToken)
     {
         foreach (var extension in ImageExtensions)
@@ -343,31 +442,6 @@ public class InboxReader(PipelineStorage storage, IOptions<PipelineOptions> opti
         }
 
         return null;
-    }
-
-    private async Task<(JsonObject? Json, string? Problem)> ReadJsonAsync(string container, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // Streamed and capped: a request is a few lines of JSON, whatever size the blob claims.
-            using var download = (await storage.Blob(container, name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
-            if (download.Details.ContentLength > MaxSidecarBytes)
-            {
-                return (null, $"{name} is larger than 256 KB; a request is a few lines of JSON");
-            }
-
-            return await RequestJson.ReadAsync(download.Content, MaxSidecarBytes, cancellationToken) switch
-            {
-                RequestJson.Read.Parsed { Node: JsonObject obj } => (obj, null),
-                RequestJson.Read.Parsed => (null, $"{name} must hold a JSON object"),
-                RequestJson.Read.Invalid invalid => (null, $"{name} is not valid JSON: {invalid.Problem}"),
-                _ => (null, $"{name} is larger than 256 KB; a request is a few lines of JSON"),
-            };
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return (null, null);
-        }
     }
 
     // Metadata is ASCII; a prompt may arrive percent-encoded.

@@ -26,7 +26,9 @@ public class JobIndex(PipelineStorage storage)
         var entry = storage.Jobs.GetBlobClient(EntryName(job));
         await entry.UploadAsync(BinaryData.Empty, new BlobUploadOptions
         {
-            Metadata = new Dictionary<string, string> { ["job_id"] = job.Id, ["source"] = job.Source.Kind.ToString().ToLowerInvariant() },
+            Metadata = job.Batch is { } batch
+                ? new Dictionary<string, string> { ["job_id"] = job.Id, ["source"] = job.Source.Kind.ToString().ToLowerInvariant(), ["batch_id"] = batch.Id }
+                : new Dictionary<string, string> { ["job_id"] = job.Id, ["source"] = job.Source.Kind.ToString().ToLowerInvariant() },
         }, cancellationToken);
     }
 
@@ -46,7 +48,7 @@ public class JobIndex(PipelineStorage storage)
     public virtual async IAsyncEnumerable<JobIndexEntry> CreatedBeforeAsync(
         DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken))
+        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix, Traits = BlobTraits.Metadata }, cancellationToken))
         {
             var name = item.Name;
             var dash = name.IndexOf('-', Prefix.Length);
@@ -58,7 +60,7 @@ public class JobIndex(PipelineStorage storage)
             var createdAt = new DateTimeOffset(DateTimeOffset.MaxValue.UtcTicks - inverted, TimeSpan.Zero);
             if (createdAt < cutoff)
             {
-                yield return new JobIndexEntry(name, name[(dash + 1)..], createdAt);
+                yield return new JobIndexEntry(name, name[(dash + 1)..], createdAt, item.Metadata is { } metadata && metadata.TryGetValue("batch_id", out var batch) ? batch : null);
             }
         }
     }
@@ -67,5 +69,5 @@ public class JobIndex(PipelineStorage storage)
         await storage.Jobs.DeleteBlobIfExistsAsync(entry.Name, cancellationToken: cancellationToken);
 }
 
-/// <summary>A job's place in the index: the entry's blob name, the job and its creation.</summary>
-public sealed record JobIndexEntry(string Name, string JobId, DateTimeOffset CreatedAt);
+/// <summary>A job's place in the index: the entry's blob name, the job, its creation and its batch.</summary>
+public sealed record JobIndexEntry(string Name, string JobId, DateTimeOffset CreatedAt, string? BatchId = null);

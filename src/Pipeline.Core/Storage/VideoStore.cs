@@ -148,7 +148,9 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
     /// The marker of a drop that starts no job: beside where its video would go, or, for a name that cannot be used as a
     /// path (<paramref name="outputBlob"/> null), in <c>_refused/</c> under a hash of the name (the name is inside).
     /// </summary>
-    public virtual Task<string> WriteRefusalAsync(string source, string? outputBlob, JobError reason, CancellationToken cancellationToken) =>
+    /// <param name="rows">For a manifest: every refused row and its errors by field.</param>
+    public virtual Task<string> WriteRefusalAsync(
+        string source, string? outputBlob, JobError reason, CancellationToken cancellationToken, IReadOnlyList<Batches.RefusedRow>? rows = null) =>
         WriteMarkerAsync(outputBlob is null ? RefusedMarkerName(source) : ErrorMarkerName(outputBlob), new
         {
             job_id = (string?)null,
@@ -156,6 +158,7 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
             outcome = "refused",
             error = reason,
             fal_request_id = (string?)null,
+            rows = rows is { Count: > 0 } ? rows : null,
             written_at = time.GetUtcNow(),
         }, cancellationToken);
 

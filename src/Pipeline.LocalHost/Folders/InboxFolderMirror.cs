@@ -45,7 +45,7 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
         var files = Directory.EnumerateFiles(o.InboxFolder, "*", SearchOption.AllDirectories)
             .Select(path => (Path: path, Name: Path.GetRelativePath(o.InboxFolder, path).Replace(Path.DirectorySeparatorChar, '/')))
             .Where(f => Accepted(f.Name))
-            .OrderBy(f => InboxReader.IsSidecar(f.Name) ? 0 : 1) // sidecars first
+            .OrderBy(f => InboxPresets.IsPreset(f.Name) ? 0 : InboxReader.IsSidecar(f.Name) ? 1 : 2) // presets, then sidecars, first
             .ThenBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
         foreach (var (path, name) in files)

@@ -154,7 +154,7 @@ public sealed class SubmitToFalActivityTests
     public async Task RunAsync_InboxDrop_ReadsTheDropAndSubmitsItsModeAndRequest()
     {
         var fromSidecar = Request with { Prompt = "from the sidecar", ImageUrl = null, ImageUrls = ["https://cdn.example.com/a.png"] };
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>())).ReturnsAsync(new PreparedJob.Ready(VideoMode.ReferenceToVideo, fromSidecar));
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ReturnsAsync(new PreparedJob.Ready(VideoMode.ReferenceToVideo, fromSidecar));
 
         var outcome = await Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, Planned(JobEventTypes.Submitted), Now), Token);
 
@@ -167,7 +167,7 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_DropWaitsForItsCompanion_ReturnsTheWaitWithoutSubmitting()
     {
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>()))
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null))
             .ReturnsAsync(new PreparedJob.WaitForCompanion(VideoMode.ImageToVideo, TimeSpan.FromSeconds(4)));
 
         var outcome = await Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, CreatedAt: Now), Token);
@@ -180,7 +180,7 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_InvalidDrop_FailsWithTheProblemWithoutSubmittingOrAnnouncing()
     {
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>())).ReturnsAsync(new PreparedJob.Invalid(VideoMode.ImageToVideo, "prompt: is required"));
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ReturnsAsync(new PreparedJob.Invalid(VideoMode.ImageToVideo, "prompt: is required"));
 
         var outcome = await Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, Planned(JobEventTypes.Submitted), Now), Token);
 
@@ -191,7 +191,7 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_SupersededSidecar_EndsSupersededWithoutSubmitting()
     {
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>())).ReturnsAsync(new PreparedJob.Superseded());
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ReturnsAsync(new PreparedJob.Superseded());
 
         var outcome = await Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.TextToVideo, null, Drop, CreatedAt: Now), Token);
 
@@ -211,7 +211,7 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_DropUnreadable_ThrowsNothingSubmittedSoTheOrchestrationMayRetry()
     {
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "server busy"));
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ThrowsAsync(new Azure.RequestFailedException(503, "server busy"));
 
         var e = await Assert.ThrowsAsync<NothingSubmittedException>(() => Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, CreatedAt: Now), Token));
 

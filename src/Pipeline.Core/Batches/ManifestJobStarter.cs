@@ -1,0 +1,171 @@
+using Azure;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Api;
+using Pipeline.Core.Costs;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Options;
+using Pipeline.Core.Requests;
+using Pipeline.Core.Storage;
+
+namespace Pipeline.Core.Batches;
+
+/// <summary>
+/// A manifest dropped in the inbox (<c>shop/products.csv</c>): every row is read and validated as a lone request in
+/// the manifest's folder before anything is billed; then each valid row (times its variants) starts a job whose video
+/// goes to <c>videos/shop/products/{row name}.mp4</c>, with <c>results.csv</c> beside them, written now and rewritten
+/// as jobs end. With invalid rows the manifest is refused whole (a marker lists every row's errors) or, with
+/// <see cref="ManifestInvalidRows.Skip"/>, runs the rest. The batch and its jobs are named by the manifest's path and
+/// bytes, so the same bytes dropped again start nothing new. Spending caps apply to each job as it starts.
+/// </summary>
+public partial class ManifestJobStarter(
+    PipelineStorage storage, InboxReader inbox, JobScheduler scheduler, BatchLedger batches, VideoStore videos, PriceTable prices, UsageLedger usage,
+    IOptions<PipelineOptions> options, ILogger<ManifestJobStarter> logger)
+{
+    /// <summary>The optional column or field that names a row's video (<c>row-0001</c> otherwise).</summary>
+    public const string NameField = "name";
+
+    /// <returns>The batch id, or null when the manifest was refused.</returns>
+    public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string name, ETag etag, CancellationToken cancellationToken)
+    {
+        var source = $"{container}/{name}";
+        var marker = InboxReader.OutputBlobFor(name); // shop/products.csv → shop/products.mp4 → shop/products.error.json
+        ManifestRead read;
+        using (var download = (await storage.Blob(container, name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value)
+        {
+            read = await ManifestReader.ReadAsync(download.Content, name, cancellationToken);
+        }
+
+        if (read is not ManifestRead.Rows rows)
+        {
+            return await RefuseAsync(source, marker, ((ManifestRead.Refused)read).Problem, [], cancellationToken);
+        }
+
+        var folder = marker[..^".mp4".Length]; // the batch's own folder in videos/
+        var (ready, refused) = await ValidateAsync(container, name, rows.Items, cancellationToken);
+        if (refused.Count > 0 && (options.Value.ManifestInvalidRows == ManifestInvalidRows.Refuse || ready.Count == 0))
+        {
+            return await RefuseAsync(source, marker, $"{refused.Count} of {rows.Items.Count} rows are invalid; nothing was started", refused, cancellationToken);
+        }
+
+        var batch = BatchIds.ForManifest(container, name, rows.Sha256);
+        await batches.EnsureAsync(new BatchRecord(batch.Id, batch.Kind, batch.Name, scheduler.Now, rows.Items.Count, refused, $"{folder}/results.csv"), cancellationToken);
+        await storage.Videos.DeleteBlobIfExistsAsync(VideoStore.ErrorMarkerName(marker), cancellationToken: cancellationToken); // an earlier refusal
+        var started = 0;
+        foreach (var row in ready)
+        {
+            started += await StartRowAsync(client, new JobSource(JobSourceKind.Inbox, container, name, etag.ToString()), batch with { Row = row.Row }, folder, row, cancellationToken);
+        }
+
+        await batches.WriteResultsAsync(batch.Id, cancellationToken);
+        LogStarted(source, started, refused.Count, batch.Id);
+        return batch.Id;
+    }
+
+    /// <summary>A valid row, its request and its video's name.</summary>
+    private sealed record ReadyRow(int Row, string VideoName, PreparedJob.Ready Job);
+
+    private async Task<(List<ReadyRow> Ready, List<RefusedRow> Refused)> ValidateAsync(
+        string container, string name, IReadOnlyList<ManifestRow> rows, CancellationToken cancellationToken)
+    {
+        var (ready, refused) = (new List<ReadyRow>(), new List<RefusedRow>());
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var row in rows)
+        {
+            if (row.Fields is not { } fields)
+            {
+                refused.Add(new RefusedRow(row.Row, Errors("row", row.Problem!)));
+                continue;
+            }
+
+            fields = (System.Text.Json.Nodes.JsonObject)fields.DeepClone();
+            var (videoName, nameProblem) = VideoNameOf(fields, row.Row);
+            if (nameProblem is null && !names.Add(videoName))
+            {
+                nameProblem = $"'{videoName}' is the name of an earlier row's video";
+            }
+
+            var prepared = await inbox.PrepareRowAsync(container, name, fields, cancellationToken);
+            if (prepared is PreparedJob.Ready job && nameProblem is null)
+            {
+                ready.Add(new ReadyRow(row.Row, videoName, job));
+                continue;
+            }
+
+            var errors = prepared is PreparedJob.Invalid invalid
+                ? new Dictionary<string, string[]>(invalid.Errors ?? Errors("row", invalid.Problem))
+                : [];
+            if (nameProblem is not null)
+            {
+                errors[NameField] = [nameProblem];
+            }
+
+            refused.Add(new RefusedRow(row.Row, errors));
+        }
+
+        return (ready, refused);
+    }
+
+    /// <summary>Starts a row's jobs (one per variant); each is admitted against the caps as it starts. Returns how many started.</summary>
+    private async Task<int> StartRowAsync(DurableTaskClient client, JobSource source, JobBatch batch, string folder, ReadyRow row, CancellationToken cancellationToken)
+    {
+        var started = 0;
+        var first = JobIds.ForManifestRow(batch.Id, row.Row);
+        var of = row.Job.Variants;
+        for (var index = 1; index <= of; index++)
+        {
+            var id = JobIds.ForVariant(first, index);
+            var request = row.Job.Request with { Seed = Variants.SeedOf(row.Job.Request.Seed, first, index, of) };
+            var now = scheduler.Now;
+            var job = new VideoJob(id, row.Job.Mode, request, source, Variants.OutputName($"{folder}/{row.VideoName}.mp4", index, of), scheduler.Timings, now,
+                row.Job.Correlation, Batch: batch, Variant: of > 1 ? new JobVariant(index, of) : null);
+            var start = await scheduler.StartAsync(client, job, cancellationToken,
+                token => usage.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
+            if (start is JobStart.Refused refusal)
+            {
+                await batches.RecordEndAsync(new BatchJobEnd(id, batch, job.Variant, "refused", null, null, 0, "budget_exceeded", refusal.Refusal.Message), cancellationToken);
+            }
+            else
+            {
+                started++;
+            }
+        }
+
+        return started;
+    }
+
+    /// <summary>The row's <c>name</c> (taken out of its fields), or <c>row-0001</c>: one file name, no folders.</summary>
+    private static (string Name, string? Problem) VideoNameOf(System.Text.Json.Nodes.JsonObject fields, int row)
+    {
+        var fallback = $"row-{row:D4}";
+        if (!fields.Remove(NameField, out var node) || node is null)
+        {
+            return (fallback, null);
+        }
+
+        var name = node.GetValueKind() == System.Text.Json.JsonValueKind.String ? node.GetValue<string>().Trim() : "";
+        if (name.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[..^4];
+        }
+
+        return name.Length is 0 or > 200 || name.Contains('/') || InboxNames.Problem(name) is not null || name.StartsWith('.')
+            ? (fallback, "must be a file name of 1 to 200 characters, without folders")
+            : (name, null);
+    }
+
+    private async Task<string?> RefuseAsync(string source, string marker, string problem, IReadOnlyList<RefusedRow> rows, CancellationToken cancellationToken)
+    {
+        LogRefused(source, problem);
+        await videos.WriteRefusalAsync(source, marker, new JobError("invalid_manifest", problem), cancellationToken, rows);
+        return null;
+    }
+
+    private static Dictionary<string, string[]> Errors(string field, string problem) => new() { [field] = [problem] };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {Source}: {Started} jobs started, {Refused} rows refused (batch {BatchId})")]
+    private partial void LogStarted(string source, int started, int refused, string batchId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Manifest {Source} refused: {Problem}")]
+    private partial void LogRefused(string source, string problem);
+}
