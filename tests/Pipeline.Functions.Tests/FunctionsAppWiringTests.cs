@@ -169,6 +169,7 @@ public sealed class FunctionsAppWiringTests
     [InlineData("ListVideos", "videos", "function")]
     [InlineData("GetUsage", "usage", "function")]
     [InlineData("Health", "health", "function")]
+    [InlineData("GetBatch", "batches/{id}", "function")]
     [InlineData("SubmitVideo", "videos/{mode}", "function")]
     [InlineData("VideosPage", "app/{*file}", "anonymous")] // static files only; the API it calls keeps its keys
     [InlineData("FalWebhook", "fal/webhook", "anonymous")] // verified by fal's signature instead
