@@ -3,7 +3,7 @@
 //   node tests/Browser/page.e2e.mjs --url http://localhost:7071 --image samples/harbour.jpg --inbox <folder> --artifacts <folder>
 // Exits 0 when every step passed; prints each step; saves a screenshot of each state; fails on any console error.
 import { chromium } from "playwright-core";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 const args = Object.fromEntries(
@@ -89,6 +89,28 @@ try {
     const name = `from-folder-${Date.now()}.jpg`;
     await copyFile(args.image, path.join(args.inbox, name));
     await waitForStatus(row(page, name), ["queued", "running", "succeeded"]);
+
+    step("a manifest dropped into the inbox folder shows as a batch with its progress, and lists its jobs");
+    const manifest = `shots-${Date.now()}.csv`;
+    await writeFile(path.join(args.inbox, manifest),
+      "prompt,name,resolution,duration\r\nA kite over the dunes,kite,480p,4\r\nA lantern in the rain,lantern,480p,4\r\n");
+    const batch = page.locator("li.batch-row", { hasText: manifest });
+    await batch.waitFor({ timeout });
+    await page.waitForFunction((element) => element.querySelector(".counts").textContent.startsWith("2 of 2 done"),
+      await batch.elementHandle(), { timeout }).catch(async (error) => {
+      const id = await batch.getAttribute("data-id");
+      const json = await page.evaluate(async (id) => (await fetch(`/api/batches/${id}`)).text(), id);
+      throw new Error(`${error.message}; the batch shows: ${await batch.innerHTML()}; the API: ${json}; console: ${consoleErrors.join(" | ")}`);
+    });
+    const bar = await batch.locator("progress").evaluate((p) => [p.value, p.max]);
+    if (bar[0] !== 2 || bar[1] !== 2) throw new Error(`the batch's progress bar shows ${bar[0]} of ${bar[1]}`);
+    console.log(`  ${await batch.locator(".counts").textContent()}`);
+    await shot(page, "3b-batch");
+    await batch.locator("button.show").click();
+    await page.waitForFunction(() => document.querySelectorAll("#jobs li.job").length === 2 &&
+      [...document.querySelectorAll("#jobs li.job .batch")].every((b) => b.textContent.startsWith("row ")), null, { timeout: 15000 });
+    await page.click("#all-jobs");
+    await row(page, "Boats rocking in the harbour").waitFor({ timeout: 15000 });
   }
 
   step("an invalid form shows the API's error next to its field");

@@ -40,8 +40,8 @@ public abstract record JobStart
 /// fingerprint differs from the job's is a <see cref="JobStart.Conflict"/>.
 /// </summary>
 public partial class JobScheduler(
-    IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, ILogger<JobScheduler> logger, IOptions<CostOptions>? costs = null,
-    Batches.BatchLedger? batches = null)
+    IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, Batches.BatchLedger batches, ILogger<JobScheduler> logger,
+    IOptions<CostOptions>? costs = null)
 {
     private static readonly OrchestrationRuntimeStatus[] EveryStatus =
     [
@@ -106,7 +106,7 @@ public partial class JobScheduler(
         }
 
         await index.AddAsync(job, cancellationToken);
-        if (job.Batch is not null && batches is not null)
+        if (job.Batch is not null)
         {
             await batches.AddJobAsync(job, cancellationToken);
         }

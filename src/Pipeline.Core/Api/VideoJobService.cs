@@ -18,7 +18,7 @@ namespace Pipeline.Core.Api;
 /// </summary>
 public class VideoJobService(
     JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options,
-    PriceTable prices, UsageLedger ledger, BatchLedger? batches = null)
+    PriceTable prices, UsageLedger ledger, BatchLedger batches)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
@@ -178,7 +178,7 @@ public class VideoJobService(
     /// </summary>
     public virtual async Task<VideoJobPage> ListAsync(DurableTaskClient client, int pageSize, string? cursor, CancellationToken cancellationToken, string? batchId = null)
     {
-        var page = batchId is not null && batches is not null
+        var page = batchId is not null
             ? await batches.JobsAsync(batchId, pageSize, cursor, cancellationToken)
             : await index.PageAsync(pageSize, cursor, cancellationToken);
         var views = await Task.WhenAll(page.Ids.Distinct(StringComparer.Ordinal).Select(id => GetAsync(client, id, cancellationToken)));
@@ -187,7 +187,7 @@ public class VideoJobService(
 
     /// <summary>A batch's counts and where its jobs and results are; null for an unknown batch.</summary>
     public virtual async Task<BatchProgress?> BatchAsync(string batchId, CancellationToken cancellationToken) =>
-        batches is null ? null : await batches.ProgressAsync(batchId, $"{StatusUrl("")[..^1]}?batch={batchId}", cancellationToken);
+        await batches.ProgressAsync(batchId, $"{StatusUrl("")[..^1]}?batch={batchId}", cancellationToken);
 
     public virtual async Task<VideoJobView?> GetAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {

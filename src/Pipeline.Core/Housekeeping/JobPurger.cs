@@ -25,7 +25,7 @@ public sealed record PurgeReport(int JobsPurged, int JobsKept, int UsageDaysPurg
 /// </summary>
 public partial class JobPurger(
     JobIndex index, OpenJobs open, SubmitLedger submits, UsageLedger usage, IOptions<PipelineOptions> pipeline, IOptions<CostOptions> costs,
-    TimeProvider time, ILogger<JobPurger> logger, Batches.BatchLedger? batches = null)
+    Batches.BatchLedger batches, TimeProvider time, ILogger<JobPurger> logger)
 {
     /// <summary>At most this many jobs a run, so that a run fits well within a function's timeout; the rest wait an hour.</summary>
     public const int MaxJobsPerRun = 2_000;
@@ -82,7 +82,7 @@ public partial class JobPurger(
         }
 
         await submits.ForgetAsync(entry.JobId, cancellationToken);
-        if (entry.BatchId is { } batchId && batches is not null)
+        if (entry.BatchId is { } batchId)
         {
             await batches.ForgetJobAsync(batchId, entry.JobId, cancellationToken);
         }

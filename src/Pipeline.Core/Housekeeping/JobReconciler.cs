@@ -25,8 +25,7 @@ namespace Pipeline.Core.Housekeeping;
 /// </summary>
 public partial class JobReconciler(
     OpenJobs open, JobAdmission admission, SubmitLedger submits, FalQueueClient fal, JobEventPublisher events, VideoStore videos,
-    Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options, TimeProvider time, ILogger<JobReconciler> logger,
-    Batches.BatchLedger? batches = null)
+    Batches.BatchLedger batches, Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options, TimeProvider time, ILogger<JobReconciler> logger)
 {
     /// <returns>How many jobs were settled.</returns>
     public virtual async Task<int> RunAsync(DurableTaskClient client, CancellationToken cancellationToken)
@@ -115,7 +114,7 @@ public partial class JobReconciler(
             new JobTimeline(job.CreatedAt, last?.AnsweredAt, null, now), last?.EndUserId ?? job.Request?.EndUserId, last?.Correlation ?? job.Correlation,
             atFal ? last?.Cost?.VideoSeconds : 0, atFal ? last?.Cost?.EstimatedUsd : 0, job.Batch, job.Variant);
         await events.PublishAsync(new JobEvent(terminated ? JobEventTypes.Cancelled : JobEventTypes.Failed, JobEvent.SubjectOf(job), now, data), cancellationToken);
-        if (job.Batch is { } batch && batches is not null)
+        if (job.Batch is { } batch)
         {
             await batches.RecordEndAsync(new Batches.BatchJobEnd(job.Id, batch, job.Variant, terminated ? "cancelled" : "failed", null, null,
                 data.EstimatedCostUsd, error.Code, error.Message), cancellationToken);

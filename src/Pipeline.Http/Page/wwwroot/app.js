@@ -12,6 +12,8 @@ const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 const form = $("#new-video");
 const chosen = []; // images chosen or dropped, in order (@Image1 is the first)
 const rows = new Map(); // job id → its <li>
+const batchRows = new Map(); // batch id → its <li>
+let batchFilter = null; // the batch whose jobs the list shows, or null for every job
 let cursor = null;
 let fastUntil = 0;
 let refreshTimer = 0;
@@ -93,6 +95,8 @@ function fields() {
     const value = form.elements[name].value.trim();
     if (value) data.append(name, value);
   }
+  const variants = form.elements.variants.value.trim();
+  if (variants && variants !== "1") data.append("variants", variants);
   data.append("generate_audio", form.elements.generate_audio.checked ? "true" : "false");
   return data;
 }
@@ -152,7 +156,8 @@ async function submit(event) {
     for (const [i, data] of all.entries()) {
       const response = await call(`${api}/${mode}`, { method: "POST", body: data });
       if (response.ok) {
-        started++;
+        const answer = await response.json().catch(() => ({}));
+        started += answer.jobs ? answer.jobs.length : 1; // variants: one job each
         continue;
       }
       const problem = await response.json().catch(() => ({}));
@@ -177,6 +182,7 @@ async function submit(event) {
 }
 
 function title(job) {
+  if (job.batch?.kind === "manifest" && job.prompt) return job.prompt; // the row's own words; its place is on the next line
   if (job.source.startsWith("inbox/")) return job.source.slice("inbox/".length);
   return job.prompt || job.id;
 }
@@ -185,6 +191,14 @@ function elapsed(job) {
   const end = terminal.has(job.status) ? new Date(job.updated_at) : new Date();
   const seconds = Math.max(0, Math.round((end - new Date(job.created_at)) / 1000));
   return seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`;
+}
+
+/** Where the job belongs: "row 4 of inbox/shop/products.csv", "variant 2 of 3". */
+function membership(job) {
+  const parts = [];
+  if (job.batch?.kind === "manifest") parts.push(`row ${job.batch.row} of ${job.batch.name}`);
+  if (job.variant) parts.push(`variant ${job.variant.index} of ${job.variant.of}`);
+  return parts.join(" · ");
 }
 
 function describe(job) {
@@ -203,12 +217,13 @@ function renderJob(job) {
     row.className = "job";
     row.dataset.id = job.id;
     row.innerHTML = `<div class="head"><strong class="title"></strong> <span class="mode"></span></div>
-      <p class="state"></p><p class="reason"></p><div class="media"></div><div class="actions"></div>`;
+      <p class="batch"></p><p class="state"></p><p class="reason"></p><div class="media"></div><div class="actions"></div>`;
     rows.set(job.id, row);
   }
   row.dataset.status = job.status;
   $(".title", row).textContent = title(job);
   $(".mode", row).textContent = job.mode;
+  $(".batch", row).textContent = membership(job);
   $(".state", row).textContent = describe(job);
   $(".reason", row).textContent = job.error ? `${job.error.code}: ${job.error.message}` : "";
 
@@ -256,12 +271,83 @@ async function cancelJob(id, button) {
   refresh();
 }
 
-/** Reloads the first page (newest jobs) and schedules the next refresh: fast while anything is moving. */
+/** Creates or updates a batch's line: its name, a progress bar, its counts and a button that lists its jobs. */
+function renderBatch(batch) {
+  let row = batchRows.get(batch.id);
+  if (!row) {
+    row = document.createElement("li");
+    row.className = "batch-row";
+    row.dataset.id = batch.id;
+    row.innerHTML = `<div class="head"><strong class="title"></strong> <span class="mode"></span></div>
+      <progress></progress><p class="counts"></p>`;
+    const show = document.createElement("button");
+    show.type = "button";
+    show.className = "link show";
+    show.textContent = "Show its jobs";
+    show.addEventListener("click", () => showBatch(batch.id, batch.name));
+    row.append(show);
+    batchRows.set(batch.id, row);
+  }
+  $(".title", row).textContent = batch.name;
+  $(".mode", row).textContent = batch.kind;
+  const progress = $("progress", row);
+  progress.max = Math.max(1, batch.total);
+  progress.value = batch.succeeded + batch.failed + batch.cancelled;
+  progress.setAttribute("aria-label", `${batch.name}: ${progress.value} of ${batch.total} done`);
+  const counts = [`${progress.value} of ${batch.total} done`, `${batch.failed} failed`, `${batch.remaining} remaining`];
+  if (batch.refused) counts.push(`${batch.refused} refused`);
+  $(".counts", row).textContent = counts.join(" · ");
+  $("button.show", row).setAttribute("aria-label", `Show the jobs of ${batch.name}`);
+  return row;
+}
+
+/** The batches of the jobs on the page: manifests and variants always, a folder once it holds two jobs or more. */
+async function refreshBatches(jobs) {
+  const seen = new Map();
+  for (const job of jobs) {
+    if (!job.batch) continue;
+    const entry = seen.get(job.batch.id) || { batch: job.batch, count: 0 };
+    entry.count++;
+    seen.set(job.batch.id, entry);
+  }
+  const shown = [...seen.values()].filter((e) => e.batch.kind !== "folder" || e.count > 1);
+  const list = $("#batches");
+  for (const { batch } of shown) {
+    const response = await call(`/api/batches/${encodeURIComponent(batch.id)}`);
+    if (response.ok) list.append(renderBatch(await response.json()));
+  }
+  $("#batches-panel").hidden = batchRows.size === 0;
+}
+
+/** Lists one batch's jobs instead of the newest jobs. */
+function showBatch(id, name) {
+  batchFilter = id;
+  const filter = $("#batch-filter");
+  $("span", filter).textContent = `Showing the jobs of ${name}.`;
+  filter.hidden = false;
+  $("#older").hidden = true;
+  for (const row of rows.values()) row.remove();
+  rows.clear();
+  refresh();
+  $("#all-jobs").focus();
+}
+
+function showAll() {
+  batchFilter = null;
+  $("#batch-filter").hidden = true;
+  for (const row of rows.values()) row.remove();
+  rows.clear();
+  cursor = null;
+  refresh();
+}
+
+/** Reloads the first page (newest jobs, or the chosen batch's) and schedules the next refresh: fast while anything is moving. */
 async function refresh() {
   clearTimeout(refreshTimer);
   let moving = false;
   try {
-    const response = await call(`${api}?limit=20`);
+    const path = batchFilter ? `${api}?limit=100&batch=${encodeURIComponent(batchFilter)}` : `${api}?limit=20`;
+    const response = await call(path);
     if (response.ok) {
       const page = await response.json();
       const list = $("#jobs");
@@ -274,7 +360,8 @@ async function refresh() {
       }
       moving = page.items.some((job) => !terminal.has(job.status));
       $("#jobs-empty").hidden = rows.size > 0;
-      if (cursor === null && page.next_cursor) {
+      await refreshBatches(page.items);
+      if (!batchFilter && cursor === null && page.next_cursor) {
         cursor = page.next_cursor;
         $("#older").hidden = false;
       }
@@ -322,6 +409,7 @@ function setUp() {
 
   form.addEventListener("submit", submit);
   $("#older").addEventListener("click", older);
+  $("#all-jobs").addEventListener("click", showAll);
   $("#key-form").addEventListener("submit", (e) => {
     e.preventDefault();
     localStorage.setItem(keyStorage, $("#api-key").value);
