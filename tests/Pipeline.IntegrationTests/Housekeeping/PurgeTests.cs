@@ -76,6 +76,27 @@ public sealed class PurgeTests
         return answer["id"]!.GetValue<string>();
     }
 
+    [Fact]
+    public async Task AMonthLater_APurgedBatchsJobsLeaveItsCounts_AndItsRecordGoesWithTheLast()
+    {
+        await using var host = await LocalHostInProcess.StartAsync();
+        using var response = await host.Http.PostAsJsonAsync("/api/videos/text-to-video",
+            new { prompt = "Two takes to purge", resolution = "480p", duration = "4", variants = 2 }, Token);
+        var answer = (await response.Content.ReadFromJsonAsync<JsonObject>(Token))!;
+        var batch = answer["batch_id"]!.GetValue<string>();
+        foreach (var job in answer["jobs"]!.AsArray())
+        {
+            Assert.Equal("succeeded", (await host.WaitForJobAsync(job!["id"]!.GetValue<string>())).Status);
+        }
+
+        Assert.NotEmpty(Blobs(host, $"batches/{batch}/"));
+        var purger = ActivatorUtilities.CreateInstance<JobPurger>(host.Services, new LaterClock(TimeSpan.FromDays(31)));
+        await purger.RunAsync(host.Client, Token);
+
+        Assert.Empty(Blobs(host, $"batches/{batch}/"));
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync($"/api/batches/{batch}", Token)).StatusCode);
+    }
+
     private static List<string> Blobs(LocalHostInProcess host, string prefix) =>
         [.. host.Storage.Jobs.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, Token).Select(b => b.Name)];
 
