@@ -115,7 +115,8 @@ public static partial class LocalPipelineHost
         }
         app.MapPipelineApi();
         app.MapEventGridSink();
-        app.MapGet("/", () => Results.Redirect($"/api/{Pipeline.Http.Page.VideosPage.Route}/")); // the page
+        // The page itself at / (not a redirect): a readiness check that waits for 200 on / sees the host ready.
+        app.MapGet("/", (HttpResponse response) => Pipeline.Http.Page.VideosPage.Serve(null, response)).ExcludeFromDescription();
         if (emulator is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => emulator.DisposeAsync().AsTask().GetAwaiter().GetResult());

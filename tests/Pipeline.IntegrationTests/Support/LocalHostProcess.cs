@@ -89,8 +89,10 @@ public sealed class LocalHostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Waits for <c>/</c> to answer 200 itself, as a readiness check that follows no redirect does.</summary>
     private async Task WaitUntilReadyAsync()
     {
+        using var readiness = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress, Timeout = Http.Timeout };
         var until = DateTimeOffset.UtcNow.AddSeconds(120); // the script may build first
         while (true)
         {
@@ -101,8 +103,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
 
             try
             {
-                using var response = await Http.GetAsync("/", TestContext.Current.CancellationToken);
-                if (response.IsSuccessStatusCode)
+                using var response = await readiness.GetAsync("/", TestContext.Current.CancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }
