@@ -23,7 +23,7 @@ else
 fi
 quietly dotnet build src/Pipeline.LocalHost --nologo -v quiet -clp:ErrorsOnly
 
-home="$(mkdir -p "${PIPELINE_HOME:-$root}" && cd "$caller" && cd "${PIPELINE_HOME:-$root}" && pwd)"
+home="$(cd "$caller" && mkdir -p "${PIPELINE_HOME:-$root}" && cd "${PIPELINE_HOME:-$root}" && pwd)"
 azurite_pid=""
 host_pid=""
 cleanup() {
@@ -39,7 +39,7 @@ ensure_azurite "$home"
 
 cd "$caller" # so that the one-shot's file arguments are read where the caller gave them
 say "starting the local host (src/Pipeline.LocalHost; its log follows)"
-dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" --LocalHost:Home "$home" "$@" &
+PIPELINE_HOME="$home" dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" "$@" &
 host_pid=$!
 status=0
 wait "$host_pid" || status=$?

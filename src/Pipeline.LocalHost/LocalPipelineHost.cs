@@ -27,6 +27,7 @@ public static partial class LocalPipelineHost
         Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        UseHomeVariable(builder.Configuration);
         var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
         var baseUrl = $"http://localhost:{options.Port}";
         EnsurePrivateEnough(options);
@@ -131,6 +132,20 @@ public static partial class LocalPipelineHost
         }
 
         return (app, emulator);
+    }
+
+    /// <summary>
+    /// <c>PIPELINE_HOME</c> (the environment, as every host reads it into configuration) is where <c>LocalHost:Home</c>
+    /// defaults to, so the program finds the folder the scripts and the README name without <c>run.sh</c> passing it on;
+    /// <c>LocalHost:Home</c>, from any source, wins.
+    /// </summary>
+    private static void UseHomeVariable(ConfigurationManager configuration)
+    {
+        var key = $"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.Home)}";
+        if (string.IsNullOrEmpty(configuration[key]) && configuration[LocalHostOptions.HomeVariable] is { Length: > 0 } home)
+        {
+            configuration.AddInMemoryCollection([KeyValuePair.Create<string, string?>(key, home)]);
+        }
     }
 
     /// <summary>

@@ -65,9 +65,11 @@ public sealed class LocalHostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the built program directly (no script in between), so that Kill hits the host itself.</summary>
-    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments)
+    /// <param name="home">Given in <c>PIPELINE_HOME</c>.</param>
+    /// <param name="workingDirectory">Where the program runs (default: <paramref name="home"/>).</param>
+    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = home };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory ?? home };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Pipeline.LocalHost.dll"));
         return StartAsync(start, home, port, storage, arguments);
     }
