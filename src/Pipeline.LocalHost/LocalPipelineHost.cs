@@ -38,6 +38,7 @@ public static partial class LocalPipelineHost
             c.SingleLine = true;
             c.TimestampFormat = "HH:mm:ss ";
         });
+        QuietConsoleLoggerProvider.ReplaceConsole(builder.Logging);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning)
             .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
 
