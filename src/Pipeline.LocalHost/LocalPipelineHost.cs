@@ -42,6 +42,11 @@ public static partial class LocalPipelineHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning)
             .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
 
+        // The console tells of jobs through JobProgressReporter, which keeps quiet about sidecars; the core's own line at
+        // each job's start and end (kept for telemetry) would announce every sidecar's job as one that started and ended.
+        builder.Logging.AddFilter<QuietConsoleLoggerProvider>(typeof(Pipeline.Core.Api.JobScheduler).FullName, LogLevel.Warning)
+            .AddFilter<QuietConsoleLoggerProvider>(typeof(Pipeline.Core.Orchestrations.VideoJobOrchestrator).FullName, LogLevel.Warning);
+
         FalEmulatorHost? emulator = null;
         var defaults = new Dictionary<string, string?>
         {
