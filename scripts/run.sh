@@ -2,7 +2,8 @@
 # The one command that runs the pipeline on this machine, offline:
 #   ./scripts/run.sh                        serve http://localhost:7071/api, mirror inbox/ and videos/ (Ctrl-C stops)
 #   ./scripts/run.sh photo.jpg [--prompt "…"] [--sidecar photo.json]   one image-to-video job, then exit
-#   ./scripts/run.sh --prompt "…"           one text-to-video job, then exit
+#   ./scripts/run.sh --prompt "…"           one text-to-video job, then exit (video: videos/oneshot/<stamp>-<name>.mp4,
+#                                           named in the last line of stdout)
 # It installs what is missing, builds, starts Azurite (data in .local/azurite) unless one already listens on 10000,
 # and stops what it started, saying each step in a "run:" line (a first run installs and builds for minutes; the
 # build's output is shown only when it fails). PIPELINE_HOME chooses the folder of inbox/, videos/ and events.jsonl
