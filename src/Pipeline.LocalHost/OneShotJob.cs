@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure.Storage.Blobs.Models;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -83,7 +84,8 @@ public sealed record OneShotJob(string? ImagePath, string? Prompt, string? Sidec
 
     /// <summary><c>oneshot/20261202-101500-harbour.jpg</c> for an image, <c>oneshot/20261202-101500-northern-lights-over-a-lake.json</c> for a prompt.</summary>
     public string DropName(DateTime now) =>
-        $"oneshot/{now:yyyyMMdd-HHmmss}-" + (ImagePath is not null ? Path.GetFileName(ImagePath) : Slug(Prompt ?? "") + ".json");
+        string.Create(CultureInfo.InvariantCulture, $"oneshot/{now:yyyyMMdd-HHmmss}-")
+        + (ImagePath is not null ? Path.GetFileName(ImagePath) : Slug(Prompt ?? "") + ".json");
 
     /// <summary>The prompt's first words in lower case, joined by hyphens (at most 40 characters), for a file name.</summary>
     public static string Slug(string prompt)
