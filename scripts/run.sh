@@ -2,19 +2,29 @@
 # The one command that runs the pipeline on this machine, offline:
 #   ./scripts/run.sh                        serve http://localhost:7071/api, mirror inbox/ and videos/ (Ctrl-C stops)
 #   ./scripts/run.sh photo.jpg [--prompt "…"] [--sidecar photo.json]   one image-to-video job, then exit
-#   ./scripts/run.sh --prompt "…"           one text-to-video job, then exit
+#   ./scripts/run.sh --prompt "…"           one text-to-video job, then exit (video: videos/oneshot/<stamp>-<name>.mp4,
+#                                           named in the last line of stdout)
 # It installs what is missing, builds, starts Azurite (data in .local/azurite) unless one already listens on 10000,
-# and stops what it started. PIPELINE_HOME chooses the folder of inbox/, videos/ and events.jsonl (default: here).
+# and stops what it started, saying each step in a "run:" line (a first run installs and builds for minutes; the
+# build's output is shown only when it fails). PIPELINE_HOME chooses the folder of inbox/, videos/ and events.jsonl
+# (default: here).
 set -euo pipefail
 caller="$PWD"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+. scripts/say.sh
+export SAY_AS=run
 
 bash scripts/setup.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build src/Pipeline.LocalHost --nologo -v quiet -clp:ErrorsOnly
+if [ -f src/Pipeline.LocalHost/obj/project.assets.json ]; then
+  say "building the local host (dotnet build)"
+else
+  say "restoring NuGet packages and building the local host (dotnet build; the first time takes a minute or two)"
+fi
+quietly dotnet build src/Pipeline.LocalHost --nologo -v quiet -clp:ErrorsOnly
 
-home="$(mkdir -p "${PIPELINE_HOME:-$root}" && cd "$caller" && cd "${PIPELINE_HOME:-$root}" && pwd)"
+home="$(cd "$caller" && mkdir -p "${PIPELINE_HOME:-$root}" && cd "${PIPELINE_HOME:-$root}" && pwd)"
 azurite_pid=""
 host_pid=""
 cleanup() {
@@ -29,7 +39,8 @@ trap 'exit 130' INT TERM
 ensure_azurite "$home"
 
 cd "$caller" # so that the one-shot's file arguments are read where the caller gave them
-dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" --LocalHost:Home "$home" "$@" &
+say "starting the local host (src/Pipeline.LocalHost; its log follows)"
+PIPELINE_HOME="$home" dotnet "$root/src/Pipeline.LocalHost/bin/Debug/net10.0/Pipeline.LocalHost.dll" "$@" &
 host_pid=$!
 status=0
 wait "$host_pid" || status=$?

@@ -5,6 +5,9 @@ public sealed class LocalHostOptions
 {
     public const string SectionName = "LocalHost";
 
+    /// <summary>The environment variable the scripts and the README name the home folder by; <see cref="Home"/> wins when set.</summary>
+    public const string HomeVariable = "PIPELINE_HOME";
+
     /// <summary>The HTTP API's port: <c>http://localhost:7071/api/...</c>, as <c>func start</c> would serve it.</summary>
     public int Port { get; set; } = 7071;
 
@@ -20,7 +23,10 @@ public sealed class LocalHostOptions
     /// </summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>The folder holding <c>inbox/</c>, <c>videos/</c> and <c>events.jsonl</c> (default: the current folder).</summary>
+    /// <summary>
+    /// The folder holding <c>inbox/</c>, <c>videos/</c> and <c>events.jsonl</c> (default: <see cref="HomeVariable"/>,
+    /// else the current folder).
+    /// </summary>
     public string Home { get; set; } = "";
 
     /// <summary>Run the fal emulator in this process (off: real fal, with <c>FAL_KEY</c>, or another <c>Fal__BaseUrl</c>).</summary>

@@ -27,6 +27,7 @@ public static partial class LocalPipelineHost
         Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        UseHomeVariable(builder.Configuration);
         var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
         var baseUrl = $"http://localhost:{options.Port}";
         EnsurePrivateEnough(options);
@@ -37,8 +38,14 @@ public static partial class LocalPipelineHost
             c.SingleLine = true;
             c.TimestampFormat = "HH:mm:ss ";
         });
+        QuietConsoleLoggerProvider.ReplaceConsole(builder.Logging);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning)
             .AddFilter("DurableTask", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
+
+        // The console tells of jobs through JobProgressReporter, which keeps quiet about sidecars; the core's own line at
+        // each job's start and end (kept for telemetry) would announce every sidecar's job as one that started and ended.
+        builder.Logging.AddFilter<QuietConsoleLoggerProvider>(typeof(Pipeline.Core.Api.JobScheduler).FullName, LogLevel.Warning)
+            .AddFilter<QuietConsoleLoggerProvider>(typeof(Pipeline.Core.Orchestrations.VideoJobOrchestrator).FullName, LogLevel.Warning);
 
         FalEmulatorHost? emulator = null;
         var defaults = new Dictionary<string, string?>
@@ -115,7 +122,8 @@ public static partial class LocalPipelineHost
         }
         app.MapPipelineApi();
         app.MapEventGridSink();
-        app.MapGet("/", () => Results.Redirect($"/api/{Pipeline.Http.Page.VideosPage.Route}/")); // the page
+        // The page itself at / (not a redirect): a readiness check that waits for 200 on / sees the host ready.
+        app.MapGet("/", (HttpResponse response) => Pipeline.Http.Page.VideosPage.Serve(null, response)).ExcludeFromDescription();
         if (emulator is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => emulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -130,6 +138,20 @@ public static partial class LocalPipelineHost
         }
 
         return (app, emulator);
+    }
+
+    /// <summary>
+    /// <c>PIPELINE_HOME</c> (the environment, as every host reads it into configuration) is where <c>LocalHost:Home</c>
+    /// defaults to, so the program finds the folder the scripts and the README name without <c>run.sh</c> passing it on;
+    /// <c>LocalHost:Home</c>, from any source, wins.
+    /// </summary>
+    private static void UseHomeVariable(ConfigurationManager configuration)
+    {
+        var key = $"{LocalHostOptions.SectionName}:{nameof(LocalHostOptions.Home)}";
+        if (string.IsNullOrEmpty(configuration[key]) && configuration[LocalHostOptions.HomeVariable] is { Length: > 0 } home)
+        {
+            configuration.AddInMemoryCollection([KeyValuePair.Create<string, string?>(key, home)]);
+        }
     }
 
     /// <summary>

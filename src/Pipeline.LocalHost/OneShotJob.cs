@@ -1,16 +1,17 @@
-using System.Text.Json.Nodes;
+using System.Globalization;
 using Azure.Storage.Blobs.Models;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Api;
+using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
 
 namespace Pipeline.LocalHost;
 
 /// <summary>
-/// <c>run.sh photo.jpg [--prompt "…"] [--sidecar photo.json]</c> or <c>run.sh --prompt "…"</c>: one job, its progress,
-/// where the video is, and exit code 0 on success (non-zero, with the reason, otherwise).
+/// <c>run.sh photo.jpg [--prompt "…"] [--sidecar photo.json]</c> or <c>run.sh --prompt "…"</c>: one job, its progress in
+/// the log, and its <see cref="OneShotOutcome"/>.
 /// </summary>
 public sealed record OneShotJob(string? ImagePath, string? Prompt, string? SidecarPath)
 {
@@ -43,84 +44,106 @@ public sealed record OneShotJob(string? ImagePath, string? Prompt, string? Sidec
         return (image is null && prompt is null ? null : new OneShotJob(image, prompt, sidecar), [.. rest]);
     }
 
-    public async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>
+    /// Drops the image (with its sidecar, or its prompt as blob metadata) or a text-to-video request into the inbox as
+    /// <c>oneshot/&lt;stamp&gt;-&lt;image name or prompt slug&gt;</c>, so that its video is
+    /// <c>videos/oneshot/&lt;stamp&gt;-&lt;name&gt;.mp4</c> either way, and waits for the job's end and the video in
+    /// <c>videos/</c>.
+    /// </summary>
+    public async Task<OneShotOutcome> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var client = services.GetRequiredService<DurableTaskClient>();
-        var videos = services.GetRequiredService<VideoJobService>();
-        var options = services.GetRequiredService<IOptions<LocalHostOptions>>().Value;
-        var output = System.Console.Out;
-        string? id;
-        if (ImagePath is not null)
+        if (ImagePath is not null && !File.Exists(ImagePath))
         {
-            if (!File.Exists(ImagePath))
-            {
-                await output.WriteLineAsync($"No such file: {ImagePath}");
-                return 2;
-            }
-
-            id = await DropAsync(services, cancellationToken);
-        }
-        else
-        {
-            var submitted = await videos.SubmitAsync(client, VideoMode.TextToVideo, new JsonObject { ["prompt"] = Prompt }, null, cancellationToken);
-            if (submitted.Errors is { Count: > 0 } errors)
-            {
-                await output.WriteLineAsync($"Invalid request: {errors.Describe()}");
-                return 2;
-            }
-
-            id = submitted.Id;
+            return OneShotOutcome.Refused($"no such file: {ImagePath}");
         }
 
+        var id = await DropAsync(services, DropName(DateTime.UtcNow), cancellationToken);
         if (id is null)
         {
-            await output.WriteLineAsync("The file starts no job (only .jpg, .jpeg, .png and .webp images)");
-            return 2;
+            return OneShotOutcome.Refused($"{ImagePath} starts no job (only .jpg, .jpeg, .png and .webp images do)");
         }
 
-        await output.WriteLineAsync($"job {id} started");
+        var client = services.GetRequiredService<DurableTaskClient>();
+        var videos = services.GetRequiredService<VideoJobService>();
         while (true)
         {
             await Task.Delay(500, cancellationToken);
             var job = await videos.GetAsync(client, id, cancellationToken);
             if (job?.Status is VideoJobStatuses.Succeeded)
             {
-                var target = Path.Combine(options.VideosFolder, job.Video!.Blob[(job.Video.Blob.IndexOf('/', StringComparison.Ordinal) + 1)..]);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                var storage = services.GetRequiredService<PipelineStorage>();
-                await storage.Videos.GetBlobClient(Path.GetRelativePath(options.VideosFolder, target).Replace('\\', '/')).DownloadToAsync(target, cancellationToken);
-                await output.WriteLineAsync($"video: {target}");
-                return 0;
+                var path = await MirroredAsync(services, job.Video!, cancellationToken);
+                return OneShotOutcome.Video(id, path, Mp4Duration.Read(path), job.Video!.SizeBytes);
             }
 
             if (job?.Status is VideoJobStatuses.Failed or VideoJobStatuses.Cancelled)
             {
-                await output.WriteLineAsync($"job {id} {job.Status}: {job.Error?.Code} {job.Error?.Message}");
-                return 1;
+                return OneShotOutcome.NoVideo(id, job.Status, job.Error);
             }
         }
     }
 
-    /// <summary>Puts the image (and its sidecar or prompt) into the inbox, as a drop would, and starts its job.</summary>
-    private async Task<string?> DropAsync(IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary><c>oneshot/20261202-101500-harbour.jpg</c> for an image, <c>oneshot/20261202-101500-northern-lights-over-a-lake.json</c> for a prompt.</summary>
+    public string DropName(DateTime now) =>
+        string.Create(CultureInfo.InvariantCulture, $"oneshot/{now:yyyyMMdd-HHmmss}-")
+        + (ImagePath is not null ? Path.GetFileName(ImagePath) : Slug(Prompt ?? "") + ".json");
+
+    /// <summary>The prompt's first words in lower case, joined by hyphens (at most 40 characters), for a file name.</summary>
+    public static string Slug(string prompt)
     {
-        var storage = services.GetRequiredService<PipelineStorage>();
-        var name = $"oneshot/{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Path.GetFileName(ImagePath)}";
-        var stem = name[..^Path.GetExtension(name).Length];
-        if (SidecarPath is not null)
+        var words = new string([.. prompt.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : ' ')])
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var slug = "";
+        foreach (var word in words)
         {
-            await storage.Inbox.GetBlobClient(stem + ".json").UploadAsync(SidecarPath, cancellationToken);
-        }
-        else if (Prompt is not null)
-        {
-            await storage.Inbox.GetBlobClient(stem + ".json").UploadAsync(BinaryData.FromObjectAsJson(new { prompt = Prompt }), cancellationToken);
+            var longer = slug.Length == 0 ? word : $"{slug}-{word}";
+            if (longer.Length > 40)
+            {
+                break;
+            }
+
+            slug = longer;
         }
 
-        await storage.Inbox.GetBlobClient(name).UploadAsync(ImagePath!, new BlobUploadOptions
+        return slug.Length > 0 ? slug : "prompt";
+    }
+
+    /// <summary>Puts the drop into the inbox, as a person's drop would arrive, and starts its job.</summary>
+    private async Task<string?> DropAsync(IServiceProvider services, string name, CancellationToken cancellationToken)
+    {
+        var storage = services.GetRequiredService<PipelineStorage>();
+        if (ImagePath is null)
         {
-            HttpHeaders = new BlobHttpHeaders { ContentType = FalInputResolver.ContentTypeOf(name) },
-        }, cancellationToken);
+            await storage.Inbox.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(new { mode = "text-to-video", prompt = Prompt }), cancellationToken);
+        }
+        else
+        {
+            if (SidecarPath is not null)
+            {
+                await storage.Inbox.GetBlobClient(name[..^Path.GetExtension(name).Length] + ".json").UploadAsync(SidecarPath, cancellationToken);
+            }
+
+            await storage.Inbox.GetBlobClient(name).UploadAsync(ImagePath, new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = FalInputResolver.ContentTypeOf(name) },
+                // The prompt as metadata rather than a sidecar: a sidecar's own job would end superseded beside the image's.
+                Metadata = Prompt is null ? null : new Dictionary<string, string> { ["prompt"] = Uri.EscapeDataString(Prompt) },
+            }, cancellationToken);
+        }
+
         return await services.GetRequiredService<InboxJobStarter>().StartAsync(services.GetRequiredService<DurableTaskClient>(),
             PipelineStorage.InboxContainerName, name, cancellationToken);
+    }
+
+    /// <summary>Waits for the videos folder mirror to have written the video whole, and returns its path.</summary>
+    private static async Task<string> MirroredAsync(IServiceProvider services, StoredVideo video, CancellationToken cancellationToken)
+    {
+        var options = services.GetRequiredService<IOptions<LocalHostOptions>>().Value;
+        var path = Path.Combine(options.VideosFolder, video.Blob[(video.Blob.IndexOf('/', StringComparison.Ordinal) + 1)..]);
+        while (!(File.Exists(path) && new FileInfo(path).Length == video.SizeBytes))
+        {
+            await Task.Delay(200, cancellationToken);
+        }
+
+        return path;
     }
 }

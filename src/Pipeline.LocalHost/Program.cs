@@ -10,15 +10,17 @@ if (oneShot is null)
 }
 
 await app.StartAsync();
-int exitCode;
+OneShotOutcome outcome;
 try
 {
-    exitCode = await oneShot.RunAsync(app.Services, app.Lifetime.ApplicationStopping);
+    outcome = await oneShot.RunAsync(app.Services, app.Lifetime.ApplicationStopping);
 }
 catch (OperationCanceledException)
 {
-    exitCode = 130;
+    outcome = OneShotOutcome.Interrupted;
 }
 
 await app.StopAsync();
-return exitCode;
+await app.DisposeAsync(); // flushes the console log, so that the outcome is the last line
+await System.Console.Out.WriteLineAsync(outcome.Line);
+return outcome.ExitCode;

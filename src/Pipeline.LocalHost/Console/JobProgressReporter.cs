@@ -1,18 +1,25 @@
 using Microsoft.DurableTask.Client;
 using Pipeline.Core.Jobs;
+using Pipeline.Core.Requests;
 
 namespace Pipeline.LocalHost.Console;
 
 /// <summary>
-/// Prints each job as it goes: a line when its stage or fal queue position changes, with the elapsed time, and one at
-/// the end with the output path or the reason it failed. It reads at most <see cref="JobsPerTick"/> jobs a second,
-/// in turn, so a burst of hundreds of drops does not turn the console into a load on the durable store.
+/// Tells the console of each job as it goes: a line when it starts, one when its stage or fal queue position changes,
+/// with the elapsed time, and one at the end with the output path or the reason it failed. A job that may still be a
+/// sidecar is not announced until it is known to be real (<see cref="KnownRealJob"/>), and a sidecar's job is never
+/// spoken of. It reads at most <see cref="JobsPerTick"/> jobs a second, in turn, so a burst of hundreds of drops does not
+/// turn the console into a load on the durable store.
 /// </summary>
 public sealed partial class JobProgressReporter(DurableTaskClient client, JobWatchList watch, ILogger<JobProgressReporter> logger) : BackgroundService
 {
     public const int JobsPerTick = 25;
 
+    /// <summary>The last progress line of each announced job.</summary>
     private readonly Dictionary<string, string> _lastLine = [];
+
+    /// <summary>Jobs this process saw running (a restart meets jobs that ended before: nothing new to say of those).</summary>
+    private readonly HashSet<string> _seenRunning = [];
     private int _next;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,40 +51,65 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
                 continue;
             }
 
-            if (!instance.IsCompleted)
+            var job = instance.ReadInputAs<VideoJob>();
+            if (instance.IsCompleted)
             {
-                var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JobProgress>();
-                var line = progress is null ? "starting" : progress.QueuePosition is { } position ? $"{progress.Stage} (fal queue position {position})" : progress.Stage;
-                if (!_lastLine.TryGetValue(id, out var before) || before != line)
-                {
-                    _lastLine[id] = line;
-                    LogProgress(id, line, (int)(DateTimeOffset.UtcNow - instance.CreatedAt).TotalSeconds);
-                }
-
+                ReportEnd(id, job, instance);
                 continue;
             }
 
-            watch.Remove(id);
-            if (!_lastLine.Remove(id))
+            _seenRunning.Add(id);
+            var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JobProgress>();
+            if (!KnownRealJob.WhileRunning(job, progress))
             {
-                continue; // ended before this process saw it run (a restart meets old jobs): nothing new to say
+                continue;
             }
 
-            var result = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VideoJobResult>() : null;
-            var seconds = (int)(instance.LastUpdatedAt - instance.CreatedAt).TotalSeconds;
-            switch (result?.Outcome)
+            var line = progress is null ? "starting" : progress.QueuePosition is { } position ? $"{progress.Stage} (fal queue position {position})" : progress.Stage;
+            if (!_lastLine.TryGetValue(id, out var before))
             {
-                case JobOutcome.Succeeded:
-                    LogSucceeded(id, result.Video!.Blob, seconds);
-                    break;
-                case JobOutcome.Superseded:
-                    break;
-                default:
-                    LogEnded(id, result?.Outcome.ToString() ?? instance.RuntimeStatus.ToString(), result?.Error?.Message ?? "", seconds);
-                    break;
+                LogStarted(id, progress?.Mode ?? job?.Mode, job?.Source);
+            }
+
+            if (before != line)
+            {
+                _lastLine[id] = line;
+                LogProgress(id, line, (int)(DateTimeOffset.UtcNow - instance.CreatedAt).TotalSeconds);
             }
         }
     }
+
+    private void ReportEnd(string id, VideoJob? job, OrchestrationMetadata instance)
+    {
+        var startedHere = watch.StartedHere(id);
+        watch.Remove(id);
+        var announced = _lastLine.Remove(id);
+        var seen = _seenRunning.Remove(id);
+        var result = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VideoJobResult>() : null;
+        if (!KnownRealJob.AtItsEnd(result) || !(announced || seen || startedHere))
+        {
+            return; // a sidecar (its image's job tells), or a job that ended before this process met it
+        }
+
+        if (!announced)
+        {
+            LogStarted(id, result?.Mode ?? job?.Mode, job?.Source);
+        }
+
+        var seconds = (int)(instance.LastUpdatedAt - instance.CreatedAt).TotalSeconds;
+        if (result?.Outcome == JobOutcome.Succeeded)
+        {
+            LogSucceeded(id, result.Video!.Blob, seconds);
+        }
+        else
+        {
+            var reason = result?.Error is { } error ? $"{error.Code}: {error.Message}" : "";
+            LogEnded(id, result?.Outcome.ToString() ?? instance.RuntimeStatus.ToString(), reason, seconds);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId} started ({Mode}, from {Source})")]
+    private partial void LogStarted(string jobId, VideoMode? mode, JobSource? source);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId}: {Progress}, {Seconds} s")]
     private partial void LogProgress(string jobId, string progress, int seconds);

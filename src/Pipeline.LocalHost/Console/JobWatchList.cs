@@ -11,11 +11,14 @@ namespace Pipeline.LocalHost.Console;
 /// <summary>The jobs this process has started or met, for the console's progress lines.</summary>
 public sealed class JobWatchList
 {
-    private readonly ConcurrentDictionary<string, byte> _ids = new(StringComparer.Ordinal);
+    /// <summary>Each job, and whether this process started it (rather than met it again, as a restart does).</summary>
+    private readonly ConcurrentDictionary<string, bool> _ids = new(StringComparer.Ordinal);
 
-    public void Add(string id) => _ids.TryAdd(id, 0);
+    public void Add(string id, bool startedHere) => _ids.AddOrUpdate(id, startedHere, (_, before) => before || startedHere);
 
     public void Remove(string id) => _ids.TryRemove(id, out _);
+
+    public bool StartedHere(string id) => _ids.TryGetValue(id, out var startedHere) && startedHere;
 
     public IReadOnlyCollection<string> Ids => [.. _ids.Keys];
 }
@@ -32,7 +35,7 @@ public sealed class WatchedJobScheduler(
         var started = await base.StartAsync(client, job, cancellationToken, reserve);
         if (started is not JobStart.Refused)
         {
-            watch.Add(job.Id);
+            watch.Add(job.Id, startedHere: started is JobStart.Started);
         }
 
         return started;

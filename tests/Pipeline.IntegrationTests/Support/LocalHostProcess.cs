@@ -65,14 +65,48 @@ public sealed class LocalHostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the built program directly (no script in between), so that Kill hits the host itself.</summary>
-    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments)
+    /// <param name="home">Given in <c>PIPELINE_HOME</c>.</param>
+    /// <param name="workingDirectory">Where the program runs (default: <paramref name="home"/>).</param>
+    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments, string? workingDirectory = null) =>
+        StartAsync(Program(workingDirectory ?? home), home, port, storage, arguments);
+
+    /// <summary>Runs the built program to its end (a one-shot job); returns its exit code, its stdout lines and its stderr.</summary>
+    public static async Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunProgramAsync(string home, string storage, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = home };
+        using var process = Process.Start(Prepared(Program(home), home, storage, arguments))!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(120));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the one-shot run did not end within 120 s:\n{await output}\n{await errors}");
+        }
+
+        return (process.ExitCode, (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries), await errors);
+    }
+
+    private static ProcessStartInfo Program(string workingDirectory)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Pipeline.LocalHost.dll"));
-        return StartAsync(start, home, port, storage, arguments);
+        return start;
     }
 
     private static async Task<LocalHostProcess> StartAsync(ProcessStartInfo start, string home, int port, string storage, IEnumerable<string> arguments)
+    {
+        var host = new LocalHostProcess(Process.Start(Prepared(start, home, storage, arguments))!, port, home);
+        await host.WaitUntilReadyAsync();
+        return host;
+    }
+
+    /// <summary>The arguments, redirected output, and the environment every run gets: its home, its storage.</summary>
+    private static ProcessStartInfo Prepared(ProcessStartInfo start, string home, string storage, IEnumerable<string> arguments)
     {
         foreach (var argument in arguments)
         {
@@ -84,13 +118,13 @@ public sealed class LocalHostProcess : IAsyncDisposable
         start.Environment["PIPELINE_HOME"] = home;
         start.Environment["PipelineStorage"] = storage;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        var host = new LocalHostProcess(Process.Start(start)!, port, home);
-        await host.WaitUntilReadyAsync();
-        return host;
+        return start;
     }
 
+    /// <summary>Waits for <c>/</c> to answer 200 itself, as a readiness check that follows no redirect does.</summary>
     private async Task WaitUntilReadyAsync()
     {
+        using var readiness = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress, Timeout = Http.Timeout };
         var until = DateTimeOffset.UtcNow.AddSeconds(120); // the script may build first
         while (true)
         {
@@ -101,8 +135,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
 
             try
             {
-                using var response = await Http.GetAsync("/", TestContext.Current.CancellationToken);
-                if (response.IsSuccessStatusCode)
+                using var response = await readiness.GetAsync("/", TestContext.Current.CancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }
