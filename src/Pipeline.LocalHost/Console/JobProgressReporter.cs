@@ -1,4 +1,5 @@
 using Microsoft.DurableTask.Client;
+using Pipeline.Core.Batches;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 
@@ -8,10 +9,12 @@ namespace Pipeline.LocalHost.Console;
 /// Tells the console of each job as it goes: a line when it starts, one when its stage or fal queue position changes,
 /// with the elapsed time, and one at the end with the output path or the reason it failed. A job that may still be a
 /// sidecar is not announced until it is known to be real (<see cref="KnownRealJob"/>), and a sidecar's job is never
-/// spoken of. It reads at most <see cref="JobsPerTick"/> jobs a second, in turn, so a burst of hundreds of drops does not
-/// turn the console into a load on the durable store.
+/// spoken of. When a job of a batch ends (a manifest's row, a request's variant, or a drop in a folder of several), one
+/// line counts its batch: done, failed, remaining. It reads at most <see cref="JobsPerTick"/> jobs a second, in turn, so
+/// a burst of hundreds of drops does not turn the console into a load on the durable store.
 /// </summary>
-public sealed partial class JobProgressReporter(DurableTaskClient client, JobWatchList watch, ILogger<JobProgressReporter> logger) : BackgroundService
+public sealed partial class JobProgressReporter(DurableTaskClient client, JobWatchList watch, BatchLedger batches, ILogger<JobProgressReporter> logger)
+    : BackgroundService
 {
     public const int JobsPerTick = 25;
 
@@ -54,7 +57,11 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
             var job = instance.ReadInputAs<VideoJob>();
             if (instance.IsCompleted)
             {
-                ReportEnd(id, job, instance);
+                if (ReportEnd(id, job, instance) && job?.Batch is { } batch)
+                {
+                    await ReportBatchAsync(batch, cancellationToken);
+                }
+
                 continue;
             }
 
@@ -79,7 +86,8 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
         }
     }
 
-    private void ReportEnd(string id, VideoJob? job, OrchestrationMetadata instance)
+    /// <returns>Whether the end was told.</returns>
+    private bool ReportEnd(string id, VideoJob? job, OrchestrationMetadata instance)
     {
         var startedHere = watch.StartedHere(id);
         watch.Remove(id);
@@ -88,7 +96,7 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
         var result = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VideoJobResult>() : null;
         if (!KnownRealJob.AtItsEnd(result) || !(announced || seen || startedHere))
         {
-            return; // a sidecar (its image's job tells), or a job that ended before this process met it
+            return false; // a sidecar (its image's job tells), or a job that ended before this process met it
         }
 
         if (!announced)
@@ -106,6 +114,20 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
             var reason = result?.Error is { } error ? $"{error.Code}: {error.Message}" : "";
             LogEnded(id, result?.Outcome.ToString() ?? instance.RuntimeStatus.ToString(), reason, seconds);
         }
+
+        return true;
+    }
+
+    /// <summary>One line for the batch of a job that ended (a folder's only when it holds more than one job).</summary>
+    private async Task ReportBatchAsync(JobBatch batch, CancellationToken cancellationToken)
+    {
+        if (await batches.ProgressAsync(batch.Id, "", cancellationToken) is not { } progress || (batch.Kind == BatchKind.Folder && progress.Total < 2))
+        {
+            return;
+        }
+
+        // A job of a batch records its end before its orchestration completes, so the count includes this job.
+        LogBatch(progress.Name, progress.Kind, progress.Done, progress.Total, progress.Failed + progress.Cancelled, progress.Remaining, progress.Refused);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId} started ({Mode}, from {Source})")]
@@ -119,6 +141,9 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "job {JobId}: {Outcome} after {Seconds} s: {Reason}")]
     private partial void LogEnded(string jobId, string outcome, string reason, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "batch {Batch} ({Kind}): {Done} of {Total} done, {Failed} failed or cancelled, {Remaining} remaining, {Refused} refused")]
+    private partial void LogBatch(string batch, BatchKind kind, int done, int total, int failed, int remaining, int refused);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Listing jobs failed: {Error}")]
     private partial void LogQueryFailed(string error);

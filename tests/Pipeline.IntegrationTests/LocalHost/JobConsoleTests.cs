@@ -49,6 +49,27 @@ public sealed class JobConsoleTests : IAsyncLifetime
         Assert.Contains($"job {image} started (ImageToVideo, from inbox/pair/harbour.jpg)", host.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AManifestsJobs_EachEndWithALineCountingTheBatch_AndARefusedManifestSaysWhy()
+    {
+        var port = LocalHostProcess.FreePort();
+        await using var host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString,
+            LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]));
+        var folder = Path.Combine(_home, "inbox", "shots");
+        Directory.CreateDirectory(folder);
+
+        await File.WriteAllTextAsync(Path.Combine(folder, "plan.csv"),
+            "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\nA fox in the snow,480p,99\r\n", Token);
+        await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(_home, "videos", "shots", "plan.error.json"))), host);
+        await File.WriteAllTextAsync(Path.Combine(folder, "plan.csv"),
+            "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\n", Token);
+        await WaitUntilAsync(() => Task.FromResult(host.Output.Contains("batch inbox/shots/plan.csv (Manifest): 2 of 2 done, 0 failed or cancelled, 0 remaining", StringComparison.Ordinal)), host);
+
+        // One line per end (two jobs that end in the same second of the console's look both count 2 of 2).
+        Assert.Equal(2, host.Output.Split('\n').Count(l => l.Contains("batch inbox/shots/plan.csv (Manifest): ", StringComparison.Ordinal)));
+        Assert.Contains("Manifest inbox/shots/plan.csv refused: 1 of 3 rows are invalid; nothing was started", host.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>The id of the job of that source, once it is listed (and at that stage, when one is given).</summary>
     private static async Task<string> WaitForJobAsync(LocalHostProcess host, string source, string? stage)
     {
