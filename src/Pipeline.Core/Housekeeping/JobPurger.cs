@@ -1,6 +1,7 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Costs;
+using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Storage;
 using Pipeline.Core.Submits;
@@ -9,7 +10,7 @@ namespace Pipeline.Core.Housekeeping;
 
 /// <summary>What one purge removed and what it left for later.</summary>
 /// <param name="JobsPurged">Jobs whose history, index entry and submit records were removed.</param>
-/// <param name="JobsKept">Jobs past the retention left alone: still running, or not settled yet (the reconciler's).</param>
+/// <param name="JobsKept">Jobs past the retention left alone: still running, not settled yet (the reconciler's), or from a drop still in the inbox.</param>
 /// <param name="UsageDaysPurged">Days of usage removed.</param>
 /// <param name="Complete">False when the run stopped at its limit; the next run goes on.</param>
 public sealed record PurgeReport(int JobsPurged, int JobsKept, int UsageDaysPurged, bool Complete);
@@ -19,13 +20,15 @@ public sealed record PurgeReport(int JobsPurged, int JobsKept, int UsageDaysPurg
 /// more than <see cref="PipelineOptions.JobRetention"/> ago that have ended and been settled lose their Durable
 /// history, their submit records and, last, their index entry, so a run stopped half way is finished by the next;
 /// days of usage older than <see cref="CostOptions.UsageRetention"/> are removed. Running and unsettled jobs, videos,
-/// and the live cap documents are never touched. Every job the app starts is in the index (written before its
+/// and the live cap documents are never touched. Nor is the job of a drop whose very version is still in the inbox:
+/// its history is what tells a rescan (the local host's, at every start) that the drop was handled; without it the
+/// drop would start, and be billed, again. Every job the app starts is in the index (written before its
 /// orchestration is scheduled), so the index drives the purge; a bulk purge of the task hub by date would also take
 /// ended jobs the reconciler has not settled yet. Idempotent.
 /// </summary>
 public partial class JobPurger(
     JobIndex index, OpenJobs open, SubmitLedger submits, UsageLedger usage, IOptions<PipelineOptions> pipeline, IOptions<CostOptions> costs,
-    Batches.BatchLedger batches, TimeProvider time, ILogger<JobPurger> logger)
+    Batches.BatchLedger batches, PipelineStorage storage, TimeProvider time, ILogger<JobPurger> logger)
 {
     /// <summary>At most this many jobs a run, so that a run fits well within a function's timeout; the rest wait an hour.</summary>
     public const int MaxJobsPerRun = 2_000;
@@ -70,10 +73,15 @@ public partial class JobPurger(
 
     private async Task<bool> PurgeJobAsync(DurableTaskClient client, JobIndexEntry entry, CancellationToken cancellationToken)
     {
-        var instance = await client.GetInstanceAsync(entry.JobId, cancellationToken);
+        var instance = await client.GetInstanceAsync(entry.JobId, getInputsAndOutputs: true, cancellationToken);
         if (instance is { IsCompleted: false } || await open.IsOpenAsync(entry.JobId, cancellationToken))
         {
             return false; // running, or ended without being settled: the reconciler settles it first
+        }
+
+        if (instance?.ReadInputAs<VideoJob>()?.Source is { Kind: JobSourceKind.Inbox } source && await StillDroppedAsync(source, cancellationToken))
+        {
+            return false;
         }
 
         if (instance is not null)
@@ -89,6 +97,20 @@ public partial class JobPurger(
 
         await index.RemoveAsync(entry, cancellationToken); // last: while it exists, the job is purged again
         return true;
+    }
+
+    /// <summary>Whether the very blob version that started the job is still in the inbox.</summary>
+    private async Task<bool> StillDroppedAsync(JobSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = await storage.Blob(source.Container ?? PipelineStorage.InboxContainerName, source.BlobName!).GetPropertiesAsync(cancellationToken: cancellationToken);
+            return properties.Value.ETag.ToString() == source.ETag;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
     }
 
     private async Task<int> PurgeUsageAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Api;
 using Pipeline.Core.Housekeeping;
 using Pipeline.Core.Storage;
 using Pipeline.IntegrationTests.Support;
@@ -95,6 +96,25 @@ public sealed class PurgeTests
 
         Assert.Empty(Blobs(host, $"batches/{batch}/"));
         Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync($"/api/batches/{batch}", Token)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AMonthLater_ADropStillInTheInboxKeepsItsJob_SoARescanStartsNothing_AndItGoesOnceTheDropIsGone()
+    {
+        await using var host = await LocalHostInProcess.StartAsync();
+        var id = await host.DropAsync("kept/harbour.jpg", TestFiles.Jpeg);
+        Assert.Equal("succeeded", (await host.WaitForJobAsync(id)).Status);
+        var purger = ActivatorUtilities.CreateInstance<JobPurger>(host.Services, new LaterClock(TimeSpan.FromDays(31)));
+
+        Assert.Equal(new PurgeReport(0, 1, 0, true), (await purger.RunAsync(host.Client, Token)) with { UsageDaysPurged = 0 });
+        var submits = host.Fal.Recorder.Calls.Count(c => c.Kind == FalEmulator.Recording.CallKind.Submit);
+        Assert.Equal(id, await host.Services.GetRequiredService<InboxJobStarter>().StartAsync(host.Client, PipelineStorage.InboxContainerName, "kept/harbour.jpg", Token));
+        await Task.Delay(1500, Token); // what the local host's scan does at every start
+        Assert.Equal(submits, host.Fal.Recorder.Calls.Count(c => c.Kind == FalEmulator.Recording.CallKind.Submit));
+
+        await host.Storage.Inbox.DeleteBlobAsync("kept/harbour.jpg", cancellationToken: Token);
+        Assert.Equal(new PurgeReport(1, 0, 0, true), (await purger.RunAsync(host.Client, Token)) with { UsageDaysPurged = 0 });
+        Assert.Null(await host.Client.GetInstanceAsync(id, Token));
     }
 
     private static List<string> Blobs(LocalHostInProcess host, string prefix) =>
