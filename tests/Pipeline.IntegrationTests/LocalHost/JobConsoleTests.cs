@@ -10,20 +10,9 @@ namespace Pipeline.IntegrationTests.LocalHost;
 /// image and ends superseded, is never spoken of (no start, no progress, no end); its image's job is announced and
 /// ends with its video.
 /// </summary>
-public sealed class JobConsoleTests : IAsyncLifetime
+public sealed class JobConsoleTests() : OwnAzuriteAndHome("pipeline-console-")
 {
-    private readonly AzuriteFixture _azurite = new();
-    private readonly string _home = Directory.CreateTempSubdirectory("pipeline-console-").FullName;
-
     private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync() => _azurite.InitializeAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _azurite.DisposeAsync();
-        Directory.Delete(_home, recursive: true);
-    }
 
     [Fact]
     public async Task ASidecarDroppedBeforeItsImage_IsNeverAnnounced_ItsImagesJobIs()
@@ -31,8 +20,8 @@ public sealed class JobConsoleTests : IAsyncLifetime
         var port = LocalHostProcess.FreePort();
         var arguments = LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]);
         arguments.AddRange(["--Pipeline:LoneRequestWait", "00:00:20"]); // the sidecar's job waits that long for its image
-        await using var host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
-        var folder = Path.Combine(_home, "inbox", "pair");
+        await using var host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
+        var folder = Path.Combine(Home, "inbox", "pair");
         Directory.CreateDirectory(folder);
 
         await File.WriteAllTextAsync(Path.Combine(folder, "harbour.json"), """{ "prompt": "Boats rock in the harbour", "resolution": "480p", "duration": "4" }""", Token);
@@ -53,14 +42,14 @@ public sealed class JobConsoleTests : IAsyncLifetime
     public async Task AManifestsJobs_EachEndWithALineCountingTheBatch_AndARefusedManifestSaysWhy()
     {
         var port = LocalHostProcess.FreePort();
-        await using var host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString,
+        await using var host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString,
             LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]));
-        var folder = Path.Combine(_home, "inbox", "shots");
+        var folder = Path.Combine(Home, "inbox", "shots");
         Directory.CreateDirectory(folder);
 
         await File.WriteAllTextAsync(Path.Combine(folder, "plan.csv"),
             "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\nA fox in the snow,480p,99\r\n", Token);
-        await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(_home, "videos", "shots", "plan.error.json"))), host);
+        await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(Home, "videos", "shots", "plan.error.json"))), host);
         await File.WriteAllTextAsync(Path.Combine(folder, "plan.csv"),
             "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\n", Token);
         await WaitUntilAsync(() => Task.FromResult(host.Output.Contains("batch inbox/shots/plan.csv (Manifest): 2 of 2 done, 0 failed or cancelled, 0 remaining", StringComparison.Ordinal)), host);

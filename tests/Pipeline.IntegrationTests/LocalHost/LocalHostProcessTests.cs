@@ -13,35 +13,24 @@ namespace Pipeline.IntegrationTests.LocalHost;
 /// The local host run as the README says, as its own process, on its own Azurite (its inbox container must not see
 /// other tests' drops) and its own task hub.
 /// </summary>
-public sealed class LocalHostProcessTests : IAsyncLifetime
+public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-")
 {
-    private readonly AzuriteFixture _azurite = new();
-    private readonly string _home = Directory.CreateTempSubdirectory("pipeline-home-").FullName;
-
     private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync() => _azurite.InitializeAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _azurite.DisposeAsync();
-        Directory.Delete(_home, recursive: true);
-    }
 
     [Fact]
     public async Task RunScript_DroppedImageAndPromptJob_BothEndAsMp4sInVideosWithEventsInEventsJsonl()
     {
         var port = LocalHostProcess.FreePort();
-        await using var host = await LocalHostProcess.StartScriptAsync(_home, port, _azurite.ConnectionString,
+        await using var host = await LocalHostProcess.StartScriptAsync(Home, port, Azurite.ConnectionString,
             LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]));
 
-        Directory.CreateDirectory(Path.Combine(_home, "inbox", "trip"));
-        await File.WriteAllBytesAsync(Path.Combine(_home, "inbox", "trip", "beach.jpg"), TestFiles.Jpeg.ToArray(), Token);
+        Directory.CreateDirectory(Path.Combine(Home, "inbox", "trip"));
+        await File.WriteAllBytesAsync(Path.Combine(Home, "inbox", "trip", "beach.jpg"), TestFiles.Jpeg.ToArray(), Token);
         using var submit = await host.Http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = "A paper boat on a pond", resolution = "480p", duration = "4" }, Token);
         var id = (await submit.Content.ReadFromJsonAsync<JsonObject>(Token))!["id"]!.GetValue<string>();
 
-        var dropped = Path.Combine(_home, "videos", "trip", "beach.mp4");
-        var prompted = Path.Combine(_home, "videos", "jobs", id + ".mp4");
+        var dropped = Path.Combine(Home, "videos", "trip", "beach.mp4");
+        var prompted = Path.Combine(Home, "videos", "jobs", id + ".mp4");
         await WaitUntilAsync(() => File.Exists(dropped) && File.Exists(prompted), host);
 
         Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
@@ -65,7 +54,7 @@ public sealed class LocalHostProcessTests : IAsyncLifetime
             "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false",
             "--FalWebhook:JwksUrl", fal.JwksUrl, "--Pipeline:MediaHosts:0", "127.0.0.1", "--Pipeline:AllowHttpDownloads", "true"]);
 
-        var host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
+        var host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
         string waiting, storing;
         try
         {
@@ -74,20 +63,20 @@ public sealed class LocalHostProcessTests : IAsyncLifetime
             await WaitUntilAsync(async () => (await StatusAsync(host, waiting))["stage"]?.GetValue<string>() == "queued_at_fal", host);
             await host.KillAsync();
             await host.DisposeAsync();
-            host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
+            host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
 
             // 2. Killed while the video is being copied (fal's CDN trickles it over 4 s).
             storing = await SubmitAsync(host, "Killed while storing [emulator: file=slow:200s]");
             await WaitUntilAsync(async () => (await StatusAsync(host, storing))["stage"]?.GetValue<string>() == "storing_video", host);
             await host.KillAsync();
             await host.DisposeAsync();
-            host = await LocalHostProcess.StartProgramAsync(_home, port, _azurite.ConnectionString, arguments);
+            host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
 
             foreach (var id in new[] { waiting, storing })
             {
                 await WaitUntilAsync(async () => (await StatusAsync(host, id))["status"]!.GetValue<string>() is "succeeded" or "failed" or "cancelled", host);
                 Assert.Equal("succeeded", (await StatusAsync(host, id))["status"]!.GetValue<string>());
-                Assert.True(File.Exists(Path.Combine(_home, "videos", "jobs", id + ".mp4")) || await WaitForFileAsync(Path.Combine(_home, "videos", "jobs", id + ".mp4"), host));
+                Assert.True(File.Exists(Path.Combine(Home, "videos", "jobs", id + ".mp4")) || await WaitForFileAsync(Path.Combine(Home, "videos", "jobs", id + ".mp4"), host));
             }
         }
         finally
@@ -115,7 +104,7 @@ public sealed class LocalHostProcessTests : IAsyncLifetime
 
     private List<JsonObject> TerminalEvents()
     {
-        var file = Path.Combine(_home, "events.jsonl");
+        var file = Path.Combine(Home, "events.jsonl");
         if (!File.Exists(file))
         {
             return [];

@@ -11,19 +11,8 @@ namespace Pipeline.IntegrationTests.LocalHost;
 /// the log, saying where the video is, how long and large it is and which job made it (or why there is none), with
 /// exit code 0 (or 1).
 /// </summary>
-public sealed partial class OneShotJobTests : IAsyncLifetime
+public sealed partial class OneShotJobTests() : OwnAzuriteAndHome("pipeline-oneshot-")
 {
-    private readonly AzuriteFixture _azurite = new();
-    private readonly string _home = Directory.CreateTempSubdirectory("pipeline-oneshot-").FullName;
-
-    public ValueTask InitializeAsync() => _azurite.InitializeAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _azurite.DisposeAsync();
-        Directory.Delete(_home, recursive: true);
-    }
-
     [Theory]
     [InlineData("portrait.jpg", "The person turns and smiles", "portrait")]
     [InlineData(null, "Northern lights over a frozen lake, slow pan to the right", "northern-lights-over-a-frozen-lake-slow")]
@@ -37,7 +26,7 @@ public sealed partial class OneShotJobTests : IAsyncLifetime
         Assert.True(exitCode == 0, $"exit {exitCode}:\n{string.Join('\n', output)}\n{errors}");
         var last = VideoLine().Match(output[^1]);
         Assert.True(last.Success, $"last line: {output[^1]}");
-        Assert.Equal(Path.Combine(_home, "videos", "oneshot"), Path.GetDirectoryName(last.Groups["path"].Value));
+        Assert.Equal(Path.Combine(Home, "videos", "oneshot"), Path.GetDirectoryName(last.Groups["path"].Value));
         Assert.Matches($@"^\d{{8}}-\d{{6}}-{name}\.mp4$", Path.GetFileName(last.Groups["path"].Value));
         var video = new FileInfo(last.Groups["path"].Value);
         Assert.Equal((video.Length / 1_000_000.0).ToString("0.00", CultureInfo.InvariantCulture), last.Groups["mb"].Value);
@@ -58,14 +47,14 @@ public sealed partial class OneShotJobTests : IAsyncLifetime
     [Fact]
     public async Task AMissingImage_StartsNoJob_AndExitCode2()
     {
-        var (exitCode, output, _) = await RunAsync([Path.Combine(_home, "missing.jpg")]);
+        var (exitCode, output, _) = await RunAsync([Path.Combine(Home, "missing.jpg")]);
 
         Assert.Equal(2, exitCode);
-        Assert.Equal($"no video: no such file: {Path.Combine(_home, "missing.jpg")}", output[^1]);
+        Assert.Equal($"no video: no such file: {Path.Combine(Home, "missing.jpg")}", output[^1]);
     }
 
     private Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunAsync(List<string> arguments) =>
-        LocalHostProcess.RunProgramAsync(_home, _azurite.ConnectionString,
+        LocalHostProcess.RunProgramAsync(Home, Azurite.ConnectionString,
             [.. arguments, .. LocalHostProcess.TestArguments(LocalHostProcess.FreePort(), "t" + Guid.NewGuid().ToString("N")[..10])]);
 
     [GeneratedRegex(@"^video: (?<path>/.+\.mp4) \((?<seconds>\d+\.\d) s, (?<mb>\d+\.\d\d) MB; job (?<job>\S+) succeeded\)$")]
