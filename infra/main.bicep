@@ -26,6 +26,10 @@ param falAdminKey string = ''
 @description('Secret the per-job webhook URLs are signed with (optional; `openssl rand -hex 32`). Empty: derived from the fal key, so rotating that key sends jobs in flight to polling.')
 param falWebhookSecret string = ''
 
+@secure()
+@description('Secret the per-job callbacks are signed with, Standard Webhooks style (optional; whsec_ and base64 of 32 random bytes). Empty: requests naming a webhook_url get their callbacks answered "no signing secret" until one is set.')
+param callbackSecret string = ''
+
 @description('Object id of the principal that deploys, given the roles to set the fal secret and to drop and read files: azd passes its signed-in principal; az uses whoever runs the deployment. Empty: no such roles.')
 param principalId string = deployer().objectId
 
@@ -90,6 +94,7 @@ module keyVault 'app/keyvault.bicep' = {
     falKey: falKey
     falAdminKey: falAdminKey
     falWebhookSecret: falWebhookSecret
+    callbackSecret: callbackSecret
   }
 }
 
@@ -124,6 +129,7 @@ module functionApp 'app/functionapp.bicep' = {
   params: {
     hasFalAdminKey: !empty(falAdminKey)
     hasFalWebhookSecret: !empty(falWebhookSecret)
+    hasCallbackSecret: !empty(callbackSecret)
     location: location
     tags: tags
     planName: '${abbrs.webServerFarms}${resourceToken}'

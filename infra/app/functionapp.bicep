@@ -20,6 +20,9 @@ param hasFalAdminKey bool = false
 @description('Whether Key Vault holds FAL-WEBHOOK-SECRET (set at deployment); without it the webhook URL tokens derive from FAL_KEY.')
 param hasFalWebhookSecret bool = false
 
+@description('Whether Key Vault holds CALLBACK-SECRET (set at deployment, or later with a refresh of the references).')
+param hasCallbackSecret bool = false
+
 @allowed([ 512, 2048, 4096 ])
 param instanceMemoryMB int = 2048
 
@@ -117,6 +120,14 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     FalWebhook__MinRefetchInterval: '00:01:00'
     FalWebhook__TimestampTolerance: '00:05:00'
     FAL_WEBHOOK_SECRET: hasFalWebhookSecret ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=FAL-WEBHOOK-SECRET)' : ''
+    CALLBACK_SECRET: hasCallbackSecret ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=CALLBACK-SECRET)' : ''
+    CALLBACK_SECRET_PREVIOUS: ''
+    Callbacks__RetryFor: '1.00:00:00'
+    Callbacks__FirstRetryDelay: '00:00:10'
+    Callbacks__MaxRetryDelay: '00:30:00'
+    Callbacks__Timeout: '00:00:15'
+    Callbacks__AllowHttp: 'false'
+    Callbacks__AllowPrivateTargets: 'false'
     FalWebhook__UserId: ''
     FalWebhook__MaxBodyBytes: '262144'
 

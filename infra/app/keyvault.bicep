@@ -30,6 +30,9 @@ param falAdminKey string = ''
 @description('Secret for the per-job webhook URL tokens. Empty: none (the app derives one from the fal key).')
 param falWebhookSecret string = ''
 
+@secure()
+param callbackSecret string = ''
+
 resource falKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(falKey)) {
   parent: vault
   name: 'FAL-KEY'
@@ -46,6 +49,12 @@ resource falWebhookSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = 
   parent: vault
   name: 'FAL-WEBHOOK-SECRET'
   properties: { value: falWebhookSecret }
+}
+
+resource callbackSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(callbackSecret)) {
+  parent: vault
+  name: 'CALLBACK-SECRET'
+  properties: { value: callbackSecret }
 }
 
 output name string = vault.name

@@ -71,14 +71,15 @@ public partial class InboxJobStarter(
             await StartLateVariantsAsync(client, container, blobName, cancellationToken);
         }
 
-        var variants = await inbox.VariantsOfAsync(container, blobName, cancellationToken);
-        return await StartDropAsync(client, container, blobName, etag.ToString(), variants, firstVariant: 1, cancellationToken);
+        var intent = await inbox.IntentOfAsync(container, blobName, cancellationToken);
+        return await StartDropAsync(client, container, blobName, etag.ToString(), intent, firstVariant: 1, cancellationToken);
     }
 
     /// <summary>Starts variants <paramref name="firstVariant"/>…<paramref name="variants"/> of a drop; returns the first job's id.</summary>
     private async Task<string> StartDropAsync(
-        DurableTaskClient client, string container, string blobName, string etag, int variants, int firstVariant, CancellationToken cancellationToken)
+        DurableTaskClient client, string container, string blobName, string etag, DropIntent intent, int firstVariant, CancellationToken cancellationToken)
     {
+        var variants = intent.Variants;
         var first = JobIds.ForBlob(container, blobName, etag);
         var mode = InboxReader.IsImage(blobName) ? VideoMode.ImageToVideo : VideoMode.TextToVideo; // settled by the sidecar later
         var batch = BatchIds.ForFolder(container, InboxReader.FolderOf(blobName));
@@ -86,7 +87,7 @@ public partial class InboxJobStarter(
         {
             var job = new VideoJob(JobIds.ForVariant(first, index), mode, null, new JobSource(JobSourceKind.Inbox, container, blobName, etag),
                 Variants.OutputName(InboxReader.OutputBlobFor(blobName), index, variants), scheduler.Timings, scheduler.Now,
-                Batch: batch, Variant: variants > 1 ? new JobVariant(index, variants) : null);
+                Batch: batch, Variant: variants > 1 ? new JobVariant(index, variants) : null, Callback: intent.Callback);
             await scheduler.StartAsync(client, job, cancellationToken);
         }
 
@@ -104,10 +105,10 @@ public partial class InboxJobStarter(
             return;
         }
 
-        var variants = await inbox.VariantsOfAsync(container, image.Name, cancellationToken);
-        if (variants > 1)
+        var intent = await inbox.IntentOfAsync(container, image.Name, cancellationToken);
+        if (intent.Variants > 1)
         {
-            await StartDropAsync(client, container, image.Name, image.ETag, variants, firstVariant: 2, cancellationToken);
+            await StartDropAsync(client, container, image.Name, image.ETag, intent, firstVariant: 2, cancellationToken);
         }
     }
 

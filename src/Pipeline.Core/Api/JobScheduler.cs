@@ -40,8 +40,8 @@ public abstract record JobStart
 /// fingerprint differs from the job's is a <see cref="JobStart.Conflict"/>.
 /// </summary>
 public partial class JobScheduler(
-    IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, Batches.BatchLedger batches, ILogger<JobScheduler> logger,
-    IOptions<CostOptions>? costs = null)
+    IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, Batches.BatchLedger batches,
+    IOptions<Callbacks.CallbackOptions> callbacks, ILogger<JobScheduler> logger, IOptions<CostOptions>? costs = null)
 {
     private static readonly OrchestrationRuntimeStatus[] EveryStatus =
     [
@@ -111,6 +111,11 @@ public partial class JobScheduler(
             await batches.AddJobAsync(job, cancellationToken);
         }
 
+        if (job.Callback is not null)
+        {
+            await StartCallbacksAsync(client, job, cancellationToken); // first: the job sends its events to it
+        }
+
         try
         {
             var start = new StartOrchestrationOptions(job.Id).WithDedupeStatuses(EveryStatus) with { Version = VideoJobOrchestrator.Version };
@@ -151,6 +156,26 @@ public partial class JobScheduler(
 
         LogDuplicate(jobId);
         return new JobStart.Existed();
+    }
+
+    /// <summary>Starts the orchestration that delivers the job's events to its receiver (once per job, whoever starts it).</summary>
+    private async Task StartCallbacksAsync(DurableTaskClient client, VideoJob job, CancellationToken cancellationToken)
+    {
+        var o = callbacks.Value;
+        var timings = new Callbacks.CallbackTimings(options.Value.JobDeadline + TimeSpan.FromHours(2), o.RetryFor, o.FirstRetryDelay, o.MaxRetryDelay);
+        var id = JobCallbacksOrchestrator.InstanceIdFor(job.Id);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(JobCallbacksOrchestrator.Name, new JobCallbacks(job.Id, job.Callback!, timings, job.CreatedAt),
+                new StartOrchestrationOptions(id).WithDedupeStatuses(EveryStatus), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (await client.GetInstanceAsync(id, cancellationToken) is null)
+            {
+                throw;
+            }
+        }
     }
 
     /// <summary>Waits (up to 10 s) for a job another request is starting to exist.</summary>

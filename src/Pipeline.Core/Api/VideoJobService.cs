@@ -18,7 +18,7 @@ namespace Pipeline.Core.Api;
 /// </summary>
 public class VideoJobService(
     JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options,
-    PriceTable prices, UsageLedger ledger, BatchLedger batches)
+    PriceTable prices, UsageLedger ledger, BatchLedger batches, IOptions<Callbacks.CallbackOptions> callbacks)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
@@ -30,15 +30,16 @@ public class VideoJobService(
             return new SubmitResult(null, false, keyProblem);
         }
 
-        var (request, correlation, variants, validation) = Validate(mode, body, allowBlobReferences: false);
+        var (request, asked, validation) = Validate(mode, body, allowBlobReferences: false);
         if (request is null || validation.Count > 0)
         {
             return new SubmitResult(null, false, validation);
         }
 
-        // The same key asking for another number of variants is another request.
-        var fingerprint = RequestFingerprint.Of(mode, request, correlation) + (variants > 1 ? $":v{variants}" : "");
-        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, correlation, variants, fingerprint, cancellationToken);
+        // The same key asking for other variants or another receiver is another request.
+        var fingerprint = RequestFingerprint.Of(mode, request, asked.Correlation) + (asked.Variants > 1 ? $":v{asked.Variants}" : "")
+            + (asked.Callback is { } callback ? $":{System.Text.Json.JsonSerializer.Serialize(callback)}" : "");
+        return await StartAsync(client, mode, JobIdFor(mode, idempotencyKey), request, asked, fingerprint, cancellationToken);
     }
 
     /// <summary>Where a job is read: under the configured API base URL, else relative (<c>/api/videos/{id}</c>).</summary>
@@ -61,23 +62,26 @@ public class VideoJobService(
         return null;
     }
 
+    /// <summary>What a request asks of the pipeline beside the model's input (none of it is sent to fal).</summary>
+    private sealed record PipelineFields(IReadOnlyDictionary<string, string>? Correlation, int Variants, Callbacks.JobCallback? Callback);
+
     /// <summary>
-    /// The request as the model takes it, the job's correlation map (the pipeline's, not sent to fal) and how many
-    /// variants are asked for, with every problem of all three.
+    /// The request as the model takes it and the pipeline's own fields (correlation, variants, callback), with every
+    /// problem of all of them.
     /// </summary>
-    private static (VideoRequest? Request, IReadOnlyDictionary<string, string>? Correlation, int Variants, ValidationErrors Errors) Validate(
-        VideoMode mode, JsonNode? body, bool allowBlobReferences)
+    private (VideoRequest? Request, PipelineFields Asked, ValidationErrors Errors) Validate(VideoMode mode, JsonNode? body, bool allowBlobReferences)
     {
         var problems = new ValidationErrors();
         var (fields, correlation) = Correlation.Split(body, problems);
         var variants = fields is JsonObject obj ? Variants.Split(obj, problems) : 1;
+        var callback = fields is JsonObject withCallback ? Callbacks.JobCallback.Split(withCallback, callbacks.Value, problems) : null;
         var (request, validation) = VideoRequestValidator.Validate(mode, fields, allowBlobReferences);
         foreach (var (field, messages) in problems)
         {
             Array.ForEach(messages, m => validation.Add(field, m));
         }
 
-        return (request, correlation, variants, validation);
+        return (request, new PipelineFields(correlation, variants, callback), validation);
     }
 
     /// <summary>Whether the job exists already (a repeated idempotency key): its files are then not stored again.</summary>
@@ -99,7 +103,7 @@ public class VideoJobService(
     public virtual async Task<SubmitResult> SubmitUploadedAsync(
         DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, string fingerprint, CancellationToken cancellationToken)
     {
-        var (request, correlation, variants, validation) = Validate(mode, body, allowBlobReferences: true);
+        var (request, asked, validation) = Validate(mode, body, allowBlobReferences: true);
 
         foreach (var (field, url) in request?.Urls() ?? [])
         {
@@ -123,7 +127,7 @@ public class VideoJobService(
             return new SubmitResult(null, false, validation);
         }
 
-        var result = await StartAsync(client, mode, id, request, correlation, variants, fingerprint, cancellationToken);
+        var result = await StartAsync(client, mode, id, request, asked, fingerprint, cancellationToken);
         if (result.Refusal is not null)
         {
             await uploads.DiscardAsync(id, CancellationToken.None);
@@ -138,20 +142,20 @@ public class VideoJobService(
     /// would stops the rest, and the answer says which were not started.
     /// </summary>
     private async Task<SubmitResult> StartAsync(
-        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, IReadOnlyDictionary<string, string>? correlation, int variants,
-        string fingerprint, CancellationToken cancellationToken)
+        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, PipelineFields asked, string fingerprint, CancellationToken cancellationToken)
     {
+        var (correlation, variants) = (asked.Correlation, asked.Variants);
         var batch = variants > 1 ? BatchIds.ForVariants(id) : null;
         var jobs = new List<SubmittedVariant>();
         for (var index = 1; index <= variants; index++)
         {
             var jobId = JobIds.ForVariant(id, index);
-            var asked = request with { Seed = Variants.SeedOf(request.Seed, id, index, variants) };
+            var seeded = request with { Seed = Variants.SeedOf(request.Seed, id, index, variants) };
             var now = scheduler.Now;
-            var job = new VideoJob(jobId, mode, asked, JobSource.Http, $"jobs/{jobId}.mp4", scheduler.Timings, now, correlation, fingerprint,
-                Batch: batch, Variant: batch is null ? null : new JobVariant(index, variants));
+            var job = new VideoJob(jobId, mode, seeded, JobSource.Http, $"jobs/{jobId}.mp4", scheduler.Timings, now, correlation, fingerprint,
+                Batch: batch, Variant: batch is null ? null : new JobVariant(index, variants), Callback: asked.Callback);
             var started = await scheduler.StartAsync(client, job, cancellationToken,
-                token => ledger.TryReserveAsync(UsageLedger.DayOf(now), jobId, asked.EndUserId, prices.Estimate(mode, asked), token));
+                token => ledger.TryReserveAsync(UsageLedger.DayOf(now), jobId, seeded.EndUserId, prices.Estimate(mode, seeded), token));
             switch (started)
             {
                 case JobStart.Refused refused when index == 1:
@@ -161,7 +165,7 @@ public class VideoJobService(
                 case JobStart.Conflict:
                     return new SubmitResult(id, false, null, Conflict: true);
                 default:
-                    jobs.Add(new SubmittedVariant(jobId, StatusUrl(jobId), index, asked.Seed, started is JobStart.Started));
+                    jobs.Add(new SubmittedVariant(jobId, StatusUrl(jobId), index, seeded.Seed, started is JobStart.Started));
                     break;
             }
         }
@@ -249,7 +253,18 @@ public class VideoJobService(
             cost?.EstimatedUsd,
             result?.FalRequestIds ?? progress?.FalRequestIds,
             job?.Batch,
-            job?.Variant);
+            job?.Variant,
+            job?.Callback is { } callback ? await CallbackViewAsync(client, id, callback, cancellationToken) : null);
+    }
+
+    /// <summary>The receiver's origin, the events asked for, and each delivery's attempts and last answer so far.</summary>
+    private static async Task<Callbacks.CallbackView> CallbackViewAsync(DurableTaskClient client, string id, Callbacks.JobCallback callback, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(JobCallbacksOrchestrator.InstanceIdFor(id), getInputsAndOutputs: true, cancellationToken);
+        var report = instance?.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? instance.ReadOutputAs<Callbacks.CallbackReport>()
+            : instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<Callbacks.CallbackReport>();
+        return new Callbacks.CallbackView(callback.Origin, callback.Events ?? Callbacks.JobCallback.EventNames, report?.Deliveries ?? []);
     }
 
     /// <summary>Asks a running job to cancel itself (at fal too); it ends as cancelled.</summary>

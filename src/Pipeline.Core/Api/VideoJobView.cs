@@ -25,7 +25,8 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
     [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null,
     [property: JsonPropertyName("batch")] Batches.JobBatch? Batch = null,
-    [property: JsonPropertyName("variant")] JobVariant? Variant = null);
+    [property: JsonPropertyName("variant")] JobVariant? Variant = null,
+    [property: JsonPropertyName("callback")] Callbacks.CallbackView? Callback = null);
 
 /// <summary>What <c>GET /api/videos</c> answers: a page of jobs, newest first, and the cursor of the next page.</summary>
 public sealed record VideoJobPage(

@@ -118,7 +118,7 @@ public partial class ManifestJobStarter(
             var request = row.Job.Request with { Seed = Variants.SeedOf(row.Job.Request.Seed, first, index, of) };
             var now = scheduler.Now;
             var job = new VideoJob(id, row.Job.Mode, request, source, Variants.OutputName($"{folder}/{row.VideoName}.mp4", index, of), scheduler.Timings, now,
-                row.Job.Correlation, Batch: batch, Variant: of > 1 ? new JobVariant(index, of) : null);
+                row.Job.Correlation, Batch: batch, Variant: of > 1 ? new JobVariant(index, of) : null, Callback: row.Job.Callback);
             var start = await scheduler.StartAsync(client, job, cancellationToken,
                 token => usage.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
             if (start is JobStart.Refused refusal)

@@ -55,6 +55,11 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<PipelineStorage>();
         services.AddSingleton<BlobUrlSigner>();
         services.AddSingleton<FalInputResolver>();
+        services.AddOptions<Callbacks.CallbackOptions>().BindConfiguration(Callbacks.CallbackOptions.SectionName)
+            .Configure<IConfiguration>((o, configuration) => o.Secrets = [.. new[] { configuration["CALLBACK_SECRET"], configuration["CALLBACK_SECRET_PREVIOUS"] }
+                .Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s!.Trim())]);
+        services.AddHttpClient<Callbacks.CallbackSender>()
+            .ConfigurePrimaryHttpMessageHandler(sp => Callbacks.CallbackSender.Handler(sp.GetRequiredService<IOptions<Callbacks.CallbackOptions>>().Value));
         services.AddSingleton<InboxPresets>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<Batches.BatchLedger>();
@@ -93,6 +98,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<PublishJobEventActivity>();
         services.AddTransient<ReleaseJobSlotActivity>();
         services.AddTransient<RecordBatchEndActivity>();
+        services.AddTransient<DeliverCallbackActivity>();
 
         services.AddTransient<JobScheduler>();
         services.AddTransient<VideoJobService>();

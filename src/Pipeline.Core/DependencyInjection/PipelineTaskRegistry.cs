@@ -17,6 +17,7 @@ public static class PipelineTaskRegistry
     public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry, Func<TaskOrchestrationContext, VideoJob, Task<VideoJobResult>>? orchestrator = null)
     {
         registry.AddOrchestratorFunc(VideoJobOrchestrator.Name, orchestrator ?? VideoJobOrchestrator.RunAsync);
+        registry.AddOrchestratorFunc<JobCallbacks, Callbacks.CallbackReport>(JobCallbacksOrchestrator.Name, JobCallbacksOrchestrator.RunAsync);
         Add<SubmitToFalActivity, SubmitToFalInput, SubmitToFalOutcome>(registry, SubmitToFalActivity.Name);
         Add<CheckFalStatusActivity, FalRequestRef, FalPoll>(registry, CheckFalStatusActivity.Name);
         Add<FetchFalResultActivity, FalResultQuery, FalCompletion>(registry, FetchFalResultActivity.Name);
@@ -26,6 +27,7 @@ public static class PipelineTaskRegistry
         Add<PublishJobEventActivity, JobEvent, bool>(registry, PublishJobEventActivity.Name);
         Add<ReleaseJobSlotActivity, JobSlot, string?>(registry, ReleaseJobSlotActivity.Name);
         Add<RecordBatchEndActivity, Batches.BatchJobEnd, bool>(registry, RecordBatchEndActivity.Name);
+        Add<DeliverCallbackActivity, CallbackDeliveryInput, Callbacks.CallbackAttempt>(registry, DeliverCallbackActivity.Name);
         return registry;
     }
 

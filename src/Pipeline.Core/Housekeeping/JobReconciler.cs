@@ -64,7 +64,7 @@ public partial class JobReconciler(
                 break;
             case OrchestrationRuntimeStatus.Failed:
             case OrchestrationRuntimeStatus.Terminated:
-                await EndAsync(instance, cancellationToken);
+                await EndAsync(client, instance, cancellationToken);
                 break;
             default:
                 return false;
@@ -81,7 +81,7 @@ public partial class JobReconciler(
     }
 
     /// <summary>What the orchestration would have done at its end: stop fal, tell the subscribers and the inbox user.</summary>
-    private async Task EndAsync(OrchestrationMetadata instance, CancellationToken cancellationToken)
+    private async Task EndAsync(DurableTaskClient client, OrchestrationMetadata instance, CancellationToken cancellationToken)
     {
         var job = instance.ReadInputAs<VideoJob>() ?? throw new InvalidOperationException($"job {instance.InstanceId} has no input");
         var records = await submits.ListAsync(job.Id, cancellationToken);
@@ -113,7 +113,12 @@ public partial class JobReconciler(
         var data = new JobEventData(job.Id, last?.Mode ?? job.Mode, job.Source.ToString(), last?.Request?.RequestId, null, null, error,
             new JobTimeline(job.CreatedAt, last?.AnsweredAt, null, now), last?.EndUserId ?? job.Request?.EndUserId, last?.Correlation ?? job.Correlation,
             atFal ? last?.Cost?.VideoSeconds : 0, atFal ? last?.Cost?.EstimatedUsd : 0, job.Batch, job.Variant);
-        await events.PublishAsync(new JobEvent(terminated ? JobEventTypes.Cancelled : JobEventTypes.Failed, JobEvent.SubjectOf(job), now, data), cancellationToken);
+        var ended = new JobEvent(terminated ? JobEventTypes.Cancelled : JobEventTypes.Failed, JobEvent.SubjectOf(job), now, data);
+        await events.PublishAsync(ended, cancellationToken);
+        if (job.Callback is not null)
+        {
+            await client.RaiseEventAsync(Orchestrations.JobCallbacksOrchestrator.InstanceIdFor(job.Id), Orchestrations.JobCallbacksOrchestrator.EventName, ended, cancellationToken);
+        }
         if (job.Batch is { } batch)
         {
             await batches.RecordEndAsync(new Batches.BatchJobEnd(job.Id, batch, job.Variant, terminated ? "cancelled" : "failed", null, null,

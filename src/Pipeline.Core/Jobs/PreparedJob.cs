@@ -7,9 +7,11 @@ public abstract record PreparedJob(VideoMode Mode)
 {
     /// <summary>
     /// A valid request, the drop's correlation map (from its sidecar's <c>correlation</c> or its <c>correlation_*</c>
-    /// metadata) and how many variants of it the drop asks for.
+    /// metadata), how many variants of it the drop asks for, and where its events go.
     /// </summary>
-    public sealed record Ready(VideoMode Mode, VideoRequest Request, IReadOnlyDictionary<string, string>? Correlation = null, int Variants = 1) : PreparedJob(Mode);
+    public sealed record Ready(
+        VideoMode Mode, VideoRequest Request, IReadOnlyDictionary<string, string>? Correlation = null, int Variants = 1, Callbacks.JobCallback? Callback = null)
+        : PreparedJob(Mode);
 
     /// <summary>The drop does not make a valid request: <paramref name="Problem"/> says why, <paramref name="Errors"/> by field.</summary>
     public sealed record Invalid(VideoMode Mode, string Problem, IReadOnlyDictionary<string, string[]>? Errors = null) : PreparedJob(Mode);

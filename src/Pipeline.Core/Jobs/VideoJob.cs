@@ -35,7 +35,8 @@ public sealed record JobTimings(
 /// sidecar first. <see cref="RequestFingerprint"/> tells a repeat of its idempotency key that asks for something else.
 /// <see cref="TraceParent"/> is the W3C trace context of the job's first span, so that steps fal starts (the webhook)
 /// join the job's trace. <see cref="Batch"/> groups it with the other drops of its folder, the rows of its manifest or
-/// the variants of its request; <see cref="Variant"/> says which variant it is.
+/// the variants of its request; <see cref="Variant"/> says which variant it is; <see cref="Callback"/> is where its events
+/// are also delivered.
 /// </summary>
 public sealed record VideoJob(
     string Id,
@@ -49,4 +50,5 @@ public sealed record VideoJob(
     string? RequestFingerprint = null,
     string? TraceParent = null,
     Batches.JobBatch? Batch = null,
-    JobVariant? Variant = null);
+    JobVariant? Variant = null,
+    Callbacks.JobCallback? Callback = null);

@@ -244,6 +244,10 @@ public static class VideoJobOrchestrator
                         {
                             await PublishAsync(JobEventTypes.Submitted, null, null, null);
                         }
+                        else
+                        {
+                            Callback(JobEventTypes.Submitted, null, null, null);
+                        }
 
                         return new Submission.AtFal();
 
@@ -351,6 +355,10 @@ public static class VideoJobOrchestrator
             if (!stored.Announced)
             {
                 await PublishAsync(JobEventTypes.Succeeded, stored.Video, completion.Seed, null);
+            }
+            else
+            {
+                Callback(JobEventTypes.Succeeded, stored.Video, completion.Seed, null);
             }
 
             return result;
@@ -654,8 +662,23 @@ public static class VideoJobOrchestrator
             }
         }
 
-        private Task<bool> PublishAsync(string type, StoredVideo? video, long? seed, JobError? error) =>
-            TryActivityAsync<bool>(PublishJobEventActivity.Name, Planned(type, video, seed, error), Retried);
+        private Task<bool> PublishAsync(string type, StoredVideo? video, long? seed, JobError? error)
+        {
+            Callback(type, video, seed, error);
+            return TryActivityAsync<bool>(PublishJobEventActivity.Name, Planned(type, video, seed, error), Retried);
+        }
+
+        /// <summary>
+        /// Hands the event to the job's callback orchestration (a message, not a wait: the job never waits for its
+        /// receiver). Only jobs with a callback do this, so jobs started before callbacks replay unchanged.
+        /// </summary>
+        private void Callback(string type, StoredVideo? video, long? seed, JobError? error)
+        {
+            if (job.Callback is not null)
+            {
+                context.SendEvent(JobCallbacksOrchestrator.InstanceIdFor(job.Id), JobCallbacksOrchestrator.EventName, Planned(type, video, seed, error));
+            }
+        }
 
         /// <summary>The event as the orchestration knows it now; an activity that announces it fills in what it learns.</summary>
         private JobEvent Planned(string type, StoredVideo? video, long? seed, JobError? error)

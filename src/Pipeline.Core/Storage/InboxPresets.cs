@@ -15,7 +15,8 @@ public class InboxPresets(PipelineStorage storage)
 
     /// <summary>The fields a preset may give.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", Correlation.Field, Variants.Field];
+        ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", Correlation.Field, Variants.Field,
+         Callbacks.JobCallback.UrlField, Callbacks.JobCallback.EventsField];
 
     public static bool IsPreset(string name) => Path.GetFileName(name).Equals(FileName, StringComparison.OrdinalIgnoreCase);
 

@@ -18,7 +18,8 @@ namespace Pipeline.Core.Storage;
 /// <c>.json</c> whose image is there too is that image's sidecar and starts nothing itself. What a drop does not say
 /// comes from the folder presets above it (<see cref="InboxPresets"/>); files it names may also be URLs.
 /// </summary>
-public class InboxReader(PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, TimeProvider time)
+public class InboxReader(
+    PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, IOptions<Callbacks.CallbackOptions> callbacks, TimeProvider time)
 {
     public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
 
@@ -149,31 +150,33 @@ public class InboxReader(PipelineStorage storage, InboxPresets presets, IOptions
     public virtual Task<PreparedJob> PrepareRowAsync(string container, string manifestName, JsonObject row, CancellationToken cancellationToken) =>
         WithPresetsAsync(container, manifestName, row, image: null, cancellationToken);
 
-    /// <summary>How many variants the drop asks for, read as the drop lands (its sidecar or metadata, else its presets); 1 when unsure.</summary>
-    public virtual async Task<int> VariantsOfAsync(string container, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a drop asks of the pipeline itself, read as it lands (its jobs are started now): how many variants, and
+    /// where its events go — from its sidecar, else its metadata, else its presets. Wrong values count as absent here:
+    /// the job's preparation names them.
+    /// </summary>
+    public virtual async Task<DropIntent> IntentOfAsync(string container, string name, CancellationToken cancellationToken)
     {
         var own = IsSidecar(name) ? name : Stem(name) + ".json";
         var (json, _) = await InboxJson.ReadAsync(storage, container, own, cancellationToken);
-        if (json?.ContainsKey(Variants.Field) == true)
-        {
-            return Variants.Peek(json);
-        }
-
+        var fields = json ?? [];
         try
         {
             var metadata = (await storage.Blob(container, name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.Metadata;
-            if (metadata.TryGetValue(Variants.Field, out var value))
+            if (!fields.ContainsKey(Variants.Field) && metadata.TryGetValue(Variants.Field, out var value))
             {
-                return Variants.Peek(new JsonObject { [Variants.Field] = value });
+                fields[Variants.Field] = value;
             }
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return 1;
+            return new DropIntent(1, null);
         }
 
         var (defaults, _) = await presets.ForAsync(container, name, cancellationToken);
-        return Variants.Peek(defaults);
+        InboxPresets.Apply(defaults, fields);
+        var callback = Callbacks.JobCallback.Split((JsonObject)fields.DeepClone(), callbacks.Value, new ValidationErrors());
+        return new DropIntent(Variants.Peek(fields), callback);
     }
 
     private async Task<PreparedJob> WithPresetsAsync(string container, string name, JsonObject body, string? image, CancellationToken cancellationToken)
@@ -232,6 +235,7 @@ public class InboxReader(PipelineStorage storage, InboxPresets presets, IOptions
         var (withoutCorrelation, correlation) = Correlation.Split(body, errors);
         body = (JsonObject)withoutCorrelation!;
         var variants = Variants.Split(body, errors);
+        var callback = Callbacks.JobCallback.Split(body, callbacks.Value, errors);
         var modeName = body["mode"]?.GetValueKind() == JsonValueKind.String ? body["mode"]!.GetValue<string>() : null;
         var hasReferences = body["images"] is not null || body["videos"] is not null || body["audios"] is not null
                             || body["image_urls"] is not null || body["video_urls"] is not null || body["audio_urls"] is not null;
@@ -345,7 +349,7 @@ public class InboxReader(PipelineStorage storage, InboxPresets presets, IOptions
         }
 
         await CheckFilesAsync(request, validation, cancellationToken);
-        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob.Ready(mode, request, correlation, variants);
+        return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob.Ready(mode, request, correlation, variants, callback);
     }
 
     /// <summary>
@@ -509,3 +513,6 @@ public class InboxReader(PipelineStorage storage, InboxPresets presets, IOptions
 
     private static PreparedJob.Invalid Invalid(VideoMode mode, ValidationErrors errors) => new PreparedJob.Invalid(mode, errors.Describe(), errors);
 }
+
+/// <summary>What a drop asks of the pipeline itself when it lands: its number of variants and its callback.</summary>
+public sealed record DropIntent(int Variants, Callbacks.JobCallback? Callback);

@@ -54,8 +54,8 @@ public sealed class JobConsoleTests() : OwnAzuriteAndHome("pipeline-console-")
             "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\n", Token);
         await WaitUntilAsync(() => Task.FromResult(host.Output.Contains("batch inbox/shots/plan.csv (Manifest): 2 of 2 done, 0 failed or cancelled, 0 remaining", StringComparison.Ordinal)), host);
 
-        // One line per end (two jobs that end in the same second of the console's look both count 2 of 2).
-        Assert.Equal(2, host.Output.Split('\n').Count(l => l.Contains("batch inbox/shots/plan.csv (Manifest): ", StringComparison.Ordinal)));
+        // A line per end the console saw (two jobs that end within one of its one-second looks both count 2 of 2).
+        Assert.InRange(host.Output.Split('\n').Count(l => l.Contains("batch inbox/shots/plan.csv (Manifest): ", StringComparison.Ordinal)), 1, 2);
         Assert.Contains("Manifest inbox/shots/plan.csv refused: 1 of 3 rows are invalid; nothing was started", host.Output, StringComparison.Ordinal);
     }
 

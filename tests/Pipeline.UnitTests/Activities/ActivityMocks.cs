@@ -32,7 +32,7 @@ internal sealed class ActivityMocks
         var options = MsOptions.Create(new PipelineOptions { PublicBaseUrl = new Uri("https://app.example.com") });
         var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"));
         Options = options;
-        Inbox = new Mock<InboxReader>(storage, new InboxPresets(storage), options, Time);
+        Inbox = new Mock<InboxReader>(storage, new InboxPresets(storage), options, Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Callbacks.CallbackOptions()), Time);
         Inputs = new Mock<FalInputResolver>(storage, new BlobUrlSigner(storage, Time), options);
         Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((VideoRequest r, CancellationToken _) => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt });

@@ -25,12 +25,14 @@ public sealed class JobSchedulerTests
     private readonly ClientHarness _client = new();
 
     private static JobScheduler Scheduler(PipelineOptions? options = null, TimeProvider? time = null) =>
-        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, Index.Object, Open.Object, Batches, NullLogger<JobScheduler>.Instance);
+        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, Index.Object, Open.Object, Batches, Callbacks, NullLogger<JobScheduler>.Instance);
 
     private static readonly PipelineStorage Storage = new(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"));
 
     /// <summary>The jobs here belong to no batch, so the ledger is never called (it would need Azurite).</summary>
     internal static readonly Pipeline.Core.Batches.BatchLedger Batches = new(Storage, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
+
+    internal static readonly IOptions<Pipeline.Core.Callbacks.CallbackOptions> Callbacks = Options.Create(new Pipeline.Core.Callbacks.CallbackOptions());
 
     private static readonly Mock<JobIndex> Index = new(Storage);
 
@@ -104,7 +106,7 @@ public sealed class JobSchedulerTests
         _client.Instances.Enqueue(null); // not there at the first look; the other request starts it meanwhile
         _client.Instance = Metadata(Job.Id, OrchestrationRuntimeStatus.Pending);
         var index = new Mock<JobIndex>(Storage);
-        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, index.Object, open.Object, Batches, NullLogger<JobScheduler>.Instance);
+        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, index.Object, open.Object, Batches, Callbacks, NullLogger<JobScheduler>.Instance);
 
         var started = await scheduler.StartAsync(_client.Client.Object, Job with { RequestFingerprint = "same" }, TestContext.Current.CancellationToken);
 
@@ -119,7 +121,7 @@ public sealed class JobSchedulerTests
         var open = new Mock<OpenJobs>(Storage);
         open.Setup(o => o.TryAddAsync(Job.Id, It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
         open.Setup(o => o.FingerprintOfAsync(Job.Id, It.IsAny<CancellationToken>())).ReturnsAsync("theirs");
-        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, Index.Object, open.Object, Batches, NullLogger<JobScheduler>.Instance);
+        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, Index.Object, open.Object, Batches, Callbacks, NullLogger<JobScheduler>.Instance);
 
         var started = await scheduler.StartAsync(_client.Client.Object, Job with { RequestFingerprint = "mine" }, TestContext.Current.CancellationToken);
 

@@ -55,8 +55,8 @@ public sealed class VideoJobServiceTests : IDisposable
     private VideoJobService Service(TimeSpan? videoUrlSasLifetime = null)
     {
         var options = Options.Create(new PipelineOptions { VideoUrlSasLifetime = videoUrlSasLifetime ?? TimeSpan.Zero });
-        return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), Index.Object, JobSchedulerTests.Claims(new Mock<OpenJobs>(_storage)).Object, JobSchedulerTests.Batches, NullLogger<JobScheduler>.Instance), Index.Object, new UploadStore(_storage), _storage, _signer, options,
-            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())), Ledger.Object, JobSchedulerTests.Batches);
+        return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), Index.Object, JobSchedulerTests.Claims(new Mock<OpenJobs>(_storage)).Object, JobSchedulerTests.Batches, JobSchedulerTests.Callbacks, NullLogger<JobScheduler>.Instance), Index.Object, new UploadStore(_storage), _storage, _signer, options,
+            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())), Ledger.Object, JobSchedulerTests.Batches, JobSchedulerTests.Callbacks);
     }
 
     private static VideoJobResult Result(JobOutcome outcome, StoredVideo? video = null, JobError? error = null, long? seed = null) =>
