@@ -239,6 +239,19 @@ public sealed class EventGridSink : IAsyncDisposable
                 return (StatusCodes.Status400BadRequest, "The batch holds no events.", null);
             }
 
+            // Every job event any test publishes must match its published schema, as a strict subscriber would demand.
+            foreach (var (cloudEvent, json) in parsed.Zip(raw))
+            {
+                if (cloudEvent.Type.StartsWith("Pipeline.VideoJob.", StringComparison.Ordinal))
+                {
+                    using var one = JsonDocument.Parse(json);
+                    if (PublishedSchemas.EventProblems(cloudEvent.Type, one.RootElement.GetProperty("data")) is { Count: > 0 } problems)
+                    {
+                        return (StatusCodes.Status400BadRequest, $"{cloudEvent.Id} does not match schemas/events/{cloudEvent.Type}.json: {string.Join("; ", problems)}", null);
+                    }
+                }
+            }
+
             return (StatusCodes.Status200OK, null, parsed.Zip(raw, (e, r) => new ReceivedCloudEvent(e, r)).ToList());
         }
         catch (Exception e) when (e is JsonException or ArgumentException or FormatException)

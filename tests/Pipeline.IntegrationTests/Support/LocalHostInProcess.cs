@@ -111,10 +111,19 @@ public sealed class LocalHostInProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The events the host's sink wrote, each checked against its published schema (a violation fails the test).</summary>
     public List<JsonObject> Events()
     {
         var file = Path.Combine(Home, "events.jsonl");
-        return File.Exists(file) ? [.. File.ReadAllLines(file).Select(l => JsonNode.Parse(l)!.AsObject())] : [];
+        List<JsonObject> events = File.Exists(file) ? [.. File.ReadAllLines(file).Select(l => JsonNode.Parse(l)!.AsObject())] : [];
+        foreach (var e in events)
+        {
+            using var data = System.Text.Json.JsonDocument.Parse(e["data"]!.ToJsonString());
+            var problems = Infrastructure.PublishedSchemas.EventProblems(e["type"]!.GetValue<string>(), data.RootElement);
+            Assert.True(problems.Count == 0, $"{e["id"]} does not match its published schema: {string.Join("; ", problems)}");
+        }
+
+        return events;
     }
 
     public async ValueTask DisposeAsync()
