@@ -24,6 +24,8 @@ public static class PipelineEndpoints
             VideosHttpHandlers.CancelAsync(id, client, service, ct)).WithName("CancelVideo").WithSummary("Cancel a video job");
         app.MapGet("/api/batches/{id}", (string id, VideoJobService service, CancellationToken ct) =>
             VideosHttpHandlers.BatchAsync(id, service, ct)).WithName("GetBatch").WithSummary("A batch's jobs counted: a folder's drops, a manifest's rows or a request's variants");
+        app.MapGet(Contract.OpenApiContract.Route, () => Results.Text(Contract.OpenApiContract.Json, "application/json")).WithName("GetOpenApi")
+            .WithSummary("This API as an OpenAPI 3.1 document");
         app.MapGet("/api/usage", (HttpRequest request, VideoJobService service, TimeProvider time, CancellationToken ct) =>
             VideosHttpHandlers.UsageAsync(request, service, time, ct)).WithName("GetUsage").WithSummary("A day's jobs, video seconds and estimated spend");
         app.MapGet("/api/health", (DurableTaskClient client, Core.Health.HealthCheck health, CancellationToken ct) =>

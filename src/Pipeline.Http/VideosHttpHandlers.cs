@@ -185,7 +185,7 @@ public static class VideosHttpHandlers
     public static async Task<IResult> CancelAsync(string id, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken) =>
         await videos.CancelAsync(client, id, cancellationToken) switch
         {
-            CancelResult.Accepted => TypedResults.Accepted($"/api/videos/{id}", new { id, status = "cancelling" }),
+            CancelResult.Accepted => TypedResults.Accepted($"/api/videos/{id}", new Contract.CancelAnswer(id, "cancelling")),
             CancelResult.AlreadyFinished => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Job already finished", detail: $"job {id} has ended; there is nothing to cancel"),
             _ => NotFound(id),
         };

@@ -105,8 +105,7 @@ public static partial class LocalPipelineHost
         app.UseStatusCodePages();
         if (!string.IsNullOrEmpty(options.ApiKey))
         {
-            app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/videos") || http.Request.Path.StartsWithSegments("/api/usage")
-                                || http.Request.Path.StartsWithSegments("/api/health"), branch => branch.Use(async (http, next) =>
+            app.UseWhen(RequiresApiKey, branch => branch.Use(async (http, next) =>
             {
                 var given = http.Request.Headers["x-functions-key"].ToString() is { Length: > 0 } header ? header : http.Request.Query["code"].ToString();
                 if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
@@ -201,6 +200,16 @@ public static partial class LocalPipelineHost
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Every API call takes the key, as every function-key route does in Azure, except what is public there too: the
+    /// page, the OpenAPI document and fal's webhook (which proves itself otherwise).
+    /// </summary>
+    internal static bool RequiresApiKey(HttpContext http) =>
+        http.Request.Path.StartsWithSegments("/api")
+        && !http.Request.Path.StartsWithSegments("/api/" + Pipeline.Http.Page.VideosPage.Route)
+        && !http.Request.Path.StartsWithSegments(Pipeline.Http.Contract.OpenApiContract.Route)
+        && !http.Request.Path.StartsWithSegments("/" + Pipeline.Core.Api.WebhookUrls.Path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Video pipeline: open {BaseUrl}/ in a browser (API on {BaseUrl}/api); drop files into {Inbox}; videos appear in {Videos}; events in {Events}; talking to {Fal}")]
     private static partial void LogStarting(ILogger logger, string baseUrl, string inbox, string videos, string events, string fal);

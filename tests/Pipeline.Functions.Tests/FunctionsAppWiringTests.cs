@@ -165,11 +165,30 @@ public sealed class FunctionsAppWiringTests
         Assert.Equal("Reject", durable["versionFailureStrategy"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void GeneratedMetadata_HttpRoutes_AreTheOpenApiDocumentsRoutes()
+    {
+        var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();
+        var functions = metadata.SelectMany(f => f!["bindings"]!.AsArray().Where(b => b!["type"]!.GetValue<string>() == "httpTrigger"))
+            .SelectMany(b => b!["methods"]!.AsArray().Select(m => $"{m!.GetValue<string>().ToUpperInvariant()} /api/{b["route"]!.GetValue<string>()}"))
+            .Where(r => !r.Contains("/api/app/", StringComparison.Ordinal)) // the page, not the API
+            .SelectMany(r => r.Contains("{mode}", StringComparison.Ordinal)
+                ? Enum.GetValues<Pipeline.Core.Requests.VideoMode>().Select(m => r.Replace("{mode}", Pipeline.Core.Requests.VideoModes.Slug(m), StringComparison.Ordinal))
+                : [r])
+            .ToHashSet(StringComparer.Ordinal);
+        var documented = Pipeline.Http.Contract.OpenApiContract.Document()["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}"))
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(functions.SetEquals(documented), $"functions, not documented: {string.Join(", ", functions.Except(documented))}; documented, not functions: {string.Join(", ", documented.Except(functions))}");
+    }
+
     [Theory]
     [InlineData("ListVideos", "videos", "function")]
     [InlineData("GetUsage", "usage", "function")]
     [InlineData("Health", "health", "function")]
     [InlineData("GetBatch", "batches/{id}", "function")]
+    [InlineData("GetOpenApi", "openapi.json", "anonymous")] // a contract holds no secret
     [InlineData("SubmitVideo", "videos/{mode}", "function")]
     [InlineData("VideosPage", "app/{*file}", "anonymous")] // static files only; the API it calls keeps its keys
     [InlineData("FalWebhook", "fal/webhook", "anonymous")] // verified by fal's signature instead

@@ -26,6 +26,19 @@ public sealed class LocalApiKeyTests
         Assert.Equal(HttpStatusCode.NotFound, byQuery.StatusCode); // let through: no such job
         Assert.Equal(HttpStatusCode.Unauthorized, webhook.StatusCode); // refused by the signature check, not the key
 
+        // Every route that takes a function key in Azure takes the key here; what is anonymous there is here too.
+        foreach (var path in new[] { "/api/videos", "/api/usage", "/api/health", "/api/batches/batch-00000000000000000000000000000000" })
+        {
+            using var refused = await host.Http.GetAsync(path, token);
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, path);
+        }
+
+        foreach (var path in new[] { "/api/openapi.json", "/api/app/", "/" })
+        {
+            using var open = await host.Http.GetAsync(path, token);
+            Assert.True(open.StatusCode == HttpStatusCode.OK, path);
+        }
+
         HttpRequestMessage Keyed(string key)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos/text-to-video") { Content = JsonContent.Create(body) };
