@@ -32,9 +32,9 @@ if $browser; then
   debian_package chromium chromium "the browser test will fail"
 fi
 
-if [ ! -x node_modules/.bin/azurite ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/standardwebhooks ]; then
+if [ ! -x node_modules/.bin/azurite ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/standardwebhooks ] || [ ! -d node_modules/openapi-typescript ]; then
   if command -v npm >/dev/null 2>&1; then
-    say "installing the npm packages (Azurite, playwright-core, standardwebhooks) into node_modules/"
+    say "installing the npm packages (Azurite, playwright-core, standardwebhooks, the client generator) into node_modules/"
     quietly env PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   else
     say "npm not found; Azurite cannot be installed" >&2

@@ -111,12 +111,12 @@ public sealed class LocalHostInProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The events the host's sink wrote, each checked against its published schema (a violation fails the test).</summary>
+    /// <summary>The events the host's sink wrote, each job event checked against its published schema (a violation fails the test).</summary>
     public List<JsonObject> Events()
     {
         var file = Path.Combine(Home, "events.jsonl");
         List<JsonObject> events = File.Exists(file) ? [.. File.ReadAllLines(file).Select(l => JsonNode.Parse(l)!.AsObject())] : [];
-        foreach (var e in events)
+        foreach (var e in events.Where(e => e["type"]?.GetValue<string>().StartsWith("Pipeline.VideoJob.", StringComparison.Ordinal) == true))
         {
             using var data = System.Text.Json.JsonDocument.Parse(e["data"]!.ToJsonString());
             var problems = Infrastructure.PublishedSchemas.EventProblems(e["type"]!.GetValue<string>(), data.RootElement);
