@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.IntegrationTests.Support;
 
@@ -22,43 +21,15 @@ public sealed class VideosPageBrowserTests
         Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "playwright-core")), "node_modules/playwright-core is missing: run scripts/setup.sh");
         await using var host = await LocalHostInProcess.StartAsync();
 
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[]
-                 {
-                     Path.Combine(root, "tests", "Browser", "page.e2e.mjs"),
-                     "--url", host.Http.BaseAddress!.ToString().TrimEnd('/'),
-                     "--image", Path.Combine(root, "samples", "harbour.jpg"),
-                     "--inbox", Path.Combine(host.Home, "inbox"),
-                     "--artifacts", Path.Combine(root, "tests", "Browser", "artifacts"),
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["CHROMIUM"] = chromium;
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var errors = node.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var log = $"{await output}\n{await errors}";
-        TestContext.Current.TestOutputHelper?.WriteLine(log);
-        Assert.True(node.ExitCode == 0, log);
+        var log = await NodeScript.RunAsync(TimeSpan.FromMinutes(5),
+            [
+                Path.Combine(root, "tests", "Browser", "page.e2e.mjs"),
+                "--url", host.Http.BaseAddress!.ToString().TrimEnd('/'),
+                "--image", Path.Combine(root, "samples", "harbour.jpg"),
+                "--inbox", Path.Combine(host.Home, "inbox"),
+                "--artifacts", Path.Combine(root, "tests", "Browser", "artifacts"),
+            ],
+            new Dictionary<string, string> { ["CHROMIUM"] = chromium });
         Assert.Contains("page test passed", log, StringComparison.Ordinal);
     }
 }

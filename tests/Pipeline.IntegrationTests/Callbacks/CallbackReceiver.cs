@@ -46,22 +46,16 @@ public sealed class CallbackReceiver : IAsyncDisposable
 
     public static async Task<CallbackReceiver> StartAsync(string secret, string? previous = null, int down = 0, string? redirect = null)
     {
-        var root = AzuriteFixture.FindRepositoryRoot();
-        var start = new ProcessStartInfo("node") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(root, "tests", "Callbacks", "receiver.mjs"), "--secret", secret, "--down", down.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var arguments = new List<string> { Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Callbacks", "receiver.mjs"), "--secret", secret, "--down", down.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         foreach (var (flag, value) in new[] { ("--previous", previous), ("--redirect", redirect) })
         {
             if (value is not null)
             {
-                start.ArgumentList.Add(flag);
-                start.ArgumentList.Add(value);
+                arguments.AddRange([flag, value]);
             }
         }
 
+        var start = Support.NodeScript.StartInfo([.. arguments]);
         var receiver = new CallbackReceiver(Process.Start(start)!);
         receiver.Port = await receiver._port.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return receiver;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.IntegrationTests.Support;
@@ -32,9 +31,10 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
                   "outDir": "out", "skipLibCheck": true, "noEmitOnError": true }, "files": ["client.ts", "api.d.ts"] }
                 """, Token);
 
-            await NodeAsync(root, Path.Combine(root, "node_modules", "openapi-typescript", "bin", "cli.js"), Path.Combine(work, "openapi.json"), "-o", Path.Combine(work, "api.d.ts"));
-            await NodeAsync(root, Path.Combine(root, "node_modules", "typescript", "bin", "tsc"), "-p", Path.Combine(work, "tsconfig.json"));
-            var output = await NodeAsync(root, Path.Combine(work, "out", "client.js"), host.BaseAddress.ToString().TrimEnd('/'));
+            var limit = TimeSpan.FromMinutes(3);
+            await NodeScript.RunAsync(limit, Path.Combine(root, "node_modules", "openapi-typescript", "bin", "cli.js"), Path.Combine(work, "openapi.json"), "-o", Path.Combine(work, "api.d.ts"));
+            await NodeScript.RunAsync(limit, Path.Combine(root, "node_modules", "typescript", "bin", "tsc"), "-p", Path.Combine(work, "tsconfig.json"));
+            var output = await NodeScript.RunAsync(limit, Path.Combine(work, "out", "client.js"), host.BaseAddress.ToString().TrimEnd('/'));
 
             var result = JsonNode.Parse(output.Trim().Split('\n')[^1])!;
             Assert.Equal(["succeeded", "succeeded"], result["statuses"]!.AsArray().Select(s => s!.GetValue<string>()));
@@ -49,24 +49,5 @@ public sealed class GeneratedClientTests(AzuriteFixture azurite)
         {
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    private static async Task<string> NodeAsync(string root, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync(Token);
-        var errors = node.StandardError.ReadToEndAsync(Token);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        timeout.CancelAfter(TimeSpan.FromMinutes(3));
-        await node.WaitForExitAsync(timeout.Token);
-        var log = $"{await output}\n{await errors}";
-        Assert.True(node.ExitCode == 0, $"node {string.Join(' ', arguments)} exited {node.ExitCode}:\n{log}");
-        return await output;
     }
 }

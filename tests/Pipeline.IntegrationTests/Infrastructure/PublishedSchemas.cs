@@ -25,7 +25,13 @@ public static class PublishedSchemas
             return [$"no schema is published for {type}"];
         }
 
-        var results = schema.Evaluate(data, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        return ProblemsOf(schema, data);
+    }
+
+    /// <summary>Every error of evaluating <paramref name="instance"/> against <paramref name="schema"/>, with where it is; empty when valid.</summary>
+    public static List<string> ProblemsOf(JsonSchema schema, JsonElement instance)
+    {
+        var results = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         return results.IsValid
             ? []
             : [.. (results.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key} {e.Value}"))];
