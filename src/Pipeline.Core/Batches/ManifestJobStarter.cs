@@ -25,6 +25,9 @@ public partial class ManifestJobStarter(
     /// <summary>The optional column or field that names a row's video (<c>row-0001</c> otherwise).</summary>
     public const string NameField = "name";
 
+    /// <summary>Most jobs one manifest may start, variants counted: every one is started while the drop is handled.</summary>
+    public const int MaxJobs = ManifestReader.MaxRows;
+
     /// <returns>The batch id, or null when the manifest was refused.</returns>
     public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string name, ETag etag, CancellationToken cancellationToken)
     {
@@ -46,6 +49,11 @@ public partial class ManifestJobStarter(
         if (refused.Count > 0 && (options.Value.ManifestInvalidRows == ManifestInvalidRows.Refuse || ready.Count == 0))
         {
             return await RefuseAsync(source, marker, $"{refused.Count} of {rows.Items.Count} rows are invalid; nothing was started", refused, cancellationToken);
+        }
+
+        if (ready.Sum(r => r.Job.Variants) is var jobs && jobs > MaxJobs)
+        {
+            return await RefuseAsync(source, marker, $"the rows ask for {jobs} jobs with their variants; a manifest may start at most {MaxJobs}: split it", [], cancellationToken);
         }
 
         var batch = BatchIds.ForManifest(container, name, rows.Sha256);

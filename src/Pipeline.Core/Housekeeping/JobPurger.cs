@@ -89,6 +89,13 @@ public partial class JobPurger(
             await client.PurgeInstanceAsync(entry.JobId, cancellation: cancellationToken);
         }
 
+        // Its callbacks' orchestration (if it had a receiver) ended a day after the job at the latest.
+        var callbacks = Orchestrations.JobCallbacksOrchestrator.InstanceIdFor(entry.JobId);
+        if (await client.GetInstanceAsync(callbacks, cancellationToken) is { IsCompleted: true })
+        {
+            await client.PurgeInstanceAsync(callbacks, cancellation: cancellationToken);
+        }
+
         await submits.ForgetAsync(entry.JobId, cancellationToken);
         if (entry.BatchId is { } batchId)
         {

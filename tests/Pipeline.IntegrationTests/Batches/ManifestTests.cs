@@ -93,6 +93,20 @@ public sealed class ManifestTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AManifestAskingForMoreThanAThousandJobsWithItsVariants_IsRefusedWhole()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite);
+        var folder = Folder();
+        var rows = string.Concat(Enumerable.Range(0, 126).Select(i => $"Take {i},480p,4,8\r\n")); // 1,008 jobs
+
+        Assert.Null(await host.DropAsync($"{folder}/huge.csv", BinaryData.FromString("prompt,resolution,duration,variants\r\n" + rows)));
+
+        var marker = JsonNode.Parse((await host.VideoBlob($"{folder}/huge.error.json").DownloadContentAsync(Token)).Value.Content.ToString())!;
+        Assert.Equal("the rows ask for 1008 jobs with their variants; a manifest may start at most 1000: split it", marker["error"]!["message"]!.GetValue<string>());
+        Assert.DoesNotContain(host.Fal.Requests.All, r => r.Input?.Prompt.StartsWith("Take ", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task ManifestWithInvalidRows_WhenToldToSkipThem_RunsTheValidRows_AndListsTheOthersInItsResults()
     {
         await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:ManifestInvalidRows"] = "Skip");

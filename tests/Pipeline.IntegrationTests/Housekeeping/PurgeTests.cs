@@ -99,6 +99,30 @@ public sealed class PurgeTests
     }
 
     [Fact]
+    public async Task AMonthLater_AJobsCallbackOrchestrationGoesWithIt()
+    {
+        await using var host = await LocalHostInProcess.StartAsync("--Callbacks:AllowHttp", "true", "--Callbacks:AllowPrivateTargets", "true",
+            "--Callbacks:FirstRetryDelay", "00:00:00.100", "--Callbacks:RetryFor", "00:00:00.500");
+        using var response = await host.Http.PostAsJsonAsync("/api/videos/text-to-video",
+            new { prompt = "Called back", resolution = "480p", duration = "4", webhook_url = "http://127.0.0.1:9/nobody-listens" }, Token);
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>(Token))!["id"]!.GetValue<string>();
+        Assert.Equal("succeeded", (await host.WaitForJobAsync(id)).Status);
+        var callbacks = global::Pipeline.Core.Orchestrations.JobCallbacksOrchestrator.InstanceIdFor(id);
+        var until = DateTimeOffset.UtcNow.AddSeconds(60);
+        while ((await host.Client.GetInstanceAsync(callbacks, Token))?.IsCompleted != true)
+        {
+            Assert.True(DateTimeOffset.UtcNow < until, "the callbacks did not give up");
+            await Task.Delay(200, Token);
+        }
+
+        var purger = ActivatorUtilities.CreateInstance<JobPurger>(host.Services, new LaterClock(TimeSpan.FromDays(31)));
+        await purger.RunAsync(host.Client, Token);
+
+        Assert.Null(await host.Client.GetInstanceAsync(id, Token));
+        Assert.Null(await host.Client.GetInstanceAsync(callbacks, Token));
+    }
+
+    [Fact]
     public async Task AMonthLater_ADropStillInTheInboxKeepsItsJob_SoARescanStartsNothing_AndItGoesOnceTheDropIsGone()
     {
         await using var host = await LocalHostInProcess.StartAsync();
