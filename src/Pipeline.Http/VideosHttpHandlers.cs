@@ -162,7 +162,7 @@ public static class VideosHttpHandlers
 
         var cursor = request.Query["cursor"].ToString() is { Length: > 0 } c ? c : null;
         var batch = request.Query["batch"].ToString() is { Length: > 0 } b ? b : null;
-        if (batch is not null && await videos.BatchAsync(batch, cancellationToken) is null)
+        if (batch is not null && !await videos.BatchExistsAsync(batch, cancellationToken))
         {
             return NoSuchBatch(batch);
         }

@@ -41,6 +41,7 @@ public partial class InboxJobStarter(
         }
 
         ETag etag;
+        IDictionary<string, string> metadata;
         try
         {
             var properties = (await storage.Blob(container, blobName).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
@@ -53,6 +54,7 @@ public partial class InboxJobStarter(
             }
 
             etag = properties.ETag;
+            metadata = properties.Metadata;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -71,7 +73,7 @@ public partial class InboxJobStarter(
             await StartLateVariantsAsync(client, container, blobName, cancellationToken);
         }
 
-        var intent = await inbox.IntentOfAsync(container, blobName, cancellationToken);
+        var intent = await inbox.IntentOfAsync(container, blobName, metadata, cancellationToken);
         return await StartDropAsync(client, container, blobName, etag.ToString(), intent, firstVariant: 1, cancellationToken);
     }
 
@@ -105,7 +107,7 @@ public partial class InboxJobStarter(
             return;
         }
 
-        var intent = await inbox.IntentOfAsync(container, image.Name, cancellationToken);
+        var intent = await inbox.IntentOfAsync(container, image.Name, image.Metadata, cancellationToken);
         if (intent.Variants > 1)
         {
             await StartDropAsync(client, container, image.Name, image.ETag, intent, firstVariant: 2, cancellationToken);

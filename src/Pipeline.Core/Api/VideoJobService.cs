@@ -189,6 +189,10 @@ public class VideoJobService(
         return new VideoJobPage([.. views.OfType<VideoJobView>().Where(v => v.Error?.Code != "superseded")], page.NextCursor);
     }
 
+    /// <summary>Whether the app knows the batch (its record only: counting it would list all its jobs).</summary>
+    public virtual async Task<bool> BatchExistsAsync(string batchId, CancellationToken cancellationToken) =>
+        BatchIds.IsWellFormed(batchId) && await batches.ReadAsync(batchId, cancellationToken) is not null;
+
     /// <summary>A batch's counts and where its jobs and results are; null for an unknown batch.</summary>
     public virtual async Task<BatchProgress?> BatchAsync(string batchId, CancellationToken cancellationToken) =>
         await batches.ProgressAsync(batchId, $"{StatusUrl("")[..^1]}?batch={batchId}", cancellationToken);

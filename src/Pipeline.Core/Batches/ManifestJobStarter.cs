@@ -19,7 +19,7 @@ namespace Pipeline.Core.Batches;
 /// bytes, so the same bytes dropped again start nothing new. Spending caps apply to each job as it starts.
 /// </summary>
 public partial class ManifestJobStarter(
-    PipelineStorage storage, InboxReader inbox, JobScheduler scheduler, BatchLedger batches, VideoStore videos, PriceTable prices, UsageLedger usage,
+    PipelineStorage storage, InboxReader inbox, InboxPresets presets, JobScheduler scheduler, BatchLedger batches, VideoStore videos, PriceTable prices, UsageLedger usage,
     IOptions<PipelineOptions> options, ILogger<ManifestJobStarter> logger)
 {
     /// <summary>The optional column or field that names a row's video (<c>row-0001</c> otherwise).</summary>
@@ -45,7 +45,13 @@ public partial class ManifestJobStarter(
         }
 
         var folder = marker[..^".mp4".Length]; // the batch's own folder in videos/
-        var (ready, refused) = await ValidateAsync(container, name, rows.Items, cancellationToken);
+        var (defaults, presetProblem) = await presets.ForAsync(container, name, cancellationToken); // once for every row
+        if (presetProblem is not null)
+        {
+            return await RefuseAsync(source, marker, presetProblem, [], cancellationToken);
+        }
+
+        var (ready, refused) = await ValidateAsync(container, name, rows.Items, defaults, cancellationToken);
         if (refused.Count > 0 && (options.Value.ManifestInvalidRows == ManifestInvalidRows.Refuse || ready.Count == 0))
         {
             return await RefuseAsync(source, marker, $"{refused.Count} of {rows.Items.Count} rows are invalid; nothing was started", refused, cancellationToken);
@@ -74,7 +80,7 @@ public partial class ManifestJobStarter(
     private sealed record ReadyRow(int Row, string VideoName, PreparedJob.Ready Job);
 
     private async Task<(List<ReadyRow> Ready, List<RefusedRow> Refused)> ValidateAsync(
-        string container, string name, IReadOnlyList<ManifestRow> rows, CancellationToken cancellationToken)
+        string container, string name, IReadOnlyList<ManifestRow> rows, System.Text.Json.Nodes.JsonObject presetDefaults, CancellationToken cancellationToken)
     {
         var (ready, refused) = (new List<ReadyRow>(), new List<RefusedRow>());
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -93,7 +99,7 @@ public partial class ManifestJobStarter(
                 nameProblem = $"'{videoName}' is the name of an earlier row's video";
             }
 
-            var prepared = await inbox.PrepareRowAsync(container, name, fields, cancellationToken);
+            var prepared = await inbox.PrepareRowAsync(container, name, fields, presetDefaults, cancellationToken);
             if (prepared is PreparedJob.Ready job && nameProblem is null)
             {
                 ready.Add(new ReadyRow(row.Row, videoName, job));

@@ -79,7 +79,8 @@ public partial class JobPurger(
             return false; // running, or ended without being settled: the reconciler settles it first
         }
 
-        if (instance?.ReadInputAs<VideoJob>()?.Source is { Kind: JobSourceKind.Inbox } source && await StillDroppedAsync(source, cancellationToken))
+        var job = instance?.ReadInputAs<VideoJob>();
+        if (job?.Source is { Kind: JobSourceKind.Inbox } source && await StillDroppedAsync(source, cancellationToken))
         {
             return false;
         }
@@ -89,9 +90,10 @@ public partial class JobPurger(
             await client.PurgeInstanceAsync(entry.JobId, cancellation: cancellationToken);
         }
 
-        // Its callbacks' orchestration (if it had a receiver) ended a day after the job at the latest.
+        // Its callbacks' orchestration, if it had a receiver (or may have: a job never scheduled left no input), ended a
+        // day after the job at the latest.
         var callbacks = Orchestrations.JobCallbacksOrchestrator.InstanceIdFor(entry.JobId);
-        if (await client.GetInstanceAsync(callbacks, cancellationToken) is { IsCompleted: true })
+        if ((job is null || job.Callback is not null) && await client.GetInstanceAsync(callbacks, cancellationToken) is { IsCompleted: true })
         {
             await client.PurgeInstanceAsync(callbacks, cancellation: cancellationToken);
         }

@@ -85,7 +85,7 @@ public class InboxReader(
 
         if (IsSidecar(name))
         {
-            if (await SiblingImageAsync(container, name, cancellationToken) is not null)
+            if (await ImageOfAsync(container, name, cancellationToken) is not null)
             {
                 return new PreparedJob.Superseded();
             }
@@ -145,32 +145,26 @@ public class InboxReader(
 
     /// <summary>
     /// One row of a manifest, as a request: like a lone <c>.json</c> dropped in the manifest's folder (the folder's
-    /// presets apply, files are named relative to it or by URL), except that a row may name its image itself.
+    /// presets, read once for all rows, apply; files are named relative to it or by URL), except that a row may name
+    /// its image itself.
     /// </summary>
-    public virtual Task<PreparedJob> PrepareRowAsync(string container, string manifestName, JsonObject row, CancellationToken cancellationToken) =>
-        WithPresetsAsync(container, manifestName, row, image: null, cancellationToken);
+    public virtual Task<PreparedJob> PrepareRowAsync(string container, string manifestName, JsonObject row, JsonObject presetDefaults, CancellationToken cancellationToken) =>
+        WithDefaultsAsync(container, manifestName, row, presetDefaults, image: null, cancellationToken);
 
     /// <summary>
     /// What a drop asks of the pipeline itself, read as it lands (its jobs are started now): how many variants, and
     /// where its events go — from its sidecar, else its metadata, else its presets. Wrong values count as absent here:
     /// the job's preparation names them.
     /// </summary>
-    public virtual async Task<DropIntent> IntentOfAsync(string container, string name, CancellationToken cancellationToken)
+    /// <param name="metadata">The drop's blob metadata, as the caller already read it.</param>
+    public virtual async Task<DropIntent> IntentOfAsync(string container, string name, IDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         var own = IsSidecar(name) ? name : Stem(name) + ".json";
         var (json, _) = await InboxJson.ReadAsync(storage, container, own, cancellationToken);
         var fields = json ?? [];
-        try
+        if (!fields.ContainsKey(Variants.Field) && metadata.TryGetValue(Variants.Field, out var value))
         {
-            var metadata = (await storage.Blob(container, name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.Metadata;
-            if (!fields.ContainsKey(Variants.Field) && metadata.TryGetValue(Variants.Field, out var value))
-            {
-                fields[Variants.Field] = value;
-            }
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return new DropIntent(1, null);
+            fields[Variants.Field] = value;
         }
 
         var (defaults, _) = await presets.ForAsync(container, name, cancellationToken);
@@ -182,11 +176,13 @@ public class InboxReader(
     private async Task<PreparedJob> WithPresetsAsync(string container, string name, JsonObject body, string? image, CancellationToken cancellationToken)
     {
         var (defaults, problem) = await presets.ForAsync(container, name, cancellationToken);
-        if (problem is not null)
-        {
-            return Problem(image is null ? VideoMode.TextToVideo : VideoMode.ImageToVideo, problem);
-        }
+        return problem is not null
+            ? Problem(image is null ? VideoMode.TextToVideo : VideoMode.ImageToVideo, problem)
+            : await WithDefaultsAsync(container, name, body, defaults, image, cancellationToken);
+    }
 
+    private async Task<PreparedJob> WithDefaultsAsync(string container, string name, JsonObject body, JsonObject defaults, string? image, CancellationToken cancellationToken)
+    {
         InboxPresets.Apply(defaults, body);
         if (!body.ContainsKey("prompt"))
         {
@@ -411,8 +407,9 @@ public class InboxReader(
         }
     }
 
-    /// <summary>The image a sidecar belongs to, if it is there, with its ETag.</summary>
-    public virtual async Task<(string Name, string ETag)?> ImageOfAsync(string container, string sidecarName, CancellationToken cancellationToken)
+    /// <summary>The image a sidecar belongs to, if it is there, with its ETag and metadata.</summary>
+    public virtual async Task<(string Name, string ETag, IDictionary<string, string> Metadata)?> ImageOfAsync(
+        string container, string sidecarName, CancellationToken cancellationToken)
     {
         foreach (var extension in ImageExtensions)
         {
@@ -420,7 +417,7 @@ public class InboxReader(
             try
             {
                 var properties = (await storage.Blob(container, candidate).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                return (candidate, properties.ETag.ToString());
+                return (candidate, properties.ETag.ToString(), properties.Metadata);
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
@@ -433,20 +430,6 @@ public class InboxReader(
 
     /// <summary><c>trips/2026/photo.jpg</c> → <c>trips/2026</c>; empty at the container's root.</summary>
     public static string FolderOf(string name) => Folder(NormaliseName(name));
-
-    private async Task<string?> SiblingImageAsync(string container, string sidecarName, CancellationToken cancellationToken)
-    {
-        foreach (var extension in ImageExtensions)
-        {
-            var candidate = Stem(sidecarName) + extension;
-            if (await storage.Blob(container, candidate).ExistsAsync(cancellationToken))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
 
     // Metadata is ASCII; a prompt may arrive percent-encoded.
     private static JsonNode? MetadataValue(string field, string value) => TextFieldValues.ToJson(field, Uri.UnescapeDataString(value));
