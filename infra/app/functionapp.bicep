@@ -95,6 +95,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     TASKHUB_NAME: taskHubName
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    OTEL_EXPORTER_OTLP_ENDPOINT: '' // Application Insights is the exporter here; set a collector to export there too
 
     // The inbox and videos containers, and the blob trigger's connection (Event Grid source on Flex).
     PipelineStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
