@@ -12,4 +12,4 @@ dotnet build bench/Pipeline.Bench -c Release --nologo -v quiet -clp:ErrorsOnly
 source scripts/azurite.sh
 private_azurite 10100
 trap stop_private_azurite EXIT
-dotnet bench/Pipeline.Bench/bin/Release/net10.0/Pipeline.Bench.dll --output "$root/bench/results" "$@"
+AZURITE_PID="$azurite_pid" dotnet bench/Pipeline.Bench/bin/Release/net10.0/Pipeline.Bench.dll --output "$root/bench/results" "$@"

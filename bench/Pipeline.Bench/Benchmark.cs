@@ -14,6 +14,9 @@ using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Storage;
 using Pipeline.LocalHost;
 using Pipeline.LocalHost.Engine;
+using Pipeline.Bench.Accounting;
+using Azure.Storage.Blobs;
+using DurableTask.AzureStorage;
 
 namespace Pipeline.Bench;
 
@@ -27,21 +30,40 @@ public sealed record Row(string Scenario, string Measure, string Value, string T
 public sealed class Benchmark(BenchOptions options)
 {
     private readonly List<Row> _rows = [];
+    private readonly List<JobAccount> _accounts = [];
+    private readonly List<Row> _fixedCosts = [];
     private readonly ConcurrentDictionary<string, int> _episodes = new();
+    private readonly StorageLedger _storage = new();
+    private Accountant? _accountant;
+
+    /// <summary>The users' own storage client (uploads of drops): not counted as the pipeline's work.</summary>
+    private PipelineStorage? _userStorage;
 
     public IReadOnlyList<Row> Rows => _rows;
+
+    /// <summary>Per scenario, what its jobs cost (see <see cref="JobAccount"/>).</summary>
+    public IReadOnlyList<JobAccount> Accounts => _accounts;
+
+    /// <summary>Work paid by the minute or by the pass rather than by the job: the engine idle, a reconciler pass, a purge pass.</summary>
+    public IReadOnlyList<Row> FixedCosts => _fixedCosts;
 
     public async Task RunAsync()
     {
         await using var sink = await EventSink.StartAsync();
+        using var spans = new SpanLedger();
         var (app, fal, home) = await StartPipelineAsync(sink);
+        _userStorage = new PipelineStorage(new BlobServiceClient(app.Configuration[PipelineStorage.ConnectionName]));
+        _accountant = new Accountant(_storage, spans, id => _episodes.GetValueOrDefault(id), sink, fal!,
+            int.TryParse(Environment.GetEnvironmentVariable("AZURITE_PID"), out var pid) ? pid : null);
         try
         {
             var client = app.Services.GetRequiredService<DurableTaskClient>();
+            await FixedCostsAsync(app, client);
             await WebhookPathAsync(app, fal!, sink, client, "webhook path", "");
             await WebhookPathAsync(app, fal!, sink, client, "webhooks dropped (poll fallback)", " [emulator: webhook=drop]");
             await PollingClientAsync(fal!);
             await DropToSubmitAsync(app, fal!, client);
+            await SidecarDropsAsync(app, client);
             foreach (var burst in options.Bursts)
             {
                 await BurstAsync(app, sink, client, burst);
@@ -83,30 +105,109 @@ public sealed class Benchmark(BenchOptions options)
             "--EventGrid:TopicKey", "bench",
             "--Logging:LogLevel:Default", "Warning",
         ];
-        var (app, fal) = await LocalPipelineHost.BuildAsync(args, tasks: registry => registry.AddPipelineTasks(CountEpisodes));
+        var (app, fal) = await LocalPipelineHost.BuildAsync(args, CountStorageCalls, registry => registry.AddPipelineTasks(CountEpisodes));
         await app.StartAsync();
         return (app, fal, home);
     }
 
+    /// <summary>
+    /// The host runs what the Functions app runs per job: the local host's extras go (the container scan, which would
+    /// start every dropped blob a second time beside the benchmark's own trigger call; the folder mirrors; the console;
+    /// the reconciler and purge loops, measured apart as fixed costs), and every storage client counts its calls.
+    /// </summary>
+    private void CountStorageCalls(WebApplicationBuilder builder)
+    {
+        string[] localExtras = ["InboxContainerTrigger", "InboxFolderMirror", "VideosFolderMirror", "JobProgressReporter", "JobReconcilerLoop", "JobPurgeLoop"];
+        foreach (var extra in builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && localExtras.Contains(d.ImplementationType?.Name)).ToList())
+        {
+            builder.Services.Remove(extra);
+        }
+
+        var connection = builder.Configuration[PipelineStorage.ConnectionName]!;
+        T Counted<T>(T clientOptions, string source, string service) where T : Azure.Core.ClientOptions
+        {
+            clientOptions.AddPolicy(new StorageCallCounter(_storage, source, service), Azure.Core.HttpPipelinePosition.PerRetry);
+            return clientOptions;
+        }
+
+        builder.Services.AddSingleton(new BlobServiceClient(connection, Counted(new BlobClientOptions(), "pipeline", "blob")));
+        builder.Services.AddSingleton(new StorageAccountClientProvider(
+            StorageServiceClientProvider.ForBlob(connection, Counted(new BlobClientOptions(), "engine", "blob")),
+            StorageServiceClientProvider.ForQueue(connection, Counted(new Azure.Storage.Queues.QueueClientOptions(), "engine", "queue")),
+            StorageServiceClientProvider.ForTable(connection, Counted(new Azure.Data.Tables.TableClientOptions(), "engine", "table"))));
+    }
+
+    /// <summary>
+    /// What is paid whether or not jobs run: the engine idle for 30 s (its queue polling, at this run's interval; the
+    /// Functions app's is host.json's), one reconciler pass and one purge pass over the task hub as it is.
+    /// </summary>
+    private async Task FixedCostsAsync(WebApplication app, DurableTaskClient client)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(3)); // past the start's own calls
+        var before = _storage.Snapshot();
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        var idle = StorageLedger.Since(before, _storage.Snapshot());
+        _fixedCosts.Add(new Row("engine idle", "storage transactions per minute", $"{2 * idle.Values.Sum()} ({Describe(idle)})",
+            $"queue polling every {options.QueuePollingInterval.TotalMilliseconds:F0} ms at most"));
+
+        before = _storage.Snapshot();
+        await app.Services.GetRequiredService<Pipeline.Core.Housekeeping.JobReconciler>().RunAsync(client, CancellationToken.None);
+        var reconcile = StorageLedger.Since(before, _storage.Snapshot());
+        _fixedCosts.Add(new Row("reconciler pass", "storage transactions", $"{reconcile.Values.Sum()} ({Describe(reconcile)})", "every minute in Azure"));
+
+        before = _storage.Snapshot();
+        await app.Services.GetRequiredService<Pipeline.Core.Housekeeping.JobPurger>().RunAsync(client, CancellationToken.None);
+        var purge = StorageLedger.Since(before, _storage.Snapshot());
+        _fixedCosts.Add(new Row("purge pass", "storage transactions", $"{purge.Values.Sum()} ({Describe(purge)})", "every hour in Azure"));
+
+        static string Describe(Dictionary<StorageCall, long> calls) =>
+            string.Join(", ", calls.GroupBy(c => $"{c.Key.Source} {c.Key.Service}").Select(g => $"{g.Key} {g.Sum(c => c.Value)}"));
+    }
+
     /// <summary>Counts each run of the orchestrator function: one episode per wake-up, replays included.</summary>
-    private Task<VideoJobResult> CountEpisodes(TaskOrchestrationContext context, VideoJob job)
+    private async Task<VideoJobResult> CountEpisodes(TaskOrchestrationContext context, VideoJob job)
     {
         _episodes.AddOrUpdate(context.InstanceId, 1, (_, n) => n + 1);
-        return VideoJobOrchestrator.RunAsync(context, job);
+        var result = await VideoJobOrchestrator.RunAsync(context, job);
+        _finished.TryAdd(context.InstanceId, 0);
+        return result;
+    }
+
+    /// <summary>Jobs whose orchestrator has returned, noted without asking the task hub (which would count as their cost).</summary>
+    private readonly ConcurrentDictionary<string, byte> _finished = new();
+
+    /// <summary>Waits until each job's orchestrator has returned, then a second for the engine to commit the last episode.</summary>
+    private async Task WaitFinishedAsync(List<string> ids, TimeSpan timeout)
+    {
+        var until = DateTimeOffset.UtcNow + timeout;
+        while (ids.Any(id => !_finished.ContainsKey(id)))
+        {
+            if (DateTimeOffset.UtcNow > until)
+            {
+                throw new TimeoutException($"{ids.Count(id => !_finished.ContainsKey(id))} of {ids.Count} did not finish");
+            }
+
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
     }
 
     private async Task WebhookPathAsync(WebApplication app, FalEmulatorHost fal, EventSink sink, DurableTaskClient client, string scenario, string marker)
     {
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) };
         var ids = new List<string>();
+        var mark = _accountant!.Begin();
         for (var i = 0; i < options.Jobs; i++)
         {
             using var response = await http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = $"A lighthouse at dusk{marker}", resolution = "480p", duration = "4" });
             ids.Add((await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.ToString());
         }
 
-        var results = await WaitAllAsync(client, ids, TimeSpan.FromMinutes(5));
+        await WaitFinishedAsync(ids, TimeSpan.FromMinutes(5));
         await WaitForEventsAsync(sink, ids, JobEventTypes.Succeeded);
+        _accounts.Add(_accountant.End(mark, scenario, ids));
+        var results = await WaitAllAsync(client, ids, TimeSpan.FromMinutes(5));
         var toStored = new List<TimeSpan>();
         var toEvent = new List<TimeSpan>();
         var calls = new Dictionary<CallKind, int>();
@@ -176,15 +277,15 @@ public sealed class Benchmark(BenchOptions options)
     /// </summary>
     private async Task DropToSubmitAsync(WebApplication app, FalEmulatorHost fal, DurableTaskClient client)
     {
-        var storage = app.Services.GetRequiredService<PipelineStorage>();
         var starter = app.Services.GetRequiredService<InboxJobStarter>();
         var image = BinaryData.FromBytes(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "bench-image.jpg")));
         var folder = $"plain-{Guid.NewGuid():N}"[..14];
         var dropped = new ConcurrentDictionary<string, DateTimeOffset>();
+        var mark = _accountant!.Begin();
         for (var i = 0; i < options.Jobs; i++)
         {
             var name = $"{folder}/img-{i:D3}.jpg";
-            await storage.Inbox.GetBlobClient(name).UploadAsync(image);
+            await _userStorage!.Inbox.GetBlobClient(name).UploadAsync(image);
             var at = DateTimeOffset.UtcNow;
             if (await starter.StartAsync(client, PipelineStorage.InboxContainerName, name, CancellationToken.None) is { } id)
             {
@@ -192,14 +293,50 @@ public sealed class Benchmark(BenchOptions options)
             }
         }
 
+        await WaitFinishedAsync([.. dropped.Keys], TimeSpan.FromMinutes(5));
+        _accounts.Add(_accountant.End(mark, "inbox image without a sidecar", [.. dropped.Keys]));
         var results = await WaitAllAsync(client, [.. dropped.Keys], TimeSpan.FromMinutes(5));
         var latency = results.Select(r => fal.Requests.Find(r.FalRequestId!)!.SubmittedAt - dropped[r.Id]).ToList();
         _rows.Add(new Row("inbox image without a sidecar", "drop → submitted at fal", Stats.Of(latency).ToString(), "p95 < 1 s"));
     }
 
+    /// <summary>
+    /// Images dropped with a sidecar (<c>name.json</c>, uploaded first, as the inbox asks), each blob started by its own
+    /// trigger call as Event Grid would: a job per image, and the sidecar's own start, which settles as the image's.
+    /// </summary>
+    private async Task SidecarDropsAsync(WebApplication app, DurableTaskClient client)
+    {
+        var starter = app.Services.GetRequiredService<InboxJobStarter>();
+        var image = BinaryData.FromBytes(await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "bench-image.jpg")));
+        var folder = $"sidecar-{Guid.NewGuid():N}"[..16];
+        var images = new List<string>();
+        var sidecars = new List<string>();
+        var mark = _accountant!.Begin();
+        for (var i = 0; i < options.Jobs; i++)
+        {
+            var sidecar = $"{folder}/img-{i:D3}.json";
+            var name = $"{folder}/img-{i:D3}.jpg";
+            await _userStorage!.Inbox.GetBlobClient(sidecar).UploadAsync(BinaryData.FromString("""{"prompt":"A slow pan across the scene","resolution":"480p","duration":"4"}"""));
+            if (await starter.StartAsync(client, PipelineStorage.InboxContainerName, sidecar, CancellationToken.None) is { } sidecarJob)
+            {
+                sidecars.Add(sidecarJob);
+            }
+
+            await _userStorage.Inbox.GetBlobClient(name).UploadAsync(image);
+            if (await starter.StartAsync(client, PipelineStorage.InboxContainerName, name, CancellationToken.None) is { } id)
+            {
+                images.Add(id);
+            }
+        }
+
+        await WaitFinishedAsync([.. images, .. sidecars], TimeSpan.FromMinutes(5));
+        _accounts.Add(_accountant.End(mark, "inbox image with a sidecar", [.. images, .. sidecars], images.Count));
+        var results = await WaitAllAsync(client, images, TimeSpan.FromMinutes(5));
+        _rows.Add(new Row("inbox image with a sidecar", "jobs succeeded", $"{results.Count(r => r.Outcome == JobOutcome.Succeeded)} of {images.Count} (and {sidecars.Count} sidecar starts)"));
+    }
+
     private async Task BurstAsync(WebApplication app, EventSink sink, DurableTaskClient client, int count)
     {
-        var storage = app.Services.GetRequiredService<PipelineStorage>();
         var starter = app.Services.GetRequiredService<InboxJobStarter>();
         var image = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "bench-image.jpg"));
 
@@ -208,10 +345,11 @@ public sealed class Benchmark(BenchOptions options)
         var folder = $"burst{count}-{Guid.NewGuid():N}"[..16];
         var clock = Stopwatch.StartNew();
         var ids = new ConcurrentBag<string>();
+        var mark = _accountant!.Begin();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
             var name = $"{folder}/img-{i:D4}.jpg";
-            await storage.Inbox.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(image), new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = metadata }, ct);
+            await _userStorage!.Inbox.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(image), new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = metadata }, ct);
             if (await starter.StartAsync(client, PipelineStorage.InboxContainerName, name, ct) is { } id)
             {
                 ids.Add(id);
@@ -220,6 +358,8 @@ public sealed class Benchmark(BenchOptions options)
         var scheduled = clock.Elapsed;
         await WaitForEventsAsync(sink, [.. ids], JobEventTypes.Succeeded, TimeSpan.FromMinutes(10));
         var wall = clock.Elapsed;
+        await WaitFinishedAsync([.. ids], TimeSpan.FromMinutes(5));
+        _accounts.Add(_accountant.End(mark, $"burst of {count} drops", [.. ids]));
         _rows.Add(new Row($"burst of {count} drops", "wall time (drop → last event)", $"{wall.TotalSeconds:F1} s (dropping took {scheduled.TotalSeconds:F1} s)"));
         _rows.Add(new Row($"burst of {count} drops", "throughput", $"{count / wall.TotalSeconds:F1} jobs/s", "≥ 80 % of the engine's ceiling"));
         _throughput[count] = count / wall.TotalSeconds;

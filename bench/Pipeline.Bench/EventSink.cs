@@ -30,8 +30,10 @@ public sealed class EventSink : IAsyncDisposable
         {
             var at = DateTimeOffset.UtcNow;
             var body = await JsonNode.ParseAsync(request.Body);
+            Interlocked.Increment(ref sink!._posts);
             foreach (var e in (body as JsonArray ?? []).OfType<JsonObject>())
             {
+                Interlocked.Increment(ref sink._events);
                 // data.id is the job id; keep the first arrival of each (job, type)
                 var finished = e["data"]?["timings"]?["finished_at"]?.GetValue<DateTimeOffset>();
                 sink!.Received.TryAdd($"{e["data"]?["id"]}|{e["type"]}", (e["type"]!.ToString(), at, finished));
@@ -49,6 +51,12 @@ public sealed class EventSink : IAsyncDisposable
 
     /// <summary>When the job finished by its event: for "succeeded", the moment the video was stored.</summary>
     public DateTimeOffset? FinishedAt(string jobId, string type) => Received.TryGetValue($"{jobId}|{type}", out var r) ? r.FinishedAt : null;
+
+    private long _posts;
+    private long _events;
+
+    /// <summary>Publish calls received (each an Event Grid operation per 64 KB of its events), and the events in them.</summary>
+    public (long Posts, long Events) Traffic => (Interlocked.Read(ref _posts), Interlocked.Read(ref _events));
 
     public int Count(string type) => Received.Values.Count(r => r.Type == type);
 

@@ -20,8 +20,26 @@ foreach (var row in benchmark.Rows)
     table.AppendLine(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.Measure} | {row.Value} | {row.Target} |");
 }
 
+table.AppendLine()
+    .AppendLine("What one job cost, by scenario (storage transactions per job; see README, Performance):")
+    .AppendLine()
+    .Append(Pipeline.Bench.Accounting.AccountTables.Summary(benchmark.Accounts))
+    .AppendLine()
+    .AppendLine("Storage transactions per job, by operation:")
+    .AppendLine()
+    .Append(Pipeline.Bench.Accounting.AccountTables.ByOperation(benchmark.Accounts))
+    .AppendLine()
+    .AppendLine("Paid by the minute or the pass, not by the job:")
+    .AppendLine()
+    .AppendLine("| work | measure | value | note |")
+    .AppendLine("| --- | --- | --- | --- |");
+foreach (var row in benchmark.FixedCosts)
+{
+    table.AppendLine(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.Measure} | {row.Value} | {row.Target} |");
+}
+
 Console.WriteLine(table);
 Directory.CreateDirectory(options.Output);
 await File.WriteAllTextAsync(Path.Combine(options.Output, "latest.md"), table.ToString());
 await File.WriteAllTextAsync(Path.Combine(options.Output, "latest.json"),
-    JsonSerializer.Serialize(new { started, machine, options, rows = benchmark.Rows }, new JsonSerializerOptions { WriteIndented = true }));
+    JsonSerializer.Serialize(new { started, machine, options, rows = benchmark.Rows, accounts = benchmark.Accounts.Select(Pipeline.Bench.Accounting.AccountTables.Json), fixed_costs = benchmark.FixedCosts }, new JsonSerializerOptions { WriteIndented = true }));

@@ -12,7 +12,8 @@ namespace Pipeline.Core.Activities;
 /// <param name="EndUserId">Written to the video's metadata with the correlation map, for attribution.</param>
 public sealed record StoreVideoInput(
     string JobId, VideoMode Mode, JobSource Source, string FalRequestId, long? Seed, string VideoUrl, string? ContentType, string OutputBlob, long? FileSize = null,
-    JobEvent? Announcement = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null, DateTimeOffset? JobCreatedAt = null)
+    JobEvent? Announcement = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null, DateTimeOffset? JobCreatedAt = null,
+    Batches.BatchJobEnd? BatchEnd = null)
     : IDescribesJob
 {
     (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, FalRequestId);
@@ -21,16 +22,21 @@ public sealed record StoreVideoInput(
 /// <param name="Announced">The "succeeded" event was published.</param>
 /// <param name="PurgedAtFal">The request's payloads and output files were deleted at fal.</param>
 /// <param name="WakeJob">A job waiting for the slot this one gave back: the orchestration wakes it.</param>
-public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredAt, bool Announced, bool PurgedAtFal = false, string? WakeJob = null);
+/// <param name="RecordedInBatch">The job's end was recorded in its batch (the input's <c>BatchEnd</c>): no step of its own is needed.</param>
+public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredAt, bool Announced, bool PurgedAtFal = false, string? WakeJob = null,
+    bool RecordedInBatch = false);
 
 /// <summary>
 /// Streams fal's video into the videos container (idempotent: a blob already stored for this request is kept), then,
 /// with the video safe: settles the job (its concurrency slot back, its spend kept), deletes the request's payloads at
-/// fal (with an admin key) and announces the job's success. One activity for all of it saves the job durable turns after fal finishes;
-/// the steps after the copy are best effort (fal's retention deletes the outputs anyway).
+/// fal (with an admin key), announces the job's success and records it in its batch. One activity for all of it saves
+/// the job durable turns after fal finishes (each an execution billed and a round of task hub transactions); the steps
+/// after the copy are best effort (fal's retention deletes the outputs anyway; an unrecorded batch end is left to the
+/// orchestration's own step).
 /// </summary>
 public sealed partial class StoreVideoActivity(
-    VideoStore videos, JobAdmission admission, FalQueueClient fal, JobAnnouncer announcer, TimeProvider time, ILogger<StoreVideoActivity> logger)
+    VideoStore videos, JobAdmission admission, FalQueueClient fal, JobAnnouncer announcer, Batches.BatchLedger batches, TimeProvider time,
+    ILogger<StoreVideoActivity> logger)
     : IPipelineActivity<StoreVideoInput, StoreVideoOutcome>
 {
     public const string Name = "StoreVideo";
@@ -56,8 +62,30 @@ public sealed partial class StoreVideoActivity(
             Time = at,
             Data = planned.Data with { Video = video, Timings = planned.Data.Timings with { FinishedAt = at } },
         }, cancellationToken);
-        return new StoreVideoOutcome(video, at, announced, purged, wake);
+        return new StoreVideoOutcome(video, at, announced, purged, wake, await TryRecordInBatchAsync(input, video, cancellationToken));
     }
+
+    private async Task<bool> TryRecordInBatchAsync(StoreVideoInput input, StoredVideo video, CancellationToken cancellationToken)
+    {
+        if (input.BatchEnd is not { } end)
+        {
+            return false;
+        }
+
+        try
+        {
+            await batches.RecordEndAsync(end with { Video = video.Blob }, cancellationToken);
+            return true;
+        }
+        catch (Azure.RequestFailedException e)
+        {
+            LogBatchEndLeft(input.JobId, e.Message);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: video stored; its batch entry is left to the next step ({Reason})")]
+    private partial void LogBatchEndLeft(string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: video stored, but giving its slot back or deleting its payloads at fal failed ({Reason})")]
     private partial void LogAfterCopyFailed(string jobId, string reason);

@@ -14,13 +14,33 @@ namespace Pipeline.Core.Batches;
 /// batch, and every write is idempotent, so activities may run it twice. A manifest's results file is rewritten from
 /// those listings at every end, under the ETag it was read with, so that concurrent ends never lose a row.
 /// </summary>
-public partial class BatchLedger(PipelineStorage storage, ILogger<BatchLedger> logger)
+public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILogger<BatchLedger> logger)
 {
     private const string Prefix = "batches/";
 
-    /// <summary>Writes the batch's record unless it exists: the first drop of a folder, a manifest's first processing.</summary>
+    /// <summary>
+    /// How long this instance trusts that a batch's record exists once it wrote or found it. Safe while shorter than
+    /// the jobs' retention: a record goes only with its batch's last job entry, and the job that made the entry here is
+    /// younger than this.
+    /// </summary>
+    private static readonly TimeSpan KnownFor = TimeSpan.FromHours(1);
+
+    private const int MaxKnown = 10_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _known = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Writes the batch's record unless it exists: the first drop of a folder, a manifest's first processing. Each
+    /// instance asks storage once an hour per batch, not once per job (the conditional write is a billed write that
+    /// answers 409 for every drop after a folder's first).
+    /// </summary>
     public virtual async Task EnsureAsync(BatchRecord record, CancellationToken cancellationToken)
     {
+        if (_known.TryGetValue(record.Id, out var since) && time.GetUtcNow() - since < KnownFor)
+        {
+            return;
+        }
+
         try
         {
             await storage.Jobs.GetBlobClient(RecordName(record.Id)).UploadAsync(BinaryData.FromObjectAsJson(record),
@@ -30,6 +50,13 @@ public partial class BatchLedger(PipelineStorage storage, ILogger<BatchLedger> l
         {
             // Written already: by an earlier delivery of the same drop, or by the folder's first drop.
         }
+
+        if (_known.Count >= MaxKnown)
+        {
+            _known.Clear();
+        }
+
+        _known[record.Id] = time.GetUtcNow();
     }
 
     public virtual async Task<BatchRecord?> ReadAsync(string batchId, CancellationToken cancellationToken)
@@ -117,6 +144,7 @@ public partial class BatchLedger(PipelineStorage storage, ILogger<BatchLedger> l
             return;
         }
 
+        _known.TryRemove(batchId, out _);
         await storage.Jobs.DeleteBlobIfExistsAsync(RecordName(batchId), cancellationToken: cancellationToken);
     }
 

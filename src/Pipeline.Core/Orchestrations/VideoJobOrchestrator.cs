@@ -101,6 +101,7 @@ public static class VideoJobOrchestrator
         private string? _endUserId = job.Request?.EndUserId;
         private IReadOnlyDictionary<string, string>? _correlation = job.Correlation;
         private bool _holdsSlot;
+        private bool _endRecordedInBatch;
         private int _slotWaits;
         private readonly List<string> _falRequestIds = [];
         private int _unconfirmedSubmits;
@@ -142,10 +143,13 @@ public static class VideoJobOrchestrator
             }
         }
 
-        /// <summary>A job of a batch (a step only such jobs have, so jobs started before batches replay unchanged) records its end there.</summary>
+        /// <summary>
+        /// A job of a batch (a step only such jobs have, so jobs started before batches replay unchanged) records its end
+        /// there, unless the store activity did (its recorded outcome says so, so a replay takes the same path).
+        /// </summary>
         private async Task<VideoJobResult> InBatchAsync(VideoJobResult result)
         {
-            if (job.Batch is not null)
+            if (job.Batch is not null && !_endRecordedInBatch)
             {
                 await TryActivityAsync<bool>(RecordBatchEndActivity.Name, Batches.BatchJobEnd.Of(job, result), Retried);
             }
@@ -341,8 +345,10 @@ public static class VideoJobOrchestrator
             {
                 stored = await context.CallActivityAsync<StoreVideoOutcome>(StoreVideoActivity.Name, new StoreVideoInput(
                     job.Id, _mode, job.Source, completion.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize,
-                    Planned(JobEventTypes.Succeeded, null, completion.Seed, null), _endUserId, _correlation, job.CreatedAt), Stored);
+                    Planned(JobEventTypes.Succeeded, null, completion.Seed, null), _endUserId, _correlation, job.CreatedAt,
+                    PlannedBatchEnd(completion.Seed)), Stored);
                 _holdsSlot = false; // given back by the store activity
+                _endRecordedInBatch = stored.RecordedInBatch;
                 Wake(stored.WakeJob);
             }
             catch (TaskFailedException e)
@@ -712,6 +718,10 @@ public static class VideoJobOrchestrator
         private void Progress(string stage, int? queuePosition = null) =>
             context.SetCustomStatus(new JobProgress(stage, _mode, FalRequestId, queuePosition, _unconfirmedSubmits > 0 ? true : null,
                 _falRequestIds.Count > 0 ? [.. _falRequestIds] : null));
+
+        /// <summary>A batch job's success as its batch records it, for the store activity to write with the video's name.</summary>
+        private Batches.BatchJobEnd? PlannedBatchEnd(long? seed) =>
+            job.Batch is null ? null : new Batches.BatchJobEnd(job.Id, job.Batch, job.Variant, "succeeded", null, seed, _cost?.EstimatedUsd, null, null);
 
         private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
         {

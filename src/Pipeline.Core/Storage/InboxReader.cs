@@ -348,6 +348,13 @@ public class InboxReader(
         return validation.Count > 0 ? Invalid(mode, validation) : new PreparedJob.Ready(mode, request, correlation, variants, callback);
     }
 
+    /// <summary>The total of <c>bytes 0-15/12345</c>; null when the answer gave none.</summary>
+    internal static long? TotalLength(string? contentRange) =>
+        contentRange?.LastIndexOf('/') is int slash && slash >= 0
+        && long.TryParse(contentRange.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var total)
+            ? total
+            : null;
+
     /// <summary>
     /// The inbox files a request names must exist and be what their field says, by content (JPEG/PNG/WebP images,
     /// MP4/MOV videos, MP3/WAV audio), within the seed's sizes: 30 MB an image, 50 MB of video in all, 15 MB an audio file.
@@ -367,14 +374,19 @@ public class InboxReader(
             byte[] head;
             try
             {
-                size = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
-                var range = await blob.DownloadContentAsync(new Azure.Storage.Blobs.Models.BlobDownloadOptions { Range = new Azure.HttpRange(0, 16) }, cancellationToken);
-                head = range.Value.Content.ToArray();
+                // One call: the first bytes, and the whole size from the answer's Content-Range.
+                var range = (await blob.DownloadContentAsync(new Azure.Storage.Blobs.Models.BlobDownloadOptions { Range = new Azure.HttpRange(0, 16) }, cancellationToken)).Value;
+                head = range.Content.ToArray();
+                size = TotalLength(range.Details.ContentRange) ?? head.Length;
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
                 errors.Add(field, $"{reference.Name} is not in the inbox");
                 continue;
+            }
+            catch (RequestFailedException e) when (e.Status == 416)
+            {
+                (size, head) = (0, []); // an empty file has no first byte to ask for
             }
 
             var kind = field.StartsWith("video_urls", StringComparison.Ordinal) ? "video" : field.StartsWith("audio_urls", StringComparison.Ordinal) ? "audio" : "image";

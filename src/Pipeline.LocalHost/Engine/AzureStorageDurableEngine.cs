@@ -24,7 +24,9 @@ public static partial class AzureStorageDurableEngine
         Action<DurableTaskRegistry>? tasks = null)
     {
         var address = $"http://localhost:{FreePort()}";
-        services.AddHostedService(sp => new Sidecar(address, storageConnectionString, options, sp.GetRequiredService<ILoggerFactory>()));
+        // A host may bring its own storage clients for the task hub (the benchmark counts their calls); else the connection string's.
+        services.AddHostedService(sp => new Sidecar(address,
+            sp.GetService<StorageAccountClientProvider>() ?? new StorageAccountClientProvider(storageConnectionString), options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddDurableTaskWorker(builder =>
         {
             builder.UseGrpc(address);
@@ -54,7 +56,7 @@ public static partial class AzureStorageDurableEngine
     }
 
     /// <summary>The sidecar: a Kestrel host (HTTP/2, loopback) serving the task hub over gRPC.</summary>
-    private sealed partial class Sidecar(string address, string connectionString, LocalHostOptions options, ILoggerFactory loggerFactory) : IHostedService
+    private sealed partial class Sidecar(string address, StorageAccountClientProvider storage, LocalHostOptions options, ILoggerFactory loggerFactory) : IHostedService
     {
         private readonly ILogger _logger = loggerFactory.CreateLogger<Sidecar>();
         private IHost? _host;
@@ -64,7 +66,7 @@ public static partial class AzureStorageDurableEngine
             var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
             {
                 TaskHubName = options.TaskHub,
-                StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+                StorageAccountClientProvider = storage,
                 MaxQueuePollingInterval = options.MaxQueuePollingInterval,
                 ControlQueueVisibilityTimeout = options.QueueVisibilityTimeout,
                 WorkItemQueueVisibilityTimeout = options.QueueVisibilityTimeout,

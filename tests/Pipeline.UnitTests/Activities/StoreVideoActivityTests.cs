@@ -15,12 +15,14 @@ public sealed class StoreVideoActivityTests
 
     private readonly ActivityMocks _m = new();
     private readonly Mock<VideoStore> _store;
+    private readonly Mock<Pipeline.Core.Batches.BatchLedger> _batches;
 
     public StoreVideoActivityTests()
     {
         var storage = new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"));
         _store = new Mock<VideoStore>(storage, Mock.Of<IHttpClientFactory>(), new MediaDownloadPolicy(_m.Options), _m.Time, NullLogger<VideoStore>.Instance);
         _store.Setup(s => s.StoreAsync(It.IsAny<StoreVideoInput>(), It.IsAny<CancellationToken>())).ReturnsAsync(Video);
+        _batches = new Mock<Pipeline.Core.Batches.BatchLedger>(storage, _m.Time, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
     }
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -28,7 +30,10 @@ public sealed class StoreVideoActivityTests
     private static StoreVideoInput Input(JobEvent? announcement) => new("inbox-1", VideoMode.ImageToVideo, Drop, "fal-req-0001", 42,
         "https://v3b.fal.media/files/b/x/output.mp4", "video/mp4", "trips/photo.mp4", 1_843_211, announcement);
 
-    private StoreVideoActivity Activity() => new(_store.Object, _m.Admission.Object, _m.Fal.Object, _m.Announcer, _m.Time, NullLogger<StoreVideoActivity>.Instance);
+    private StoreVideoActivity Activity() => new(_store.Object, _m.Admission.Object, _m.Fal.Object, _m.Announcer, _batches.Object, _m.Time, NullLogger<StoreVideoActivity>.Instance);
+
+    private static readonly Pipeline.Core.Batches.BatchJobEnd PlannedEnd = new("inbox-1",
+        new Pipeline.Core.Batches.JobBatch("b-trips", Pipeline.Core.Batches.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m, null, null);
 
     [Fact]
     public async Task RunAsync_Stored_AnnouncesSucceededWithTheVideoAndTheFinishTime()
@@ -72,5 +77,37 @@ public sealed class StoreVideoActivityTests
 
         Assert.False(outcome.Announced);
         Assert.Empty(_m.Published);
+    }
+
+    [Fact]
+    public async Task RunAsync_JobOfABatch_RecordsItsEndWithTheStoredVideo()
+    {
+        var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)) with { BatchEnd = PlannedEnd }, Token);
+
+        Assert.True(outcome.RecordedInBatch);
+        var recorded = PlannedEnd with { Video = Video.Blob };
+        _batches.Verify(b => b.RecordEndAsync(recorded, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task RunAsync_BatchRecordFails_KeepsTheVideoAndLeavesTheEndToTheOrchestration()
+    {
+        _batches.Setup(b => b.RecordEndAsync(It.IsAny<Pipeline.Core.Batches.BatchJobEnd>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Azure.RequestFailedException(503, "server busy"));
+
+        var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)) with { BatchEnd = PlannedEnd }, Token);
+
+        Assert.Equal(Video, outcome.Video);
+        Assert.True(outcome.Announced);
+        Assert.False(outcome.RecordedInBatch);
+    }
+
+    [Fact]
+    public async Task RunAsync_JobOfNoBatch_RecordsNothing()
+    {
+        var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token);
+
+        Assert.False(outcome.RecordedInBatch);
+        _batches.Verify(b => b.RecordEndAsync(It.IsAny<Pipeline.Core.Batches.BatchJobEnd>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 }

@@ -30,7 +30,7 @@ public sealed class JobSchedulerTests
     private static readonly PipelineStorage Storage = new(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"));
 
     /// <summary>The jobs here belong to no batch, so the ledger is never called (it would need Azurite).</summary>
-    internal static readonly Pipeline.Core.Batches.BatchLedger Batches = new(Storage, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
+    internal static readonly Pipeline.Core.Batches.BatchLedger Batches = new(Storage, TimeProvider.System, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
 
     internal static readonly IOptions<Pipeline.Core.Callbacks.CallbackOptions> Callbacks = Options.Create(new Pipeline.Core.Callbacks.CallbackOptions());
 
