@@ -7,7 +7,8 @@ public sealed record BenchOptions(int Jobs, int[] Bursts, int[] VideoSizesMB, do
 {
     public static BenchOptions Parse(string[] args)
     {
-        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        // The last occurrence wins: run.sh gives a default --output before the caller's arguments.
+        string? Value(string name) => args.Reverse().TakeWhile(a => a != name).LastOrDefault() is { } v && args.Contains(name) ? v : null;
         int[] Ints(string name, int[] fallback) => Value(name) is { } v ? [.. v.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
         return new BenchOptions(
             Value("--jobs") is { } jobs ? int.Parse(jobs, CultureInfo.InvariantCulture) : 20,

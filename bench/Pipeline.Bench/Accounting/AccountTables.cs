@@ -10,17 +10,19 @@ public static class AccountTables
     public static string Summary(IReadOnlyList<JobAccount> accounts)
     {
         var table = new StringBuilder()
-            .AppendLine("| scenario | jobs | pipeline blob | engine queue | engine table | engine blob | engine empty polls | episodes | activities | webhooks | activity + webhook run time | fal calls | Event Grid posts | CPU, this process | CPU, Azurite |")
-            .AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+            .AppendLine("| scenario | jobs | pipeline blob | engine queue | engine table | engine blob | engine empty polls | episodes | activities | webhooks | activity + webhook run time | fal calls | Event Grid posts | CPU, pipeline | CPU, Azurite | CPU, fal emulator |")
+            .AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var a in accounts)
         {
             var falCalls = string.Join(" + ", a.FalCalls.OrderBy(c => c.Key).Select(c => $"{a.PerJob(c.Value):0.##} {Name(c.Key)}"));
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"| {a.Scenario} | {a.Jobs} | {a.StorageWhere(c => c is { Source: "pipeline", Service: "blob" }):F1} | {a.StorageWhere(c => c is { Source: "engine", Service: "queue" } && !JobAccount.IsPoll(c)):F1} | {a.StorageWhere(c => c is { Source: "engine", Service: "table" }):F1} | {a.StorageWhere(c => c is { Source: "engine", Service: "blob" }):F1} | {a.StorageWhere(JobAccount.IsPoll):F1} | {a.Episodes:F1} | {a.Activities:F1} | {a.Webhooks:F1} | {a.ExecutionTime.TotalMilliseconds:F0} ms | {falCalls} | {a.PerJob(a.EventGridPosts):F1} | {a.ProcessCpu.TotalMilliseconds / a.Jobs:F0} ms | {(a.AzuriteCpu is { } cpu ? $"{cpu.TotalMilliseconds / a.Jobs:F0} ms" : "n/a")} |");
+                $"| {a.Scenario} | {a.Jobs} | {a.StorageWhere(c => c is { Source: "pipeline", Service: "blob" }):F1} | {a.StorageWhere(c => c is { Source: "engine", Service: "queue" } && !JobAccount.IsPoll(c)):F1} | {a.StorageWhere(c => c is { Source: "engine", Service: "table" }):F1} | {a.StorageWhere(c => c is { Source: "engine", Service: "blob" }):F1} | {a.StorageWhere(JobAccount.IsPoll):F1} | {a.Episodes:F1} | {a.Activities:F1} | {a.Webhooks:F1} | {a.ExecutionTime.TotalMilliseconds:F0} ms | {falCalls} | {a.PerJob(a.EventGridPosts):F1} | {Cpu(a.ProcessCpu, a)} | {Cpu(a.AzuriteCpu, a)} | {Cpu(a.FalCpu, a)} |");
         }
 
         return table.ToString();
     }
+
+    private static string Cpu(TimeSpan? cpu, JobAccount a) => cpu is { } t ? $"{t.TotalMilliseconds / a.Jobs:F0} ms" : "n/a";
 
     /// <summary>Storage transactions per job by (source, service, operation, resource), one column per scenario; empty dequeues left out.</summary>
     public static string ByOperation(IReadOnlyList<JobAccount> accounts)
@@ -52,6 +54,7 @@ public static class AccountTables
         event_grid_posts = a.EventGridPosts,
         cpu_ms = a.ProcessCpu.TotalMilliseconds,
         azurite_cpu_ms = a.AzuriteCpu?.TotalMilliseconds,
+        fal_emulator_cpu_ms = a.FalCpu?.TotalMilliseconds,
         wall_ms = a.Wall.TotalMilliseconds,
     };
 

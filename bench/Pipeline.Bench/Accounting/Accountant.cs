@@ -6,19 +6,24 @@ namespace Pipeline.Bench.Accounting;
 /// <summary>Marks the start of a scenario and turns what the counters saw since then into a <see cref="JobAccount"/>.</summary>
 /// <param name="falCalls">The calls fal (the emulator) has answered so far.</param>
 /// <param name="eventGridPosts">The publish calls the Event Grid sink has received so far.</param>
+/// <param name="azuritePid">The storage emulator's process, whose CPU time is read from /proc.</param>
+/// <param name="falPid">The fal emulator's process, likewise.</param>
 public sealed class Accountant(
-    StorageLedger storage, SpanLedger spans, Func<string, int> episodes, Func<IReadOnlyList<RecordedCall>> falCalls, Func<long> eventGridPosts, int? azuritePid)
+    StorageLedger storage, SpanLedger spans, Func<string, int> episodes, Func<Task<IReadOnlyList<RecordedCall>>> falCalls, Func<long> eventGridPosts,
+    int? azuritePid, int? falPid)
 {
-    public sealed record Mark(IReadOnlyDictionary<StorageCall, long> Storage, int FalCalls, long EventGridPosts, TimeSpan ProcessCpu, TimeSpan? AzuriteCpu, long Started);
+    public sealed record Mark(
+        IReadOnlyDictionary<StorageCall, long> Storage, int FalCalls, long EventGridPosts, TimeSpan ProcessCpu, TimeSpan? AzuriteCpu, TimeSpan? FalCpu, long Started);
 
-    public Mark Begin() => new(storage.Snapshot(), falCalls().Count, eventGridPosts(), ProcessCpu(), AzuriteCpu(), Stopwatch.GetTimestamp());
+    public async Task<Mark> BeginAsync() =>
+        new(storage.Snapshot(), (await falCalls()).Count, eventGridPosts(), ProcessCpu(), CpuOf(azuritePid), CpuOf(falPid), Stopwatch.GetTimestamp());
 
     /// <param name="instances">The orchestrations the scenario started (a sidecar's own start among them).</param>
     /// <param name="videos">The jobs to share the cost among (default: one per instance).</param>
-    public JobAccount End(Mark mark, string scenario, IReadOnlyCollection<string> instances, int? videos = null)
+    public async Task<JobAccount> EndAsync(Mark mark, string scenario, IReadOnlyCollection<string> instances, int? videos = null)
     {
         var ids = instances.ToHashSet();
-        var calls = falCalls().Skip(mark.FalCalls).Where(c => c.Kind != CallKind.Control)
+        var calls = (await falCalls()).Skip(mark.FalCalls).Where(c => c.Kind != CallKind.Control)
             .GroupBy(c => c.Kind).ToDictionary(g => g.Key, g => g.Count());
         return new JobAccount(
             scenario,
@@ -29,7 +34,8 @@ public sealed class Accountant(
             calls,
             eventGridPosts() - mark.EventGridPosts,
             ProcessCpu() - mark.ProcessCpu,
-            AzuriteCpu() - mark.AzuriteCpu,
+            CpuOf(azuritePid) - mark.AzuriteCpu,
+            CpuOf(falPid) - mark.FalCpu,
             Stopwatch.GetElapsedTime(mark.Started));
     }
 
@@ -39,10 +45,10 @@ public sealed class Accountant(
         return process.TotalProcessorTime;
     }
 
-    /// <summary>utime + stime of the storage emulator's process, from /proc (clock ticks of 10 ms).</summary>
-    private TimeSpan? AzuriteCpu()
+    /// <summary>utime + stime of a process, from /proc (clock ticks of 10 ms).</summary>
+    private static TimeSpan? CpuOf(int? process)
     {
-        if (azuritePid is not { } pid || !File.Exists($"/proc/{pid}/stat"))
+        if (process is not { } pid || !File.Exists($"/proc/{pid}/stat"))
         {
             return null;
         }

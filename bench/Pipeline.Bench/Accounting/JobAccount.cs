@@ -5,7 +5,7 @@ namespace Pipeline.Bench.Accounting;
 /// <summary>
 /// What a scenario's jobs cost, per job: storage transactions by source, service and operation; orchestrator episodes;
 /// function executions (activities, webhooks) and their run time; HTTP calls to fal and to Event Grid; CPU time of
-/// this process (the pipeline with the in-process fal emulator and event sink) and of the storage emulator.
+/// this process (the pipeline, with the benchmark's Event Grid sink), of the storage emulator and of the fal emulator.
 /// </summary>
 public sealed record JobAccount(
     string Scenario,
@@ -17,6 +17,7 @@ public sealed record JobAccount(
     long EventGridPosts,
     TimeSpan ProcessCpu,
     TimeSpan? AzuriteCpu,
+    TimeSpan? FalCpu,
     TimeSpan Wall)
 {
     public double PerJob(long total) => (double)total / Jobs;

@@ -10,7 +10,7 @@ namespace Pipeline.Bench.Accounting;
 public sealed class SpanLedger : IDisposable
 {
     private readonly ActivityListener _listener;
-    private readonly ConcurrentQueue<(string JobId, string Name, TimeSpan Duration)> _spans = new();
+    private readonly ConcurrentQueue<(string JobId, string Name, DateTimeOffset Start, TimeSpan Duration)> _spans = new();
 
     public SpanLedger()
     {
@@ -30,7 +30,7 @@ public sealed class SpanLedger : IDisposable
                         || name == "fal.webhook";
         if (execution && (span.GetTagItem("durabletask.task.instance_id") ?? span.GetTagItem("job.id")) is string job)
         {
-            _spans.Enqueue((job, name, span.Duration));
+            _spans.Enqueue((job, name, new DateTimeOffset(span.StartTimeUtc, TimeSpan.Zero), span.Duration));
         }
     }
 
@@ -39,6 +39,10 @@ public sealed class SpanLedger : IDisposable
         _spans.Where(s => jobs.Contains(s.JobId))
             .GroupBy(s => s.Name)
             .ToDictionary(g => g.Key, g => (g.Count(), TimeSpan.FromTicks(g.Sum(s => s.Duration.Ticks))));
+
+    /// <summary>The first execution of that name (Durable's spans add the version: <c>activity:StoreVideo@(2)</c>) for a job: when it started and how long it ran.</summary>
+    public (DateTimeOffset Start, TimeSpan Duration)? First(string jobId, string name) =>
+        _spans.Where(s => s.JobId == jobId && (s.Name == name || s.Name.StartsWith(name + "@", StringComparison.Ordinal))).OrderBy(s => s.Start).Select(s => ((DateTimeOffset, TimeSpan)?)(s.Start, s.Duration)).FirstOrDefault();
 
     public void Dispose() => _listener.Dispose();
 }
