@@ -38,6 +38,20 @@ foreach (var row in benchmark.FixedCosts)
     table.AppendLine(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.Measure} | {row.Value} | {row.Target} |");
 }
 
+// A busy instance's CPU time per job: the largest burst's (after the cuts).
+var burst = benchmark.Accounts.Where(a => a.Scenario.StartsWith("burst of", StringComparison.Ordinal) && !a.Scenario.Contains("before", StringComparison.Ordinal))
+    .OrderByDescending(a => a.Jobs).FirstOrDefault();
+var busyCpu = burst is null ? TimeSpan.Zero : burst.ProcessCpu / burst.Jobs;
+var costed = new[] { ("inbox image without a sidecar", true), ("webhook path", false) }
+    .Select(s => (Account: benchmark.Accounts.FirstOrDefault(a => a.Scenario == s.Item1), Inbox: s.Item2))
+    .Where(s => s.Account is not null)
+    .Select(s => Pipeline.Bench.Accounting.CostModel.For(s.Account!, s.Inbox, busyCpu))
+    .ToList();
+if (costed.Count > 0)
+{
+    table.AppendLine().Append(Pipeline.Bench.Accounting.CostModel.Table(costed, benchmark.IdlePerMinute));
+}
+
 Console.WriteLine(table);
 Directory.CreateDirectory(options.Output);
 await File.WriteAllTextAsync(Path.Combine(options.Output, "latest.md"), table.ToString());

@@ -7,10 +7,10 @@ using Pipeline.Core.Storage;
 namespace Pipeline.Bench.Baseline;
 
 /// <summary>
-/// The batch ledger as it worked before #20's cuts, while <see cref="On"/>: the batch's record is written (a
-/// conditional write, 409 after a folder's first drop) for every job, and the store step does not record a success,
+/// The batch ledger as it worked before #20's cuts, while <see cref="BeforeCuts.On"/>: the batch's record is written
+/// (a conditional write, 409 after a folder's first drop) for every job, and the store step does not record a success,
 /// so the orchestration takes its own step for it, as it did. Refusing inside the store step costs no storage call.
-/// Off, it is the ledger itself. The benchmark measures both in the same run.
+/// Off, it is the ledger itself.
 /// </summary>
 public sealed class BaselineBatchLedger : BatchLedger
 {
@@ -19,17 +19,9 @@ public sealed class BaselineBatchLedger : BatchLedger
     public BaselineBatchLedger(PipelineStorage storage, TimeProvider time, ILogger<BatchLedger> logger)
         : base(storage, time, logger) => _storage = storage;
 
-    private static volatile bool _on;
-
-    public static bool On
-    {
-        get => _on;
-        set => _on = value;
-    }
-
     public override async Task EnsureAsync(BatchRecord record, CancellationToken cancellationToken)
     {
-        if (!On)
+        if (!BeforeCuts.On)
         {
             await base.EnsureAsync(record, cancellationToken);
             return;
@@ -46,7 +38,7 @@ public sealed class BaselineBatchLedger : BatchLedger
     }
 
     public override Task RecordEndAsync(BatchJobEnd ended, CancellationToken cancellationToken) =>
-        On && InStoreStep()
+        BeforeCuts.On && InStoreStep()
             ? throw new RequestFailedException(503, "baseline: the store step leaves the batch to the orchestration")
             : base.RecordEndAsync(ended, cancellationToken);
 

@@ -43,10 +43,10 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
             TransferOptions = new StorageTransferOptions { InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024, MaximumConcurrency = 2 },
         }, cancellationToken);
 
-        var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        LogStored(input.JobId, blob.Name, properties.ContentLength);
+        // The upload committed every byte the verified stream gave, with the type it was told: no read back needed.
+        LogStored(input.JobId, blob.Name, body.BytesRead);
         await storage.Videos.GetBlobClient(ErrorMarkerName(input.OutputBlob)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-        return View(blob.Name, blob.Uri, properties.ContentType, properties.ContentLength);
+        return View(blob.Name, blob.Uri, contentType, body.BytesRead);
     }
 
     /// <summary>Azure refuses a blob whose metadata (names and values) passes 8 KiB; a paid video must never be refused for it.</summary>
