@@ -60,6 +60,7 @@ public static partial class AzureStorageDurableEngine
     {
         private readonly ILogger _logger = loggerFactory.CreateLogger<Sidecar>();
         private IHost? _host;
+        private AzureStorageOrchestrationService? _service;
 
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -73,6 +74,7 @@ public static partial class AzureStorageDurableEngine
                 LoggerFactory = loggerFactory,
             });
             await service.CreateIfNotExistsAsync();
+            _service = service;
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(address);
@@ -98,7 +100,28 @@ public static partial class AzureStorageDurableEngine
                 await _host.StopAsync(cancellationToken);
                 _host.Dispose();
             }
+
+            // The backend's own loops (partition leases, control-queue listeners) outlive the gRPC server unless stopped:
+            // a host stopped inside a longer-lived process would otherwise go on polling the task hub.
+            if (_service is not null)
+            {
+                try
+                {
+                    await _service.StopAsync(isForced: true);
+                }
+                catch (NullReferenceException e)
+                {
+                    // The backend's app-lease manager throws when stopped before it finished starting; its listeners have
+                    // already been told to stop by then (a cancellation token), so there is nothing left to do.
+                    LogStopRace(e.Message);
+                }
+
+                _service.Dispose();
+            }
         }
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Durable engine stopped before it had fully started ({Reason})")]
+        private partial void LogStopRace(string reason);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Durable engine: Azure Storage backend, task hub {TaskHub}")]
         private partial void LogStarted(string taskHub);
