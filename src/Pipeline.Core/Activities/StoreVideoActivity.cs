@@ -77,8 +77,9 @@ public sealed partial class StoreVideoActivity(
             await batches.RecordEndAsync(end with { Video = video.Blob }, cancellationToken);
             return true;
         }
-        catch (Azure.RequestFailedException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The video is stored: nothing about the batch may fail the step (the orchestration records the end itself).
             LogBatchEndLeft(input.JobId, e.Message);
             return false;
         }

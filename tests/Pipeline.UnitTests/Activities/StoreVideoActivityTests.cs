@@ -89,11 +89,13 @@ public sealed class StoreVideoActivityTests
         _batches.Verify(b => b.RecordEndAsync(recorded, It.IsAny<CancellationToken>()), Times.Once);
     }
 
-    [Fact]
-    public async Task RunAsync_BatchRecordFails_KeepsTheVideoAndLeavesTheEndToTheOrchestration()
+    [Theory]
+    [InlineData("storage")]
+    [InlineData("anything else")]
+    public async Task RunAsync_BatchRecordFails_KeepsTheVideoAndLeavesTheEndToTheOrchestration(string failure)
     {
-        _batches.Setup(b => b.RecordEndAsync(It.IsAny<Pipeline.Core.Batches.BatchJobEnd>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new Azure.RequestFailedException(503, "server busy"));
+        Exception thrown = failure == "storage" ? new Azure.RequestFailedException(503, "server busy") : new InvalidOperationException("results file unreadable");
+        _batches.Setup(b => b.RecordEndAsync(It.IsAny<Pipeline.Core.Batches.BatchJobEnd>(), It.IsAny<CancellationToken>())).ThrowsAsync(thrown);
 
         var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)) with { BatchEnd = PlannedEnd }, Token);
 
