@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FalEmulator.Recording;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Pipeline.Core.Activities;
+using Pipeline.Core.Api;
+using Pipeline.Core.DependencyInjection;
+using Pipeline.Core.Events;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Orchestrations;
+using Pipeline.Core.Storage;
+using Pipeline.LocalHost;
+using Pipeline.LocalHost.Engine;
+using Pipeline.Bench.Accounting;
+using Azure.Storage.Blobs;
+using DurableTask.AzureStorage;
+
+namespace Pipeline.Bench;
+
+/// <summary>Memory while large videos are stored.</summary>
+public sealed partial class Benchmark
+{
+    private async Task MemoryAsync(WebApplication app, EventSink sink, int megabytes)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) };
+        var client = app.Services.GetRequiredService<DurableTaskClient>();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        await Task.Delay(1000);
+        var idle = Sample();
+        using var response = await http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = $"large [emulator: file_bytes={megabytes}MB]", resolution = "480p", duration = "4" });
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.ToString();
+        long peak = idle;
+        using var done = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, Sample());
+                await Task.Delay(20);
+            }
+        });
+        var result = (await WaitAllAsync(client, [id], TimeSpan.FromMinutes(10))).Single();
+        await done.CancelAsync();
+        await sampler;
+        var scenario = $"storing a {megabytes} MB video";
+        _rows.Add(new Row(scenario, "stored", result.Video is { } v ? $"{v.SizeBytes / (1024.0 * 1024):F0} MB" : $"failed: {result.Error?.Message}"));
+        _rows.Add(new Row(scenario, "peak working set above idle", $"{(peak - idle) / (1024.0 * 1024):F1} MB (idle {idle / (1024.0 * 1024):F0} MB)", "< 64 MB"));
+        await app.Services.GetRequiredService<PipelineStorage>().Videos.GetBlobClient(result.Video?.Blob["videos/".Length..] ?? "none").DeleteIfExistsAsync();
+
+        static long Sample()
+        {
+            using var process = Process.GetCurrentProcess();
+            return process.WorkingSet64;
+        }
+    }
+}
