@@ -1,23 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using FalEmulator.Recording;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
-using Pipeline.Core.Activities;
-using Pipeline.Core.Api;
-using Pipeline.Core.DependencyInjection;
-using Pipeline.Core.Events;
-using Pipeline.Core.Jobs;
-using Pipeline.Core.Orchestrations;
-using Pipeline.Core.Storage;
-using Pipeline.LocalHost;
-using Pipeline.LocalHost.Engine;
-using Pipeline.Bench.Accounting;
-using Azure.Storage.Blobs;
-using DurableTask.AzureStorage;
-
 namespace Pipeline.Bench;
 
 /// <summary>Inbox drops one by one: images without a sidecar (before and after #20's cuts) and with one.</summary>

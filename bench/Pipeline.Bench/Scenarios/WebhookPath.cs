@@ -1,23 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using FalEmulator.Recording;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
-using Pipeline.Core.Activities;
-using Pipeline.Core.Api;
-using Pipeline.Core.DependencyInjection;
-using Pipeline.Core.Events;
-using Pipeline.Core.Jobs;
-using Pipeline.Core.Orchestrations;
-using Pipeline.Core.Storage;
-using Pipeline.LocalHost;
-using Pipeline.LocalHost.Engine;
-using Pipeline.Bench.Accounting;
-using Azure.Storage.Blobs;
-using DurableTask.AzureStorage;
-
 namespace Pipeline.Bench;
 
 /// <summary>The webhook path (and with webhooks dropped), beside a client that polls the way fal's own <c>subscribe</c> does.</summary>

@@ -1,0 +1,20 @@
+// The namespaces every part of the benchmark uses (one list, not one per scenario file).
+global using System.Collections.Concurrent;
+global using System.Diagnostics;
+global using System.Net.Http.Json;
+global using System.Text.Json.Nodes;
+global using FalEmulator.Recording;
+global using Microsoft.DurableTask;
+global using Microsoft.DurableTask.Client;
+global using Pipeline.Core.Activities;
+global using Pipeline.Core.Api;
+global using Pipeline.Core.DependencyInjection;
+global using Pipeline.Core.Events;
+global using Pipeline.Core.Jobs;
+global using Pipeline.Core.Orchestrations;
+global using Pipeline.Core.Storage;
+global using Pipeline.LocalHost;
+global using Pipeline.LocalHost.Engine;
+global using Pipeline.Bench.Accounting;
+global using Azure.Storage.Blobs;
+global using DurableTask.AzureStorage;
