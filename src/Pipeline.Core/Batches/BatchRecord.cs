@@ -51,6 +51,10 @@ public sealed record BatchJobEnd(
         result.Cost?.EstimatedUsd ?? (result.FalRequestId is null ? 0 : null),
         result.Error?.Code,
         result.Error?.Message);
+
+    /// <summary>A success before its video's name is known: the store step fills it in once the video is stored.</summary>
+    public static BatchJobEnd Succeeded(Jobs.VideoJob job, long? seed, decimal? costUsd) =>
+        new(job.Id, job.Batch!, job.Variant, "succeeded", null, seed, costUsd, null, null);
 }
 
 /// <summary>What <c>GET /api/batches/{id}</c> answers: the batch, its counts, and where its jobs and results are.</summary>

@@ -721,7 +721,7 @@ public static class VideoJobOrchestrator
 
         /// <summary>A batch job's success as its batch records it, for the store activity to write with the video's name.</summary>
         private Batches.BatchJobEnd? PlannedBatchEnd(long? seed) =>
-            job.Batch is null ? null : new Batches.BatchJobEnd(job.Id, job.Batch, job.Variant, "succeeded", null, seed, _cost?.EstimatedUsd, null, null);
+            job.Batch is null ? null : Batches.BatchJobEnd.Succeeded(job, seed, _cost?.EstimatedUsd);
 
         private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
         {

@@ -11,8 +11,10 @@ using Pipeline.LocalHost.Engine;
 namespace Pipeline.IntegrationTests.LocalHost;
 
 /// <summary>
-/// A stopped local engine stops using its task hub: the backend's listeners and lease loops go with the host (found by
-/// the benchmark's accounting, where stopped engines' polling slowed the measurements that followed them).
+/// A stopped local engine, after doing work, stops using its task hub. This checks the behaviour in general; it does not
+/// reproduce the case the benchmark met (an engine stopped after 20 orchestrations with external events went on
+/// polling until the host stopped its backend explicitly: 2,490 against 92 transactions a minute in the idle
+/// measurement that followed), which passes here with or without that explicit stop.
 /// </summary>
 public sealed class EngineShutdownTests(AzuriteFixture azurite)
 {
@@ -30,11 +32,18 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
             StorageServiceClientProvider.ForQueue(azurite.ConnectionString, queueOptions),
             StorageServiceClientProvider.ForTable(azurite.ConnectionString, new Azure.Data.Tables.TableClientOptions())));
         var options = new LocalHostOptions { TaskHub = "stop" + Guid.NewGuid().ToString("N")[..8], MaxQueuePollingInterval = TimeSpan.FromMilliseconds(100) };
-        builder.Services.AddAzureStorageDurableEngine(azurite.ConnectionString, options, _ => { });
+        builder.Services.AddAzureStorageDurableEngine(azurite.ConnectionString, options, registry =>
+        {
+            registry.AddOrchestratorFunc<string, string>("Shutdown.Job", (context, input) => context.CallActivityAsync<string>("Shutdown.Step", input));
+            registry.AddActivityFunc<string, string>("Shutdown.Step", (_, input) => input);
+        });
         await using var app = builder.Build();
         await app.StartAsync(Token);
-        await Task.Delay(TimeSpan.FromSeconds(3), Token);
-        Assert.True(queueCalls.Count > 10, $"a running engine polls its queues ({queueCalls.Count} calls in 3 s)");
+        var client = app.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+        var id = await client.ScheduleNewOrchestrationInstanceAsync("Shutdown.Job", "x", Token); // the engine at work, as a host's is
+        await client.WaitForInstanceCompletionAsync(id, Token);
+        await Task.Delay(TimeSpan.FromSeconds(2), Token);
+        Assert.True(queueCalls.Count > 10, $"a running engine polls its queues ({queueCalls.Count} calls)");
 
         await app.StopAsync(Token);
         await Task.Delay(TimeSpan.FromSeconds(3), Token); // the backend lets go of its partitions as it stops
