@@ -61,6 +61,7 @@ public static partial class AzureStorageDurableEngine
         private readonly ILogger _logger = loggerFactory.CreateLogger<Sidecar>();
         private IHost? _host;
         private AzureStorageOrchestrationService? _service;
+        private RenewingOrchestrationService? _dispatched;
 
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -82,8 +83,8 @@ public static partial class AzureStorageDurableEngine
             builder.Services.AddSingleton(loggerFactory);
             builder.Services.AddGrpc();
             // The dispatchers get a service that renews their work items' locks; the client calls go straight through.
-            builder.Services.AddSingleton<IOrchestrationService>(
-                new RenewingOrchestrationService(service, options.QueueVisibilityTimeout, loggerFactory.CreateLogger<RenewingOrchestrationService>()));
+            _dispatched = new RenewingOrchestrationService(service, options.QueueVisibilityTimeout, loggerFactory.CreateLogger<RenewingOrchestrationService>());
+            builder.Services.AddSingleton<IOrchestrationService>(_dispatched);
             builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
             builder.Services.AddSingleton<TaskHubGrpcServer>();
             var app = builder.Build();
@@ -101,27 +102,16 @@ public static partial class AzureStorageDurableEngine
                 _host.Dispose();
             }
 
-            // The backend's own loops (partition leases, control-queue listeners) outlive the gRPC server unless stopped:
-            // a host stopped inside a longer-lived process would otherwise go on polling the task hub.
-            if (_service is not null)
+            // The sidecar stops the backend only once its dispatchers are idle, which never happens while it waits for a
+            // work item the stopped worker will not answer; the backend's loops (leases, control-queue listeners) would
+            // then go on polling the task hub inside a longer-lived process. The one shared stop makes sure they end.
+            if (_dispatched is not null)
             {
-                try
-                {
-                    await _service.StopAsync(isForced: true);
-                }
-                catch (NullReferenceException e)
-                {
-                    // The backend's app-lease manager throws when stopped before it finished starting; its listeners have
-                    // already been told to stop by then (a cancellation token), so there is nothing left to do.
-                    LogStopRace(e.Message);
-                }
-
-                _service.Dispose();
+                await _dispatched.StopAsync(isForced: true).WaitAsync(cancellationToken);
             }
-        }
 
-        [LoggerMessage(Level = LogLevel.Debug, Message = "Durable engine stopped before it had fully started ({Reason})")]
-        private partial void LogStopRace(string reason);
+            _service?.Dispose();
+        }
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Durable engine: Azure Storage backend, task hub {TaskHub}")]
         private partial void LogStarted(string taskHub);

@@ -18,6 +18,8 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
     private static readonly TimeSpan MaxHold = TimeSpan.FromHours(3);
 
     private readonly ConcurrentDictionary<object, LockRenewal> _renewals = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock _stopGate = new();
+    private Task? _stopping;
 
     private TimeSpan Interval => visibilityTimeout / 3;
 
@@ -101,9 +103,34 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
 
     public Task StartAsync() => inner.StartAsync();
 
-    public Task StopAsync() => inner.StopAsync();
+    public Task StopAsync() => StopAsync(isForced: false);
 
-    public Task StopAsync(bool isForced) => inner.StopAsync(isForced);
+    /// <summary>
+    /// Stops the backend once, whoever asks first; later calls share that stop. The sidecar stops it from a
+    /// fire-and-forget callback once its dispatchers are done, and the host stops it (forced) in case they never are: two
+    /// stops at once throw inside the backend's lease manager, and a throw in that callback ends the process.
+    /// </summary>
+    public Task StopAsync(bool isForced)
+    {
+        lock (_stopGate)
+        {
+            return _stopping ??= StopOnceAsync(isForced);
+        }
+    }
+
+    private async Task StopOnceAsync(bool isForced)
+    {
+        try
+        {
+            await inner.StopAsync(isForced);
+        }
+        catch (Exception e)
+        {
+            // Nothing is left to do with a backend that failed to stop: its loops were cancelled first, and the process
+            // or host is going away.
+            LogStopFailed(logger, e.GetType().Name, e.Message);
+        }
+    }
 
     public Task CreateAsync() => inner.CreateAsync();
 
@@ -198,6 +225,9 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: the lock of {WorkItem} could not be renewed ({Reason})")]
     private static partial void LogRenewFailed(ILogger logger, string workItem, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: the backend did not stop cleanly ({Error}: {Reason})")]
+    private static partial void LogStopFailed(ILogger logger, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: {WorkItem} held for {MaxHold} without an answer from the worker; its lock is no longer renewed")]
     private static partial void LogGivenUp(ILogger logger, string workItem, TimeSpan maxHold);
