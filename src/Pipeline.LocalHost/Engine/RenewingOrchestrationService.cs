@@ -19,6 +19,7 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
 
     private readonly ConcurrentDictionary<object, LockRenewal> _renewals = new(ReferenceEqualityComparer.Instance);
     private readonly Lock _stopGate = new();
+    private Task _starting = Task.CompletedTask;
     private Task? _stopping;
 
     private TimeSpan Interval => visibilityTimeout / 3;
@@ -101,7 +102,17 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
 
     public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => inner.EventBehaviourForContinueAsNew;
 
-    public Task StartAsync() => inner.StartAsync();
+    /// <summary>
+    /// Starts the backend unless it is being stopped. The sidecar starts it from a fire-and-forget callback once a worker
+    /// connects, or when its host stops before one did: a backend started after its stop would poll on unseen.
+    /// </summary>
+    public Task StartAsync()
+    {
+        lock (_stopGate)
+        {
+            return _stopping is null ? _starting = inner.StartAsync() : Task.CompletedTask;
+        }
+    }
 
     public Task StopAsync() => StopAsync(isForced: false);
 
@@ -114,14 +125,15 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
     {
         lock (_stopGate)
         {
-            return _stopping ??= StopOnceAsync(isForced);
+            return _stopping ??= StopOnceAsync(_starting, isForced);
         }
     }
 
-    private async Task StopOnceAsync(bool isForced)
+    private async Task StopOnceAsync(Task starting, bool isForced)
     {
         try
         {
+            await starting; // a stop in the middle of the start left loops running (and threw)
             await inner.StopAsync(isForced);
         }
         catch (Exception e)

@@ -76,6 +76,36 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
         Assert.Equal(1, calls);
     }
 
+    [Fact]
+    public async Task TheBackend_IsNotStartedOnceStopping_AndAStopWaitsForAStartUnderWay()
+    {
+        var order = new List<string>();
+        var starting = new TaskCompletionSource();
+        var inner = new Mock<IOrchestrationService>();
+        inner.Setup(s => s.StartAsync()).Returns(async () =>
+        {
+            await starting.Task;
+            lock (order) order.Add("started");
+        });
+        inner.Setup(s => s.StopAsync(It.IsAny<bool>())).Returns(() =>
+        {
+            lock (order) order.Add("stopped");
+            return Task.CompletedTask;
+        });
+        var service = new RenewingOrchestrationService(inner.Object, TimeSpan.FromSeconds(30), NullLogger.Instance);
+
+        var start = service.StartAsync();
+        var stop = service.StopAsync(isForced: true);
+        await Task.Delay(100, Token);
+        Assert.False(stop.IsCompleted); // the stop waits for the start under way
+        starting.SetResult();
+        await Task.WhenAll(start, stop);
+        await service.StartAsync(); // the sidecar's late start, after its host stopped
+
+        Assert.Equal(["started", "stopped"], order);
+        inner.Verify(s => s.StartAsync(), Times.Once);
+    }
+
     private sealed record RunningEngine(WebApplication App, DurableTaskClient Client, CountingPolicy QueueCalls);
 
     private async Task<RunningEngine> StartEngineAsync(Func<string, Task<string>> step)
