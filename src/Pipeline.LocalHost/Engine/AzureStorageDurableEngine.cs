@@ -58,6 +58,9 @@ public static partial class AzureStorageDurableEngine
     /// <summary>The sidecar: a Kestrel host (HTTP/2, loopback) serving the task hub over gRPC.</summary>
     private sealed partial class Sidecar(string address, StorageAccountClientProvider storage, LocalHostOptions options, ILoggerFactory loggerFactory) : IHostedService
     {
+        /// <summary>How long the host's stop waits for the backend to let go of its leases and listeners.</summary>
+        private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(5);
+
         private readonly ILogger _logger = loggerFactory.CreateLogger<Sidecar>();
         private IHost? _host;
         private AzureStorageOrchestrationService? _service;
@@ -105,13 +108,28 @@ public static partial class AzureStorageDurableEngine
             // The sidecar stops the backend only once its dispatchers are idle, which never happens while it waits for a
             // work item the stopped worker will not answer; the backend's loops (leases, control-queue listeners) would
             // then go on polling the task hub inside a longer-lived process. The one shared stop makes sure they end.
-            if (_dispatched is not null)
+            if (_dispatched is null)
             {
-                await _dispatched.StopAsync(isForced: true).WaitAsync(cancellationToken);
+                return;
             }
 
-            _service?.Dispose();
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(StopBound);
+            try
+            {
+                await _dispatched.StopAsync(isForced: true).WaitAsync(bounded.Token);
+                _service?.Dispose();
+            }
+            catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+            {
+                // Storage that is gone keeps the backend retrying its lease calls; the host's stop does not wait for it
+                // (the leases then expire on their own, as a killed process's do).
+                LogStopAbandoned(StopBound);
+            }
         }
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: the backend had not let go of its task hub after {Bound}; the host stops without it")]
+        private partial void LogStopAbandoned(TimeSpan bound);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Durable engine: Azure Storage backend, task hub {TaskHub}")]
         private partial void LogStarted(string taskHub);

@@ -8,7 +8,9 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using System.Diagnostics;
 using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.IntegrationTests.Support;
 using Pipeline.LocalHost;
 using Pipeline.LocalHost.Engine;
 
@@ -55,6 +57,19 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
         {
             release.TrySetResult("late");
         }
+    }
+
+    [Fact]
+    public async Task AHostWhoseStorageIsGone_StopsWithoutWaitingForTheBackend()
+    {
+        var host = await LocalHostInProcess.StartAsync();
+        await host.Azurite.DisposeAsync(); // the backend can no longer release its leases
+
+        var stopping = Stopwatch.StartNew();
+        await host.DisposeAsync(); // a throw here is what the first version of the explicit stop did
+
+        Assert.InRange(stopping.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15)); // the 5 s bound, not the host's 30 s
+        Assert.Contains(host.Logs.Lines, line => line.Contains("had not let go of its task hub", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -136,11 +151,17 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
 
         await engine.App.StopAsync(Token);
         await engine.App.DisposeAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3), Token); // the backend lets go of its partitions as it stops
-        var stopped = engine.QueueCalls.Count;
-        await Task.Delay(TimeSpan.FromSeconds(3), Token);
 
-        Assert.Equal(stopped, engine.QueueCalls.Count);
+        // A running engine polls every 100 ms here; a stopped one falls silent once its partitions are let go.
+        var window = TimeSpan.FromSeconds(3);
+        var since = Stopwatch.StartNew();
+        var last = -1;
+        while (engine.QueueCalls.Count != last)
+        {
+            Assert.True(since.Elapsed < TimeSpan.FromSeconds(20), $"still polling 20 s after the stop ({engine.QueueCalls.Count} queue calls)");
+            last = engine.QueueCalls.Count;
+            await Task.Delay(window, Token);
+        }
     }
 
     private sealed class CountingPolicy : HttpPipelinePolicy
