@@ -1,22 +1,35 @@
 using Pipeline.LocalHost;
 
 // The pipeline on one machine (see README): serve the API, the inbox/ and videos/ folders, or run one job and exit.
+using var stopSignals = StopSignals.Listen();
 var (oneShot, hostArgs) = OneShotJob.Parse(args);
 var (app, _) = await LocalPipelineHost.BuildAsync(hostArgs);
+using var stopOnSignal = stopSignals.Requested.Register(app.Lifetime.StopApplication);
+var stopping = app.Lifetime.ApplicationStopping;
 if (oneShot is null)
 {
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+    {
+        // stopped while it started
+    }
+
     return 0;
 }
 
-await app.StartAsync();
 OneShotOutcome outcome;
 try
 {
-    outcome = await oneShot.RunAsync(app.Services, app.Lifetime.ApplicationStopping);
+    await app.StartAsync();
+    outcome = await oneShot.RunAsync(app.Services, stopping);
 }
-catch (OperationCanceledException)
+catch (Exception) when (stopping.IsCancellationRequested)
 {
+    // Ctrl+C or SIGTERM: whatever call the stop cut short (a gRPC call reports it as its own Cancelled status), the run
+    // was interrupted; it did not crash.
     outcome = OneShotOutcome.Interrupted;
 }
 

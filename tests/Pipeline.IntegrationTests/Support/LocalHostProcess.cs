@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -71,11 +72,20 @@ public sealed class LocalHostProcess : IAsyncDisposable
         StartAsync(Program(workingDirectory ?? home), home, port, storage, arguments);
 
     /// <summary>Runs the built program to its end (a one-shot job); returns its exit code, its stdout lines and its stderr.</summary>
-    public static async Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunProgramAsync(string home, string storage, IEnumerable<string> arguments)
+    /// <param name="terminateAfter">Sends SIGTERM this long after the start, as a service manager or Ctrl+C would.</param>
+    public static async Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunProgramAsync(string home, string storage, IEnumerable<string> arguments,
+        TimeSpan? terminateAfter = null)
     {
         using var process = Process.Start(Prepared(Program(home), home, storage, arguments))!;
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        if (terminateAfter is { } delay)
+        {
+            await Task.Delay(delay, TestContext.Current.CancellationToken);
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(120));
         try
