@@ -92,6 +92,23 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
         }
     }
 
+    [Fact]
+    public async Task SigtermWhileAJobWaitsForFal_StopsTheHostWithExitCode0_WithoutACrash()
+    {
+        var port = LocalHostProcess.FreePort();
+        await using var host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString,
+            LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]));
+        var id = await SubmitAsync(host, "Stopped while waiting [emulator: run=300s]");
+        await WaitUntilAsync(async () => (await StatusAsync(host, id))["stage"]?.GetValue<string>() == "queued_at_fal", host);
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        var exitCode = await host.TerminateAsync();
+
+        Assert.True(exitCode == 0, $"exit {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none within 60 s"}:\n{host.Output}");
+        Assert.DoesNotContain("Unhandled exception", host.Output, StringComparison.Ordinal);
+        Assert.InRange(stopping.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+    }
+
     private static async Task<string> SubmitAsync(LocalHostProcess host, string prompt)
     {
         using var response = await host.Http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt, resolution = "480p", duration = "4" }, Token);

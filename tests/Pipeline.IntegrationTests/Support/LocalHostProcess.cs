@@ -178,6 +178,26 @@ public sealed class LocalHostProcess : IAsyncDisposable
         long.Parse(File.ReadAllLines($"/proc/{_process.Id}/status").Single(l => l.StartsWith(field + ":", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>SIGTERM, as a service manager or Ctrl+C stops it; returns the exit code (null if it had not exited within 60 s).</summary>
+    public async Task<int?> TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(CancellationToken.None);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown, no flush, as a crash or a pulled plug.</summary>
     public async Task KillAsync()
     {
