@@ -14,7 +14,7 @@ public sealed class StopSignals : IDisposable
 
     private StopSignals()
     {
-        _registrations = [Listen(PosixSignal.SIGINT), Listen(PosixSignal.SIGTERM)];
+        _registrations = [Register(PosixSignal.SIGINT), Register(PosixSignal.SIGTERM)];
     }
 
     /// <summary>Cancelled once a stop was asked for.</summary>
@@ -32,7 +32,7 @@ public sealed class StopSignals : IDisposable
         _requested.Dispose();
     }
 
-    private PosixSignalRegistration Listen(PosixSignal signal) => PosixSignalRegistration.Create(signal, context =>
+    private PosixSignalRegistration Register(PosixSignal signal) => PosixSignalRegistration.Create(signal, context =>
     {
         context.Cancel = true; // the host stops in order; the default would end the process at once
         _requested.Cancel();

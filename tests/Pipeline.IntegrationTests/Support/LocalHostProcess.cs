@@ -82,8 +82,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
         if (terminateAfter is { } delay)
         {
             await Task.Delay(delay, TestContext.Current.CancellationToken);
-            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            await SendSigtermAsync(process);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -99,6 +98,13 @@ public sealed class LocalHostProcess : IAsyncDisposable
         }
 
         return (process.ExitCode, (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries), await errors);
+    }
+
+    /// <summary>.NET can receive signals but not send them; <c>kill</c> does.</summary>
+    private static async Task SendSigtermAsync(Process process)
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(CancellationToken.None);
     }
 
     private static ProcessStartInfo Program(string workingDirectory)
@@ -181,11 +187,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
     /// <summary>SIGTERM, as a service manager or Ctrl+C stops it; returns the exit code (null if it had not exited within 60 s).</summary>
     public async Task<int?> TerminateAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(CancellationToken.None);
-        }
-
+        await SendSigtermAsync(_process);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
