@@ -50,6 +50,7 @@ public sealed class FalEmulatorHost : IAsyncDisposable
         {
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddSingleton<IHostLifetime, HostedLifetime>();
         });
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -60,5 +61,16 @@ public sealed class FalEmulatorHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Inside another program the emulator stops when its owner disposes it, not on Ctrl+C or SIGTERM: a console lifetime
+    /// of its own heard a signal sent while it started and threw from the owner's start-up.
+    /// </summary>
+    private sealed class HostedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
