@@ -28,6 +28,7 @@ public static class EmulatorApp
         builder.Services.AddSingleton<CallRecorder>();
         builder.Services.AddSingleton<SubmitRefusals>();
         builder.Services.AddSingleton<InstanceFaults>();
+        builder.Services.AddSingleton<HistoryOutage>();
         builder.Services.AddSingleton<ApiKeyCheck>();
         builder.Services.AddSingleton<WebhookSigner>();
         builder.Services.AddSingleton<WebhookDispatcher>();

@@ -43,6 +43,9 @@ public sealed class FalEmulatorHost : IAsyncDisposable
     /// <summary>Sets the faults every request meets from now on (same syntax as the per-request header).</summary>
     public void SetFaults(string spec) => _app.Services.GetRequiredService<InstanceFaults>().Set(spec);
 
+    /// <summary>Makes the request history answer 503: <c>on</c>, <c>off</c> or for a while (<c>30s</c>, fal time).</summary>
+    public void SetHistoryOutage(string spec) => _app.Services.GetRequiredService<HistoryOutage>().Set(spec);
+
     public static async Task<FalEmulatorHost> StartAsync(Action<FalEmulatorOptions>? configure = null, int port = 0,
         CancellationToken cancellationToken = default)
     {

@@ -8,7 +8,10 @@ namespace FalEmulator.Api;
 public sealed class ApiKeyCheck(IOptions<FalEmulatorOptions> options)
 {
     /// <summary>The 401 answer, or null when the caller sent an accepted key.</summary>
-    public IResult? Refuse(HttpContext http)
+    /// <param name="acceptAdminKeys">
+    /// For platform API calls open to any key of the account: an admin key is a fal key with more scope, not another kind.
+    /// </param>
+    public IResult? Refuse(HttpContext http, bool acceptAdminKeys = false)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
@@ -18,7 +21,9 @@ public sealed class ApiKeyCheck(IOptions<FalEmulatorOptions> options)
 
         const string scheme = "Key ";
         var key = header.StartsWith(scheme, StringComparison.Ordinal) ? header[scheme.Length..].Trim() : null;
-        return key is not null && options.Value.ApiKeys.Contains(key, StringComparer.Ordinal)
+        var accepted = key is not null && (options.Value.ApiKeys.Contains(key, StringComparer.Ordinal)
+            || (acceptAdminKeys && options.Value.AdminKeys.Contains(key, StringComparer.Ordinal)));
+        return accepted
             ? null
             // The answer fal gives for an unknown key (seen live: fal-ai/fal#1068).
             : Results.Json(new JsonObject { ["detail"] = "No user found for Key ID and Secret" }, statusCode: 401);

@@ -8,7 +8,8 @@ namespace FalEmulator.Api;
 
 /// <summary>
 /// The emulator's own endpoints (not fal's): the JWKS fal publishes its webhook keys in, and, under <c>/_emulator</c>,
-/// what it recorded and the instance's faults, for tests, benchmarks and people trying it with curl.
+/// what it recorded, the instance's faults and an outage of the request history, for tests, benchmarks and people
+/// trying it with curl.
 /// </summary>
 public static class ControlApi
 {
@@ -50,8 +51,28 @@ public static class ControlApi
                 return Results.Json(new JsonObject { ["detail"] = e.Message }, statusCode: 400);
             }
         }).WithName("SetFaults");
+        control.MapGet("/history-outage", (HistoryOutage outage) => Results.Json(Outage(outage))).WithName("GetHistoryOutage");
+        control.MapPut("/history-outage", async (HttpContext http, HistoryOutage outage) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            try
+            {
+                outage.Set(await reader.ReadToEndAsync(http.RequestAborted));
+                return Results.Json(Outage(outage));
+            }
+            catch (FormatException e)
+            {
+                return Results.Json(new JsonObject { ["detail"] = e.Message }, statusCode: 400);
+            }
+        }).WithName("SetHistoryOutage");
         return app;
     }
+
+    private static JsonObject Outage(HistoryOutage outage) => new()
+    {
+        ["active"] = outage.IsActive,
+        ["until"] = outage.Until is { } until && until != DateTimeOffset.MaxValue ? until : null,
+    };
 
     private static JsonObject Describe(QueuedRequest r) => new()
     {

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Options;
 namespace FalEmulator.Api;
 
 /// <summary>
-/// fal's platform API (<c>api.fal.ai/v1</c>), the part the pipeline uses: deleting a request's payloads and output
-/// files after it has copied them. Admin keys only; an <c>Idempotency-Key</c> replays the first answer for 10 minutes.
+/// fal's platform API (<c>api.fal.ai/v1</c>), the parts the pipeline uses: the request history
+/// (<see cref="RequestHistoryApi"/>), and deleting a request's payloads and output files after it has copied them.
+/// Deleting takes an admin key; an <c>Idempotency-Key</c> replays the first answer for 10 minutes.
 /// </summary>
 public static class PlatformApi
 {
@@ -17,6 +18,7 @@ public static class PlatformApi
     public static IEndpointRouteBuilder MapPlatformApi(this IEndpointRouteBuilder app)
     {
         app.MapDelete("/v1/models/requests/{requestId}/payloads", DeletePayloads).WithName("DeletePayloads");
+        app.MapRequestHistoryApi();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FalEmulator.Faults;
@@ -95,6 +96,7 @@ public static class QueueApi
             time.GetUtcNow(), store.NextSequence())
         {
             OutputLifetime = LifecyclePreference(http.Request.Headers[LifecyclePreferenceHeader].ToString()),
+            SubmittedBody = Encoding.UTF8.GetString(bytes),
         };
         store.Add(request);
         CallRecording.Classify(http, CallKind.Submit, request.RequestId);

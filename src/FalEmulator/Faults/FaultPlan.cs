@@ -104,6 +104,12 @@ public sealed record FaultPlan
     /// <summary>The model ignores the cancellation signal and finishes normally.</summary>
     public bool IgnoreCancel { get; init; }
 
+    /// <summary>The request never appears in the platform API's request history (<c>history=hidden</c>).</summary>
+    public bool HistoryHidden { get; init; }
+
+    /// <summary>The request appears in the request history only this long (emulated) after it ended: the history's indexing lag.</summary>
+    public TimeSpan HistoryDelay { get; init; }
+
     private static readonly Regex PromptMarker = new(@"\[emulator:(?<spec>[^\]]*)\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>Finds a <c>[emulator: …]</c> marker in a prompt; returns the prompt without it.</summary>
@@ -193,6 +199,16 @@ public sealed record FaultPlan
                         _ => throw new FormatException($"cancel: expected ignore or honour, got '{value}'"),
                     },
                 },
+                "history" => plan with
+                {
+                    HistoryHidden = value switch
+                    {
+                        "hidden" => true,
+                        "listed" => false,
+                        _ => throw new FormatException($"history: expected hidden or listed, got '{value}'"),
+                    },
+                },
+                "history_delay" => plan with { HistoryDelay = ParseDuration(key, value) },
                 _ => throw new FormatException($"unknown fault '{key}'"),
             };
         }

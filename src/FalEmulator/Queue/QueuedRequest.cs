@@ -56,6 +56,12 @@ public sealed class QueuedRequest
 
     public IReadOnlyList<FalErrorDetail> InputErrors { get; }
 
+    /// <summary>
+    /// The body exactly as submitted (a prompt's fault marker included), which the request history returns as
+    /// <c>json_input</c>; kept as text because a parsed node is not safe to read from two threads.
+    /// </summary>
+    public string? SubmittedBody { get; init; }
+
     public string? WebhookUrl { get; }
 
     public FaultPlan Faults { get; }

@@ -11,6 +11,8 @@ public enum CallKind
     Cancel,
     /// <summary>The platform API's <c>DELETE /v1/models/requests/{id}/payloads</c> (admin key).</summary>
     DeletePayloads,
+    /// <summary>The platform API's <c>GET /v1/models/requests/by-endpoint</c> (the request history).</summary>
+    ListRequests,
     File,
     Jwks,
     Control,
