@@ -58,10 +58,12 @@ internal static class FalErrors
             innerException: new TimeoutException($"No answer within {timeout}", exception));
 
     /// <summary>A success status with a body this client cannot use (fal changed, or something else answered).</summary>
-    public static FalApiException Unreadable(FalAnswer answer, string operation, string? requestId, string problem, string? key) =>
+    /// <param name="keepBody">False when the body may hold what must not be logged (inputs with signed URLs).</param>
+    public static FalApiException Unreadable(FalAnswer answer, string operation, string? requestId, string problem, string? key,
+        bool keepBody = true) =>
         new(Redact($"fal answered {answer.Status.ToString(CultureInfo.InvariantCulture)} to {operation} but {problem}", key),
             answer.Status, errorCode: null, answer.RequestIdHeader is { } header ? Redact(header, key) : requestId, isRetryable: false,
-            responseBody: Redact(answer.Body, key));
+            responseBody: keepBody ? Redact(answer.Body, key) : null);
 
     /// <summary>Whether the body is fal's <c>{ detail: [ … ] }</c> list.</summary>
     public static bool HasDetailList(string body) => FalJson.TryParseObject(body)?["detail"] is JsonArray;

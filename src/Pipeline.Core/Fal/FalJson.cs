@@ -59,6 +59,35 @@ internal static class FalJson
     public static int? Int32(JsonObject json, string name) =>
         Int64(json, name) is { } number and >= int.MinValue and <= int.MaxValue ? (int)number : null;
 
+    /// <summary>A finite number (or a string holding one).</summary>
+    public static double? Double(JsonObject json, string name)
+    {
+        if (json[name] is not JsonValue value)
+        {
+            return null;
+        }
+
+        double? number = value.GetValueKind() switch
+        {
+            JsonValueKind.Number when value.TryGetValue<double>(out var real) => real,
+            JsonValueKind.String when double.TryParse(value.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture,
+                out var parsed) => parsed,
+            _ => null,
+        };
+        return number is { } n && double.IsFinite(n) ? n : null;
+    }
+
+    public static bool? Boolean(JsonObject json, string name) =>
+        json[name] is JsonValue value && value.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? value.GetValue<bool>() : null;
+
+    /// <summary>An ISO 8601 time; one without an offset is taken as UTC.</summary>
+    public static DateTimeOffset? Timestamp(JsonObject json, string name) =>
+        String(json, name) is { } text
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            ? at
+            : null;
+
     /// <summary>An absolute http(s) URL field; anything else counts as missing.</summary>
     public static Uri? HttpUrl(JsonObject json, string name) =>
         String(json, name) is { } text && Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"

@@ -24,6 +24,9 @@ internal static partial class FalQueueClientLog
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "fal cancel of {RequestId}: {Outcome}")]
     public static partial void CancelAnswered(ILogger logger, string requestId, FalCancelOutcome outcome);
 
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "fal request history of {Target}: {Count} request(s), more {HasMore}")]
+    public static partial void RequestsListed(ILogger logger, string target, int count, bool hasMore);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
         Message = "fal {Operation} of {Target}: attempt {Attempt} answered {StatusCode}; retrying in {Delay}")]
     public static partial void RetryingAfterStatus(ILogger logger, string operation, string target, int attempt, int statusCode, TimeSpan delay);

@@ -43,7 +43,7 @@ public sealed class FalQueueClientOptions
     /// </summary>
     public string? AdminKey { get; set; }
 
-    /// <summary>fal's platform API, where payloads are deleted.</summary>
+    /// <summary>fal's platform API: payloads are deleted there (admin key) and the request history read (fal key).</summary>
     [Required]
     public Uri AdminBaseUrl { get; set; } = new("https://api.fal.ai");
 
