@@ -4,9 +4,9 @@ namespace Pipeline.Chaos;
 
 /// <summary>
 /// A chaos run's outages, one dependency at a time in the order asked, spread over the run by its progress: the k-th of
-/// N begins once (k−1)/N of the jobs have ended (the first once a job is in) and the one before it is over, then 0.5–4 s
-/// later (seeded), and lasts the outage length. Progress rather than the clock paces them, so that each outage meets
-/// jobs in flight however long the pipeline takes.
+/// N begins once (k−1)/(N+1) of the jobs have ended (the first once a job is in) and the one before it is over, then
+/// 0.5–4 s later (seeded), and lasts the outage length. Progress rather than the clock paces them, so that each outage
+/// meets jobs in flight however long the pipeline takes (at least a share of them is left for the last).
 /// </summary>
 public sealed class OutageSchedule(OutageOptions options, DependencyProxies proxies, Func<int, int, int> next, Action<string> log)
 {
@@ -34,7 +34,7 @@ public sealed class OutageSchedule(OutageOptions options, DependencyProxies prox
         for (var number = 1; number <= count; number++)
         {
             var dependency = options.Dependencies[number - 1];
-            var due = (number - 1) * jobs / count;
+            var due = (number - 1) * jobs / (count + 1);
             while (sent() == 0 || ended() < due)
             {
                 await Task.Delay(200, cancellationToken);
