@@ -11,8 +11,16 @@ namespace Pipeline.Chaos;
 /// <summary>One broken promise: the job, and what was wrong.</summary>
 public sealed record Violation(string JobId, string Scenario, string Problem);
 
-/// <summary>What the audit found: the violations, and per job the fal requests and terminal events it counted.</summary>
-public sealed record AuditResult(IReadOnlyList<Violation> Violations, IReadOnlyDictionary<string, int> FalRequests, int TerminalEvents, int Videos);
+/// <summary>
+/// What the audit found: the violations, per job the fal requests and terminal events it counted, and per outage the
+/// jobs it met and their violations.
+/// </summary>
+public sealed record AuditResult(
+    IReadOnlyList<Violation> Violations,
+    IReadOnlyDictionary<string, int> FalRequests,
+    int TerminalEvents,
+    int Videos,
+    IReadOnlyList<OutageExposure> Outages);
 
 /// <summary>
 /// Every job checked against fal's own record (the emulator's requests, by the job named in their webhook URL), the
@@ -26,12 +34,16 @@ public sealed record AuditResult(IReadOnlyList<Violation> Violations, IReadOnlyD
 /// no other video in the container;</item>
 /// <item>nothing held: no job left open, no concurrency slot taken, a usage entry for each job fal had and no other.</item>
 /// </list>
+/// A job that did not end as it should names the outages it was in flight during: the pipeline must outlast them.
 /// </summary>
 public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, string emulatorUrl, string emulatorKey, string home)
 {
     private static readonly string[] TerminalTypes = ["Pipeline.VideoJob.Succeeded", "Pipeline.VideoJob.Failed", "Pipeline.VideoJob.Cancelled"];
 
-    public async Task<AuditResult> RunAsync(IReadOnlyList<ChaosJob> jobs, bool settled, CancellationToken cancellationToken)
+    /// <param name="outages">The run's outages, in time since <paramref name="began"/>.</param>
+    public async Task<AuditResult> RunAsync(
+        IReadOnlyList<ChaosJob> jobs, bool settled, IReadOnlyList<OutageWindow> outages, DateTimeOffset began,
+        CancellationToken cancellationToken)
     {
         var violations = new List<Violation>();
         var requests = await FalRequestsAsync(cancellationToken);
@@ -48,7 +60,10 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
             var expected = job.Scenario.Succeeds ? "succeeded" : "failed";
             if (status != expected)
             {
-                Fail($"ended {status ?? "never"} ({job.Status?["error"]?["code"]}: {job.Status?["error"]?["message"]}), expected {expected}");
+                var met = OutageExposure.Met(job, outages, began).ToList();
+                var error = $"{job.Status?["error"]?["code"]}: {job.Status?["error"]?["message"]}";
+                var during = met.Count == 0 ? "" : $"; in flight during {string.Join(", ", met)}";
+                Fail($"ended {status ?? "never"} ({error}), expected {expected}{during}");
             }
 
             // 2. fal billed it once.
@@ -139,7 +154,16 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
 
         // 5. Nothing held.
         await CheckNothingHeldAsync(jobs, falRequests, settled, violations, cancellationToken);
-        return new AuditResult(violations, falRequests, terminalEvents, videos.Count);
+        var exposures = outages.Select(o => Exposure(o, jobs, violations, began)).ToList();
+        return new AuditResult(violations, falRequests, terminalEvents, videos.Count, exposures);
+    }
+
+    private static OutageExposure Exposure(
+        OutageWindow outage, IReadOnlyList<ChaosJob> jobs, List<Violation> violations, DateTimeOffset began)
+    {
+        var inFlight = jobs.Where(j => OutageExposure.Met(j, [outage], began).Any()).ToList();
+        var theirs = inFlight.SelectMany(j => new[] { j.Id, j.SidecarId, j.Token }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        return new OutageExposure(outage, inFlight, violations.Count(v => theirs.Contains(v.JobId)));
     }
 
     private async Task CheckNothingHeldAsync(

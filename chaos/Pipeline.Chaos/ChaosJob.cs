@@ -26,9 +26,17 @@ public sealed class ChaosJob(int index, JobScenario scenario, string faults)
     /// <summary>Where the video goes in the videos container.</summary>
     public string? OutputBlob { get; set; }
 
+    /// <summary>When the pipeline had it (the 202, or the drop done), since the run began.</summary>
+    public TimeSpan? SentAt { get; set; }
+
     public JsonObject? Status { get; set; }
 
     public JsonObject? SidecarStatus { get; set; }
+
+    /// <summary>When it ended by the pipeline's own record (<c>updated_at</c> of its final status); null while it has not.</summary>
+    public DateTimeOffset? EndedAt => Status?["status"]?.GetValue<string>() is "succeeded" or "failed" or "cancelled"
+        ? Status["updated_at"]?.GetValue<DateTimeOffset>()
+        : null;
 
     public bool Finished => Status?["status"]?.GetValue<string>() is "succeeded" or "failed" or "cancelled"
         && (SidecarId is null || SidecarStatus?["status"]?.GetValue<string>() is "succeeded" or "failed" or "cancelled");

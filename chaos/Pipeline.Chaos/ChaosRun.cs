@@ -12,12 +12,16 @@ namespace Pipeline.Chaos;
 /// <summary>
 /// The chaos run: the fal emulator in a process of its own (so that its record of every request survives), the local
 /// host (the pipeline on the production durable backend over Azurite) as a process that is SIGKILLed at seeded random
-/// instants and started again, and a mix of jobs of every mode and source sent while it dies and comes back. Then
-/// every job is audited (<see cref="ChaosAudit"/>).
+/// instants and started again, and a mix of jobs of every mode and source sent while it dies and comes back; with
+/// outages asked, the dependencies named stand behind proxies that go away in turn (<see cref="OutageSchedule"/>).
+/// Then every job is audited (<see cref="ChaosAudit"/>).
 /// </summary>
 public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDisposable
 {
     private const string EmulatorKey = "emulator-key-id:emulator-key-secret";
+
+    // Fixed, so that the key the host's publisher sends through the Event Grid proxy is the one its sink expects.
+    private const string TopicKey = "chaos-event-grid-topic-key";
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly Random _random = new(options.Seed);
@@ -27,6 +31,11 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
     private readonly string _taskHub = "chaos" + Guid.NewGuid().ToString("N")[..8];
     private readonly byte[] _image = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "chaos-image.jpg"));
     private readonly List<TimeSpan> _restarts = [];
+    private readonly OutageOptions _outages = options.Outages ?? OutageOptions.None;
+    private readonly Stopwatch _clock = new();
+    private DateTimeOffset _began;
+    private DependencyProxies? _proxies;
+    private int _failedStarts;
 
     private string BaseUrl => $"http://127.0.0.1:{_port}";
 
@@ -36,21 +45,32 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
 
     public async Task<ChaosReport> RunAsync(CancellationToken cancellationToken)
     {
-        var started = Stopwatch.StartNew();
+        _clock.Start();
+        _began = DateTimeOffset.UtcNow;
         var storage = new BlobServiceClient(options.Storage);
+        await using var proxies = await DependencyProxies.StartAsync(
+            _outages.Dependencies, new Uri(EmulatorUrl), new Uri(BaseUrl), options.Storage, cancellationToken);
+        _proxies = proxies;
+        // The files on a host of their own, as fal.media is: else they would follow the queue API's proxy (its Host header).
         await using var emulator = ChildProcess.Start("FalEmulator.dll",
             ["--urls", EmulatorUrl, "--FalEmulator:TimeScale", options.TimeScale.ToString(CultureInfo.InvariantCulture), "--FalEmulator:Runners", "64",
+             "--FalEmulator:FilesBaseUrl", proxies.Files is { } files ? Origin(files) : EmulatorUrl,
              "--Logging:LogLevel:Default", "Warning"], _home);
         await emulator.WaitUntilReadyAsync(_http, $"{EmulatorUrl}/.well-known/jwks.json", TimeSpan.FromSeconds(60), cancellationToken);
 
         var jobs = Plan();
         var host = await StartHostAsync(cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var schedule = new OutageSchedule(_outages, proxies, Next, log);
         try
         {
-            log($"chaos: seed {options.Seed}, {jobs.Count} jobs, {options.Kills} kills, fal time × {options.TimeScale}; host on {BaseUrl}, emulator on {EmulatorUrl}");
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            log($"chaos: seed {options.Seed}, {jobs.Count} jobs, {options.Kills} kills, fal time × {options.TimeScale}; "
+                + $"host on {BaseUrl}, emulator on {EmulatorUrl}{OutagesInBrief()}");
             stop.CancelAfter(options.Timeout);
             var submitting = SubmitAllAsync(jobs, storage, stop.Token);
+            var watching = WatchJobsAsync(jobs, submitting, stop.Token);
+            var outages = schedule.RunAsync(
+                jobs.Count, () => Volatile.Read(ref _sent), () => jobs.Count(j => j.Finished), _clock, stop.Token);
             for (var kill = 1; kill <= options.Kills; kill++)
             {
                 // Kills spread over the run: the k-th once k/(K+1) of the jobs are sent, then after 0.5–4 s more.
@@ -63,15 +83,21 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
                 await Task.Delay(TimeSpan.FromMilliseconds(Next(500, 4000)), stop.Token);
                 await host.KillAsync();
                 await host.DisposeAsync();
-                log($"chaos: kill {kill} at {started.Elapsed.TotalSeconds:F1} s ({Volatile.Read(ref _sent)} jobs sent)");
+                log($"chaos: kill {kill} at {_clock.Elapsed.TotalSeconds:F1} s ({Volatile.Read(ref _sent)} jobs sent)");
                 host = await StartHostAsync(stop.Token);
             }
 
             await submitting;
-            await WaitForJobsAsync(jobs, stop.Token);
+            await outages;
+            await watching;
             var settled = await WaitForSettledAsync(storage, stop.Token);
-            var audit = await new ChaosAudit(_http, storage, EmulatorUrl, EmulatorKey, _home).RunAsync(jobs, settled, stop.Token);
-            return new ChaosReport(options, jobs, audit, started.Elapsed, _restarts);
+            var audit = await new ChaosAudit(_http, storage, EmulatorUrl, EmulatorKey, _home)
+                .RunAsync(jobs, settled, schedule.Windows, _began, stop.Token);
+            return new ChaosReport(options, jobs, audit, _clock.Elapsed, _restarts)
+            {
+                FailedStarts = _failedStarts,
+                Traffic = proxies.Traffic(),
+            };
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
@@ -80,10 +106,18 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         }
         finally
         {
+            await stop.CancelAsync(); // the watcher and the outages, if the run was given up
             await host.DisposeAsync();
             TryDelete(_home);
         }
     }
+
+    private string OutagesInBrief() =>
+        _outages.Dependencies.Count == 0 ? ""
+        : _outages.ForwardOnly ? "; proxies in place, no outage"
+        : $"; outages of {string.Join(", ", _outages.Dependencies.Select(d => d.Name()))}, {_outages.Length} each ({_outages.ModeName})";
+
+    private static string Origin(Uri url) => url.GetLeftPart(UriPartial.Authority);
 
     /// <summary>The jobs, every scenario in turn and shuffled, each with its own queue and run times.</summary>
     private List<ChaosJob> Plan()
@@ -97,10 +131,39 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         return [.. jobs.OrderBy(_ => Next(0, int.MaxValue))];
     }
 
+    /// <summary>
+    /// Starts the host and waits until it serves. With outages asked, a host that exits while starting (storage may be
+    /// out) is started again, as a platform restarts a crashed process, and counted.
+    /// </summary>
     private async Task<ChildProcess> StartHostAsync(CancellationToken cancellationToken)
     {
         var restart = Stopwatch.StartNew();
-        var host = ChildProcess.Start("Pipeline.LocalHost.dll",
+        for (var attempt = 1; ; attempt++)
+        {
+            var host = StartHostProcess();
+            try
+            {
+                await host.WaitUntilReadyAsync(_http, $"{BaseUrl}/", TimeSpan.FromSeconds(120) + _outages.Length, cancellationToken);
+                _restarts.Add(restart.Elapsed);
+                return host;
+            }
+            catch (InvalidOperationException) when (host.HasExited && _outages.Dependencies.Count > 0)
+            {
+                _failedStarts++;
+                log($"chaos: the host exited while starting (attempt {attempt}, at {_clock.Elapsed.TotalSeconds:F1} s):\n{host.Tail(5)}");
+                await host.DisposeAsync();
+                await Task.Delay(1000, cancellationToken);
+            }
+        }
+    }
+
+    private ChildProcess StartHostProcess()
+    {
+        var proxies = _proxies!;
+        string[] eventGrid = proxies.EventGrid is { } topic
+            ? ["--EventGrid:TopicEndpoint", Origin(topic) + Pipeline.LocalHost.Events.EventGridSink.Path, "--EventGrid:TopicKey", TopicKey]
+            : [];
+        return ChildProcess.Start("Pipeline.LocalHost.dll",
         [
             "--LocalHost:Port", _port.ToString(CultureInfo.InvariantCulture),
             "--LocalHost:TaskHub", _taskHub,
@@ -109,7 +172,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             "--LocalHost:QueueVisibilityTimeout", "00:00:06",
             "--LocalHost:ScanInterval", "00:00:00.500",
             "--LocalHost:ReconcileInterval", "00:00:05",
-            "--Fal:BaseUrl", EmulatorUrl,
+            "--Fal:BaseUrl", proxies.Fal is { } fal ? Origin(fal) : EmulatorUrl,
             "--FAL_KEY", EmulatorKey,
             "--Fal:FirstRetryDelay", "00:00:00.200",
             "--FalWebhook:JwksUrl", $"{EmulatorUrl}/.well-known/jwks.json",
@@ -127,10 +190,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             "--Costs:MaxConcurrentJobs", "8",
             "--Costs:SlotRetryInterval", "00:00:02",
             "--Logging:LogLevel:Default", "Warning",
-        ], _home, new Dictionary<string, string> { ["PipelineStorage"] = options.Storage });
-        await host.WaitUntilReadyAsync(_http, $"{BaseUrl}/", TimeSpan.FromSeconds(120), cancellationToken);
-        _restarts.Add(restart.Elapsed);
-        return host;
+            .. eventGrid,
+        ], _home, new Dictionary<string, string> { ["PipelineStorage"] = proxies.Storage ?? options.Storage });
     }
 
     private int _sent;
@@ -152,6 +213,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (job, token) =>
         {
             await SubmitAsync(job, inbox, token);
+            job.SentAt = _clock.Elapsed;
             Interlocked.Increment(ref _sent);
             await Task.Delay(800, token);
         });
@@ -247,12 +309,15 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         return JobIds.ForBlob(inbox.Name, name, uploaded.Value.ETag.ToString());
     }
 
-    /// <summary>Polls every job's status (through whichever host is up) until each has ended.</summary>
-    private async Task WaitForJobsAsync(List<ChaosJob> jobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls every job's status (through whichever host is up) from the time it is sent until all are sent and each has
+    /// ended; the outage schedule paces itself by the jobs ended.
+    /// </summary>
+    private async Task WatchJobsAsync(List<ChaosJob> jobs, Task submitting, CancellationToken cancellationToken)
     {
         while (true)
         {
-            foreach (var job in jobs.Where(j => !j.Finished))
+            foreach (var job in jobs.Where(j => j.SentAt is not null && !j.Finished))
             {
                 job.Status = await StatusAsync(job.Id!, cancellationToken) ?? job.Status;
                 if (job.SidecarId is { } sidecar)
@@ -261,7 +326,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
                 }
             }
 
-            if (jobs.All(j => j.Finished))
+            if (submitting.IsCompleted && jobs.All(j => j.Finished))
             {
                 return;
             }
@@ -277,9 +342,9 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             using var response = await _http.GetAsync($"{BaseUrl}/api/videos/{id}", cancellationToken);
             return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken) : null;
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return null;
+            return null; // down, or too slow while a dependency is out: asked again on the next round
         }
     }
 

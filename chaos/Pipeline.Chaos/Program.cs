@@ -10,7 +10,9 @@ Console.WriteLine(report.Table());
 if (args.SkipWhile(a => a != "--output").Skip(1).FirstOrDefault() is { } output)
 {
     Directory.CreateDirectory(output);
-    await File.WriteAllTextAsync(Path.Combine(output, "latest.md"), report.Table());
+    // A run with outages has a file of its own: latest.md stays the kills-only reference.
+    var name = options.Outages is { Dependencies.Count: > 0 } ? "latest-outages.md" : "latest.md";
+    await File.WriteAllTextAsync(Path.Combine(output, name), report.Table());
 }
 
 return report.Passed ? 0 : 1;

@@ -101,7 +101,7 @@ public static class QueueApi
         store.Add(request);
         CallRecording.Classify(http, CallKind.Submit, request.RequestId);
         var baseUrl = BaseUrl(http);
-        runner.Start(request, baseUrl);
+        runner.Start(request, options.Value.FilesBaseUrl is { Length: > 0 } files ? files.TrimEnd('/') : baseUrl);
         if (faults.SubmitDelay > TimeSpan.Zero)
         {
             await Task.Delay(options.Value.Scale(faults.SubmitDelay), time, http.RequestAborted); // queued; the answer is slow

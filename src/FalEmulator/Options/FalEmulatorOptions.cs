@@ -53,6 +53,12 @@ public sealed class FalEmulatorOptions
     /// <summary>Largest input file the emulator downloads (fal documents 30 MB per image).</summary>
     public long MaxInputBytes { get; set; } = 30L * 1024 * 1024;
 
+    /// <summary>
+    /// The base of the output file URLs the emulator hands out (<c>{FilesBaseUrl}/files/{id}/output.mp4</c>), as fal's
+    /// files live on a CDN host of their own; empty: the address the request was submitted to.
+    /// </summary>
+    public string FilesBaseUrl { get; set; } = "";
+
     /// <summary>Timeout for fetching one input URL.</summary>
     public TimeSpan InputFetchTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -124,6 +124,24 @@ public sealed class QueueApiTests
     }
 
     [Fact]
+    public async Task Result_WithAFilesBaseUrl_NamesItsFileOnThatHostAndTheQueueUrlsOnTheEmulator()
+    {
+        await using var fal = await EmulatorClient.StartAsync(o => o.FilesBaseUrl = "http://127.0.0.1:9/cdn/");
+        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, TextInput);
+        await fal.WaitForCompletionAsync(submitted["status_url"]!.GetValue<string>());
+
+        var (_, result) = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
+
+        var id = submitted["request_id"]!.GetValue<string>();
+        Assert.Equal($"http://127.0.0.1:9/cdn/files/{id}/output.mp4", result["video"]!["url"]!.GetValue<string>());
+        Assert.StartsWith(fal.Host.BaseAddress.ToString().TrimEnd('/'), submitted["status_url"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The emulator still serves the file itself: whatever stands at that base forwards to it.
+        using var anonymous = new HttpClient();
+        using var file = await anonymous.GetAsync(new Uri(fal.Host.BaseAddress, $"files/{id}/output.mp4"), EmulatorClient.Token);
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+    }
+
+    [Fact]
     public async Task Result_WithoutSeed_ReportsTheSeedItUsed()
     {
         await using var fal = await EmulatorClient.StartAsync();
