@@ -16,6 +16,7 @@ public static class PipelineFunctionsApp
     {
         builder.Services.AddVideoPipeline();
         AddTelemetry(builder.Services, builder.Configuration);
+        builder.Services.AddSubmitGate(); // last: stopped first, while the worker still reports the submits it lets finish
         return builder;
     }
 

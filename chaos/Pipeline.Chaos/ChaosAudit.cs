@@ -176,6 +176,11 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
             {
                 violations.Add(new Violation(open.Name["open/".Length..], "settle", "still open two minutes after every job ended"));
             }
+
+            await foreach (var kept in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "events/" }, cancellationToken))
+            {
+                violations.Add(new Violation(kept.Name.Split('/')[1], "events", $"an event still waits in the outbox ({kept.Name})"));
+            }
         }
 
         try

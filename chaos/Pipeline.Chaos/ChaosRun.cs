@@ -172,6 +172,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             "--LocalHost:QueueVisibilityTimeout", "00:00:06",
             "--LocalHost:ScanInterval", "00:00:00.500",
             "--LocalHost:ReconcileInterval", "00:00:05",
+            "--LocalHost:OutboxInterval", "00:00:05",
             "--Fal:BaseUrl", proxies.Fal is { } fal ? Origin(fal) : EmulatorUrl,
             "--FAL_KEY", EmulatorKey,
             "--Fal:FirstRetryDelay", "00:00:00.200",
@@ -348,21 +349,31 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         }
     }
 
-    /// <summary>Waits (up to two minutes: the reconciler's pace) until no job is left open; returns whether none is.</summary>
+    /// <summary>
+    /// Waits until no job is left open (up to two minutes: the reconciler's pace) and no event waits in the outbox (up to
+    /// fifteen: after an Event Grid outage its events are offered again 30 s, doubling to 10 min, apart); returns whether
+    /// both are empty.
+    /// </summary>
     private static async Task<bool> WaitForSettledAsync(BlobServiceClient storage, CancellationToken cancellationToken)
     {
         var jobsContainer = storage.GetBlobContainerClient("jobs");
-        var until = DateTimeOffset.UtcNow.AddMinutes(2);
+        return await EmptyWithinAsync(jobsContainer, "open/", TimeSpan.FromMinutes(2), cancellationToken)
+            & await EmptyWithinAsync(jobsContainer, "events/", TimeSpan.FromMinutes(15), cancellationToken);
+    }
+
+    private static async Task<bool> EmptyWithinAsync(BlobContainerClient container, string prefix, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var until = DateTimeOffset.UtcNow + wait;
         while (DateTimeOffset.UtcNow < until)
         {
-            var open = false;
-            await foreach (var _ in jobsContainer.GetBlobsAsync(new GetBlobsOptions { Prefix = "open/" }, cancellationToken))
+            var any = false;
+            await foreach (var _ in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
             {
-                open = true;
+                any = true;
                 break;
             }
 
-            if (!open)
+            if (!any)
             {
                 return true;
             }

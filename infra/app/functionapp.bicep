@@ -112,7 +112,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Fal__FirstRetryDelay: '00:00:01'
     Fal__MaxRetryDelay: '00:00:30'
     Fal__AllowedHosts__0: 'queue.fal.run'
-    Fal__OutputRetention: '02:00:00'
+    Fal__OutputRetention: '1.00:00:00'
     Fal__AdminBaseUrl: 'https://api.fal.ai'
     FAL_ADMIN_KEY: hasFalAdminKey ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=FAL-ADMIN-KEY)' : ''
     FalWebhook__VerifySignatures: 'true'
@@ -142,6 +142,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Pipeline__ManifestInvalidRows: 'Refuse'
     Pipeline__LoneRequestWait: '00:01:00'
     Pipeline__UnconfirmedSubmitWait: '00:10:00'
+    Pipeline__FalUnavailableWait: '01:00:00'
     Pipeline__ReconcileAfter: '00:01:00'
     Pipeline__JobRetention: '30.00:00:00'
     Pipeline__DefaultPrompt: 'Bring this picture to life with gentle, natural camera motion.'
@@ -168,6 +169,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     EventGrid__TopicEndpoint: eventTopicEndpoint
     EventGrid__TopicKey: ''
     EventGrid__ManagedIdentityClientId: identityClientId
+    EventGrid__PublishTimeout: '00:00:10'
+    EventGrid__RetryFor: '1.00:00:00'
   }
 }
 

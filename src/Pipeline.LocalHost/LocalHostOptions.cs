@@ -63,6 +63,9 @@ public sealed class LocalHostOptions
     /// </summary>
     public string Telemetry { get; set; } = "off";
 
+    /// <summary>How often job events that Event Grid did not take are offered again, when due (Azure: every minute).</summary>
+    public TimeSpan OutboxInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often finished jobs and usage past their retention are purged (Azure: every hour); the first run is at start.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
 

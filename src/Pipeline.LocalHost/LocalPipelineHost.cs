@@ -96,9 +96,11 @@ public static partial class LocalPipelineHost
         builder.Services.AddHostedService<JobProgressReporter>();
         builder.Services.AddHostedService<Housekeeping.JobReconcilerLoop>();
         builder.Services.AddHostedService<Housekeeping.JobPurgeLoop>();
+        builder.Services.AddHostedService<Housekeeping.EventOutboxLoop>();
         builder.Services.AddProblemDetails();
         AddTelemetry(builder.Services, options.Telemetry);
         configure?.Invoke(builder);
+        builder.Services.AddSubmitGate(); // last: stopped first, while the engine still takes the answers of the submits it lets finish
 
         var app = builder.Build();
         app.UseExceptionHandler();

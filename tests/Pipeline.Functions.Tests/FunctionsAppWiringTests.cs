@@ -130,16 +130,33 @@ public sealed class FunctionsAppWiringTests
         var activities = metadata.Where(f => f!["bindings"]!.AsArray().Any(b => b!["type"]!.GetValue<string>() == "activityTrigger"))
             .Select(f => f!["name"]!.GetValue<string>()).Order();
 
-        // Every activity the orchestrator may call (each a core class with its Name), version 1's included.
-        var core = typeof(Pipeline.Core.Activities.IPipelineActivity<,>).Assembly.GetTypes()
+        // Every activity an orchestration may call: those of versions 1 and 2 (each a core class with its Name) and version 3's steps.
+        var frozen = typeof(Pipeline.Core.Activities.IPipelineActivity<,>).Assembly.GetTypes()
             .Where(t => t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Pipeline.Core.Activities.IPipelineActivity<,>)))
-            .Select(t => (string)t.GetField("Name")!.GetValue(null)!).Order();
-        Assert.Equal(core, activities);
+            .Select(t => t.GetField("Name")?.GetValue(null) as string).OfType<string>();
+        var steps = typeof(Pipeline.Core.Steps.JobSteps).GetFields().Select(f => (string)f.GetValue(null)!);
+        Assert.Equal(frozen.Concat(steps).Order(), activities);
+    }
+
+    [Fact]
+    public void GeneratedMetadata_EveryStepTakesAndAnswersItsEnvelope()
+    {
+        // The engine completes a task with whatever result it holds for the task id: a step must be able to tell.
+        var steps = typeof(Pipeline.Core.Steps.JobSteps).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet();
+        var methods = FunctionMethods().Where(f => steps.Contains(f.Name)).ToList();
+
+        Assert.Equal(steps.Count, methods.Count);
+        Assert.All(methods, f =>
+        {
+            Assert.Equal(typeof(Task<Pipeline.Core.Steps.StepAnswer>), f.Method.ReturnType);
+            Assert.Equal(typeof(Pipeline.Core.Steps.StepCall), f.Method.GetParameters()[0].ParameterType);
+        });
     }
 
     [Theory]
     [InlineData("ReconcileJobs", "0 * * * * *")] // every minute
     [InlineData("PurgeJobs", "0 17 * * * *")] // every hour
+    [InlineData("DeliverKeptEvents", "30 * * * * *")] // every minute, between the reconciler's runs
     public void GeneratedMetadata_RunsHousekeepingOnItsSchedule(string function, string schedule)
     {
         var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();

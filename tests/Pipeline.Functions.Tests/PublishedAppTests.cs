@@ -43,7 +43,7 @@ public sealed class PublishedAppTests
     {
         var host = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(await Published.Value, "host.json"), TestContext.Current.CancellationToken))!;
 
-        Assert.Equal("2", host["extensions"]!["durableTask"]!["defaultVersion"]!.GetValue<string>());
+        Assert.Equal(Pipeline.Core.Orchestrations.VideoJobOrchestrator.Version, host["extensions"]!["durableTask"]!["defaultVersion"]!.GetValue<string>());
         Assert.False(File.Exists(Path.Combine(await Published.Value, "local.settings.json")));
     }
 

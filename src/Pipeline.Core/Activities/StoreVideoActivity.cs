@@ -17,9 +17,12 @@ public sealed record StoreVideoInput(
     : IDescribesJob
 {
     (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, FalRequestId);
+
+    /// <summary>An earlier event of the job waits in the outbox: "succeeded" waits behind it.</summary>
+    public bool QueueEventBehind { get; init; }
 }
 
-/// <param name="Announced">The "succeeded" event was published.</param>
+/// <param name="Announced">The "succeeded" event was published, or kept in the outbox for later delivery.</param>
 /// <param name="PurgedAtFal">The request's payloads and output files were deleted at fal.</param>
 /// <param name="WakeJob">A job waiting for the slot this one gave back: the orchestration wakes it.</param>
 /// <param name="RecordedInBatch">The job's end was recorded in its batch (the input's <c>BatchEnd</c>): no step of its own is needed.</param>
@@ -57,12 +60,12 @@ public sealed partial class StoreVideoActivity(
             LogAfterCopyFailed(input.JobId, e.Message);
         }
 
-        var announced = input.Announcement is { } planned && await announcer.TryPublishAsync(planned with
+        var announced = input.Announcement is { } planned ? await announcer.TryAnnounceAsync(planned with
         {
             Time = at,
             Data = planned.Data with { Video = video, Timings = planned.Data.Timings with { FinishedAt = at } },
-        }, cancellationToken);
-        return new StoreVideoOutcome(video, at, announced, purged, wake, await TryRecordInBatchAsync(input, video, cancellationToken));
+        }, input.QueueEventBehind, cancellationToken) : null;
+        return new StoreVideoOutcome(video, at, announced is not null, purged, wake, await TryRecordInBatchAsync(input, video, cancellationToken));
     }
 
     private async Task<bool> TryRecordInBatchAsync(StoreVideoInput input, StoredVideo video, CancellationToken cancellationToken)

@@ -16,9 +16,15 @@ namespace Pipeline.Core.Activities;
 /// <param name="CreatedAt">The job's creation: its cost counts on that UTC day.</param>
 /// <param name="Attempt">Which submit of the job this is (1, then 2 after a lost answer with no webhook): one record each.</param>
 /// <param name="CompanionWaited">The job already waited once for its drop's companion (sidecar or image): decide now.</param>
+/// <param name="Steps">
+/// The version of the job's steps. From 3: fal's absence is <see cref="SubmitToFalOutcome.FalUnavailable"/>, every input
+/// carries a seed (the job's own when the request names none), and a later attempt sends nothing when an earlier one
+/// turns out to be at fal (its record, a webhook that named it, or fal's request history).
+/// </param>
+/// <param name="Ended">The job's requests that ended at fal without a video: a later attempt is not one of them.</param>
 public sealed record SubmitToFalInput(
     string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null,
-    int? Attempt = null, bool CompanionWaited = false, JobVariant? Variant = null) : IDescribesJob
+    int? Attempt = null, bool CompanionWaited = false, JobVariant? Variant = null, int Steps = 2, IReadOnlyList<string>? Ended = null) : IDescribesJob
 {
     (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, Request?.EndUserId, null);
 }
@@ -34,7 +40,7 @@ public sealed record SubmitToFalInput(
 /// </summary>
 public sealed partial class SubmitToFalActivity(
     FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAdmission admission, SubmitLedger submits,
-    JobAnnouncer announcer, TimeProvider time, ILogger<SubmitToFalActivity> logger)
+    SubmitFinder finder, SubmitGate gate, JobAnnouncer announcer, TimeProvider time, ILogger<SubmitToFalActivity> logger)
     : IPipelineActivity<SubmitToFalInput, SubmitToFalOutcome>
 {
     public const string Name = "SubmitToFal";
@@ -69,10 +75,22 @@ public sealed partial class SubmitToFalActivity(
             return job.Outcome(new SubmitToFalOutcome.WaitingForSlot());
         }
 
+        if (input.Steps >= 3 && attempt > 1 && await Before(() => finder.EarlierAtFalAsync(input.JobId, ready.Mode, input.Ended ?? [], cancellationToken)) is { } earlierAtFal)
+        {
+            // A later attempt sends nothing when an earlier one turns out to be at fal (billed already).
+            LogEarlierAtFal(input.JobId, attempt, earlierAtFal.RequestId);
+            return await AcceptedAsync(job, earlierAtFal, null, time.GetUtcNow(), input.Announcement, cancellationToken);
+        }
+
         JsonObject body;
         try
         {
             body = await inputs.ToFalInputAsync(ready.Request, cancellationToken);
+            if (input.Steps >= 3 && body["seed"] is null)
+            {
+                body["seed"] = JobSeeds.For(input.JobId); // makes the input the job's own in fal's request history
+            }
+
             fal.EnsureConfigured();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -82,7 +100,8 @@ public sealed partial class SubmitToFalActivity(
             throw new NothingSubmittedException($"the job's inputs could not be prepared: {e.Message}", e);
         }
 
-        var record = job.Record(time.GetUtcNow());
+        var record = job.Record(time.GetUtcNow()) with { EndpointId = ready.Mode.EndpointId(), InputFingerprint = FalInputFingerprint.Of(body) };
+        using var sending = gate.TryEnter() ?? throw new NothingSubmittedException("the host is stopping; the submit runs after its restart");
         var claim = await Before(() => submits.ClaimAsync(record, cancellationToken));
         if (claim is SubmitClaim.Taken taken)
         {
@@ -93,7 +112,9 @@ public sealed partial class SubmitToFalActivity(
         FalSubmitResult submitted;
         try
         {
-            submitted = await fal.SubmitAsync(ready.Mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), cancellationToken);
+            // Not the host's token: a stop lets a submit that has begun finish (the gate holds the stop), so that only a
+            // hard crash can leave its outcome unknown. The fal client's own timeouts bound it.
+            submitted = await fal.SubmitAsync(ready.Mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), CancellationToken.None);
         }
         catch (FalSubmitOutcomeUnknownException e)
         {
@@ -108,7 +129,9 @@ public sealed partial class SubmitToFalActivity(
             var error = new JobError(e.IsRetryable ? "fal_unavailable" : "fal_rejected", e.Message);
             await submits.AnswerAsync(record with { State = SubmitState.Refused, Error = error }, etag, CancellationToken.None);
             await admission.RefundAsync(input.JobId, createdAt, CancellationToken.None);
-            return job.Outcome(new SubmitToFalOutcome.NotSubmitted(error));
+            return job.Outcome(input.Steps >= 3 && e.IsRetryable
+                ? new SubmitToFalOutcome.FalUnavailable(error) // version 3 waits for fal and submits again
+                : new SubmitToFalOutcome.NotSubmitted(error));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -154,7 +177,7 @@ public sealed partial class SubmitToFalActivity(
     private async Task<SubmitToFalOutcome> AcceptedAsync(
         SubmittedJob job, FalRequestRef request, int? queuePosition, DateTimeOffset at, JobEvent? announcement, CancellationToken cancellationToken)
     {
-        var announced = announcement is { } planned && await announcer.TryPublishAsync(planned with
+        var announced = announcement is { } planned ? await announcer.TryAnnounceAsync(planned with
         {
             Time = at,
             Data = planned.Data with
@@ -167,8 +190,11 @@ public sealed partial class SubmitToFalActivity(
                 VideoSeconds = job.Cost?.VideoSeconds,
                 EstimatedCostUsd = job.Cost?.EstimatedUsd,
             },
-        }, cancellationToken);
-        return job.Outcome(new SubmitToFalOutcome.Submitted(request, queuePosition, at, announced, admission.LimitsConcurrency));
+        }, queueBehind: false, cancellationToken) : null;
+        return job.Outcome(new SubmitToFalOutcome.Submitted(request, queuePosition, at, announced is not null, admission.LimitsConcurrency)
+        {
+            EventKept = announced == AnnounceOutcome.Kept,
+        });
     }
 
     /// <summary>Runs a step before the claim, where a failure has sent nothing and may be retried by the orchestration.</summary>
@@ -200,6 +226,9 @@ public sealed partial class SubmitToFalActivity(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: submit {Attempt} ran before ({State}); nothing is sent again")]
     private partial void LogRerun(string jobId, int attempt, SubmitState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: submit {Attempt} sends nothing; fal has the job as {FalRequestId} from an earlier submit")]
+    private partial void LogEarlierAtFal(string jobId, int attempt, string falRequestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not submitted: {Reason}")]
     private partial void LogOverBudget(string jobId, string reason);

@@ -50,6 +50,9 @@ public abstract record SubmitToFalOutcome : IDescribesJob
     public sealed record Submitted(FalRequestRef Request, int? QueuePosition, DateTimeOffset SubmittedAt, bool Announced, bool HoldsSlot) : SubmitToFalOutcome
     {
         public override string Kind => "submitted";
+
+        /// <summary>The "submitted" event could not be delivered yet: it waits in the outbox (it counts as announced).</summary>
+        public bool EventKept { get; init; }
     }
 
     /// <summary>The submit was sent, or may have been, and fal's answer is unknown: fal may have queued (and will bill) it.</summary>
@@ -62,6 +65,15 @@ public abstract record SubmitToFalOutcome : IDescribesJob
     public sealed record NotSubmitted(JobError Error) : SubmitToFalOutcome
     {
         public override string Kind => "not_submitted";
+    }
+
+    /// <summary>
+    /// fal could not be reached, or answered that it did not take the request (429, 5xx): certainly nothing is at fal.
+    /// Only for version 3 jobs, which wait for fal and submit again (earlier versions get <see cref="NotSubmitted"/>).
+    /// </summary>
+    public sealed record FalUnavailable(JobError Error) : SubmitToFalOutcome
+    {
+        public override string Kind => "fal_unavailable";
     }
 
     /// <summary>The concurrency cap is reached: nothing was sent; the job waits for a slot.</summary>

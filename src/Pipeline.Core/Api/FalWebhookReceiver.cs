@@ -39,7 +39,8 @@ public enum WebhookReceipt
 /// costs constant memory; the body is then read up to the limit, its signature verified, and it is raised. Fast (one
 /// lookup, one raise) and idempotent: duplicates and late deliveries to a finished job change nothing.
 /// </summary>
-public partial class FalWebhookReceiver(FalWebhookVerifier verifier, WebhookToken tokens, IOptions<FalWebhookOptions> options, ILogger<FalWebhookReceiver> logger)
+public partial class FalWebhookReceiver(
+    FalWebhookVerifier verifier, WebhookToken tokens, Submits.SubmitLedger submits, IOptions<FalWebhookOptions> options, ILogger<FalWebhookReceiver> logger)
 {
     private static readonly string[] SignatureHeaders = ["X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp", "X-Fal-Webhook-Signature"];
 
@@ -61,7 +62,16 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, WebhookToke
             return WebhookReceipt.TooLarge;
         }
 
-        return await ApplyAsync(client, jobId!, header, bytes, cancellationToken);
+        try
+        {
+            return await ApplyAsync(client, jobId!, header, bytes, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Storage or the engine is away: fal retries a delivery that fails (up to 10 times over two hours).
+            LogRaiseFailed(e, jobId!);
+            return WebhookReceipt.RetryLater;
+        }
     }
 
     /// <summary>What can be refused before the body is read; null when the delivery may be read.</summary>
@@ -137,7 +147,8 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, WebhookToke
         telemetry.Tag("fal.status", completion.Succeeded ? "OK" : "ERROR");
         var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JobProgress>();
         // A job with a submit whose answer was lost takes any of its deliveries: that request may be billed after all.
-        if (progress?.FalRequestId is { } submitted && progress.UnconfirmedSubmit != true && !string.Equals(submitted, completion.RequestId, StringComparison.Ordinal))
+        if (progress?.FalRequestId is { } submitted && progress.UnconfirmedSubmit != true && !string.Equals(submitted, completion.RequestId, StringComparison.Ordinal)
+            && progress.FalRequestIds?.Contains(completion.RequestId) != true)
         {
             // The orchestrator checks this too (the webhook can beat the status update that records the request id).
             LogIgnored(jobId, completion.RequestId, "not the request this job submitted");
@@ -146,13 +157,19 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, WebhookToke
 
         try
         {
+            if (progress?.FalRequestId is null || progress.UnconfirmedSubmit == true)
+            {
+                // fal has a request the job may not know of: a later submit attempt must find it and send nothing.
+                await submits.RecordDeliveryAsync(jobId!, completion.RequestId, cancellationToken);
+            }
+
             await client.RaiseEventAsync(jobId!, VideoJobOrchestrator.FalCompletedEvent, completion, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Functions' client throws when the instance finished meanwhile; that delivery is simply late.
-            var now = await client.GetInstanceAsync(jobId!, cancellationToken);
-            if (now is null || now.IsCompleted)
+            var now = await StillRunningAsync(client, jobId!, cancellationToken);
+            if (now == false)
             {
                 LogIgnored(jobId, completion.RequestId, "job finished meanwhile");
                 return WebhookReceipt.Ignored;
@@ -164,6 +181,19 @@ public partial class FalWebhookReceiver(FalWebhookVerifier verifier, WebhookToke
 
         LogApplied(jobId!, completion.RequestId, completion.Succeeded);
         return WebhookReceipt.Applied;
+    }
+
+    /// <summary>Whether the job still runs; null when storage cannot say (fal then retries the delivery).</summary>
+    private static async Task<bool?> StillRunningAsync(DurableTaskClient client, string jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetInstanceAsync(jobId, cancellationToken) is { IsCompleted: false };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>fal's body: <c>{ request_id, gateway_request_id, status: OK|ERROR, payload, error, payload_error }</c>.</summary>

@@ -41,7 +41,8 @@ public abstract record JobStart
 /// </summary>
 public partial class JobScheduler(
     IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, Batches.BatchLedger batches,
-    IOptions<Callbacks.CallbackOptions> callbacks, ILogger<JobScheduler> logger, IOptions<CostOptions>? costs = null)
+    IOptions<Callbacks.CallbackOptions> callbacks, ILogger<JobScheduler> logger, IOptions<CostOptions>? costs = null,
+    IOptions<Fal.FalQueueClientOptions>? fal = null)
 {
     private static readonly OrchestrationRuntimeStatus[] EveryStatus =
     [
@@ -54,7 +55,8 @@ public partial class JobScheduler(
         get
         {
             var o = options.Value;
-            return new JobTimings(o.WebhookWait, o.PollInterval, o.JobDeadline, o.SidecarGrace, o.UnconfirmedSubmitWait, costs?.Value.SlotRetryInterval);
+            return new JobTimings(o.WebhookWait, o.PollInterval, o.JobDeadline, o.SidecarGrace, o.UnconfirmedSubmitWait, costs?.Value.SlotRetryInterval,
+                o.FalUnavailableWait, fal?.Value.OutputRetention);
         }
     }
 

@@ -18,7 +18,8 @@ namespace Pipeline.Core.Api;
 /// </summary>
 public class VideoJobService(
     JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options,
-    PriceTable prices, UsageLedger ledger, BatchLedger batches, IOptions<Callbacks.CallbackOptions> callbacks)
+    PriceTable prices, UsageLedger ledger, BatchLedger batches, IOptions<Callbacks.CallbackOptions> callbacks, Events.EventOutbox outbox,
+    Housekeeping.ReconciledOutcomes outcomes)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
@@ -212,14 +213,20 @@ public class VideoJobService(
 
         var job = instance.ReadInputAs<VideoJob>();
         var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JobProgress>();
-        var result = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<VideoJobResult>() : null;
+        var result = instance.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed => instance.ReadOutputAs<VideoJobResult>(),
+            // What the reconciler made of a job whose orchestration failed (a video it stored, say) is its outcome.
+            OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => await outcomes.ReadAsync(id, cancellationToken),
+            _ => null,
+        };
         var mode = result?.Mode ?? progress?.Mode ?? job?.Mode ?? VideoMode.TextToVideo;
         var (status, error) = (instance.RuntimeStatus, result?.Outcome) switch
         {
-            (OrchestrationRuntimeStatus.Completed, JobOutcome.Succeeded) => (VideoJobStatuses.Succeeded, null),
-            (OrchestrationRuntimeStatus.Completed, JobOutcome.Failed) => (VideoJobStatuses.Failed, result!.Error),
-            (OrchestrationRuntimeStatus.Completed, JobOutcome.Superseded) => (VideoJobStatuses.Cancelled, new JobError("superseded", "this .json is the sidecar of an image dropped beside it; the image's job used it")),
-            (OrchestrationRuntimeStatus.Completed, _) => (VideoJobStatuses.Cancelled, result?.Error),
+            (_, JobOutcome.Succeeded) => (VideoJobStatuses.Succeeded, null),
+            (_, JobOutcome.Failed) => (VideoJobStatuses.Failed, result!.Error),
+            (_, JobOutcome.Superseded) => (VideoJobStatuses.Cancelled, new JobError("superseded", "this .json is the sidecar of an image dropped beside it; the image's job used it")),
+            (_, JobOutcome.Cancelled) => (VideoJobStatuses.Cancelled, result?.Error),
             (OrchestrationRuntimeStatus.Failed, _) => (VideoJobStatuses.Failed, new JobError("internal_error", instance.FailureDetails?.ErrorMessage ?? "the job's orchestration failed")),
             (OrchestrationRuntimeStatus.Terminated, _) => (VideoJobStatuses.Cancelled, new JobError("terminated", "the job was terminated by an operator")),
             _ when progress?.Stage is JobStages.Running or JobStages.Storing or JobStages.Finishing or JobStages.Cancelling => (VideoJobStatuses.Running, null),
@@ -258,8 +265,14 @@ public class VideoJobService(
             result?.FalRequestIds ?? progress?.FalRequestIds,
             job?.Batch,
             job?.Variant,
-            job?.Callback is { } callback ? await CallbackViewAsync(client, id, callback, cancellationToken) : null);
+            job?.Callback is { } callback ? await CallbackViewAsync(client, id, callback, cancellationToken) : null,
+            result is null ? progress?.Retrying : null,
+            await UndeliveredAsync(id, cancellationToken));
     }
+
+    /// <summary>The job's events that wait in the outbox (Event Grid away), or were given up; null when none.</summary>
+    private async Task<IReadOnlyList<Events.UndeliveredEvent>?> UndeliveredAsync(string id, CancellationToken cancellationToken) =>
+        await outbox.ListAsync(id, cancellationToken) is { Count: > 0 } kept ? [.. kept.Select(Events.UndeliveredEvent.Of)] : null;
 
     /// <summary>The receiver's origin, the events asked for, and each delivery's attempts and last answer so far.</summary>
     private static async Task<Callbacks.CallbackView> CallbackViewAsync(DurableTaskClient client, string id, Callbacks.JobCallback callback, CancellationToken cancellationToken)

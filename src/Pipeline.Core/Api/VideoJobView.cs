@@ -26,7 +26,10 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null,
     [property: JsonPropertyName("batch")] Batches.JobBatch? Batch = null,
     [property: JsonPropertyName("variant")] JobVariant? Variant = null,
-    [property: JsonPropertyName("callback")] Callbacks.CallbackView? Callback = null);
+    [property: JsonPropertyName("callback")] Callbacks.CallbackView? Callback = null,
+    [property: JsonPropertyName("retrying")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobRetry? Retrying = null,
+    [property: JsonPropertyName("undelivered_events")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<Events.UndeliveredEvent>? UndeliveredEvents = null);
 
 /// <summary>What <c>GET /api/videos</c> answers: a page of jobs, newest first, and the cursor of the next page.</summary>
 public sealed record VideoJobPage(

@@ -26,7 +26,7 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddVideoPipeline(this IServiceCollection services)
     {
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.SectionName);
+        services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FalQueueClientOptions>()
             .BindConfiguration(FalQueueClientOptions.SectionName)
             .Configure<IConfiguration>((o, configuration) =>
@@ -67,6 +67,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<JobIndex>();
         services.AddSingleton<OpenJobs>();
         services.AddSingleton<Submits.SubmitLedger>();
+        services.AddSingleton<Submits.SubmitFinder>();
+        services.AddSingleton<Submits.SubmitGate>();
+        services.AddSingleton<EventOutbox>();
         services.AddSingleton<VideoStore>();
         services.AddSingleton<JobAnnouncer>();
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName)
@@ -89,6 +92,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService<WebhookVerificationNotice>();
 
         services.AddSingleton<PipelineActivityRunner>();
+        services.AddSingleton<Steps.StepRunner>();
+        services.AddTransient<FindAtFalActivity>();
+        services.AddTransient<AnnounceJobEventActivity>();
         services.AddTransient<SubmitToFalActivity>();
         services.AddTransient<CheckFalStatusActivity>();
         services.AddTransient<FetchFalResultActivity>();
@@ -105,6 +111,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<FalWebhookReceiver>();
         services.AddTransient<InboxJobStarter>();
         services.AddTransient<Batches.ManifestJobStarter>();
+        services.AddSingleton<ReconciledOutcomes>();
         services.AddTransient<JobReconciler>();
         services.AddTransient<JobPurger>();
         services.AddTransient<Health.HealthCheck>();
@@ -135,11 +142,25 @@ public static class PipelineServiceCollectionExtensions
                 ["Set PipelineStorage (a connection string) or PipelineStorage__serviceUri (managed identity)."]);
     }
 
-    private static EventGridPublisherClient? CreateEventGridClient(EventGridOptions options) =>
-        options.TopicEndpoint switch
+    private static EventGridPublisherClient? CreateEventGridClient(EventGridOptions options)
+    {
+        // A few quick retries inside one delivery; longer outages are the outbox's (EventOutbox), so no call hangs for minutes.
+        var client = new EventGridPublisherClientOptions
+        {
+            Retry = { MaxRetries = 2, Delay = TimeSpan.FromMilliseconds(500), NetworkTimeout = options.PublishTimeout },
+        };
+        return options.TopicEndpoint switch
         {
             null => null,
-            var endpoint when !string.IsNullOrEmpty(options.TopicKey) => new EventGridPublisherClient(endpoint, new Azure.AzureKeyCredential(options.TopicKey)),
-            var endpoint => new EventGridPublisherClient(endpoint, AzureCredentials.For(null, options.ManagedIdentityClientId)),
+            var endpoint when !string.IsNullOrEmpty(options.TopicKey) => new EventGridPublisherClient(endpoint, new Azure.AzureKeyCredential(options.TopicKey), client),
+            var endpoint => new EventGridPublisherClient(endpoint, AzureCredentials.For(null, options.ManagedIdentityClientId), client),
         };
+    }
+
+    /// <summary>
+    /// The stop gate of submits (<see cref="Submits.SubmitGate"/>), as a hosted service: each host adds it last, so that it
+    /// is stopped first and the submits under way finish while the rest of the host still runs.
+    /// </summary>
+    public static IServiceCollection AddSubmitGate(this IServiceCollection services) =>
+        services.AddHostedService(sp => sp.GetRequiredService<Submits.SubmitGate>());
 }

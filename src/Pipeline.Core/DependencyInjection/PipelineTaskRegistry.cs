@@ -4,6 +4,7 @@ using Pipeline.Core.Activities;
 using Pipeline.Core.Events;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Orchestrations;
+using Pipeline.Core.Steps;
 
 namespace Pipeline.Core.DependencyInjection;
 
@@ -28,7 +29,30 @@ public static class PipelineTaskRegistry
         Add<ReleaseJobSlotActivity, JobSlot, string?>(registry, ReleaseJobSlotActivity.Name);
         Add<RecordBatchEndActivity, Batches.BatchJobEnd, bool>(registry, RecordBatchEndActivity.Name);
         Add<DeliverCallbackActivity, CallbackDeliveryInput, Callbacks.CallbackAttempt>(registry, DeliverCallbackActivity.Name);
+        AddStep<SubmitToFalActivity, SubmitToFalInput, SubmitToFalOutcome>(registry, JobSteps.Submit);
+        AddStep<FindAtFalActivity, FindAtFalInput, FalSearch>(registry, JobSteps.FindAtFal);
+        AddStep<CheckFalStatusActivity, FalRequestRef, FalPoll>(registry, JobSteps.Poll);
+        AddStep<FetchFalResultActivity, FalResultQuery, FalCompletion>(registry, JobSteps.ReadResult);
+        AddStep<CancelFalRequestActivity, FalRequestRef, bool>(registry, JobSteps.Cancel);
+        AddStep<StoreVideoActivity, StoreVideoInput, StoreVideoOutcome>(registry, JobSteps.Store);
+        AddStep<WriteErrorMarkerActivity, ErrorMarkerInput, string>(registry, JobSteps.MarkFailure);
+        AddStep<AnnounceJobEventActivity, JobAnnouncement, AnnounceOutcome>(registry, JobSteps.Announce);
+        AddStep<ReleaseJobSlotActivity, JobSlot, string?>(registry, JobSteps.Settle);
+        AddStep<RecordBatchEndActivity, Batches.BatchJobEnd, bool>(registry, JobSteps.RecordInBatch);
         return registry;
+    }
+
+    /// <summary>A version 3 step: the same activity class, under the step's name, in its question-and-answer envelope.</summary>
+    private static void AddStep<TActivity, TInput, TOutput>(DurableTaskRegistry registry, string name)
+        where TActivity : IPipelineActivity<TInput, TOutput> =>
+        registry.AddActivity(name, services => new StepAdapter<TActivity, TInput, TOutput>(
+            services.GetRequiredService<TActivity>(), services.GetRequiredService<StepRunner>()));
+
+    private sealed class StepAdapter<TActivity, TInput, TOutput>(TActivity activity, StepRunner runner) : TaskActivity<StepCall, StepAnswer>
+        where TActivity : IPipelineActivity<TInput, TOutput>
+    {
+        public override Task<StepAnswer> RunAsync(TaskActivityContext context, StepCall input) =>
+            runner.RunAsync(activity, input, context.InstanceId, CancellationToken.None);
     }
 
     private static void Add<TActivity, TInput, TOutput>(DurableTaskRegistry registry, string name)

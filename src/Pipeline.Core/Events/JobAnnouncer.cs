@@ -1,26 +1,26 @@
 namespace Pipeline.Core.Events;
 
 /// <summary>
-/// Publishes a job event from inside the activity that made it true (submitted, stored), which saves the orchestration
-/// a turn per event. Best effort: a failure returns false and the orchestration publishes the event itself, with
-/// retries. A retried activity may publish twice; the CloudEvent id is the same, so subscribers can tell.
+/// Announces a job event from inside the step that made it true (submitted, stored), which saves the orchestration a
+/// turn per event: delivered, or kept in the <see cref="EventOutbox"/> for later delivery. Only when even keeping it
+/// fails (storage away) does it answer null, and the orchestration announces the event itself. A step that runs again
+/// announces again under the same CloudEvent id, so subscribers can tell.
 /// </summary>
-public sealed partial class JobAnnouncer(JobEventPublisher publisher, ILogger<JobAnnouncer> logger)
+public sealed partial class JobAnnouncer(EventOutbox outbox, ILogger<JobAnnouncer> logger)
 {
-    public async Task<bool> TryPublishAsync(JobEvent jobEvent, CancellationToken cancellationToken)
+    public async Task<AnnounceOutcome?> TryAnnounceAsync(JobEvent jobEvent, bool queueBehind, CancellationToken cancellationToken)
     {
         try
         {
-            await publisher.PublishAsync(jobEvent, cancellationToken);
-            return true;
+            return await outbox.AnnounceAsync(jobEvent, queueBehind, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogDeferred(jobEvent.Type, jobEvent.Data.Id, e.Message);
-            return false;
+            return null;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Type} for job {JobId} not published from the activity ({Reason}); the orchestration publishes it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Type} for job {JobId} neither published nor kept by the step ({Reason}); the orchestration announces it")]
     private partial void LogDeferred(string type, string jobId, string reason);
 }

@@ -49,8 +49,9 @@ public sealed class FalQueueClientOptions
 
     /// <summary>
     /// How long fal keeps a request's output files (<c>X-Fal-Object-Lifecycle-Preference</c>); must outlast the job's
-    /// deadline so that a job that waits long still finds its video.
+    /// deadline so that a job that waits long still finds its video. A version 3 job copies a finished video (on durable
+    /// timers, through any outage of storage or of fal's file host) until this long after fal finished it.
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
-    public TimeSpan OutputRetention { get; set; } = TimeSpan.FromHours(2);
+    public TimeSpan OutputRetention { get; set; } = TimeSpan.FromHours(24);
 }

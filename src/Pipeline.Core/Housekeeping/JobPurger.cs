@@ -28,7 +28,8 @@ public sealed record PurgeReport(int JobsPurged, int JobsKept, int UsageDaysPurg
 /// </summary>
 public partial class JobPurger(
     JobIndex index, OpenJobs open, SubmitLedger submits, UsageLedger usage, IOptions<PipelineOptions> pipeline, IOptions<CostOptions> costs,
-    Batches.BatchLedger batches, PipelineStorage storage, TimeProvider time, ILogger<JobPurger> logger)
+    Batches.BatchLedger batches, PipelineStorage storage, Events.EventOutbox outbox, ReconciledOutcomes outcomes, TimeProvider time,
+    ILogger<JobPurger> logger)
 {
     /// <summary>At most this many jobs a run, so that a run fits well within a function's timeout; the rest wait an hour.</summary>
     public const int MaxJobsPerRun = 2_000;
@@ -99,6 +100,12 @@ public partial class JobPurger(
         }
 
         await submits.ForgetAsync(entry.JobId, cancellationToken);
+        await outbox.ForgetAsync(entry.JobId, cancellationToken); // given up a month ago at the latest
+        if (instance?.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+        {
+            await outcomes.ForgetAsync(entry.JobId, cancellationToken);
+        }
+
         if (entry.BatchId is { } batchId)
         {
             await batches.ForgetJobAsync(batchId, entry.JobId, cancellationToken);

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask.Client;
+using Pipeline.Core.Activities;
 using Pipeline.Core.Costs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
@@ -12,20 +13,22 @@ namespace Pipeline.Core.Housekeeping;
 /// <summary>
 /// Settles the jobs whose orchestration ended without settling them, so that nothing leaks and every accepted job ends
 /// with one visible outcome: run every minute (a timer in Functions, a loop on the local host). For each open job
-/// (<see cref="OpenJobs"/>) older than <see cref="MinimumAge"/>:
+/// (<see cref="OpenJobs"/>) older than <see cref="Options.PipelineOptions.ReconcileAfter"/>:
 /// <list type="bullet">
-/// <item>failed (an orchestrator fault) or terminated (by an operator): its fal requests are cancelled, the
-/// <c>Failed</c>/<c>Cancelled</c> event is published and an inbox job's error marker written, as the orchestration
-/// would have;</item>
-/// <item>then, and for a job that was never scheduled or that completed without settling (a sidecar that fed its
-/// image's job): its slot and its reservation (when fal never had it) are given back and the job waiting longest for a
-/// slot is woken.</item>
+/// <item>failed (an orchestrator fault): fal is asked about each of its requests first. A video fal finished is stored
+/// and the job succeeds; a request still running is waited for (the next run looks again); only then are its requests
+/// cancelled and the job failed. When fal cannot be asked, nothing is decided (the next run asks again);</item>
+/// <item>terminated (by an operator): its requests are cancelled and the job is cancelled;</item>
+/// <item>either way the outcome is recorded (<see cref="ReconciledOutcomes"/>: the status API shows it), announced
+/// through the outbox and marked for an inbox user; then, and for a job never scheduled or completed without settling,
+/// its slot and reservation (when fal never had it) are given back and the job waiting longest for a slot is woken.</item>
 /// </list>
 /// Running jobs are left alone. Idempotent: a crash half way is finished by the next run (same CloudEvent ids).
 /// </summary>
 public partial class JobReconciler(
-    OpenJobs open, JobAdmission admission, SubmitLedger submits, FalQueueClient fal, JobEventPublisher events, VideoStore videos,
-    Batches.BatchLedger batches, Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options, TimeProvider time, ILogger<JobReconciler> logger)
+    OpenJobs open, JobAdmission admission, SubmitLedger submits, FalQueueClient fal, FetchFalResultActivity results, EventOutbox events,
+    VideoStore videos, ReconciledOutcomes outcomes, Batches.BatchLedger batches, Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options,
+    TimeProvider time, ILogger<JobReconciler> logger)
 {
     /// <returns>How many jobs were settled.</returns>
     public virtual async Task<int> RunAsync(DurableTaskClient client, CancellationToken cancellationToken)
@@ -64,12 +67,17 @@ public partial class JobReconciler(
                 break;
             case OrchestrationRuntimeStatus.Failed:
             case OrchestrationRuntimeStatus.Terminated:
-                await EndAsync(client, instance, cancellationToken);
+                if (await EndAsync(client, instance, cancellationToken) is null)
+                {
+                    return false; // fal still works on it
+                }
+
                 break;
             default:
                 return false;
         }
 
+        // The submit records say whether fal had it (and its reservation stays spent).
         var wake = await admission.SettleAsync(job.JobId, job.CreatedAt, reachedFal: false, cancellationToken);
         if (wake is not null && wake != job.JobId)
         {
@@ -80,12 +88,88 @@ public partial class JobReconciler(
         return true;
     }
 
-    /// <summary>What the orchestration would have done at its end: stop fal, tell the subscribers and the inbox user.</summary>
-    private async Task EndAsync(DurableTaskClient client, OrchestrationMetadata instance, CancellationToken cancellationToken)
+    /// <summary>What the orchestration would have done at its end; null when it cannot be decided yet.</summary>
+    private async Task<VideoJobResult?> EndAsync(DurableTaskClient client, OrchestrationMetadata instance, CancellationToken cancellationToken)
     {
         var job = instance.ReadInputAs<VideoJob>() ?? throw new InvalidOperationException($"job {instance.InstanceId} has no input");
+        if (await outcomes.ReadAsync(job.Id, cancellationToken) is { } decided)
+        {
+            return decided; // a run before this one decided, then stopped half way: it is finished the same way
+        }
+
         var records = await submits.ListAsync(job.Id, cancellationToken);
-        foreach (var request in records.Select(r => r.Request).OfType<Activities.FalRequestRef>())
+        var terminated = instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated;
+        var atFal = terminated ? new FalLook(null, false) : await LookAtFalAsync(job, records, cancellationToken);
+        if (atFal.StillRunning)
+        {
+            return null;
+        }
+
+        var result = atFal.Finished is { } finished
+            ? await StoreAsync(job, records, finished, cancellationToken)
+            : await FailAsync(job, records, instance, cancellationToken);
+        await outcomes.WriteAsync(result, cancellationToken);
+        await AnnounceAsync(client, job, result, records, cancellationToken);
+        return result;
+    }
+
+    /// <summary>What fal did with the job's requests: a video it finished, or whether one still runs. Throws when fal cannot be asked.</summary>
+    private async Task<FalLook> LookAtFalAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, CancellationToken cancellationToken)
+    {
+        var running = false;
+        foreach (var request in records.Select(r => r.Request).OfType<FalRequestRef>().Reverse())
+        {
+            var status = await fal.GetStatusAsync(request.StatusUrl, cancellationToken);
+            if (status.State != FalRequestState.Completed)
+            {
+                running |= time.GetUtcNow() - job.CreatedAt < job.Timings.Deadline;
+                continue;
+            }
+
+            var completion = await results.ReadAsync(request.RequestId, request.ResponseUrl, (status.Error, status.ErrorType), cancellationToken);
+            if (completion.Succeeded && completion.VideoUrl is not null)
+            {
+                return new FalLook(completion, false);
+            }
+        }
+
+        return new FalLook(null, running);
+    }
+
+    private sealed record FalLook(FalCompletion? Finished, bool StillRunning);
+
+    private async Task<VideoJobResult> StoreAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, FalCompletion finished, CancellationToken cancellationToken)
+    {
+        var last = records.LastOrDefault(r => r.Request?.RequestId == finished.RequestId) ?? (records.Count > 0 ? records[^1] : null);
+        var mode = last?.Mode ?? job.Mode;
+        var video = await videos.StoreAsync(new StoreVideoInput(job.Id, mode, job.Source, finished.RequestId, finished.Seed, finished.VideoUrl!,
+            finished.ContentType, job.OutputBlob, finished.FileSize, EndUserId: last?.EndUserId, Correlation: last?.Correlation, JobCreatedAt: job.CreatedAt),
+            cancellationToken);
+        await CancelAsync(job, records, except: finished.RequestId, cancellationToken);
+        LogStoredForFailedJob(job.Id, finished.RequestId);
+        return Result(job, records, JobOutcome.Succeeded, video, finished.Seed, null, finished.RequestId);
+    }
+
+    private async Task<VideoJobResult> FailAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, OrchestrationMetadata instance, CancellationToken cancellationToken)
+    {
+        await CancelAsync(job, records, except: null, cancellationToken);
+        var terminated = instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated;
+        var error = terminated
+            ? new JobError("terminated", "the job was terminated by an operator")
+            : new JobError("internal_error", instance.FailureDetails?.ErrorMessage ?? "the job's orchestration failed");
+        var last = records.LastOrDefault(r => r.Request is not null);
+        if (job.Source.Kind == JobSourceKind.Inbox)
+        {
+            await videos.WriteErrorMarkerAsync(new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob,
+                terminated ? JobOutcome.Cancelled : JobOutcome.Failed, error, last?.Request?.RequestId), cancellationToken);
+        }
+
+        return Result(job, records, terminated ? JobOutcome.Cancelled : JobOutcome.Failed, null, null, error, last?.Request?.RequestId);
+    }
+
+    private async Task CancelAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, string? except, CancellationToken cancellationToken)
+    {
+        foreach (var request in records.Select(r => r.Request).OfType<FalRequestRef>().Where(r => r.RequestId != except))
         {
             try
             {
@@ -96,38 +180,50 @@ public partial class JobReconciler(
                 LogCancelFailed(job.Id, request.RequestId, e.Message);
             }
         }
+    }
 
-        var terminated = instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated;
-        var error = terminated
-            ? new JobError("terminated", "the job was terminated by an operator")
-            : new JobError("internal_error", instance.FailureDetails?.ErrorMessage ?? "the job's orchestration failed");
+    private VideoJobResult Result(
+        VideoJob job, IReadOnlyList<SubmitRecord> records, JobOutcome outcome, StoredVideo? video, long? seed, JobError? error, string? requestId)
+    {
+        var last = records.LastOrDefault(r => r.Request is not null) ?? (records.Count > 0 ? records[^1] : null);
         var atFal = records.Any(r => r.MayBeAtFal);
-        var last = records.LastOrDefault(r => r.Request is not null);
-        var now = time.GetUtcNow();
-        if (job.Source.Kind == JobSourceKind.Inbox)
-        {
-            await videos.WriteErrorMarkerAsync(new Activities.ErrorMarkerInput(job.Id, job.Source, job.OutputBlob,
-                terminated ? JobOutcome.Cancelled : JobOutcome.Failed, error, last?.Request?.RequestId), cancellationToken);
-        }
+        return new VideoJobResult(job.Id, last?.Mode ?? job.Mode, outcome, requestId, video, seed, error, last?.AnsweredAt, null, time.GetUtcNow(),
+            [.. records.Select(r => r.Request?.RequestId).OfType<string>()], atFal ? last?.Cost : null,
+            last?.EndUserId ?? job.Request?.EndUserId, last?.Correlation ?? job.Correlation);
+    }
 
-        var data = new JobEventData(job.Id, last?.Mode ?? job.Mode, job.Source.ToString(), last?.Request?.RequestId, null, null, error,
-            new JobTimeline(job.CreatedAt, last?.AnsweredAt, null, now), last?.EndUserId ?? job.Request?.EndUserId, last?.Correlation ?? job.Correlation,
-            atFal ? last?.Cost?.VideoSeconds : 0, atFal ? last?.Cost?.EstimatedUsd : 0, job.Batch, job.Variant);
-        var ended = new JobEvent(terminated ? JobEventTypes.Cancelled : JobEventTypes.Failed, JobEvent.SubjectOf(job), now, data);
-        await events.PublishAsync(ended, cancellationToken);
+    /// <summary>Tells the subscribers (through the outbox), the job's callback receiver and its batch, as the orchestration would have.</summary>
+    private async Task AnnounceAsync(DurableTaskClient client, VideoJob job, VideoJobResult result, IReadOnlyList<SubmitRecord> records, CancellationToken cancellationToken)
+    {
+        var type = result.Outcome switch
+        {
+            JobOutcome.Succeeded => JobEventTypes.Succeeded,
+            JobOutcome.Cancelled => JobEventTypes.Cancelled,
+            _ => JobEventTypes.Failed,
+        };
+        var atFal = records.Any(r => r.MayBeAtFal);
+        var data = new JobEventData(job.Id, result.Mode, job.Source.ToString(), result.FalRequestId, result.Video, result.Seed, result.Error,
+            new JobTimeline(job.CreatedAt, result.SubmittedAt, null, result.FinishedAt), result.EndUserId, result.Correlation,
+            atFal ? result.Cost?.VideoSeconds : 0, atFal ? result.Cost?.EstimatedUsd : 0, job.Batch, job.Variant);
+        var ended = new JobEvent(type, JobEvent.SubjectOf(job), result.FinishedAt, data);
+        await events.AnnounceAsync(ended, queueBehind: false, cancellationToken);
         if (job.Callback is not null)
         {
-            await client.RaiseEventAsync(Orchestrations.JobCallbacksOrchestrator.InstanceIdFor(job.Id), Orchestrations.JobCallbacksOrchestrator.EventName, ended, cancellationToken);
+            await client.RaiseEventAsync(JobCallbacksOrchestrator.InstanceIdFor(job.Id), JobCallbacksOrchestrator.EventName, ended, cancellationToken);
         }
+
         if (job.Batch is { } batch)
         {
-            await batches.RecordEndAsync(new Batches.BatchJobEnd(job.Id, batch, job.Variant, terminated ? "cancelled" : "failed", null, null,
-                data.EstimatedCostUsd, error.Code, error.Message), cancellationToken);
+            await batches.RecordEndAsync(new Batches.BatchJobEnd(job.Id, batch, job.Variant, result.Outcome.ToString().ToLowerInvariant(),
+                result.Video?.Blob, result.Seed, data.EstimatedCostUsd, result.Error?.Code, result.Error?.Message), cancellationToken);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} settled by the reconciler (orchestration: {Status}; none if never scheduled)")]
     private partial void LogSettled(string jobId, OrchestrationRuntimeStatus? status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its orchestration failed, but fal had finished request {FalRequestId}: the video is stored")]
+    private partial void LogStoredForFailedJob(string jobId, string falRequestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: cancelling fal request {FalRequestId} failed ({Reason})")]
     private partial void LogCancelFailed(string jobId, string falRequestId, string reason);

@@ -26,8 +26,14 @@ public sealed record JobSource(JobSourceKind Kind, string? Container = null, str
 /// <summary>Every interval a job's orchestration waits by; in its input so that the orchestrator stays deterministic.</summary>
 /// <param name="UnconfirmedSubmitWait">How long a submit whose answer was lost waits for fal's webhook before it is sent again (null: 10 min).</param>
 /// <param name="SlotRetry">How often a job waiting for a concurrency slot looks again (null: 10 s).</param>
+/// <param name="FalUnavailableWait">
+/// How long a job waits for fal (or storage) to come back when a submit certainly reached nothing (null: 1 h); that wait
+/// does not count against <paramref name="Deadline"/>. Version 3 jobs.
+/// </param>
+/// <param name="FalRetention">How long fal keeps a finished request's output (null: 24 h): a paid video is copied until then.</param>
 public sealed record JobTimings(
-    TimeSpan WebhookWait, TimeSpan PollInterval, TimeSpan Deadline, TimeSpan SidecarGrace, TimeSpan? UnconfirmedSubmitWait = null, TimeSpan? SlotRetry = null);
+    TimeSpan WebhookWait, TimeSpan PollInterval, TimeSpan Deadline, TimeSpan SidecarGrace, TimeSpan? UnconfirmedSubmitWait = null, TimeSpan? SlotRetry = null,
+    TimeSpan? FalUnavailableWait = null, TimeSpan? FalRetention = null);
 
 /// <summary>
 /// The orchestration input: what to make and where it goes. Holds ids, names and the request, never bytes nor secrets

@@ -13,4 +13,12 @@ public sealed class EventGridOptions
 
     /// <summary>The client id of a user-assigned managed identity, when that is the one to use.</summary>
     public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>How long one delivery may take (the SDK's retries included) before the event waits in the outbox.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an event that could not be delivered is offered again (every 30 s, doubling to 10 min) before it is given up.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
 }

@@ -39,6 +39,15 @@ public sealed class PipelineOptions
     public TimeSpan UnconfirmedSubmitWait { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// How long a job waits for fal to come back when a submit certainly reached nothing (fal refused the connection, its
+    /// name did not resolve, or it answered 429/5xx without taking the request), trying again on durable timers (5 s,
+    /// doubling to 5 min). The job shows <c>waiting_for_fal</c> meanwhile; the wait does not count against
+    /// <see cref="JobDeadline"/>. A failure to read the job's inputs before anything was sent waits the same.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan FalUnavailableWait { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// How long an image dropped without its sidecar waits for one uploaded just after it — only in a folder where
     /// sidecars have been dropped before, and only when the image has no <c>prompt</c> metadata; other images go at once.
     /// </summary>

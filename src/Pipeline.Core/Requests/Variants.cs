@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -41,7 +38,7 @@ public static class Variants
             return requested;
         }
 
-        var first = requested ?? DrawnSeed(firstJobId);
+        var first = requested ?? Submits.JobSeeds.For(firstJobId);
         return first > long.MaxValue - Max ? first - (index - 1) : first + (index - 1); // distinct, and never past the range
     }
 
@@ -64,8 +61,4 @@ public static class Variants
         errors.Add(Field, $"must be a whole number from 1 to {Max}");
         return 1;
     }
-
-    /// <summary>A seed in 0…2³¹-1 from the job's id: stable across reruns, different between jobs.</summary>
-    private static long DrawnSeed(string jobId) =>
-        BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(jobId))) & int.MaxValue;
 }

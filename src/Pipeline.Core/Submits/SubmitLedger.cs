@@ -71,12 +71,51 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
         var records = new List<SubmitRecord>();
         await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Prefix}{jobId}/" }, cancellationToken))
         {
+            if (!item.Name.EndsWith(".json", StringComparison.Ordinal) || item.Name.Contains(DeliveredMark, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var content = await storage.Jobs.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
             records.Add(content.Value.Content.ToObjectFromJson<SubmitRecord>(Json)!);
         }
 
         return [.. records.OrderBy(r => r.Attempt)];
     }
+
+    /// <summary>
+    /// Notes that fal's webhook named <paramref name="requestId"/> for the job (written by the webhook receiver before it
+    /// raises the event): a later submit attempt then knows fal has the job, even if the event was never taken.
+    /// </summary>
+    public virtual async Task RecordDeliveryAsync(string jobId, string requestId, CancellationToken cancellationToken)
+    {
+        var name = $"{Prefix}{jobId}/{DeliveredMark}{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requestId)))[..16]}.json";
+        await storage.Jobs.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(new Delivery(requestId, time.GetUtcNow()), Json), overwrite: true, cancellationToken);
+    }
+
+    /// <summary>The request ids fal's webhooks named for the job.</summary>
+    public virtual async Task<IReadOnlyList<string>> DeliveredAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Prefix}{jobId}/{DeliveredMark}" }, cancellationToken))
+        {
+            var content = await storage.Jobs.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
+            ids.Add(content.Value.Content.ToObjectFromJson<Delivery>(Json)!.RequestId);
+        }
+
+        return ids;
+    }
+
+    /// <summary>Records that fal has a claimed submit whose answer was lost (found in its request history or named by a webhook).</summary>
+    public virtual Task AdoptAsync(SubmitRecord claim, FalRequestRef request, CancellationToken cancellationToken) =>
+        Blob(claim.JobId, claim.Attempt).UploadAsync(
+            BinaryData.FromObjectAsJson(claim with { State = SubmitState.Accepted, Request = request, AnsweredAt = time.GetUtcNow() }, Json),
+            overwrite: true, cancellationToken);
+
+    private const string DeliveredMark = "delivered-";
+
+    private sealed record Delivery([property: System.Text.Json.Serialization.JsonPropertyName("request_id")] string RequestId,
+        [property: System.Text.Json.Serialization.JsonPropertyName("at")] DateTimeOffset At);
 
     /// <summary>
     /// Completes a claim with fal's answer. Best effort: when it cannot be written the claim stays "sending", which a

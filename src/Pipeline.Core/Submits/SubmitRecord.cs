@@ -42,6 +42,14 @@ public sealed record SubmitRecord(
     [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
     [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null)
 {
+    /// <summary>The endpoint the submit went to (version 3), to look for it in fal's request history.</summary>
+    [JsonPropertyName("endpoint_id")]
+    public string? EndpointId { get; init; }
+
+    /// <summary>The <see cref="FalInputFingerprint"/> of what was sent (version 3).</summary>
+    [JsonPropertyName("input_fingerprint")]
+    public string? InputFingerprint { get; init; }
+
     /// <summary>fal has, or may have, this submit (and bills it).</summary>
     [JsonIgnore]
     public bool MayBeAtFal => State is SubmitState.Sending or SubmitState.Accepted;

@@ -26,6 +26,7 @@ public static class PipelineTelemetryRegistration
     public static IOpenTelemetryBuilder AddPipelineTelemetry(this IOpenTelemetryBuilder builder) =>
         builder
             .WithTracing(tracing => tracing.AddSource(PipelineTelemetry.Sources).AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = IsTraced))
+            .WithMetrics(metrics => metrics.AddMeter(PipelineTelemetry.SourceName))
             .WithLogging(configureBuilder: null, configureOptions: logs =>
             {
                 logs.IncludeScopes = true;

@@ -14,7 +14,7 @@ namespace Pipeline.LocalHost.Console;
 /// a burst of hundreds of drops does not turn the console into a load on the durable store.
 /// </summary>
 public sealed partial class JobProgressReporter(DurableTaskClient client, JobWatchList watch, BatchLedger batches, ILogger<JobProgressReporter> logger)
-    : BackgroundService
+    : Housekeeping.ResilientLoop(logger)
 {
     public const int JobsPerTick = 25;
 
@@ -25,21 +25,13 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
     private readonly HashSet<string> _seenRunning = [];
     private int _next;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await ReportAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogQueryFailed(e.Message);
-            }
-        }
-    }
+    protected override string What => "Reading the jobs' progress for the console";
+
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(1);
+
+    protected override bool RunsAtStart => false;
+
+    protected override Task RunOnceAsync(CancellationToken stoppingToken) => ReportAsync(stoppingToken);
 
     private async Task ReportAsync(CancellationToken cancellationToken)
     {
@@ -144,7 +136,4 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
 
     [LoggerMessage(Level = LogLevel.Information, Message = "batch {Batch} ({Kind}): {Done} of {Total} done, {Failed} failed or cancelled, {Remaining} remaining, {Refused} refused")]
     private partial void LogBatch(string batch, BatchKind kind, int done, int total, int failed, int remaining, int refused);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Listing jobs failed: {Error}")]
-    private partial void LogQueryFailed(string error);
 }

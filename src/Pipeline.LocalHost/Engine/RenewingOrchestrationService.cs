@@ -134,6 +134,7 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
         try
         {
             await starting; // a stop in the middle of the start left loops running (and threw)
+            await LetGoOfEverythingAsync();
             await inner.StopAsync(isForced);
         }
         catch (Exception e)
@@ -163,8 +164,28 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
     /// <summary>Work items being renewed now (tests).</summary>
     internal int Held => _renewals.Count;
 
-    private void Hold(object workItem, string what, Func<Task<DateTime>> renew) =>
-        _renewals[workItem] = new LockRenewal(what, renew, Interval, logger);
+    private void Hold(object workItem, string what, Func<Task<DateTime>> renew)
+    {
+        lock (_stopGate)
+        {
+            if (_stopping is null)
+            {
+                _renewals[workItem] = new LockRenewal(what, renew, Interval, logger);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The host stops: no lock is renewed any more, so each work item it still holds becomes visible again within the
+    /// visibility timeout and another host takes it up (renewed on, they would wait up to <see cref="MaxHold"/>).
+    /// </summary>
+    private async Task LetGoOfEverythingAsync()
+    {
+        foreach (var workItem in _renewals.Keys.ToList())
+        {
+            await LetGoAsync(workItem);
+        }
+    }
 
     /// <summary>Stops the renewal and waits for one in flight, so the completion's delete uses the newest pop receipt.</summary>
     private async Task LetGoAsync(object workItem)

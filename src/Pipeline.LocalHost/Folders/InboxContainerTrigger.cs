@@ -12,51 +12,40 @@ namespace Pipeline.LocalHost.Folders;
 /// cannot be started is tried again at the next scan and never holds up the others.
 /// </summary>
 public sealed partial class InboxContainerTrigger(PipelineStorage storage, InboxJobStarter starter, DurableTaskClient client,
-    IOptions<LocalHostOptions> options, ILogger<InboxContainerTrigger> logger) : BackgroundService
+    IOptions<LocalHostOptions> options, ILogger<InboxContainerTrigger> logger) : Housekeeping.ResilientLoop(logger)
 {
     private readonly HashSet<(string Name, string ETag)> _seen = [];
     private readonly HashSet<(string Name, string ETag)> _failed = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string What => "Scanning the inbox container";
+
+    protected override TimeSpan Interval => options.Value.ScanInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.ScanInterval);
-        do
+        await foreach (var blob in storage.Inbox.GetBlobsAsync(cancellationToken: stoppingToken))
         {
+            var key = (blob.Name, blob.Properties.ETag?.ToString() ?? "");
+            if (_seen.Contains(key))
+            {
+                continue;
+            }
+
             try
             {
-                await foreach (var blob in storage.Inbox.GetBlobsAsync(cancellationToken: stoppingToken))
+                await starter.StartAsync(client, PipelineStorage.InboxContainerName, blob.Name, stoppingToken);
+                _seen.Add(key);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                if (_failed.Add(key))
                 {
-                    var key = (blob.Name, blob.Properties.ETag?.ToString() ?? "");
-                    if (_seen.Contains(key))
-                    {
-                        continue;
-                    }
-
-                    try
-                    {
-                        await starter.StartAsync(client, PipelineStorage.InboxContainerName, blob.Name, stoppingToken);
-                        _seen.Add(key);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        if (_failed.Add(key))
-                        {
-                            LogStartFailed(e, blob.Name);
-                        }
-                    }
+                    LogStartFailed(e, blob.Name);
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogScanFailed(e);
-            }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "inbox/{Name} could not be started; trying again at every scan")]
     private partial void LogStartFailed(Exception exception, string name);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Scanning the inbox container failed; trying again")]
-    private partial void LogScanFailed(Exception exception);
 }

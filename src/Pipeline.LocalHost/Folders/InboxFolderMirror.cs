@@ -14,29 +14,22 @@ namespace Pipeline.LocalHost.Folders;
 /// backslash, control characters, invalid UTF-8) is not uploaded — its name could mean another place — and is logged
 /// once; one file that fails never stops the others.
 /// </summary>
-public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<InboxFolderMirror> logger) : BackgroundService
+public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<InboxFolderMirror> logger)
+    : Housekeeping.ResilientLoop(logger)
 {
     private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _lastSeen = [];
     private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _mirrored = [];
     private readonly HashSet<string> _refused = [];
+    private readonly HashSet<string> _failing = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string What => "Mirroring inbox/";
+
+    protected override TimeSpan Interval => options.Value.ScanInterval;
+
+    protected override Task RunOnceAsync(CancellationToken stoppingToken)
     {
-        var o = options.Value;
-        Directory.CreateDirectory(o.InboxFolder);
-        using var timer = new PeriodicTimer(o.ScanInterval);
-        do
-        {
-            try
-            {
-                await ScanAsync(o, stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogScanFailed(e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        Directory.CreateDirectory(options.Value.InboxFolder);
+        return ScanAsync(options.Value, stoppingToken);
     }
 
     private async Task ScanAsync(LocalHostOptions o, CancellationToken cancellationToken)
@@ -69,10 +62,14 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
             {
                 await UploadIfChangedAsync(path, name, cancellationToken);
                 _mirrored[name] = state;
+                _failing.Remove(name);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or RequestFailedException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                LogFileFailed(name, e.Message); // the next scan tries it again; the others go on
+                if (_failing.Add(name))
+                {
+                    LogFileFailed(name, e.Message); // the next scans try it again, quietly; the others go on
+                }
             }
         }
     }
@@ -141,7 +138,4 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "inbox/{Name} could not be uploaded ({Reason}); trying again")]
     private partial void LogFileFailed(string name, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Mirroring inbox/ failed; trying again")]
-    private partial void LogScanFailed(Exception exception);
 }

@@ -5,25 +5,12 @@ using Pipeline.Core.Housekeeping;
 namespace Pipeline.LocalHost.Housekeeping;
 
 /// <summary>The local host's timer for <see cref="JobPurger"/> (the Functions app has a timer trigger): at start, then every interval.</summary>
-public sealed partial class JobPurgeLoop(IServiceProvider services, IOptions<LocalHostOptions> options, ILogger<JobPurgeLoop> logger) : BackgroundService
+public sealed class JobPurgeLoop(IServiceProvider services, IOptions<LocalHostOptions> options, ILogger<JobPurgeLoop> logger) : ResilientLoop(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PurgeInterval);
-        do
-        {
-            try
-            {
-                await services.GetRequiredService<JobPurger>().RunAsync(services.GetRequiredService<DurableTaskClient>(), stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(e); // storage away for a moment: the next tick tries again
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override string What => "The purge";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The purge failed; the next run tries again")]
-    private partial void LogFailed(Exception exception);
+    protected override TimeSpan Interval => options.Value.PurgeInterval;
+
+    protected override Task RunOnceAsync(CancellationToken stoppingToken) =>
+        services.GetRequiredService<JobPurger>().RunAsync(services.GetRequiredService<DurableTaskClient>(), stoppingToken);
 }

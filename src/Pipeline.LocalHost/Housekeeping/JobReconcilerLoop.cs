@@ -5,15 +5,15 @@ using Pipeline.Core.Housekeeping;
 namespace Pipeline.LocalHost.Housekeeping;
 
 /// <summary>The local host's timer for <see cref="JobReconciler"/> (the Functions app has a timer trigger).</summary>
-public sealed class JobReconcilerLoop(IServiceProvider services, IOptions<LocalHostOptions> options) : BackgroundService
+public sealed class JobReconcilerLoop(IServiceProvider services, IOptions<LocalHostOptions> options, ILogger<JobReconcilerLoop> logger)
+    : ResilientLoop(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ReconcileInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            var reconciler = services.GetRequiredService<JobReconciler>();
-            await reconciler.RunAsync(services.GetRequiredService<DurableTaskClient>(), stoppingToken);
-        }
-    }
+    protected override string What => "The reconciler";
+
+    protected override TimeSpan Interval => options.Value.ReconcileInterval;
+
+    protected override bool RunsAtStart => false;
+
+    protected override Task RunOnceAsync(CancellationToken stoppingToken) =>
+        services.GetRequiredService<JobReconciler>().RunAsync(services.GetRequiredService<DurableTaskClient>(), stoppingToken);
 }

@@ -37,19 +37,35 @@ public sealed class PaidServiceTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task SubmitAnswerLostAndNoWebhook_IsSubmittedAgainAfterTheWaitAndBothIdsAreRecorded()
+    public async Task SubmitAnswerLostAndNoWebhook_IsFoundInFalsRequestHistoryAndBilledOnce()
     {
-        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:UnconfirmedSubmitWait"] = "00:00:02");
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:UnconfirmedSubmitWait"] = "00:00:20");
         var prompt = $"A harbour {Guid.NewGuid():N} [emulator: submit_lost=1, webhook=drop]";
 
         var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt, resolution = "480p", duration = "4" });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
-        // Without a webhook the first request could not be confirmed: the job submitted again (and polled that one).
+        // Neither fal's answer nor its webhook came: its request history named the request, and the job adopted it.
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
-        var ids = job["fal_request_ids"]!.AsArray().Select(i => i!.GetValue<string>()).ToList();
-        Assert.Single(ids);
-        Assert.Equal(2, host.Fal.Requests.All.Count(r => r.Input?.Prompt.StartsWith(prompt[..42], StringComparison.Ordinal) == true));
+        var billed = Assert.Single(host.Fal.Requests.All, r => r.Input?.Prompt.StartsWith(prompt[..42], StringComparison.Ordinal) == true);
+        Assert.Equal([billed.RequestId], job["fal_request_ids"]!.AsArray().Select(i => i!.GetValue<string>()));
+        Assert.Contains(host.Fal.Recorder.Calls, c => c.Kind == CallKind.ListRequests);
+    }
+
+    [Fact]
+    public async Task SubmitAnswerLostNoWebhookAndTheHistoryUnreadable_IsSubmittedAgainAfterTheWait()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:UnconfirmedSubmitWait"] = "00:00:02");
+        host.Fal.SetHistoryOutage("on");
+        var prompt = $"A quay {Guid.NewGuid():N} [emulator: submit_lost=1, webhook=drop]";
+
+        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt, resolution = "480p", duration = "4" });
+        var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
+
+        // The documented limit: with no answer, no webhook and no history, the job submits again after the wait.
+        Assert.Equal("succeeded", job["status"]!.GetValue<string>());
+        Assert.Single(job["fal_request_ids"]!.AsArray());
+        Assert.Equal(2, host.Fal.Requests.All.Count(r => r.Input?.Prompt.StartsWith(prompt[..38], StringComparison.Ordinal) == true));
     }
 
     [Fact]

@@ -63,10 +63,10 @@ public sealed class SettlementTests(AzuriteFixture azurite)
     [Fact]
     public async Task FalRefusesTheSubmit_TheReservationIsGivenBack()
     {
-        await using var host = await PipelineTestHost.StartAsync(azurite);
+        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:FalUnavailableWait"] = "00:00:04");
         var user = "refused-" + Guid.NewGuid().ToString("N")[..8];
 
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", Body(user, $"Refused {user} [emulator: submit_500=9]"));
+        var (_, accepted, _) = await host.SubmitAsync("text-to-video", Body(user, $"Refused {user} [emulator: submit_500=100]"));
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
         Assert.Equal("fal_unavailable", job["error"]!["code"]!.GetValue<string>());

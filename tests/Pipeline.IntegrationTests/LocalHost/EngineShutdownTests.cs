@@ -121,6 +121,33 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
         inner.Verify(s => s.StartAsync(), Times.Once);
     }
 
+    [Fact]
+    public async Task AStoppingHost_NoLongerRenewsTheLocksOfWorkItHolds()
+    {
+        var renewals = 0;
+        var inner = new Mock<IOrchestrationService>();
+        var item = new TaskActivityWorkItem { Id = "item-1", LockedUntilUtc = DateTime.UtcNow.AddSeconds(3) };
+        inner.Setup(s => s.LockNextTaskActivityWorkItem(It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>())).ReturnsAsync(item);
+        inner.Setup(s => s.RenewTaskActivityWorkItemLockAsync(item)).ReturnsAsync(() =>
+        {
+            Interlocked.Increment(ref renewals);
+            item.LockedUntilUtc = DateTime.UtcNow.AddSeconds(3);
+            return item;
+        });
+        var service = new RenewingOrchestrationService(inner.Object, TimeSpan.FromMilliseconds(300), NullLogger.Instance);
+
+        await service.LockNextTaskActivityWorkItem(TimeSpan.FromSeconds(1), Token);
+        await Task.Delay(500, Token);
+        Assert.True(Volatile.Read(ref renewals) > 0, "a held work item is renewed while its host runs");
+        await service.StopAsync(isForced: true);
+        var atStop = Volatile.Read(ref renewals);
+        await Task.Delay(700, Token);
+
+        // Renewed on, a second host on the task hub would wait hours for this work; let go, it waits one visibility timeout.
+        Assert.Equal(atStop, Volatile.Read(ref renewals));
+        Assert.Equal(0, service.Held);
+    }
+
     private sealed record RunningEngine(WebApplication App, DurableTaskClient Client, CountingPolicy QueueCalls);
 
     private async Task<RunningEngine> StartEngineAsync(Func<string, Task<string>> step)

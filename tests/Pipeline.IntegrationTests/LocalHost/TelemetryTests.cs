@@ -1,3 +1,4 @@
+using Pipeline.Core.Steps;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -57,7 +58,7 @@ public sealed class TelemetryTests
 
         // Every span of the job is in the request's trace, and the trace has every step.
         Assert.All(ofJob, s => Assert.True(s.TraceId == trace, $"{s.DisplayName} is in trace {s.TraceId}, not the request's {trace}"));
-        foreach (var step in new[] { "video_job.start", "SubmitToFal", "fal.webhook", "StoreVideo", "orchestration:VideoJob", "activity:SubmitToFal", "activity:StoreVideo" })
+        foreach (var step in new[] { "video_job.start", JobSteps.Submit, "fal.webhook", JobSteps.Store, "orchestration:VideoJob", $"activity:{JobSteps.Submit}", $"activity:{JobSteps.Store}" })
         {
             Assert.Contains(ofJob, s => s.DisplayName == step || s.DisplayName.StartsWith(step + "@", StringComparison.Ordinal));
         }
@@ -68,7 +69,7 @@ public sealed class TelemetryTests
         Assert.NotEqual(trace, delivery.TraceId);
 
         // The job's dimensions on its pipeline spans.
-        var submit = Assert.Single(ofJob, s => s.DisplayName == "SubmitToFal");
+        var submit = Assert.Single(ofJob, s => s.DisplayName == JobSteps.Submit);
         Assert.Equal(job.FalRequestId, Tag(submit, PipelineTelemetry.FalRequestId));
         Assert.Equal("text-to-video", Tag(submit, PipelineTelemetry.JobMode));
         Assert.Equal("tracer", Tag(submit, PipelineTelemetry.EndUserId));
@@ -78,7 +79,7 @@ public sealed class TelemetryTests
         var inbox = all.Where(s => Tag(s, PipelineTelemetry.JobId) == dropped || Tag(s, "durabletask.task.instance_id") == dropped).ToList();
         var start = Assert.Single(inbox, s => s.DisplayName == "video_job.start");
         Assert.All(inbox, s => Assert.Equal(start.TraceId, s.TraceId));
-        Assert.Contains(inbox, s => s.DisplayName == "StoreVideo");
+        Assert.Contains(inbox, s => s.DisplayName == JobSteps.Store);
         Assert.NotEqual(trace, start.TraceId);
 
         // Log lines written for the job carry its id (and what was known) as attributes.

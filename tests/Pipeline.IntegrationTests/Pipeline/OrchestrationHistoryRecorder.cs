@@ -9,7 +9,7 @@ namespace Pipeline.IntegrationTests.Pipeline;
 /// <summary>
 /// Jobs stopped at each place a job waits (for the webhook, a sidecar, a slot, a lost submit's webhook, a poll, a video
 /// copy), recorded as the worker saw them: every episode replays to the same decisions (the orchestrator is
-/// deterministic). With <c>RECORD_HISTORIES=v2</c> (the version's folder) the histories are also saved as the unit
+/// deterministic). With <c>RECORD_HISTORIES=v3</c> (the version's folder) the histories are also saved as the unit
 /// tests' fixtures: record them before an orchestration change, and the next version must replay what this one
 /// recorded (<c>VersionReplayTests</c>).
 /// </summary>
@@ -62,7 +62,7 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
         {
             var polled = await SubmitAsync(host, "Never gets its webhook [emulator: webhook=drop, run=600s]");
             await UntilAsync(() => recorder.EpisodesOf(polled).Any(e => e.Request.NewEvents.Any(n => n.TaskCompleted is not null)
-                && e.Request.PastEvents.Concat(e.Request.NewEvents).Count(n => n.TaskScheduled?.Name == "CheckFalStatus") == 1));
+                && e.Request.PastEvents.Concat(e.Request.NewEvents).Count(n => n.TaskScheduled?.Name == global::Pipeline.Core.Steps.JobSteps.Poll) == 1));
             await Task.Delay(1000, TestContext.Current.CancellationToken);
             Save(folder, "http-polling", "an HTTP job whose webhook never came, after its first poll", recorder, polled);
         }

@@ -50,6 +50,72 @@ internal sealed class ActivityMocks
         Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
             .Callback((JobEvent e, CancellationToken _) => Published.Add(e))
             .Returns(Task.CompletedTask);
+        // The real outbox's delivery path over the mocked publisher; what it keeps stays in memory (no storage here).
+        Outbox = new Mock<EventOutbox>(storage, Publisher.Object, MsOptions.Create(new EventGridOptions()), Time, NullLogger<EventOutbox>.Instance);
+        Outbox.Setup(o => o.AnnounceAsync(It.IsAny<JobEvent>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Returns(async (JobEvent e, bool behind, CancellationToken token) =>
+            {
+                if (!behind)
+                {
+                    try
+                    {
+                        await Publisher.Object.PublishAsync(e, token);
+                        return AnnounceOutcome.Delivered;
+                    }
+                    catch (Exception) when (!KeepFails)
+                    {
+                    }
+                }
+
+                if (KeepFails)
+                {
+                    throw new Azure.RequestFailedException(503, "storage is away");
+                }
+
+                Kept.Add(e);
+                return AnnounceOutcome.Kept;
+            });
+    }
+
+    /// <summary>The outbox over the mocked publisher: events it could not deliver are in <see cref="Kept"/>.</summary>
+    public Mock<EventOutbox> Outbox { get; }
+
+    public List<JobEvent> Kept { get; } = [];
+
+    /// <summary>Keeping an event fails too (storage away).</summary>
+    public bool KeepFails { get; set; }
+
+    public TestLifetime Lifetime { get; } = new();
+
+    public Pipeline.Core.Submits.SubmitGate Gate => _gate ??= new(Lifetime, NullLogger<Pipeline.Core.Submits.SubmitGate>.Instance);
+
+    private Pipeline.Core.Submits.SubmitGate? _gate;
+
+    public Mock<Pipeline.Core.Submits.SubmitFinder> Finder => _finder ??= NewFinder();
+
+    private Mock<Pipeline.Core.Submits.SubmitFinder>? _finder;
+
+    private Mock<Pipeline.Core.Submits.SubmitFinder> NewFinder()
+    {
+        var finder = new Mock<Pipeline.Core.Submits.SubmitFinder>(Submits, Fal.Object, MsOptions.Create(new FalQueueClientOptions()), Time,
+            NullLogger<Pipeline.Core.Submits.SubmitFinder>.Instance) { CallBase = true };
+        return finder;
+    }
+
+    /// <summary>A host lifetime a test can stop.</summary>
+    public sealed class TestLifetime : Microsoft.Extensions.Hosting.IHostApplicationLifetime, IDisposable
+    {
+        private readonly CancellationTokenSource _stopping = new();
+
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+
+        public CancellationToken ApplicationStopping => _stopping.Token;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication() => _stopping.Cancel();
+
+        public void Dispose() => _stopping.Dispose();
     }
 
     public FakeTimeProvider Time { get; } = new(Now);
@@ -76,7 +142,7 @@ internal sealed class ActivityMocks
 
     public List<JobEvent> Published { get; } = [];
 
-    public JobAnnouncer Announcer => new(Publisher.Object, NullLogger<JobAnnouncer>.Instance);
+    public JobAnnouncer Announcer => new(Outbox.Object, NullLogger<JobAnnouncer>.Instance);
 
     /// <summary>An event as the orchestration plans it, before the activity completes it.</summary>
     public static JobEvent Planned(string type) => new(type, "videos/trips/photo.mp4", Now.AddMinutes(-1),

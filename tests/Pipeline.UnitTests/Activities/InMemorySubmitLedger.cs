@@ -29,6 +29,24 @@ public class InMemorySubmitLedger(TimeProvider time)
     public override Task<IReadOnlyList<SubmitRecord>> ListAsync(string jobId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<SubmitRecord>>([.. Records.Where(r => r.JobId == jobId).OrderBy(r => r.Attempt)]);
 
+    /// <summary>Request ids fal's webhooks named, by job.</summary>
+    public ConcurrentDictionary<string, List<string>> Deliveries { get; } = new();
+
+    public override Task RecordDeliveryAsync(string jobId, string requestId, CancellationToken cancellationToken)
+    {
+        Deliveries.GetOrAdd(jobId, _ => []).Add(requestId);
+        return Task.CompletedTask;
+    }
+
+    public override Task<IReadOnlyList<string>> DeliveredAsync(string jobId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>(Deliveries.TryGetValue(jobId, out var ids) ? [.. ids] : []);
+
+    public override Task AdoptAsync(SubmitRecord claim, Pipeline.Core.Activities.FalRequestRef request, CancellationToken cancellationToken)
+    {
+        Put(claim with { State = SubmitState.Accepted, Request = request });
+        return Task.CompletedTask;
+    }
+
     public override Task AnswerAsync(SubmitRecord answered, ETag claim, CancellationToken cancellationToken)
     {
         var key = (answered.JobId, answered.Attempt);

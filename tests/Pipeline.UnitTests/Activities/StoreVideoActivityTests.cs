@@ -60,14 +60,37 @@ public sealed class StoreVideoActivityTests
     }
 
     [Fact]
-    public async Task RunAsync_EventGridDown_ReturnsTheVideoUnannounced()
+    public async Task RunAsync_EventGridDown_KeepsTheEventForLaterAndCountsItAnnounced()
     {
         _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
 
         var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token);
 
         Assert.Equal(Video, outcome.Video);
-        Assert.False(outcome.Announced);
+        Assert.True(outcome.Announced);
+        Assert.Equal(JobEventTypes.Succeeded, Assert.Single(_m.Kept).Type);
+    }
+
+    [Fact]
+    public async Task RunAsync_EventGridAndTheOutboxDown_ReturnsTheVideoUnannounced()
+    {
+        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
+        _m.KeepFails = true;
+
+        var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token);
+
+        Assert.Equal(Video, outcome.Video);
+        Assert.False(outcome.Announced); // the orchestration announces it itself
+    }
+
+    [Fact]
+    public async Task RunAsync_AnEarlierEventWaitsInTheOutbox_KeepsSucceededBehindItWithoutPublishing()
+    {
+        var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)) with { QueueEventBehind = true }, Token);
+
+        Assert.True(outcome.Announced);
+        Assert.Empty(_m.Published);
+        Assert.Single(_m.Kept);
     }
 
     [Fact]

@@ -23,8 +23,8 @@ public sealed class SubmitToFalActivityTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private SubmitToFalActivity Activity() =>
-        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, _m.Submits, _m.Announcer, _m.Time,
-            NullLogger<SubmitToFalActivity>.Instance);
+        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, _m.Submits, _m.Finder.Object,
+            _m.Gate, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
 
     private static SubmitToFalInput HttpInput(int attempt = 1) =>
         new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now, attempt);
@@ -142,7 +142,7 @@ public sealed class SubmitToFalActivityTests
         ledger.Setup(l => l.FindAsync("api-1", 1, It.IsAny<CancellationToken>())).ReturnsAsync((SubmitRecord?)null);
         ledger.Setup(l => l.ClaimAsync(It.IsAny<SubmitRecord>(), It.IsAny<CancellationToken>())).ReturnsAsync(new SubmitClaim.Taken(claimed));
         var activity = new SubmitToFalActivity(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, ledger.Object,
-            _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
+            _m.Finder.Object, _m.Gate, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
 
         var outcome = await activity.RunAsync(HttpInput(), Token);
 
@@ -246,15 +246,29 @@ public sealed class SubmitToFalActivityTests
     }
 
     [Fact]
-    public async Task RunAsync_EventGridDown_StillReturnsTheSubmissionUnannounced()
+    public async Task RunAsync_EventGridDown_KeepsSubmittedForLaterAndSaysSo()
     {
         _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
 
-        // The submit happened and must not be repeated; the orchestration publishes the event itself.
         var submitted = Assert.IsType<SubmitToFalOutcome.Submitted>(outcome);
         Assert.Equal(Accepted.RequestId, submitted.Request.RequestId);
+        Assert.True(submitted.Announced);
+        Assert.True(submitted.EventKept); // the orchestration keeps the job's later events behind it
+        Assert.Equal(Accepted.RequestId, Assert.Single(_m.Kept).Data.FalRequestId);
+    }
+
+    [Fact]
+    public async Task RunAsync_EventGridAndTheOutboxDown_StillReturnsTheSubmissionUnannounced()
+    {
+        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
+        _m.KeepFails = true;
+
+        var outcome = await Activity().RunAsync(HttpInput(), Token);
+
+        // The submit happened and must not be repeated; the orchestration announces the event itself.
+        var submitted = Assert.IsType<SubmitToFalOutcome.Submitted>(outcome);
         Assert.False(submitted.Announced);
     }
 

@@ -64,7 +64,9 @@ public sealed class FalWebhookReceiverTests
     private static FalWebhookOptions Options { get; } = new() { UrlSecret = "test-webhook-secret", VerifySignatures = false };
 
     private FalWebhookReceiver Receiver(FalWebhookOptions? options = null) =>
-        new(_verifier.Object, Tokens, Microsoft.Extensions.Options.Options.Create(options ?? Options), NullLogger<FalWebhookReceiver>.Instance);
+        new(_verifier.Object, Tokens, Submits, Microsoft.Extensions.Options.Options.Create(options ?? Options), NullLogger<FalWebhookReceiver>.Instance);
+
+    private Activities.InMemorySubmitLedger Submits { get; } = new(TimeProvider.System);
 
     private Task<WebhookReceipt> ReceiveAsync(string? jobId, string body) =>
         ReceiveAsync(jobId, body, jobId is null ? null : Tokens.For(jobId));

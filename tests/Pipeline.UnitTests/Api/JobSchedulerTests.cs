@@ -184,10 +184,11 @@ public sealed class JobSchedulerTests
         var options = new PipelineOptions
         {
             WebhookWait = TimeSpan.FromSeconds(70), PollInterval = TimeSpan.FromSeconds(11), JobDeadline = TimeSpan.FromMinutes(9), SidecarGrace = TimeSpan.FromSeconds(3),
-            UnconfirmedSubmitWait = TimeSpan.FromMinutes(4),
+            UnconfirmedSubmitWait = TimeSpan.FromMinutes(4), FalUnavailableWait = TimeSpan.FromMinutes(45),
         };
 
-        Assert.Equal(new JobTimings(TimeSpan.FromSeconds(70), TimeSpan.FromSeconds(11), TimeSpan.FromMinutes(9), TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(4)), Scheduler(options).Timings);
+        Assert.Equal(new JobTimings(TimeSpan.FromSeconds(70), TimeSpan.FromSeconds(11), TimeSpan.FromMinutes(9), TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(4),
+            FalUnavailableWait: TimeSpan.FromMinutes(45)), Scheduler(options).Timings);
     }
 
     [Fact]

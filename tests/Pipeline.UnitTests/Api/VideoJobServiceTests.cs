@@ -44,6 +44,30 @@ public sealed class VideoJobServiceTests : IDisposable
     private Mock<Pipeline.Core.Costs.UsageLedger> Ledger { get; } = new(
         new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")), Options.Create(new Pipeline.Core.Costs.CostOptions()));
 
+    /// <summary>No event waits in the outbox, and the reconciler decided no job, unless a test says so.</summary>
+    private Mock<Pipeline.Core.Events.EventOutbox> Outbox { get; } = Mocks.Outbox();
+
+    private Mock<Pipeline.Core.Housekeeping.ReconciledOutcomes> Outcomes { get; } = Mocks.Outcomes();
+
+    private static class Mocks
+    {
+        public static Mock<Pipeline.Core.Events.EventOutbox> Outbox()
+        {
+            var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"));
+            var outbox = new Mock<Pipeline.Core.Events.EventOutbox>(storage, null!, Options.Create(new Pipeline.Core.Options.EventGridOptions()),
+                TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Pipeline.Core.Events.EventOutbox>.Instance);
+            outbox.Setup(o => o.ListAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
+            return outbox;
+        }
+
+        public static Mock<Pipeline.Core.Housekeeping.ReconciledOutcomes> Outcomes()
+        {
+            var outcomes = new Mock<Pipeline.Core.Housekeeping.ReconciledOutcomes>(new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")));
+            outcomes.Setup(o => o.ReadAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((VideoJobResult?)null);
+            return outcomes;
+        }
+    }
+
     public VideoJobServiceTests()
     {
         _signer = new BlobUrlSigner(_storage, new FixedTimeProvider(Now));
@@ -56,7 +80,8 @@ public sealed class VideoJobServiceTests : IDisposable
     {
         var options = Options.Create(new PipelineOptions { VideoUrlSasLifetime = videoUrlSasLifetime ?? TimeSpan.Zero });
         return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), Index.Object, JobSchedulerTests.Claims(new Mock<OpenJobs>(_storage)).Object, JobSchedulerTests.Batches, JobSchedulerTests.Callbacks, NullLogger<JobScheduler>.Instance), Index.Object, new UploadStore(_storage), _storage, _signer, options,
-            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())), Ledger.Object, JobSchedulerTests.Batches, JobSchedulerTests.Callbacks);
+            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())), Ledger.Object, JobSchedulerTests.Batches, JobSchedulerTests.Callbacks,
+            Outbox.Object, Outcomes.Object);
     }
 
     private static VideoJobResult Result(JobOutcome outcome, StoredVideo? video = null, JobError? error = null, long? seed = null) =>

@@ -60,7 +60,7 @@ public sealed class FalQueueClientSecretTests
         await harness.CreateClient().SubmitAsync(FalClientHarness.Endpoint, Input, new Uri("https://hooks.example/fal"), TestContext.Current.CancellationToken);
 
         var request = Assert.Single(harness.Handler.Requests);
-        Assert.Equal([$"Authorization: Key {FalClientHarness.Key}", "X-Fal-Object-Lifecycle-Preference: {\"expiration_duration_seconds\":7200}"],
+        Assert.Equal([$"Authorization: Key {FalClientHarness.Key}", "X-Fal-Object-Lifecycle-Preference: {\"expiration_duration_seconds\":86400}"],
             request.Headers.Trim().Split('\n', StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
         AssertNoSecret(request.Uri.AbsoluteUri);
         AssertNoSecret(request.Body!);

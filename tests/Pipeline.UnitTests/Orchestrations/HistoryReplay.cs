@@ -55,6 +55,26 @@ internal sealed class HistoryReplay
         return new HistoryReplay(request, response, json.GetProperty("description").GetString()!);
     }
 
+    /// <summary>A new job of <paramref name="version"/>, after its first episode.</summary>
+    public static HistoryReplay Start(VideoJob job, string version, DateTime at)
+    {
+        var request = new P.OrchestratorRequest { InstanceId = job.Id, ExecutionId = "execution-1" };
+        request.NewEvents.Add(new P.HistoryEvent { EventId = -1, Timestamp = Timestamp.FromDateTime(at), OrchestratorStarted = new P.OrchestratorStartedEvent() });
+        request.NewEvents.Add(new P.HistoryEvent
+        {
+            EventId = -1,
+            Timestamp = Timestamp.FromDateTime(at),
+            ExecutionStarted = new P.ExecutionStartedEvent
+            {
+                Name = VideoJobOrchestrator.Name,
+                Version = version,
+                Input = JsonSerializer.Serialize(job),
+                OrchestrationInstance = new P.OrchestrationInstance { InstanceId = job.Id, ExecutionId = "execution-1" },
+            },
+        });
+        return new HistoryReplay(request, Execute(request), $"a new version {version} job");
+    }
+
     /// <summary>Every activity the job scheduled, in order.</summary>
     public IReadOnlyList<string> AllScheduled => [.. _history.Where(e => e.TaskScheduled is not null).Select(e => e.TaskScheduled.Name)];
 
@@ -116,8 +136,7 @@ internal sealed class HistoryReplay
         var started = Event(e => e.OrchestratorStarted = new P.OrchestratorStartedEvent());
         request.NewEvents.Add(started);
         request.NewEvents.Add(newEvent);
-        var response = P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(
-            GrpcOrchestrationRunner.LoadAndRun<VideoJob, VideoJobResult>(request.ToByteString().ToBase64(), async (context, job) => await VideoJobOrchestrator.RunAsync(context, job!))));
+        var response = Execute(request);
 
         var completed = response.Actions.FirstOrDefault(a => a.CompleteOrchestration is not null)?.CompleteOrchestration;
         Assert.False(completed?.OrchestrationStatus == P.OrchestrationStatus.Failed,
@@ -140,6 +159,10 @@ internal sealed class HistoryReplay
         LastActions = [.. response.Actions];
         return LastActions;
     }
+
+    private static P.OrchestratorResponse Execute(P.OrchestratorRequest request) =>
+        P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(GrpcOrchestrationRunner.LoadAndRun<VideoJob, VideoJobResult>(
+            request.ToByteString().ToBase64(), async (context, job) => await VideoJobOrchestrator.RunAsync(context, job!))));
 
     private P.HistoryEvent Event(Action<P.HistoryEvent> set)
     {

@@ -9,6 +9,8 @@ using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Steps;
+using System.Text.Json;
 
 namespace Pipeline.UnitTests.Orchestrations;
 
@@ -76,6 +78,7 @@ internal sealed class OrchestrationHarness
         SetUpActivity<StoreVideoOutcome>();
         SetUpActivity<bool>();
         SetUpActivity<string>();
+        SetUpSteps();
 
         // Activities whose answer rarely matters.
         On(PublishJobEventActivity.Name, _ => true);
@@ -84,14 +87,27 @@ internal sealed class OrchestrationHarness
         On(ReleaseJobSlotActivity.Name, _ => null);
         On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.InProgress, null, null));
         On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Submitted(FalRef, 3, default, false, false));
+
+        // Version 3's steps, the same answers.
+        On(JobSteps.Announce, _ => AnnounceOutcome.Delivered);
+        On(JobSteps.Cancel, _ => true);
+        On(JobSteps.MarkFailure, _ => "videos/marker.error.json");
+        On(JobSteps.Settle, _ => null);
+        On(JobSteps.RecordInBatch, _ => true);
+        On(JobSteps.Poll, _ => new FalPoll(FalRequestState.InProgress, null, null));
+        On(JobSteps.FindAtFal, _ => new FalSearch([], true));
+        On(JobSteps.Submit, _ => new SubmitToFalOutcome.Submitted(FalRef, 3, default, false, false));
     }
 
     public Mock<TaskOrchestrationContext> Context { get; }
 
     public DateTime Now { get; set; } = Start;
 
-    /// <summary>The orchestration's version (empty: a version 1 job, started before versioning).</summary>
-    public string Version { get; set; } = VideoJobOrchestrator.Version;
+    /// <summary>
+    /// The orchestration's version (empty: a version 1 job, started before versioning). These tests pin the frozen steps
+    /// of version 2 (and 1); version 3's are driven by <see cref="StepHarness"/>.
+    /// </summary>
+    public string Version { get; set; } = "2";
 
     /// <summary>What a new timer does; by default it fires at once and moves the clock to its due time.</summary>
     public Func<DateTime, CancellationToken, Task> OnTimer { get; set; } = (_, _) => Task.CompletedTask;
@@ -142,6 +158,14 @@ internal sealed class OrchestrationHarness
     /// <summary>The next wait for <paramref name="eventName"/> gets this event (already raised: the task is complete).</summary>
     public void Raised<T>(string eventName, T payload) => Queue(eventName).Enqueue(Task.FromResult(payload));
 
+    /// <summary>The next wait for <paramref name="eventName"/> gets the event the test raises later (through the source).</summary>
+    public TaskCompletionSource<T> RaisedLater<T>(string eventName)
+    {
+        var later = new TaskCompletionSource<T>();
+        Queue(eventName).Enqueue(later.Task);
+        return later;
+    }
+
     /// <summary>The next wait for <paramref name="eventName"/> gets nothing (an event that never comes).</summary>
     public void NeverRaised<T>(string eventName) => Queue(eventName).Enqueue(new TaskCompletionSource<T>().Task);
 
@@ -174,6 +198,61 @@ internal sealed class OrchestrationHarness
 
     /// <summary>What the store activity answers: the video, and whether it published "succeeded" itself.</summary>
     public static StoreVideoOutcome StoredOutcome(bool announced = false) => new(Stored(), new DateTimeOffset(Start, TimeSpan.Zero), announced);
+
+    /// <summary>
+    /// The next call of <paramref name="step"/> (a version 3 step) is answered with <paramref name="answer"/>'s JSON, made
+    /// from its question: a leftover answer of another step, say.
+    /// </summary>
+    public void AnswerNextWith(string step, Func<StepCall, object> answer) => _rawAnswers.GetOrAdd(step, _ => new Queue<Func<StepCall, object>>()).Enqueue(answer);
+
+    /// <summary>The step fails with <paramref name="failure"/> (answered, as a version 3 step answers its failures).</summary>
+    public void StepFails(string step, StepFailure failure) => On(step, _ => throw new StepFailedException(failure));
+
+    /// <summary>The inputs of a version 3 step's calls, read as <typeparamref name="T"/>.</summary>
+    public IEnumerable<T> StepInputs<T>(string step) => CallsOf(step).Select(c => ((StepCall)c.Input!).Input.Deserialize<T>(StepJson.Options)!);
+
+    /// <summary>The events a version 3 job announced, in order.</summary>
+    public IReadOnlyList<JobEvent> Announced => [.. StepInputs<JobAnnouncement>(JobSteps.Announce).Select(a => a.Event)];
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Queue<Func<StepCall, object>>> _rawAnswers = new();
+
+    /// <summary>A step's failure, thrown by a handler and answered as the step's runner answers it.</summary>
+    private sealed class StepFailedException(StepFailure failure) : Exception(failure.Message)
+    {
+        public StepFailure Failure { get; } = failure;
+    }
+
+    private void SetUpSteps() =>
+        Context.Setup(c => c.CallActivityAsync<JsonElement>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .Returns((TaskName name, object? input, TaskOptions? options) =>
+            {
+                _calls.Add(new ActivityCall(name.Name, input, options));
+                var call = (StepCall)input!;
+                if (_rawAnswers.TryGetValue(name.Name, out var raw) && raw.TryDequeue(out var answer))
+                {
+                    return Task.FromResult(StepJson.ToElement(answer(call)));
+                }
+
+                if (!_handlers.TryGetValue(name.Name, out var handler))
+                {
+                    return Task.FromException<JsonElement>(new InvalidOperationException($"the test set no answer for step {name.Name}"));
+                }
+
+                try
+                {
+                    return Task.FromResult(StepJson.ToElement(StepAnswer.Of(call.Question, handler(call))));
+                }
+                catch (TaskFailedException e)
+                {
+                    return Task.FromException<JsonElement>(e);
+                }
+                catch (Exception e)
+                {
+                    // As the step's runner answers a failure: with the question.
+                    var failure = e is StepFailedException given ? given.Failure : StepFailure.From(e);
+                    return Task.FromResult(StepJson.ToElement(StepAnswer.Failed(call.Question, failure)));
+                }
+            });
 
     private Queue<Task> Queue(string eventName)
     {

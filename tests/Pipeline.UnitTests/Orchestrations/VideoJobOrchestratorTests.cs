@@ -89,8 +89,8 @@ public sealed class VideoJobOrchestratorTests
         var retry = submit.Options?.Retry?.Policy;
         Assert.NotNull(retry);
         Assert.Equal(4, retry.MaxNumberOfAttempts);
-        Assert.True(VideoJobOrchestrator.SafeToResubmit(Failure<NothingSubmittedException>()), "nothing reached fal: safe to run again");
-        Assert.False(VideoJobOrchestrator.SafeToResubmit(Failure<InvalidOperationException>()), "anything else may have reached fal and been billed");
+        Assert.True(Pipeline.Core.Orchestrations.Legacy.VideoJobOrchestratorV2.SafeToResubmit(Failure<NothingSubmittedException>()), "nothing reached fal: safe to run again");
+        Assert.False(Pipeline.Core.Orchestrations.Legacy.VideoJobOrchestratorV2.SafeToResubmit(Failure<InvalidOperationException>()), "anything else may have reached fal and been billed");
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(4, store.Options?.Retry?.Policy?.MaxNumberOfAttempts);
     }

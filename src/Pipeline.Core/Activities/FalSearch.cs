@@ -1,0 +1,16 @@
+using Pipeline.Core.Requests;
+using Pipeline.Core.Telemetry;
+
+namespace Pipeline.Core.Activities;
+
+/// <summary>Which job's lost submits to look for in fal's request history.</summary>
+public sealed record FindAtFalInput(string JobId, VideoMode Mode) : IDescribesJob
+{
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, null, null);
+}
+
+/// <summary>A lost submit found at fal: its attempt and fal's request (now recorded in the submit ledger).</summary>
+public sealed record FoundSubmit(int Attempt, FalRequestRef Request);
+
+/// <summary>What fal's request history told of a job's lost submits; <paramref name="Readable"/> false when it could not be read.</summary>
+public sealed record FalSearch(IReadOnlyList<FoundSubmit> Found, bool Readable, string? Problem = null);

@@ -1,0 +1,257 @@
+using Pipeline.Core.Activities;
+using Pipeline.Core.Events;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Logging;
+using Pipeline.Core.Steps;
+
+namespace Pipeline.Core.Orchestrations;
+
+/// <summary>Submitting: admit the job and send it once per attempt, waiting while fal is away or a lost answer is confirmed.</summary>
+internal sealed partial class VideoJobRun
+{
+    /// <summary>Submits whose answer was lost before the job gives up (each may have been billed).</summary>
+    private const int MaxLostSubmits = 2;
+
+    private static readonly TimeSpan DefaultUnconfirmedSubmitWait = TimeSpan.FromMinutes(10);
+
+    private int _lostSubmits;
+    private DateTime? _falAwaySince;
+    private TimeSpan _falAwayDelay = TimeSpan.FromSeconds(5);
+
+    private async Task<Submission> SubmitAsync()
+    {
+        Progress(JobStages.Submitting);
+        var companionWaited = false;
+        while (true)
+        {
+            var attempt = _state.Attempts + 1;
+            var outcome = await SubmitOnceAsync(attempt, companionWaited);
+            switch (outcome)
+            {
+                case SubmitToFalOutcome.Superseded:
+                    await SettleAsync(); // a sidecar holds nothing but its place among the open jobs
+                    return new Submission.Over(Result(JobOutcome.Superseded, null, null, null));
+                case SubmitToFalOutcome.NotSubmitted refused:
+                    return new Submission.Over(await FailAsync(refused.Error));
+                case SubmitToFalOutcome.Submitted submitted:
+                    await AcceptedAsync(submitted, attempt);
+                    return new Submission.AtFal();
+                case SubmitToFalOutcome.WaitingForCompanion companion:
+                    if (await WaitForCompanionAsync(companion.Wait) is { } endedWaiting)
+                    {
+                        return new Submission.Over(endedWaiting);
+                    }
+
+                    companionWaited = true;
+                    continue;
+                case SubmitToFalOutcome.WaitingForSlot:
+                    if (await WaitForSlotAsync() is { } endedForSlot)
+                    {
+                        return new Submission.Over(endedForSlot);
+                    }
+
+                    continue;
+                case SubmitToFalOutcome.FalUnavailable away:
+                    if (await WaitForFalToReturnAsync(away.Error) is { } gaveUp)
+                    {
+                        return new Submission.Over(gaveUp);
+                    }
+
+                    continue;
+                case SubmitToFalOutcome.OutcomeUnknown unknown:
+                    _state = _state with { HoldsSlot = unknown.HoldsSlot };
+                    if (await ConfirmAsync() is { } confirmed)
+                    {
+                        return confirmed;
+                    }
+
+                    Progress(JobStages.Submitting);
+                    continue;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One submit attempt. A step that failed before anything was sent (storage away, the drop unreadable for now) counts
+    /// as fal being away; any other failure may have reached fal, so it is an unknown outcome, never a blind resubmit.
+    /// </summary>
+    private async Task<SubmitToFalOutcome> SubmitOnceAsync(int attempt, bool companionWaited)
+    {
+        var input = new SubmitToFalInput(_job.Id, _state.Mode, _job.Request, _job.Source, Planned(JobEventTypes.Submitted, null, null, null),
+            _job.CreatedAt, attempt, companionWaited, _job.Variant, Steps: 3, Ended: _state.Failed.Count > 0 ? _state.Failed : null);
+        var outcome = await _steps.AskAsync<SubmitToFalOutcome>(JobSteps.Submit, input, attempt: attempt) switch
+        {
+            StepResult<SubmitToFalOutcome>.Answered { Value: { } answered } => answered,
+            StepResult<SubmitToFalOutcome>.Failed { Failure: var f } when f.IsCausedBy<NothingSubmittedException>() =>
+                new SubmitToFalOutcome.FalUnavailable(new JobError(_inbox ? "inbox_unreadable" : "submit_failed", f.Message)),
+            _ => new SubmitToFalOutcome.OutcomeUnknown(HoldsSlot: true),
+        };
+        _state = _state with
+        {
+            Mode = outcome.Mode ?? _state.Mode,
+            Cost = outcome.Cost ?? _state.Cost,
+            EndUserId = outcome.EndUserId ?? _state.EndUserId,
+            Correlation = outcome.Correlation ?? _state.Correlation,
+            // An attempt that may have claimed its record takes its number (numbers may skip; records are listed, not counted).
+            Attempts = outcome is SubmitToFalOutcome.Submitted or SubmitToFalOutcome.OutcomeUnknown or SubmitToFalOutcome.FalUnavailable
+                ? attempt : _state.Attempts,
+        };
+        return outcome;
+    }
+
+    /// <summary>fal has the job: it follows the request and announces it (unless the step did).</summary>
+    private async Task AcceptedAsync(SubmitToFalOutcome.Submitted submitted, int attempt)
+    {
+        _state = _state.WithRequest(submitted.Request) with
+        {
+            HoldsSlot = submitted.HoldsSlot,
+            SubmittedAt = submitted.SubmittedAt == default ? Now : submitted.SubmittedAt,
+            EventsKept = _state.EventsKept || submitted.EventKept,
+        };
+        Progress(JobStages.Queued, submitted.QueuePosition);
+        if (submitted.Announced)
+        {
+            Callback(JobEventTypes.Submitted, null, null, null);
+        }
+        else
+        {
+            await AnnounceAsync(JobEventTypes.Submitted, null, null, null);
+        }
+    }
+
+    /// <summary>
+    /// fal (or storage) was away and nothing was sent: waits on a durable timer (5 s, doubling to 5 min) and lets the
+    /// caller try again, for <see cref="JobTimings.FalUnavailableWait"/> from the first time; that wait does not count
+    /// against the deadline. Returns the job's end when the wait is over or a cancel request came.
+    /// </summary>
+    private async Task<VideoJobResult?> WaitForFalToReturnAsync(JobError error)
+    {
+        _falAwaySince ??= Now;
+        var wait = _job.Timings.FalUnavailableWait ?? DefaultFalUnavailableWait;
+        if (Now + _falAwayDelay > _falAwaySince.Value + wait)
+        {
+            return await FailAsync(error with { Message = $"{error.Message} (tried for {Now - _falAwaySince.Value:g}; nothing was sent)" });
+        }
+
+        var nextAt = Now + _falAwayDelay;
+        _log.WaitingForFal(_job.Id, error.Message, nextAt);
+        Progress(JobStages.WaitingForFal, retrying: new JobRetry("submit", _state.Attempts, error.Message, new DateTimeOffset(nextAt, TimeSpan.Zero)));
+        var waited = await WaitAsync<object>(null, nextAt, deadline: null);
+        _deadline += _falAwayDelay;
+        _falAwayDelay = TimeSpan.FromTicks(Math.Min(_falAwayDelay.Ticks * 2, TimeSpan.FromMinutes(5).Ticks));
+        Progress(JobStages.Submitting);
+        return waited is WaitEnd.Cancelled ? await CancelledAsync() : null;
+    }
+
+    /// <summary>An inbox drop waits for its companion (sidecar or image); null when the job may go on.</summary>
+    private async Task<VideoJobResult?> WaitForCompanionAsync(TimeSpan wait)
+    {
+        Progress(JobStages.Preparing);
+        var waited = await WaitAsync<object>(null, Now + wait, _deadline);
+        Progress(JobStages.Submitting);
+        return waited is WaitEnd.Elapsed ? null : await EndBeforeFalAsync(waited, "no request could be made of the drop");
+    }
+
+    /// <summary>
+    /// Waits until a job that gave its slot back wakes this one, or the backoff passes (a wake-up lost with a job that
+    /// died); null when the job may look again.
+    /// </summary>
+    private async Task<VideoJobResult?> WaitForSlotAsync()
+    {
+        _state = _state with { SlotWaits = _state.SlotWaits + 1 };
+        Progress(JobStages.WaitingForSlot);
+        var waited = await WaitAsync(SlotFreedWait, Now + SlotBackoff(_state.SlotWaits), _deadline);
+        return waited is WaitEnd.Elapsed or WaitEnd.Delivered<string>
+            ? null
+            : await EndBeforeFalAsync(waited, "no slot at fal became free (Costs__MaxConcurrentJobs)");
+    }
+
+    /// <summary>A wait before anything reached fal ended: by a cancel request, or by the deadline.</summary>
+    private async Task<VideoJobResult> EndBeforeFalAsync(WaitEnd ended, string what) =>
+        ended is WaitEnd.Cancelled
+            ? await CancelledAsync()
+            : await FailAsync(new JobError("deadline_exceeded", $"{what} within {_job.Timings.Deadline}; nothing was submitted"));
+
+    /// <summary>
+    /// After a submit whose answer was lost: fal may have queued it, and its webhook names this job. Waits for that
+    /// webhook and looks in fal's request history each poll interval, for <see cref="JobTimings.UnconfirmedSubmitWait"/>;
+    /// returns how submitting ended, or null when the job may submit again (at most <see cref="MaxLostSubmits"/> lost).
+    /// </summary>
+    private async Task<Submission?> ConfirmAsync()
+    {
+        _lostSubmits++;
+        var until = Now + (_job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait);
+        _state = _state with { Unconfirmed = _state.Unconfirmed + 1, UnconfirmedUntil = until };
+        Progress(JobStages.ConfirmingSubmit);
+        while (Now < until)
+        {
+            var wakeAt = Now + _job.Timings.PollInterval < until ? Now + _job.Timings.PollInterval : until;
+            switch (await WaitAsync(WebhookWait, wakeAt, _deadline))
+            {
+                case WaitEnd.Delivered<FalCompletion> delivered:
+                    if (await ConfirmedByWebhookAsync(delivered.Value) is { } ended)
+                    {
+                        return ended;
+                    }
+
+                    continue;
+                case WaitEnd.Cancelled:
+                    return new Submission.Over(await CancelledAsync());
+                case WaitEnd.DeadlinePassed:
+                    return new Submission.Over(await FailAsync(new JobError("deadline_exceeded",
+                        $"fal did not confirm the submit within {_job.Timings.Deadline}; it may still bill it")));
+                case WaitEnd.Elapsed when await FindAtFalAsync():
+                    await AnnounceSubmittedLateAsync();
+                    return new Submission.AtFal();
+            }
+        }
+
+        return _lostSubmits < MaxLostSubmits ? null : new Submission.Over(await FailAsync(new JobError("submit_unconfirmed",
+            $"fal did not answer {_lostSubmits} submit(s), sent no webhook and shows none in its request history within "
+            + $"{_job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait}; not submitted again")));
+    }
+
+    /// <summary>A webhook names the lost submit: fal had it. Its success is the job's verdict; its error too, unless another submit may still succeed.</summary>
+    private async Task<Submission?> ConfirmedByWebhookAsync(FalCompletion completion)
+    {
+        _state = _state.WithRequestId(completion.RequestId) with { Unconfirmed = Math.Max(0, _state.Unconfirmed - 1) };
+        await AnnounceSubmittedLateAsync();
+        if (completion.Succeeded || !_state.MayStillSucceed(Now))
+        {
+            return new Submission.Finished(completion);
+        }
+
+        _state = _state.WithFailed(completion.RequestId);
+        return null;
+    }
+
+    /// <summary>Looks for the job's lost submits in fal's request history; true when it found any (the job now follows them).</summary>
+    private async Task<bool> FindAtFalAsync()
+    {
+        var search = (await _steps.AskAsync<FalSearch>(JobSteps.FindAtFal, new FindAtFalInput(_job.Id, _state.Mode))).ValueOrDefault;
+        if (search is not { Found.Count: > 0 })
+        {
+            return false;
+        }
+
+        foreach (var found in search.Found)
+        {
+            if (!_state.Requests.Any(r => r.RequestId == found.Request.RequestId))
+            {
+                _state = _state.WithRequest(found.Request) with { Unconfirmed = Math.Max(0, _state.Unconfirmed - 1) };
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A submit fal confirmed late was never announced: it is now (the same CloudEvent id as always).</summary>
+    private async Task AnnounceSubmittedLateAsync()
+    {
+        if (_state.SubmittedAt is null)
+        {
+            _state = _state with { SubmittedAt = Now };
+            await AnnounceAsync(JobEventTypes.Submitted, null, null, null);
+        }
+    }
+}
