@@ -174,6 +174,7 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             "--LocalHost:ReconcileInterval", "00:00:05",
             "--LocalHost:OutboxInterval", "00:00:05",
             "--Fal:BaseUrl", proxies.Fal is { } fal ? Origin(fal) : EmulatorUrl,
+            "--Fal:AdminBaseUrl", proxies.Fal is { } platform ? Origin(platform) : EmulatorUrl, // fal's request history
             "--FAL_KEY", EmulatorKey,
             "--Fal:FirstRetryDelay", "00:00:00.200",
             "--FalWebhook:JwksUrl", $"{EmulatorUrl}/.well-known/jwks.json",
@@ -216,7 +217,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             await SubmitAsync(job, inbox, token);
             job.SentAt = _clock.Elapsed;
             Interlocked.Increment(ref _sent);
-            await Task.Delay(800, token);
+            var pace = options.SendOver is { } over ? over * 4 / jobs.Count : TimeSpan.Zero; // four senders
+            await Task.Delay(pace > TimeSpan.FromMilliseconds(800) ? pace : TimeSpan.FromMilliseconds(800), token);
         });
     }
 

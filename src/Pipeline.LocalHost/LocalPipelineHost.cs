@@ -69,6 +69,7 @@ public static partial class LocalPipelineHost
                 o.Runners = options.EmulatorRunners;
             }, options.EmulatorPort);
             defaults["Fal:BaseUrl"] = emulator.BaseAddress.ToString();
+            defaults["Fal:AdminBaseUrl"] = emulator.BaseAddress.ToString(); // it serves fal's platform API (request history) too
             defaults["FAL_KEY"] = emulator.ApiKey; // the real key, if set, never goes to the emulator
             defaults["FalWebhook:JwksUrl"] = emulator.JwksUrl;
             defaults["Pipeline:MediaHosts:0"] = emulator.BaseAddress.Host;

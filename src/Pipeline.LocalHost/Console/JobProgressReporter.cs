@@ -64,7 +64,13 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
                 continue;
             }
 
-            var line = progress is null ? "starting" : progress.QueuePosition is { } position ? $"{progress.Stage} (fal queue position {position})" : progress.Stage;
+            var line = progress switch
+            {
+                null => "starting",
+                { QueuePosition: { } position } => $"{progress.Stage} (fal queue position {position})",
+                { Retrying: { } retry } => $"{progress.Stage} ({retry.Step} failed {retry.Attempts} time(s): {retry.LastError}; trying again)",
+                _ => progress.Stage,
+            };
             if (!_lastLine.TryGetValue(id, out var before))
             {
                 LogStarted(id, progress?.Mode ?? job?.Mode, job?.Source);

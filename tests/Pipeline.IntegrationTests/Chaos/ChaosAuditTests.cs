@@ -5,10 +5,12 @@ using Pipeline.IntegrationTests.Support;
 namespace Pipeline.IntegrationTests.Chaos;
 
 /// <summary>
-/// The chaos audit, smaller (<c>chaos/run.sh</c> runs 200 jobs and 20 kills): 30 jobs of every mode and source, the
-/// host SIGKILLed 5 times at seeded random instants, the fal emulator in its own process; every job billed once, ended
-/// once, with a video iff fal made one, and nothing held. The seed is random unless <c>CHAOS_SEED</c> says; it is in
-/// the output, so a failing run can be replayed.
+/// The chaos audit, smaller (<c>chaos/run.sh</c> runs 200 jobs, 20 kills and a 5-minute outage of each dependency):
+/// 30 jobs of every mode and source sent over a minute and a half, the host SIGKILLed 5 times at seeded random
+/// instants, and fal, fal's file host, Event Grid and storage each taken away in turn for 15 s (refusing connections,
+/// then answering 503, alternately); every job billed once, ended once as its scenario must (none failed by an
+/// outage), every event delivered, a video iff fal made one, and nothing held. The seed is random unless
+/// <c>CHAOS_SEED</c> says; it is in the output, so a failing run can be replayed.
 /// </summary>
 [Collection(RunAlone.Name)]
 public sealed class ChaosAuditTests : IAsyncLifetime
@@ -21,11 +23,16 @@ public sealed class ChaosAuditTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _azurite.DisposeAsync();
 
     [Fact]
-    public async Task ThirtyJobsAcrossFiveKills_EveryJobBilledOnceEndedOnceAndNothingHeld()
+    public async Task ThirtyJobsAcrossFiveKillsAndAnOutageOfEachDependency_EveryJobBilledOnceEndedOnceAndNothingHeld()
     {
-        var seed = Environment.GetEnvironmentVariable("CHAOS_SEED") is { Length: > 0 } given ? int.Parse(given, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next(1, 100_000);
+        var seed = Environment.GetEnvironmentVariable("CHAOS_SEED") is { Length: > 0 } given
+            ? int.Parse(given, System.Globalization.CultureInfo.InvariantCulture)
+            : Random.Shared.Next(1, 100_000);
         var output = TestContext.Current.TestOutputHelper!;
-        using var run = new ChaosRun(new ChaosOptions(Jobs: 30, Kills: 5, seed, TimeScale: 0.05, Timeout: TimeSpan.FromMinutes(8), _azurite.ConnectionString), output.WriteLine);
+        var outages = new OutageOptions([Dependency.Fal, Dependency.Files, Dependency.EventGrid, Dependency.Storage], TimeSpan.FromSeconds(15),
+            [OutageMode.Refuse, OutageMode.ServiceUnavailable]);
+        using var run = new ChaosRun(new ChaosOptions(Jobs: 30, Kills: 5, seed, TimeScale: 0.05, Timeout: TimeSpan.FromMinutes(12), _azurite.ConnectionString,
+            outages, SendOver: TimeSpan.FromSeconds(90)), output.WriteLine);
 
         var report = await run.RunAsync(TestContext.Current.CancellationToken);
 

@@ -49,10 +49,7 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
     {
         await using var fal = await FalEmulatorHost.StartAsync(o => o.TimeScale = 0.02, cancellationToken: Token);
         var port = LocalHostProcess.FreePort();
-        var arguments = LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]);
-        arguments.AddRange(["--LocalHost:UseEmulator", "false", "--Fal:BaseUrl", fal.BaseAddress.ToString(), "--FAL_KEY", fal.ApiKey,
-            "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false",
-            "--FalWebhook:JwksUrl", fal.JwksUrl, "--Pipeline:MediaHosts:0", "127.0.0.1", "--Pipeline:AllowHttpDownloads", "true"]);
+        var arguments = WithExternalFal(fal, port);
 
         var host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
         string waiting, storing;
@@ -107,6 +104,52 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
         Assert.True(exitCode == 0, $"exit {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none within 60 s"}:\n{host.Output}");
         Assert.DoesNotContain("Unhandled exception", host.Output, StringComparison.Ordinal);
         Assert.InRange(stopping.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// A deploy or a scale-in stops the host with SIGTERM: a submit already on its way to fal finishes and records fal's
+    /// answer before the host exits, so the restarted host follows that request instead of confirming a lost one.
+    /// </summary>
+    [Fact]
+    public async Task SigtermWhileASubmitIsOnItsWay_TheStopWaitsForFalsAnswer_AndTheJobGoesOnWithIt()
+    {
+        await using var fal = await FalEmulatorHost.StartAsync(o => o.TimeScale = 0.02, cancellationToken: Token);
+        var port = LocalHostProcess.FreePort();
+        var arguments = WithExternalFal(fal, port);
+        var host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
+        string id;
+        try
+        {
+            id = await SubmitAsync(host, "Stopped while submitting [emulator: submit_delay=250s]"); // fal answers 5 s after the POST
+            await WaitUntilAsync(async () => (await StatusAsync(host, id))["stage"]?.GetValue<string>() == "submitting", host);
+            await Task.Delay(1500, Token);
+
+            var exitCode = await host.TerminateAsync();
+
+            Assert.True(exitCode == 0, $"exit {exitCode}:\n{host.Output}");
+            var record = await Azurite.BlobServiceClient.GetBlobContainerClient("jobs").GetBlobClient($"submits/{id}/01.json").DownloadContentAsync(Token);
+            Assert.Equal("accepted", JsonNode.Parse(record.Value.Content.ToString())!["state"]!.GetValue<string>()); // not left "sending"
+            await host.DisposeAsync();
+            host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
+            await WaitUntilAsync(async () => (await StatusAsync(host, id))["status"]!.GetValue<string>() is "succeeded" or "failed", host);
+            Assert.Equal("succeeded", (await StatusAsync(host, id))["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        Assert.Single(fal.Recorder.Calls, c => c.Kind == CallKind.Submit);
+    }
+
+    /// <summary>The host's arguments with a fal emulator of the test's own (its record of every call outlives the host).</summary>
+    private static List<string> WithExternalFal(FalEmulatorHost fal, int port)
+    {
+        var arguments = LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]);
+        arguments.AddRange(["--LocalHost:UseEmulator", "false", "--Fal:BaseUrl", fal.BaseAddress.ToString(), "--Fal:AdminBaseUrl", fal.BaseAddress.ToString(),
+            "--FAL_KEY", fal.ApiKey, "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false",
+            "--FalWebhook:JwksUrl", fal.JwksUrl, "--Pipeline:MediaHosts:0", "127.0.0.1", "--Pipeline:AllowHttpDownloads", "true"]);
+        return arguments;
     }
 
     private static async Task<string> SubmitAsync(LocalHostProcess host, string prompt)
