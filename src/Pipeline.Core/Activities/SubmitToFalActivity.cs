@@ -40,7 +40,8 @@ public sealed record SubmitToFalInput(
 /// </summary>
 public sealed partial class SubmitToFalActivity(
     FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAdmission admission, SubmitLedger submits,
-    SubmitFinder finder, SubmitGate gate, JobAnnouncer announcer, TimeProvider time, ILogger<SubmitToFalActivity> logger)
+    SubmitFinder finder, SubmitGate gate, Inbox.ImageUses uses, Inbox.OutputNames outputs, JobAnnouncer announcer, TimeProvider time,
+    ILogger<SubmitToFalActivity> logger)
     : IPipelineActivity<SubmitToFalInput, SubmitToFalOutcome>
 {
     public const string Name = "SubmitToFal";
@@ -57,13 +58,19 @@ public sealed partial class SubmitToFalActivity(
 
         var createdAt = input.CreatedAt ?? time.GetUtcNow();
         var prepared = await Before(() => PrepareAsync(input, createdAt, cancellationToken));
+        var output = prepared is PreparedJob.Ready or PreparedJob.Invalid ? await Before(() => OutputOfAsync(input, cancellationToken)) : null;
         if (prepared is not PreparedJob.Ready ready)
         {
-            return Early(prepared);
+            return Early(prepared) with { OutputBlob = output };
+        }
+
+        if (input.Steps >= 3 && await Before(() => ManifestUsesAsync(input.Source, cancellationToken)) is { } manifest)
+        {
+            return new SubmitToFalOutcome.Superseded { Mode = ready.Mode, Reason = $"the manifest {manifest} names this image: its row makes the video" };
         }
 
         var admitted = await Before(() => admission.AdmitAsync(input.JobId, createdAt, ready.Mode, ready.Request, cancellationToken));
-        var job = new SubmittedJob(input.JobId, attempt, ready.Mode, admitted.Cost, ready.Request.EndUserId, ready.Correlation);
+        var job = new SubmittedJob(input.JobId, attempt, ready.Mode, admitted.Cost, ready.Request.EndUserId, ready.Correlation, output);
         if (admitted.Refusal is { } refusal)
         {
             LogOverBudget(input.JobId, refusal.Message);
@@ -163,7 +170,7 @@ public sealed partial class SubmitToFalActivity(
     /// <summary>What an earlier run of this submit left: fal's request, an unanswered claim, or fal's refusal. Nothing is sent.</summary>
     private async Task<SubmitToFalOutcome> FromRecordAsync(SubmitRecord record, SubmitToFalInput input, CancellationToken cancellationToken)
     {
-        var job = new SubmittedJob(record.JobId, record.Attempt, record.Mode ?? input.Mode, record.Cost, record.EndUserId, record.Correlation);
+        var job = new SubmittedJob(record.JobId, record.Attempt, record.Mode ?? input.Mode, record.Cost, record.EndUserId, record.Correlation, record.OutputBlob);
         return record.State switch
         {
             SubmitState.Accepted when record.Request is { } request =>
@@ -197,6 +204,28 @@ public sealed partial class SubmitToFalActivity(
         });
     }
 
+    /// <summary>
+    /// An inbox drop's video name (version 3), claimed now that the drop is a job of its own — a sidecar that feeds its
+    /// image never claims one — so that no two drops write the same video; null for other jobs (their name is set).
+    /// </summary>
+    private async Task<string?> OutputOfAsync(SubmitToFalInput input, CancellationToken cancellationToken) =>
+        input is { Steps: >= 3, Request: null, Source: { Kind: JobSourceKind.Inbox, BlobName: { } name } source }
+            ? await outputs.ForDropAsync(source.Container ?? PipelineStorage.InboxContainerName, name, input.Variant?.Index ?? 1, input.Variant?.Of ?? 1,
+                cancellationToken)
+            : null;
+
+    /// <summary>For an image dropped into the inbox: the manifest that uses it (its job then yields), else null (the image is its job's).</summary>
+    private async Task<string?> ManifestUsesAsync(JobSource? source, CancellationToken cancellationToken)
+    {
+        if (source is not { Kind: JobSourceKind.Inbox, BlobName: { } name } || !InboxReader.IsImage(name))
+        {
+            return null;
+        }
+
+        var (mayGoOn, manifest) = await uses.ClaimForDropAsync(source.Container ?? PipelineStorage.InboxContainerName, name, cancellationToken);
+        return mayGoOn ? null : manifest;
+    }
+
     /// <summary>Runs a step before the claim, where a failure has sent nothing and may be retried by the orchestration.</summary>
     private static async Task<T> Before<T>(Func<Task<T>> step)
     {
@@ -212,13 +241,16 @@ public sealed partial class SubmitToFalActivity(
 
     /// <summary>What the activity knows of the job once its request is read.</summary>
     private sealed record SubmittedJob(
-        string JobId, int Attempt, VideoMode Mode, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation)
+        string JobId, int Attempt, VideoMode Mode, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, string? OutputBlob)
     {
         public SubmitToFalOutcome Outcome(SubmitToFalOutcome outcome) =>
-            outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation };
+            outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation, OutputBlob = OutputBlob };
 
         public SubmitRecord Record(DateTimeOffset claimedAt) =>
-            new(JobId, Attempt, SubmitState.Sending, claimedAt, Mode: Mode, Cost: Cost, EndUserId: EndUserId, Correlation: Correlation);
+            new(JobId, Attempt, SubmitState.Sending, claimedAt, Mode: Mode, Cost: Cost, EndUserId: EndUserId, Correlation: Correlation)
+            {
+                OutputBlob = OutputBlob,
+            };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} submitted to fal as {FalRequestId}")]

@@ -44,6 +44,9 @@ public abstract record SubmitToFalOutcome : IDescribesJob
 
     public IReadOnlyDictionary<string, string>? Correlation { get; init; }
 
+    /// <summary>An inbox drop's video name, claimed once the drop is known to be a job of its own (version 3; <c>Inbox.OutputNames</c>).</summary>
+    public string? OutputBlob { get; init; }
+
     /// <summary>fal accepted the job (now, or in a run of this activity before this one).</summary>
     /// <param name="Announced">The "submitted" event was published.</param>
     /// <param name="HoldsSlot">The job holds a concurrency slot it must give back.</param>
@@ -88,10 +91,16 @@ public abstract record SubmitToFalOutcome : IDescribesJob
         public override string Kind => "waiting_for_companion";
     }
 
-    /// <summary>The .json is the sidecar of an image dropped beside it: the image's job uses it; nothing was sent.</summary>
+    /// <summary>
+    /// Nothing was sent, and nothing will be: the .json is the sidecar of an image dropped beside it (the image's job
+    /// uses it), or the image is a manifest's (<see cref="Reason"/> says which; version 3).
+    /// </summary>
     public sealed record Superseded : SubmitToFalOutcome
     {
         public override string Kind => "superseded";
+
+        /// <summary>Why, when it is not the sidecar case.</summary>
+        public string? Reason { get; init; }
     }
 }
 

@@ -87,6 +87,7 @@ public partial class InboxJobStarter(
         var batch = BatchIds.ForFolder(container, InboxReader.FolderOf(blobName));
         for (var index = firstVariant; index <= variants; index++)
         {
+            // The name is provisional: the submit step claims the drop's own (Inbox.OutputNames) once it knows the drop is a job.
             var job = new VideoJob(JobIds.ForVariant(first, index), mode, null, new JobSource(JobSourceKind.Inbox, container, blobName, etag),
                 Variants.OutputName(InboxReader.OutputBlobFor(blobName), index, variants), scheduler.Timings, scheduler.Now,
                 Batch: batch, Variant: variants > 1 ? new JobVariant(index, variants) : null, Callback: intent.Callback);

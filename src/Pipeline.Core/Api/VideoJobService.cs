@@ -225,7 +225,8 @@ public class VideoJobService(
         {
             (_, JobOutcome.Succeeded) => (VideoJobStatuses.Succeeded, null),
             (_, JobOutcome.Failed) => (VideoJobStatuses.Failed, result!.Error),
-            (_, JobOutcome.Superseded) => (VideoJobStatuses.Cancelled, new JobError("superseded", "this .json is the sidecar of an image dropped beside it; the image's job used it")),
+            (_, JobOutcome.Superseded) => (VideoJobStatuses.Cancelled,
+                result!.Error ?? new JobError("superseded", "this .json is the sidecar of an image dropped beside it; the image's job used it")),
             (_, JobOutcome.Cancelled) => (VideoJobStatuses.Cancelled, result?.Error),
             (OrchestrationRuntimeStatus.Failed, _) => (VideoJobStatuses.Failed, new JobError("internal_error", instance.FailureDetails?.ErrorMessage ?? "the job's orchestration failed")),
             (OrchestrationRuntimeStatus.Terminated, _) => (VideoJobStatuses.Cancelled, new JobError("terminated", "the job was terminated by an operator")),

@@ -20,7 +20,7 @@ namespace Pipeline.Core.Batches;
 /// </summary>
 public partial class ManifestJobStarter(
     PipelineStorage storage, InboxReader inbox, InboxPresets presets, JobScheduler scheduler, BatchLedger batches, VideoStore videos, PriceTable prices, UsageLedger usage,
-    IOptions<PipelineOptions> options, ILogger<ManifestJobStarter> logger)
+    IOptions<PipelineOptions> options, Inbox.OutputNames outputs, Inbox.ImageUses uses, ILogger<ManifestJobStarter> logger)
 {
     /// <summary>The optional column or field that names a row's video (<c>row-0001</c> otherwise).</summary>
     public const string NameField = "name";
@@ -125,13 +125,23 @@ public partial class ManifestJobStarter(
     {
         var started = 0;
         var first = JobIds.ForManifestRow(batch.Id, row.Row);
+        if (await ImageWithItsOwnJobAsync(source.ToString(), row, cancellationToken) is { } image)
+        {
+            // The image went to fal as a drop of its own before the manifest came: its video stands for the row, unbilled twice.
+            var video = await outputs.ForDropAsync(image.Container, image.Name, 1, 1, cancellationToken);
+            await batches.RecordEndAsync(new BatchJobEnd(first, batch, null, "superseded", $"{PipelineStorage.VideosContainerName}/{video}", null, 0,
+                "image_has_its_own_job", $"{image.Name} was dropped alone before this manifest came and has its own video"), cancellationToken);
+            return 0;
+        }
+
         var of = row.Job.Variants;
         for (var index = 1; index <= of; index++)
         {
             var id = JobIds.ForVariant(first, index);
             var request = row.Job.Request with { Seed = Variants.SeedOf(row.Job.Request.Seed, first, index, of) };
             var now = scheduler.Now;
-            var job = new VideoJob(id, row.Job.Mode, request, source, Variants.OutputName($"{folder}/{row.VideoName}.mp4", index, of), scheduler.Timings, now,
+            var output = await outputs.ForRowAsync(source.ToString(), folder, row.VideoName, row.Row, index, of, cancellationToken);
+            var job = new VideoJob(id, row.Job.Mode, request, source, output, scheduler.Timings, now,
                 row.Job.Correlation, Batch: batch, Variant: of > 1 ? new JobVariant(index, of) : null, Callback: row.Job.Callback);
             var start = await scheduler.StartAsync(client, job, cancellationToken,
                 token => usage.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
@@ -146,6 +156,25 @@ public partial class ManifestJobStarter(
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// Marks every inbox file the row names as the manifest's (their own jobs, if they come later, yield to it); returns the
+    /// row's image when that image's own job already holds it.
+    /// </summary>
+    private async Task<BlobReference?> ImageWithItsOwnJobAsync(string manifest, ReadyRow row, CancellationToken cancellationToken)
+    {
+        BlobReference? taken = null;
+        foreach (var (field, url) in row.Job.Request.Urls())
+        {
+            if (BlobReference.TryParse(url, out var file) && await uses.UsedByItsOwnJobAsync(file.Container, file.Name, manifest, cancellationToken)
+                && field == "image_url")
+            {
+                taken = file;
+            }
+        }
+
+        return taken;
     }
 
     /// <summary>The row's <c>name</c> (taken out of its fields), or <c>row-0001</c>: one file name, no folders.</summary>

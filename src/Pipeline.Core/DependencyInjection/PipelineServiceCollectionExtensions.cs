@@ -62,6 +62,8 @@ public static class PipelineServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(sp => Callbacks.CallbackSender.Handler(sp.GetRequiredService<IOptions<Callbacks.CallbackOptions>>().Value));
         services.AddSingleton<InboxPresets>();
         services.AddSingleton<InboxReader>();
+        services.AddSingleton<Inbox.OutputNames>();
+        services.AddSingleton<Inbox.ImageUses>();
         services.AddSingleton<Batches.BatchLedger>();
         services.AddSingleton<UploadStore>();
         services.AddSingleton<JobIndex>();

@@ -9,7 +9,7 @@ namespace Pipeline.Core.Orchestrations;
 /// (an inbox drop's mode, end user and correlation come from the drop), its requests at fal and their fates, and when
 /// things happened. Rebuilt the same on every replay from the steps' recorded answers.
 /// </summary>
-internal sealed record JobState(VideoMode Mode, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation)
+internal sealed record JobState(VideoMode Mode, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, string OutputBlob)
 {
     public JobCost? Cost { get; init; }
 

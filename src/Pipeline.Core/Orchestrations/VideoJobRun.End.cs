@@ -46,7 +46,7 @@ internal sealed partial class VideoJobRun
     {
         if (_inbox)
         {
-            var marker = new ErrorMarkerInput(_job.Id, _job.Source, _job.OutputBlob, outcome, error, _state.LastRequestId);
+            var marker = new ErrorMarkerInput(_job.Id, _job.Source, _state.OutputBlob, outcome, error, _state.LastRequestId);
             LogIfGaveUp(JobSteps.MarkFailure, await _steps.PatientlyAsync<string>(JobSteps.MarkFailure, marker, Bookkeeping, _ => false));
         }
     }
@@ -106,6 +106,6 @@ internal sealed partial class VideoJobRun
         var data = new JobEventData(_job.Id, _state.Mode, _job.Source.ToString(), _state.LastRequestId, video, seed, error,
             new JobTimeline(_job.CreatedAt, _state.SubmittedAt, _state.FalCompletedAt, terminal ? Now : null),
             _state.EndUserId, _state.Correlation, billed ? _state.Cost?.VideoSeconds : 0, billed ? _state.Cost?.EstimatedUsd : 0, _job.Batch, _job.Variant);
-        return new JobEvent(type, JobEvent.SubjectOf(_job), Now, data);
+        return new JobEvent(type, JobEvent.SubjectOf(_job with { OutputBlob = _state.OutputBlob }), Now, data);
     }
 }

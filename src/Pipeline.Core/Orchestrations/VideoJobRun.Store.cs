@@ -58,7 +58,7 @@ internal sealed partial class VideoJobRun
     {
         Progress(JobStages.Storing);
         var input = new StoreVideoInput(_job.Id, _state.Mode, _job.Source, completion.RequestId, completion.Seed, completion.VideoUrl!, completion.ContentType,
-            _job.OutputBlob, completion.FileSize, Planned(JobEventTypes.Succeeded, null, completion.Seed, null),
+            _state.OutputBlob, completion.FileSize, Planned(JobEventTypes.Succeeded, null, completion.Seed, null),
             _state.EndUserId, _state.Correlation, _job.CreatedAt, PlannedBatchEnd(completion.Seed)) { QueueEventBehind = _state.EventsKept };
         var copied = await _steps.PatientlyAsync<StoreVideoOutcome>(JobSteps.Store, input, PaidFor, IsFinalCopyFailure, completion.RequestId,
             Retrying(JobStages.Storing, "copy_video"));

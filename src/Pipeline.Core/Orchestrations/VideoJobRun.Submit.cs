@@ -28,9 +28,10 @@ internal sealed partial class VideoJobRun
             var outcome = await SubmitOnceAsync(attempt, companionWaited);
             switch (outcome)
             {
-                case SubmitToFalOutcome.Superseded:
+                case SubmitToFalOutcome.Superseded superseded:
                     await SettleAsync(); // a sidecar holds nothing but its place among the open jobs
-                    return new Submission.Over(Result(JobOutcome.Superseded, null, null, null));
+                    return new Submission.Over(Result(JobOutcome.Superseded, null, null,
+                        superseded.Reason is { } reason ? new JobError("superseded", reason) : null));
                 case SubmitToFalOutcome.NotSubmitted refused:
                     return new Submission.Over(await FailAsync(refused.Error));
                 case SubmitToFalOutcome.Submitted submitted:
@@ -92,6 +93,7 @@ internal sealed partial class VideoJobRun
             Cost = outcome.Cost ?? _state.Cost,
             EndUserId = outcome.EndUserId ?? _state.EndUserId,
             Correlation = outcome.Correlation ?? _state.Correlation,
+            OutputBlob = outcome.OutputBlob ?? _state.OutputBlob,
             // An attempt that may have claimed its record takes its number (numbers may skip; records are listed, not counted).
             Attempts = outcome is SubmitToFalOutcome.Submitted or SubmitToFalOutcome.OutcomeUnknown or SubmitToFalOutcome.FalUnavailable
                 ? attempt : _state.Attempts,

@@ -40,7 +40,7 @@ internal sealed partial class VideoJobRun
         _log = context.CreateReplaySafeLogger(typeof(VideoJobOrchestrator));
         _steps = new StepCaller(context, job.Id, _log);
         _inbox = job.Source.Kind == JobSourceKind.Inbox;
-        _state = new JobState(job.Mode, job.Request?.EndUserId, job.Correlation);
+        _state = new JobState(job.Mode, job.Request?.EndUserId, job.Correlation, job.OutputBlob);
     }
 
     private DateTime Now => _context.CurrentUtcDateTime;

@@ -111,8 +111,9 @@ public class InboxReader(
             return Problem(VideoMode.ImageToVideo, $"{name}: only .jpg, .jpeg, .png and .webp images, or a .json request, start a job");
         }
 
-        var sidecarName = Stem(name) + ".json";
-        var (sidecar, problem) = await InboxJson.ReadAsync(storage, container, sidecarName, cancellationToken);
+        var (sidecar, problem) = await SidecarNameOfAsync(container, name, cancellationToken) is { } sidecarName
+            ? await InboxJson.ReadAsync(storage, container, sidecarName, cancellationToken)
+            : (null, null);
         if (problem is not null)
         {
             return Problem(VideoMode.ImageToVideo, problem);
@@ -159,8 +160,8 @@ public class InboxReader(
     /// <param name="metadata">The drop's blob metadata, as the caller already read it.</param>
     public virtual async Task<DropIntent> IntentOfAsync(string container, string name, IDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var own = IsSidecar(name) ? name : Stem(name) + ".json";
-        var (json, _) = await InboxJson.ReadAsync(storage, container, own, cancellationToken);
+        var own = IsSidecar(name) ? name : await SidecarNameOfAsync(container, name, cancellationToken);
+        var (json, _) = own is null ? (null, null) : await InboxJson.ReadAsync(storage, container, own, cancellationToken);
         var fields = json ?? [];
         if (!fields.ContainsKey(Variants.Field) && metadata.TryGetValue(Variants.Field, out var value))
         {
@@ -419,21 +420,33 @@ public class InboxReader(
         }
     }
 
-    /// <summary>The image a sidecar belongs to, if it is there, with its ETag and metadata.</summary>
+    /// <summary>The image a sidecar belongs to (<c>IMG_0002.JPG</c> for <c>IMG_0002.json</c>: extensions in any case), with its ETag and metadata.</summary>
     public virtual async Task<(string Name, string ETag, IDictionary<string, string> Metadata)?> ImageOfAsync(
-        string container, string sidecarName, CancellationToken cancellationToken)
+        string container, string sidecarName, CancellationToken cancellationToken) =>
+        await CompanionAsync(container, sidecarName, IsImage, cancellationToken) is { } image
+            ? (image.Name, image.Properties.ETag?.ToString() ?? "", image.Metadata ?? new Dictionary<string, string>())
+            : null;
+
+    /// <summary>The sidecar of an image (<c>photo.json</c>, <c>photo.JSON</c>…), or null when it has none.</summary>
+    private async Task<string?> SidecarNameOfAsync(string container, string imageName, CancellationToken cancellationToken) =>
+        (await CompanionAsync(container, imageName, IsSidecar, cancellationToken))?.Name;
+
+    /// <summary>
+    /// The blob beside <paramref name="name"/> with the same stem and an extension <paramref name="isCompanion"/> takes,
+    /// in any case: one listing of the stem, since blob names are case-sensitive and cameras write <c>.JPG</c>.
+    /// </summary>
+    private async Task<Azure.Storage.Blobs.Models.BlobItem?> CompanionAsync(
+        string container, string name, Func<string, bool> isCompanion, CancellationToken cancellationToken)
     {
-        foreach (var extension in ImageExtensions)
+        var stem = Stem(name);
+        var items = storage.Service.GetBlobContainerClient(container).GetBlobsAsync(
+            new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = stem + ".", Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata }, cancellationToken);
+        await foreach (var item in items)
         {
-            var candidate = Stem(sidecarName) + extension;
-            try
+            var rest = item.Name[(stem.Length + 1)..];
+            if (item.Name != name && !rest.Contains('.', StringComparison.Ordinal) && !rest.Contains('/', StringComparison.Ordinal) && isCompanion(item.Name))
             {
-                var properties = (await storage.Blob(container, candidate).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                return (candidate, properties.ETag.ToString(), properties.Metadata);
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                // not this extension
+                return item;
             }
         }
 

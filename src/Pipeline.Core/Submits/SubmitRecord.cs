@@ -50,6 +50,10 @@ public sealed record SubmitRecord(
     [JsonPropertyName("input_fingerprint")]
     public string? InputFingerprint { get; init; }
 
+    /// <summary>An inbox drop's video name, as it was claimed (version 3).</summary>
+    [JsonPropertyName("output_blob")]
+    public string? OutputBlob { get; init; }
+
     /// <summary>fal has, or may have, this submit (and bills it).</summary>
     [JsonIgnore]
     public bool MayBeAtFal => State is SubmitState.Sending or SubmitState.Accepted;

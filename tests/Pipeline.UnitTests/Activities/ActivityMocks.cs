@@ -77,6 +77,28 @@ internal sealed class ActivityMocks
             });
     }
 
+    /// <summary>Every drop's video gets its plain name, unless a test says otherwise.</summary>
+    public Mock<Pipeline.Core.Inbox.OutputNames> Outputs { get; } = NewOutputs();
+
+    private static Mock<Pipeline.Core.Inbox.OutputNames> NewOutputs()
+    {
+        var outputs = new Mock<Pipeline.Core.Inbox.OutputNames>(new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")));
+        outputs.Setup(o => o.ForDropAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<int>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, string name, int variant, int variants, CancellationToken _) =>
+                Variants.OutputName(InboxReader.OutputBlobFor(name), variant, variants));
+        return outputs;
+    }
+
+    /// <summary>Who uses an inbox image: its own job, unless a test says a manifest does.</summary>
+    public Mock<Pipeline.Core.Inbox.ImageUses> Uses { get; } = NewUses();
+
+    private static Mock<Pipeline.Core.Inbox.ImageUses> NewUses()
+    {
+        var uses = new Mock<Pipeline.Core.Inbox.ImageUses>(new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")));
+        uses.Setup(u => u.ClaimForDropAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((true, (string?)null));
+        return uses;
+    }
+
     /// <summary>The outbox over the mocked publisher: events it could not deliver are in <see cref="Kept"/>.</summary>
     public Mock<EventOutbox> Outbox { get; }
 

@@ -32,7 +32,7 @@ public sealed class SubmitToFalVersion3Tests
 
     private SubmitToFalActivity Activity() =>
         new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, _m.Submits, _m.Finder.Object,
-            _m.Gate, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
+            _m.Gate, _m.Uses.Object, _m.Outputs.Object, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
 
     private static SubmitToFalInput Input(int attempt = 1, IReadOnlyList<string>? ended = null) =>
         new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now, attempt, Steps: 3, Ended: ended);
