@@ -1,6 +1,6 @@
 // A job's callback receiver for the tests, verifying every delivery with the `standardwebhooks` package (the Standard
 // Webhooks project's own implementation, not code of this repository). Run by Pipeline.IntegrationTests (CallbackTests):
-//   node tests/Callbacks/receiver.mjs --secret whsec_… [--previous whsec_…] [--down 3] [--redirect http://…]
+//   node tests/Callbacks/receiver.mjs --secret whsec_… [--previous whsec_…] [--down 3] [--redirect http://…] [--port 9090]
 // Answers 401 to a delivery that does not verify, 503 to the first --down deliveries that do ("down"), a 302 to
 // --redirect when given, and 204 otherwise. Prints one JSON line per delivery, and first {"listening": port}.
 import http from "node:http";
@@ -44,4 +44,4 @@ const server = http.createServer((request, response) => {
   });
 });
 
-server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ listening: server.address().port })));
+server.listen(Number(args.port ?? 0), "127.0.0.1", () => console.log(JSON.stringify({ listening: server.address().port })));

@@ -70,7 +70,7 @@ public sealed partial class SubmitToFalActivity(
         }
 
         var admitted = await Before(() => admission.AdmitAsync(input.JobId, createdAt, ready.Mode, ready.Request, cancellationToken));
-        var job = new SubmittedJob(input.JobId, attempt, ready.Mode, admitted.Cost, ready.Request.EndUserId, ready.Correlation, output);
+        var job = new SubmittedJob(input.JobId, attempt, ready.Mode, admitted.Cost, ready.Request.EndUserId, ready.Correlation, output, ready.Request.Prompt);
         if (admitted.Refusal is { } refusal)
         {
             LogOverBudget(input.JobId, refusal.Message);
@@ -170,7 +170,8 @@ public sealed partial class SubmitToFalActivity(
     /// <summary>What an earlier run of this submit left: fal's request, an unanswered claim, or fal's refusal. Nothing is sent.</summary>
     private async Task<SubmitToFalOutcome> FromRecordAsync(SubmitRecord record, SubmitToFalInput input, CancellationToken cancellationToken)
     {
-        var job = new SubmittedJob(record.JobId, record.Attempt, record.Mode ?? input.Mode, record.Cost, record.EndUserId, record.Correlation, record.OutputBlob);
+        var job = new SubmittedJob(record.JobId, record.Attempt, record.Mode ?? input.Mode, record.Cost, record.EndUserId, record.Correlation, record.OutputBlob,
+            record.Prompt);
         return record.State switch
         {
             SubmitState.Accepted when record.Request is { } request =>
@@ -241,15 +242,17 @@ public sealed partial class SubmitToFalActivity(
 
     /// <summary>What the activity knows of the job once its request is read.</summary>
     private sealed record SubmittedJob(
-        string JobId, int Attempt, VideoMode Mode, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, string? OutputBlob)
+        string JobId, int Attempt, VideoMode Mode, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, string? OutputBlob,
+        string? Prompt)
     {
         public SubmitToFalOutcome Outcome(SubmitToFalOutcome outcome) =>
-            outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation, OutputBlob = OutputBlob };
+            outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation, OutputBlob = OutputBlob, Prompt = Prompt };
 
         public SubmitRecord Record(DateTimeOffset claimedAt) =>
             new(JobId, Attempt, SubmitState.Sending, claimedAt, Mode: Mode, Cost: Cost, EndUserId: EndUserId, Correlation: Correlation)
             {
                 OutputBlob = OutputBlob,
+                Prompt = Prompt,
             };
     }
 

@@ -44,6 +44,9 @@ public abstract record SubmitToFalOutcome : IDescribesJob
 
     public IReadOnlyDictionary<string, string>? Correlation { get; init; }
 
+    /// <summary>The prompt the job asks fal for, once its request is known (an inbox drop's comes from its sidecar or metadata).</summary>
+    public string? Prompt { get; init; }
+
     /// <summary>An inbox drop's video name, claimed once the drop is known to be a job of its own (version 3; <c>Inbox.OutputNames</c>).</summary>
     public string? OutputBlob { get; init; }
 

@@ -251,7 +251,7 @@ public class VideoJobService(
             status,
             result is null ? progress?.Stage : null,
             job?.Source.ToString() ?? "unknown",
-            job?.Request?.Prompt,
+            job?.Request?.Prompt ?? result?.Prompt ?? progress?.Prompt, // an inbox drop's comes from its sidecar or metadata
             result?.FalRequestId ?? progress?.FalRequestId,
             result is null ? progress?.QueuePosition : null,
             video,

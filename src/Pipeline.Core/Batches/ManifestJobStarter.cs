@@ -72,7 +72,14 @@ public partial class ManifestJobStarter(
         }
 
         await batches.WriteResultsAsync(batch.Id, cancellationToken);
-        LogStarted(source, started, refused.Count, batch.Id);
+        if (started > 0)
+        {
+            LogStarted(source, started, refused.Count, batch.Id);
+        }
+        else
+        {
+            LogNothingNew(source, batch.Id); // a restart's rescan, or the same bytes dropped again
+        }
         return batch.Id;
     }
 
@@ -149,7 +156,7 @@ public partial class ManifestJobStarter(
             {
                 await batches.RecordEndAsync(new BatchJobEnd(id, batch, job.Variant, "refused", null, null, 0, "budget_exceeded", refusal.Refusal.Message), cancellationToken);
             }
-            else
+            else if (start is JobStart.Started)
             {
                 started++;
             }
@@ -208,6 +215,9 @@ public partial class ManifestJobStarter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {Source}: {Started} jobs started, {Refused} rows refused (batch {BatchId})")]
     private partial void LogStarted(string source, int started, int refused, string batchId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {Source}: its jobs exist already (batch {BatchId}); nothing started or sent again")]
+    private partial void LogNothingNew(string source, string batchId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manifest {Source} refused: {Problem}")]
     private partial void LogRefused(string source, string problem);

@@ -47,4 +47,5 @@ public sealed record VideoJobResult(
     IReadOnlyList<string>? FalRequestIds = null,
     Costs.JobCost? Cost = null,
     string? EndUserId = null,
-    IReadOnlyDictionary<string, string>? Correlation = null);
+    IReadOnlyDictionary<string, string>? Correlation = null,
+    string? Prompt = null);

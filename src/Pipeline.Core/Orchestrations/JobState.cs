@@ -13,6 +13,8 @@ internal sealed record JobState(VideoMode Mode, string? EndUserId, IReadOnlyDict
 {
     public JobCost? Cost { get; init; }
 
+    public string? Prompt { get; init; }
+
     /// <summary>Submits made so far (each has its record in the submit ledger).</summary>
     public int Attempts { get; init; }
 

@@ -94,6 +94,7 @@ internal sealed partial class VideoJobRun
             EndUserId = outcome.EndUserId ?? _state.EndUserId,
             Correlation = outcome.Correlation ?? _state.Correlation,
             OutputBlob = outcome.OutputBlob ?? _state.OutputBlob,
+            Prompt = outcome.Prompt ?? _state.Prompt,
             // An attempt that may have claimed its record takes its number (numbers may skip; records are listed, not counted).
             Attempts = outcome is SubmitToFalOutcome.Submitted or SubmitToFalOutcome.OutcomeUnknown or SubmitToFalOutcome.FalUnavailable
                 ? attempt : _state.Attempts,

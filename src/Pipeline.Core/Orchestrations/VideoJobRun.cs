@@ -140,12 +140,13 @@ internal sealed partial class VideoJobRun
 
     private void Progress(string stage, int? queuePosition = null, JobRetry? retrying = null) =>
         _context.SetCustomStatus(new JobProgress(stage, _state.Mode, _state.LastRequestId, queuePosition, _state.Unconfirmed > 0 ? true : null,
-            _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null, retrying));
+            _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null, retrying, _job.Request is null ? _state.Prompt : null));
 
     private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
     {
         _log.JobEnded(_job.Id, _state.Mode, outcome, error?.Code ?? "none", _state.LastRequestId ?? "none");
         return new(_job.Id, _state.Mode, outcome, _state.LastRequestId, video, seed, error, _state.SubmittedAt, _state.FalCompletedAt, Now,
-            _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null, _state.ReachedFal ? _state.Cost : null, _state.EndUserId, _state.Correlation);
+            _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null, _state.ReachedFal ? _state.Cost : null, _state.EndUserId, _state.Correlation,
+            _job.Request is null ? _state.Prompt : null);
     }
 }

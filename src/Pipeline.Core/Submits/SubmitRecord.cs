@@ -54,6 +54,10 @@ public sealed record SubmitRecord(
     [JsonPropertyName("output_blob")]
     public string? OutputBlob { get; init; }
 
+    /// <summary>The prompt sent (version 3), for the job's status.</summary>
+    [JsonPropertyName("prompt")]
+    public string? Prompt { get; init; }
+
     /// <summary>fal has, or may have, this submit (and bills it).</summary>
     [JsonIgnore]
     public bool MayBeAtFal => State is SubmitState.Sending or SubmitState.Accepted;

@@ -21,6 +21,9 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
     /// <summary>The last progress line of each announced job.</summary>
     private readonly Dictionary<string, string> _lastLine = [];
 
+    /// <summary>The last counts told of each batch.</summary>
+    private readonly Dictionary<string, (int Done, int Total, int Failed, int Remaining, int Refused)> _lastBatch = [];
+
     /// <summary>Jobs this process saw running (a restart meets jobs that ended before: nothing new to say of those).</summary>
     private readonly HashSet<string> _seenRunning = [];
     private int _next;
@@ -64,6 +67,8 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
                 continue;
             }
 
+            // One line per change of stage (or of a retry's count): a moving queue position is not a change worth a line.
+            var state = progress is null ? "starting" : $"{progress.Stage}/{progress.Retrying?.Attempts}";
             var line = progress switch
             {
                 null => "starting",
@@ -76,9 +81,9 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
                 LogStarted(id, progress?.Mode ?? job?.Mode, job?.Source);
             }
 
-            if (before != line)
+            if (before != state)
             {
-                _lastLine[id] = line;
+                _lastLine[id] = state;
                 LogProgress(id, line, (int)(DateTimeOffset.UtcNow - instance.CreatedAt).TotalSeconds);
             }
         }
@@ -124,7 +129,15 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
             return;
         }
 
-        // A job of a batch records its end before its orchestration completes, so the count includes this job.
+        // A job of a batch records its end before its orchestration completes, so the count includes this job; two jobs
+        // ending in one pass would print the same counts twice.
+        var counts = (progress.Done, progress.Total, progress.Failed + progress.Cancelled, progress.Remaining, progress.Refused);
+        if (_lastBatch.TryGetValue(batch.Id, out var told) && told == counts)
+        {
+            return;
+        }
+
+        _lastBatch[batch.Id] = counts;
         LogBatch(progress.Name, progress.Kind, progress.Done, progress.Total, progress.Failed + progress.Cancelled, progress.Remaining, progress.Refused);
     }
 

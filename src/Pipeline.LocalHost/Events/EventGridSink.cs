@@ -43,7 +43,7 @@ public static partial class EventGridSink
                 File.AppendAllLines(options.Value.EventsFile, events.Select(e => e.ToJsonString()));
             }
 
-            if (logger.IsEnabled(LogLevel.Information))
+            if (logger.IsEnabled(LogLevel.Debug))
             {
                 foreach (var e in events)
                 {
@@ -56,6 +56,7 @@ public static partial class EventGridSink
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "event {Type} {Subject} ({Id})")]
+    // Debug: the console tells of jobs already (JobProgressReporter); events.jsonl keeps every event.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "event {Type} {Subject} ({Id})")]
     private static partial void LogEvent(ILogger logger, JsonNode? type, JsonNode? subject, JsonNode? id);
 }

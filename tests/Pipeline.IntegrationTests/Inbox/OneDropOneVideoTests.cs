@@ -31,6 +31,7 @@ public sealed class OneDropOneVideoTests(AzuriteFixture azurite)
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
         Assert.Equal($"videos/{folder}/IMG_0002.mp4", job["video"]!["blob"]!.GetValue<string>());
         Assert.Equal("superseded", side["error"]!["code"]!.GetValue<string>()); // the .json is the .JPG's sidecar
+        Assert.Equal(prompt, job["prompt"]!.GetValue<string>()); // an inbox job shows the prompt its sidecar gave
         Assert.Equal(1, Submits(host, prompt));
     }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Draws samples/harbour.jpg and samples/portrait.jpg with ffmpeg filters alone (no photo, nothing downloaded), so that
-# the samples look like their names and can be made again: ./samples/make-samples.sh
+# the samples look like their names and can be made again: ./scripts/make-samples.sh
 # Each picture is one geq expression per colour channel over a plain canvas: the shapes are tests on X and Y.
 set -euo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/../samples" # samples/ holds the samples only
 
 # --- harbour.jpg: 1280x720, dawn sky, a far shore, a sun and its reflection, waves, two sailing boats and a pier ---
 horizon=430
