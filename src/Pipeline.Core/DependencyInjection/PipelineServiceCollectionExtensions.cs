@@ -62,6 +62,7 @@ public static class PipelineServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(sp => Callbacks.CallbackSender.Handler(sp.GetRequiredService<IOptions<Callbacks.CallbackOptions>>().Value));
         services.AddSingleton<InboxPresets>();
         services.AddSingleton<InboxReader>();
+        services.AddSingleton<Inbox.PhotoNormalizer>();
         services.AddSingleton<Batches.BatchLedger>();
         services.AddSingleton<UploadStore>();
         services.AddSingleton<JobIndex>();
