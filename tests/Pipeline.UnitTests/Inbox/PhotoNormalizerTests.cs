@@ -177,6 +177,50 @@ public sealed class PhotoNormalizerTests
         Assert.Null(exif.GetValue(ExifTag.Orientation));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NormalizeAsync_ALocationOnlyInXmp_CountsAsALocation(bool keepLocation)
+    {
+        using var photo = new MagickImage(PhotoFixtures.Bytes("plain.jpg"));
+        photo.SetProfile(new XmpProfile("""
+            <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+            <rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.504N" exif:GPSLongitude="2,17.67E"/>
+            </rdf:RDF></x:xmpmeta>
+            """u8.ToArray()));
+
+        var (done, output) = await NormalizeAsync(photo.ToByteArray(MagickFormat.Jpeg), "xmp.jpg", keepLocation);
+
+        Assert.Equal(!keepLocation, done?.LocationRemoved ?? false);
+        if (!keepLocation)
+        {
+            using var image = ReadJpeg(output);
+            Assert.Null(image.GetXmpProfile());
+        }
+    }
+
+    [Fact]
+    public async Task NormalizeAsync_AHeaderClaimingTooManyPixels_IsRefusedBeforeDecoding()
+    {
+        // A PNG whose header says 20000×10000 (200 megapixels) but whose picture data is a few bytes: only decoding would fail.
+        byte[] ihdr = [.. "IHDR"u8, 0, 0, 0x4E, 0x20, 0, 0, 0x27, 0x10, 8, 2, 0, 0, 0];
+        byte[] idat = [.. "IDAT"u8, 0x78, 0x9C, 0x63, 0, 0, 0, 0, 0, 0, 0];
+        byte[] png = [0x89, .. "PNG\r\n\x1A\n"u8, .. Chunk(ihdr), .. Chunk(idat), .. Chunk([.. "IEND"u8])];
+
+        var refused = await Assert.ThrowsAsync<PhotoUnreadableException>(() => NormalizeAsync(png, "huge.png"));
+
+        Assert.Contains("huge.png is 20000×10000 pixels, more than 100 megapixels", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A PNG chunk: its data's length, then type and data, then their CRC-32.</summary>
+    private static byte[] Chunk(byte[] typeAndData)
+    {
+        var length = typeAndData.Length - 4;
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(typeAndData);
+        return [(byte)(length >> 24), (byte)(length >> 16), (byte)(length >> 8), (byte)length, .. typeAndData,
+            (byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc];
+    }
+
     [Fact]
     public async Task NormalizeAsync_AnAdobeRgbPhoto_ComesOutInSrgbWithoutAProfile()
     {
