@@ -85,5 +85,13 @@ public static class ControlApi
         ["status_code"] = r.Outcome?.StatusCode,
         ["webhook_url"] = r.WebhookUrl,
         ["prompt"] = r.Input?.Prompt,
+        ["images"] = new JsonArray([.. r.Images.Select(i => (JsonNode)new JsonObject
+        {
+            ["field"] = i.Field,
+            ["format"] = i.Format,
+            ["width"] = i.Width,
+            ["height"] = i.Height,
+            ["orientation"] = i.Orientation,
+        })]),
     };
 }

@@ -2,10 +2,12 @@ using System.Buffers.Binary;
 
 namespace FalEmulator.Media;
 
-/// <summary>Format and pixel size of an input image, read from its header only.</summary>
+/// <summary>Format and pixel size (as stored, before any EXIF orientation) of an input image, read from its header only.</summary>
 /// <param name="Format"><c>jpeg</c>, <c>png</c> or <c>webp</c>.</param>
 /// <param name="ContentType">MIME type matching <paramref name="Format"/>.</param>
-public sealed record ImageInfo(string Format, string ContentType, int Width, int Height);
+/// <param name="Orientation">A JPEG's EXIF orientation, 1–8 (1: upright as stored, 6: to be turned 90° clockwise);
+/// 1 when it has none, and for PNG and WebP.</param>
+public sealed record ImageInfo(string Format, string ContentType, int Width, int Height, int Orientation = 1);
 
 /// <summary>
 /// Recognises the image formats fal accepts for Seedance (JPEG, PNG, WebP) from their first bytes.
@@ -37,17 +39,50 @@ public static class ImageProbe
     }
 
     /// <summary>
-    /// Format and dimensions, or null when the bytes are not a supported image or the header is
+    /// HEIC/HEIF, which iPhones save and fal refuses: an ISO <c>ftyp</c> box with a HEIF brand as its major brand or
+    /// among its compatible ones (an MP4 also starts with <c>ftyp</c>, under other brands).
+    /// </summary>
+    public static bool IsHeif(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < 12 || !header.Slice(4, 4).SequenceEqual("ftyp"u8))
+        {
+            return false;
+        }
+
+        // size(4) "ftyp"(4) major brand(4) minor version(4), then compatible brands to the box's end.
+        if (IsHeifBrand(header.Slice(8, 4)))
+        {
+            return true;
+        }
+
+        var boxEnd = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(header), (uint)header.Length);
+        for (var offset = 16; offset + 4 <= boxEnd; offset += 4)
+        {
+            if (IsHeifBrand(header.Slice(offset, 4)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsHeifBrand(ReadOnlySpan<byte> brand) =>
+        brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("heim"u8)
+        || brand.SequenceEqual("heis"u8) || brand.SequenceEqual("mif1"u8) || brand.SequenceEqual("msf1"u8);
+
+    /// <summary>
+    /// Format, dimensions and (JPEG) EXIF orientation, or null when the bytes are not a supported image or the header is
     /// truncated before the dimensions (pass up to 64 KB: JPEG metadata can push the frame header far in).
     /// </summary>
     public static ImageInfo? Probe(ReadOnlySpan<byte> header)
     {
         var format = DetectFormat(header);
-        (int Width, int Height)? size = format switch
+        (int Width, int Height, int Orientation)? size = format switch
         {
-            "png" => ProbePng(header),
+            "png" => ProbePng(header) is { } png ? (png.Item1, png.Item2, 1) : null,
             "jpeg" => ProbeJpeg(header),
-            "webp" => ProbeWebp(header),
+            "webp" => ProbeWebp(header) is { } webp ? (webp.Item1, webp.Item2, 1) : null,
             _ => null,
         };
 
@@ -56,7 +91,7 @@ public static class ImageProbe
             return null;
         }
 
-        return new ImageInfo(format, ContentTypeOf(format), dims.Width, dims.Height);
+        return new ImageInfo(format, ContentTypeOf(format), dims.Width, dims.Height, dims.Orientation);
     }
 
     internal static string ContentTypeOf(string format) => format switch
@@ -80,11 +115,12 @@ public static class ImageProbe
         return width is 0 or > int.MaxValue || height is 0 or > int.MaxValue ? null : ((int)width, (int)height);
     }
 
-    private static (int, int)? ProbeJpeg(ReadOnlySpan<byte> data)
+    private static (int, int, int)? ProbeJpeg(ReadOnlySpan<byte> data)
     {
         // Walk the marker segments until a start-of-frame; APPn segments (EXIF, with its own thumbnail
         // JPEG inside) are skipped whole by their length, so a thumbnail's SOF is never mistaken for ours.
         var pos = 2;
+        var orientation = 1;
         while (pos < data.Length)
         {
             if (data[pos] != 0xFF)
@@ -135,7 +171,12 @@ public static class ImageProbe
 
                 int height = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(pos + 3, 2));
                 int width = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(pos + 5, 2));
-                return (width, height);
+                return (width, height, orientation);
+            }
+
+            if (marker == 0xE1 && pos + length <= data.Length && ExifOrientation(data.Slice(pos + 2, length - 2)) is { } tagged)
+            {
+                orientation = tagged;
             }
 
             pos += length;
@@ -143,6 +184,55 @@ public static class ImageProbe
 
         return null;
     }
+
+    /// <summary>
+    /// The orientation tag (0x0112) of an APP1 EXIF segment: <c>Exif\0\0</c>, a TIFF header (byte order <c>II</c> or
+    /// <c>MM</c>, 42, the offset of IFD0), then IFD0's count and 12-byte entries. Null when absent or not 1–8.
+    /// </summary>
+    private static int? ExifOrientation(ReadOnlySpan<byte> app1)
+    {
+        if (app1.Length < 14 || !app1[..6].SequenceEqual("Exif\0\0"u8))
+        {
+            return null;
+        }
+
+        var tiff = app1[6..];
+        var little = tiff[..2].SequenceEqual("II"u8);
+        if (!little && !tiff[..2].SequenceEqual("MM"u8))
+        {
+            return null;
+        }
+
+        var ifd = ReadUInt32(tiff[4..], little);
+        if (ifd > (uint)tiff.Length - 2)
+        {
+            return null;
+        }
+
+        var entries = ReadUInt16(tiff[(int)ifd..], little);
+        for (var i = 0; i < entries; i++)
+        {
+            var entry = (int)ifd + 2 + (i * 12);
+            if (entry + 12 > tiff.Length)
+            {
+                return null;
+            }
+
+            // tag(2) type(2) count(4) value(4): a SHORT's value sits in the first two bytes.
+            if (ReadUInt16(tiff[entry..], little) == 0x0112 && ReadUInt16(tiff[(entry + 2)..], little) == 3)
+            {
+                return ReadUInt16(tiff[(entry + 8)..], little) is var value and >= 1 and <= 8 ? value : null;
+            }
+        }
+
+        return null;
+    }
+
+    private static ushort ReadUInt16(ReadOnlySpan<byte> bytes, bool little) =>
+        little ? BinaryPrimitives.ReadUInt16LittleEndian(bytes) : BinaryPrimitives.ReadUInt16BigEndian(bytes);
+
+    private static uint ReadUInt32(ReadOnlySpan<byte> bytes, bool little) =>
+        little ? BinaryPrimitives.ReadUInt32LittleEndian(bytes) : BinaryPrimitives.ReadUInt32BigEndian(bytes);
 
     // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range.
     private static bool IsStartOfFrame(byte marker) =>

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using FalEmulator.Media;
 using FalEmulator.Options;
+using FalEmulator.Queue;
+using FalEmulator.Recording;
 using Microsoft.Extensions.Options;
 
 namespace FalEmulator.Model;
@@ -19,7 +21,7 @@ public sealed record FetchedInput(string Path, long Length, ImageInfo? Image);
 /// <summary>
 /// Downloads input URLs the way a fal model does (http(s) or <c>data:</c> URIs), into a local file, and refuses what the
 /// model would refuse with fal's 422 error types: <c>file_download_error</c>, <c>file_too_large</c>,
-/// <c>unsupported_*_format</c>, <c>image_load_error</c>.
+/// <c>unsupported_*_format</c> (HEIC included), <c>image_load_error</c>. Each image it downloads is recorded on its request.
 /// </summary>
 public class InputFetcher(IHttpClientFactory httpClientFactory, IOptions<FalEmulatorOptions> options)
 {
@@ -28,8 +30,10 @@ public class InputFetcher(IHttpClientFactory httpClientFactory, IOptions<FalEmul
     private const long MaxVideoBytes = 50L * 1024 * 1024;
     private const long MaxAudioBytes = 15L * 1024 * 1024;
 
+    /// <param name="request">The request the input is for; images are recorded on it as they were found.</param>
     public virtual async Task<(FetchedInput? Input, FalErrorDetail? Error)> FetchAsync(
-        string url, IReadOnlyList<object> loc, InputKind kind, string directory, CancellationToken cancellationToken)
+        string url, IReadOnlyList<object> loc, InputKind kind, string directory, QueuedRequest? request,
+        CancellationToken cancellationToken)
     {
         var maxBytes = kind switch
         {
@@ -66,9 +70,14 @@ public class InputFetcher(IHttpClientFactory httpClientFactory, IOptions<FalEmul
         }
 
         var head = header.AsSpan(0, read);
+        if (kind == InputKind.Image)
+        {
+            request?.RecordImage(Seen(loc, head));
+        }
+
         switch (kind)
         {
-            case InputKind.Image when ImageProbe.DetectFormat(head) is null:
+            case InputKind.Image when ImageProbe.DetectFormat(head) is null: // HEIC/HEIF too: fal's image models refuse it
                 return (null, FalErrorDetail.Create(loc, "unsupported_image_format",
                     "Unsupported image format. Supported formats are .jpg, .jpeg, .png, .webp.",
                     new JsonObject { ["supported_formats"] = new JsonArray(".jpg", ".jpeg", ".png", ".webp") }, url));
@@ -88,6 +97,15 @@ public class InputFetcher(IHttpClientFactory httpClientFactory, IOptions<FalEmul
             default:
                 return (new FetchedInput(path, length, null), null);
         }
+    }
+
+    /// <summary>What the model found at <paramref name="loc"/> (<c>["body", "image_urls", 2]</c> is <c>image_urls[2]</c>).</summary>
+    private static RecordedImage Seen(IReadOnlyList<object> loc, ReadOnlySpan<byte> head)
+    {
+        var field = string.Concat(loc.Skip(1).Select((part, i) => i == 0 ? $"{part}" : $"[{part}]"));
+        var format = ImageProbe.DetectFormat(head) ?? (ImageProbe.IsHeif(head) ? "heif" : null);
+        var info = ImageProbe.Probe(head);
+        return new RecordedImage(field, format, info?.Width, info?.Height, info?.Orientation);
     }
 
     private static FalErrorDetail DownloadError(IReadOnlyList<object> loc, string url) =>

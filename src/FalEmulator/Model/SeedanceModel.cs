@@ -47,7 +47,7 @@ public class SeedanceModel(InputFetcher inputFetcher, VideoRenderer renderer, Ti
             foreach (var (field, index, url) in list)
             {
                 IReadOnlyList<object> loc = index is { } i ? ["body", field, i] : ["body", field];
-                var (fetched, error) = await inputFetcher.FetchAsync(url, loc, kind, workDirectory, cancellationToken);
+                var (fetched, error) = await inputFetcher.FetchAsync(url, loc, kind, workDirectory, request, cancellationToken);
                 if (error is not null)
                 {
                     errors.Add(error);

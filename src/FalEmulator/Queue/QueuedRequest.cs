@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FalEmulator.Faults;
 using FalEmulator.Model;
+using FalEmulator.Recording;
 
 namespace FalEmulator.Queue;
 
@@ -27,6 +28,7 @@ public sealed class QueuedRequest
 {
     private readonly Lock _gate = new();
     private readonly List<JsonObject> _logs = [];
+    private readonly List<RecordedImage> _images = [];
     private readonly CancellationTokenSource _cancel = new();
 
     public QueuedRequest(string requestId, string endpointId, SeedanceInput? input, IReadOnlyList<FalErrorDetail> inputErrors,
@@ -122,6 +124,17 @@ public sealed class QueuedRequest
     private RequestOutcome? _outcome;
 
     public IReadOnlyList<JsonObject> Logs { get { lock (_gate) { return [.. _logs.Select(l => (JsonObject)l.DeepClone())]; } } }
+
+    /// <summary>The input images the model downloaded, in the order it fetched them, refused ones included.</summary>
+    public IReadOnlyList<RecordedImage> Images { get { lock (_gate) { return [.. _images]; } } }
+
+    public void RecordImage(RecordedImage image)
+    {
+        lock (_gate)
+        {
+            _images.Add(image);
+        }
+    }
 
     public void Log(string message, DateTimeOffset at, string level = "INFO")
     {

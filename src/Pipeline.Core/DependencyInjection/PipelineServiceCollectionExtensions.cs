@@ -64,6 +64,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<InboxReader>();
         services.AddSingleton<Inbox.OutputNames>();
         services.AddSingleton<Inbox.ImageUses>();
+        services.AddSingleton<Inbox.PhotoNormalizer>();
         services.AddSingleton<Batches.BatchLedger>();
         services.AddSingleton<UploadStore>();
         services.AddSingleton<JobIndex>();

@@ -1,3 +1,4 @@
+using System.Text;
 using FalEmulator.Media;
 
 namespace FalEmulator.Tests.Media;
@@ -83,6 +84,82 @@ public class ImageProbeTests
         var jpeg = main.Take(2).Concat(app1).Concat(main.Skip(2)).ToArray();
 
         Assert.Equal(new ImageInfo("jpeg", "image/jpeg", 1280, 720), ImageProbe.Probe(jpeg));
+    }
+
+    [Fact]
+    public void Probe_JpegWithExifOrientation_ReportsItWithTheStoredSize()
+    {
+        // Made by exiftool (big-endian EXIF): stored 144x96, to be turned 90° clockwise.
+        var bytes = File.ReadAllBytes(MediaTestFiles.Fixture("orientation-6.jpg"));
+
+        Assert.Equal(new ImageInfo("jpeg", "image/jpeg", 144, 96, 6), ImageProbe.Probe(bytes));
+    }
+
+    [Theory]
+    [InlineData(true, 8, 8)]
+    [InlineData(false, 3, 3)]
+    [InlineData(true, 1, 1)]
+    [InlineData(true, 9, 1)] // out of range: viewers show it as stored
+    [InlineData(false, 0, 1)]
+    public void Probe_ExifOrientationInEitherByteOrder_IsRead(bool littleEndian, int tagged, int reported)
+    {
+        var main = File.ReadAllBytes(MediaTestFiles.Fixture("render-1280x720.jpg"));
+        var jpeg = main.Take(2).Concat(ExifApp1(littleEndian, (ushort)tagged)).Concat(main.Skip(2)).ToArray();
+
+        Assert.Equal(new ImageInfo("jpeg", "image/jpeg", 1280, 720, reported), ImageProbe.Probe(jpeg));
+    }
+
+    [Fact]
+    public void Probe_ExifCutShort_IsUprightAndNeverThrows()
+    {
+        var app1 = ExifApp1(littleEndian: true, 6);
+        for (var keep = 4; keep < app1.Length; keep++)
+        {
+            // A segment whose length claims only what is kept, so the walk goes on to the frame header.
+            var cut = app1[..keep];
+            cut[2] = (byte)((keep - 2) >> 8);
+            cut[3] = (byte)(keep - 2);
+            var main = File.ReadAllBytes(MediaTestFiles.Fixture("render-1280x720.jpg"));
+            var entryWhole = keep >= app1.Length - 4; // only IFD0's next-IFD offset is missing
+
+            Assert.Equal(entryWhole ? 6 : 1, ImageProbe.Probe([.. main.Take(2), .. cut, .. main.Skip(2)])!.Orientation);
+        }
+    }
+
+    [Fact]
+    public void IsHeif_AnIPhoneStyleHeic_IsHeifAndNoFormatFalTakes()
+    {
+        var heic = File.ReadAllBytes(MediaTestFiles.Fixture("portrait.heic"));
+
+        Assert.True(ImageProbe.IsHeif(heic));
+        Assert.Null(ImageProbe.DetectFormat(heic));
+        Assert.Null(ImageProbe.Probe(heic));
+    }
+
+    [Theory]
+    [InlineData("mif1", "heic", true)]
+    [InlineData("heix", "mif1", true)]
+    [InlineData("isom", "iso2", false)] // MP4
+    [InlineData("qt  ", "qt  ", false)] // MOV
+    public void IsHeif_ReadsTheFtypBrands(string major, string compatible, bool heif)
+    {
+        byte[] head = [0, 0, 0, 20, .. "ftyp"u8, .. Encoding.ASCII.GetBytes(major), 0, 0, 0, 0, .. Encoding.ASCII.GetBytes(compatible)];
+
+        Assert.Equal(heif, ImageProbe.IsHeif(head));
+        Assert.False(ImageProbe.IsHeif(File.ReadAllBytes(MediaTestFiles.Fixture("landscape-320x180.jpg"))));
+    }
+
+    /// <summary>APP1 holding EXIF with one IFD0 entry: Orientation (0x0112), SHORT, count 1.</summary>
+    private static byte[] ExifApp1(bool littleEndian, ushort orientation)
+    {
+        byte[] U16(ushort v) => littleEndian ? [(byte)v, (byte)(v >> 8)] : [(byte)(v >> 8), (byte)v];
+        byte[] U32(uint v) => littleEndian ? [(byte)v, (byte)(v >> 8), (byte)(v >> 16), (byte)(v >> 24)]
+            : [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+        byte[] tiff = [.. (littleEndian ? "II"u8 : "MM"u8), .. U16(42), .. U32(8),
+            .. U16(1), .. U16(0x0112), .. U16(3), .. U32(1), .. U16(orientation), 0, 0, .. U32(0)];
+        byte[] payload = [.. "Exif\0\0"u8, .. tiff];
+        var length = payload.Length + 2;
+        return [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload];
     }
 
     [Fact]
