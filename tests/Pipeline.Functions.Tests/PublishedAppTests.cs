@@ -39,6 +39,19 @@ public sealed class PublishedAppTests
     }
 
     [Fact]
+    public async Task ReleasePackage_CarriesLinuxX64NativesOnly()
+    {
+        var published = await Published.Value;
+        var files = Directory.EnumerateFiles(published, "*", SearchOption.AllDirectories).Select(f => new FileInfo(f)).ToList();
+
+        // The photo library's native code for the platform Flex runs (libMagick.Native for linux-x64), and no other platform's.
+        Assert.Contains(files, f => f.Name.StartsWith("Magick.Native", StringComparison.Ordinal) && f.Name.EndsWith(".so", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.FullName.Contains($"{Path.DirectorySeparatorChar}win-", StringComparison.Ordinal)
+            || f.FullName.Contains($"{Path.DirectorySeparatorChar}osx-", StringComparison.Ordinal));
+        Assert.InRange(files.Sum(f => f.Length), 0, 150L * 1024 * 1024);
+    }
+
+    [Fact]
     public async Task ReleasePackage_CarriesTheHostSettings()
     {
         var host = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(await Published.Value, "host.json"), TestContext.Current.CancellationToken))!;

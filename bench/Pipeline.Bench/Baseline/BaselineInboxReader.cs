@@ -14,8 +14,9 @@ public sealed class BaselineInboxReader : InboxReader
     private readonly PipelineStorage _storage;
 
     public BaselineInboxReader(
-        PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, IOptions<Pipeline.Core.Callbacks.CallbackOptions> callbacks, TimeProvider time)
-        : base(storage, presets, options, callbacks, time) => _storage = storage;
+        PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, IOptions<Pipeline.Core.Callbacks.CallbackOptions> callbacks, TimeProvider time,
+        Pipeline.Core.Inbox.PendingManifests pending)
+        : base(storage, presets, options, callbacks, time, pending) => _storage = storage;
 
     public override async Task<PreparedJob> PrepareAsync(
         JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken, JobVariant? variant = null)

@@ -40,8 +40,8 @@ public sealed record SubmitToFalInput(
 /// </summary>
 public sealed partial class SubmitToFalActivity(
     FalQueueClient fal, InboxReader inbox, FalInputResolver inputs, WebhookUrls webhookUrls, JobAdmission admission, SubmitLedger submits,
-    SubmitFinder finder, SubmitGate gate, Inbox.ImageUses uses, Inbox.OutputNames outputs, JobAnnouncer announcer, TimeProvider time,
-    ILogger<SubmitToFalActivity> logger)
+    SubmitFinder finder, SubmitGate gate, Inbox.ImageUses uses, Inbox.OutputNames outputs, Inbox.InboxPhotos photos, JobAnnouncer announcer,
+    TimeProvider time, ILogger<SubmitToFalActivity> logger)
     : IPipelineActivity<SubmitToFalInput, SubmitToFalOutcome>
 {
     public const string Name = "SubmitToFal";
@@ -92,13 +92,20 @@ public sealed partial class SubmitToFalActivity(
         JsonObject body;
         try
         {
-            body = await inputs.ToFalInputAsync(ready.Request, cancellationToken);
+            // Version 3: HEIC and sideways photos go to fal as upright JPEG copies (fal takes JPEG, PNG and WebP only).
+            var asked = input.Steps >= 3 ? await photos.UprightAsync(input.JobId, ready.Request, cancellationToken) : ready.Request;
+            body = await inputs.ToFalInputAsync(asked, cancellationToken);
             if (input.Steps >= 3 && body["seed"] is null)
             {
                 body["seed"] = JobSeeds.For(input.JobId); // makes the input the job's own in fal's request history
             }
 
             fal.EnsureConfigured();
+        }
+        catch (Inbox.PhotoUnreadableException e)
+        {
+            await admission.RefundAsync(input.JobId, createdAt, CancellationToken.None);
+            return job.Outcome(new SubmitToFalOutcome.NotSubmitted(new JobError("invalid_request", e.Message)));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -176,6 +183,8 @@ public sealed partial class SubmitToFalActivity(
         {
             SubmitState.Accepted when record.Request is { } request =>
                 await AcceptedAsync(job, request, record.QueuePosition, record.AnsweredAt ?? record.ClaimedAt, input.Announcement, cancellationToken),
+            // fal away is a wait for version 3, on a rerun too (a crash after the refusal was recorded): never the job's end.
+            SubmitState.Refused when input.Steps >= 3 && record.Error is { Code: "fal_unavailable" } away => job.Outcome(new SubmitToFalOutcome.FalUnavailable(away)),
             SubmitState.Refused => job.Outcome(new SubmitToFalOutcome.NotSubmitted(record.Error ?? new JobError("fal_rejected", "fal did not accept the request"))),
             _ => job.Outcome(new SubmitToFalOutcome.OutcomeUnknown(admission.LimitsConcurrency)),
         };

@@ -41,6 +41,7 @@ public partial class InboxJobStarter(
         }
 
         ETag etag;
+        DateTimeOffset droppedAt;
         IDictionary<string, string> metadata;
         try
         {
@@ -54,6 +55,7 @@ public partial class InboxJobStarter(
             }
 
             etag = properties.ETag;
+            droppedAt = properties.LastModified;
             metadata = properties.Metadata;
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -64,7 +66,7 @@ public partial class InboxJobStarter(
 
         if (ManifestReader.IsManifest(blobName))
         {
-            return await manifests.StartAsync(client, container, blobName, etag, cancellationToken);
+            return await manifests.StartAsync(client, container, blobName, etag, droppedAt, cancellationToken);
         }
 
         if (InboxReader.IsSidecar(blobName))

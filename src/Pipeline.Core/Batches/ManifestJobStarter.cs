@@ -20,7 +20,7 @@ namespace Pipeline.Core.Batches;
 /// </summary>
 public partial class ManifestJobStarter(
     PipelineStorage storage, InboxReader inbox, InboxPresets presets, JobScheduler scheduler, BatchLedger batches, VideoStore videos, PriceTable prices, UsageLedger usage,
-    IOptions<PipelineOptions> options, Inbox.OutputNames outputs, Inbox.ImageUses uses, ILogger<ManifestJobStarter> logger)
+    IOptions<PipelineOptions> options, Inbox.OutputNames outputs, Inbox.ImageUses uses, Inbox.PendingManifests pending, ILogger<ManifestJobStarter> logger)
 {
     /// <summary>The optional column or field that names a row's video (<c>row-0001</c> otherwise).</summary>
     public const string NameField = "name";
@@ -28,8 +28,12 @@ public partial class ManifestJobStarter(
     /// <summary>Most jobs one manifest may start, variants counted: every one is started while the drop is handled.</summary>
     public const int MaxJobs = ManifestReader.MaxRows;
 
+    /// <param name="droppedAt">When the manifest arrived: a manifest whose rows name files not there yet waits for them
+    /// <see cref="PipelineOptions.LoneRequestWait"/> from then (<see cref="Inbox.ManifestWaitingException"/>: the trigger
+    /// hands the drop over again), then runs or is refused as its rows are.</param>
     /// <returns>The batch id, or null when the manifest was refused.</returns>
-    public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string name, ETag etag, CancellationToken cancellationToken)
+    public virtual async Task<string?> StartAsync(
+        DurableTaskClient client, string container, string name, ETag etag, DateTimeOffset droppedAt, CancellationToken cancellationToken)
     {
         var source = $"{container}/{name}";
         var marker = InboxReader.OutputBlobFor(name); // shop/products.csv → shop/products.mp4 → shop/products.error.json
@@ -52,6 +56,13 @@ public partial class ManifestJobStarter(
         }
 
         var (ready, refused) = await ValidateAsync(container, name, rows.Items, defaults, cancellationToken);
+        if (refused.Count > 0 && OnlyFilesMissing(refused) && scheduler.Now - droppedAt < options.Value.LoneRequestWait)
+        {
+            await pending.WaitAsync(container, name, cancellationToken); // photos dropped in its folder meanwhile wait for it
+            throw new Inbox.ManifestWaitingException($"{source} names files that are not in the inbox yet; it is read again when they may be");
+        }
+
+        await pending.DoneAsync(container, name, cancellationToken);
         if (refused.Count > 0 && (options.Value.ManifestInvalidRows == ManifestInvalidRows.Refuse || ready.Count == 0))
         {
             return await RefuseAsync(source, marker, $"{refused.Count} of {rows.Items.Count} rows are invalid; nothing was started", refused, cancellationToken);
@@ -82,6 +93,10 @@ public partial class ManifestJobStarter(
         }
         return batch.Id;
     }
+
+    /// <summary>Every refused row is refused only for files it names that are not in the inbox (yet).</summary>
+    private static bool OnlyFilesMissing(IReadOnlyList<RefusedRow> refused) =>
+        refused.All(r => r.Errors.Count > 0 && r.Errors.Values.All(messages => messages.All(m => m.EndsWith(InboxReader.NotInTheInbox, StringComparison.Ordinal))));
 
     /// <summary>A valid row, its request and its video's name.</summary>
     private sealed record ReadyRow(int Row, string VideoName, PreparedJob.Ready Job);

@@ -64,7 +64,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<InboxReader>();
         services.AddSingleton<Inbox.OutputNames>();
         services.AddSingleton<Inbox.ImageUses>();
+        services.AddSingleton<Inbox.PendingManifests>();
         services.AddSingleton<Inbox.PhotoNormalizer>();
+        services.AddSingleton<Inbox.InboxPhotos>();
         services.AddSingleton<Batches.BatchLedger>();
         services.AddSingleton<UploadStore>();
         services.AddSingleton<JobIndex>();

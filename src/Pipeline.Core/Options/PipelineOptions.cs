@@ -91,6 +91,12 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan InputSasLifetime { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// Keep the location (EXIF GPS) of a photo the pipeline copies upright for fal (HEIC, a sideways JPEG); by default
+    /// every copy leaves the location out. Photos that need no copy go as they are.
+    /// </summary>
+    public bool KeepPhotoLocation { get; set; }
+
     /// <summary>Send inbox files to fal as base64 data URIs instead of SAS URLs (storage fal cannot reach, e.g. Azurite).</summary>
     public bool SendInputsAsDataUris { get; set; }
 

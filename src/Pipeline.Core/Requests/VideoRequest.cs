@@ -53,6 +53,23 @@ public sealed record VideoRequest
     [JsonPropertyName("audio_urls")]
     public IReadOnlyList<string> AudioUrls { get; init; } = [];
 
+    /// <summary>The request with the URL of one field (as <see cref="Urls"/> names it) replaced.</summary>
+    public VideoRequest WithUrl(string field, string url) => field switch
+    {
+        "image_url" => this with { ImageUrl = url },
+        "end_image_url" => this with { EndImageUrl = url },
+        _ when field.StartsWith("image_urls[", StringComparison.Ordinal) => this with { ImageUrls = Replace(ImageUrls, field, url) },
+        _ when field.StartsWith("video_urls[", StringComparison.Ordinal) => this with { VideoUrls = Replace(VideoUrls, field, url) },
+        _ when field.StartsWith("audio_urls[", StringComparison.Ordinal) => this with { AudioUrls = Replace(AudioUrls, field, url) },
+        _ => throw new ArgumentException($"no URL field {field}", nameof(field)),
+    };
+
+    private static List<string> Replace(IReadOnlyList<string> urls, string field, string url)
+    {
+        var index = int.Parse(field[(field.IndexOf('[', StringComparison.Ordinal) + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+        return [.. urls.Select((u, i) => i == index ? url : u)];
+    }
+
     /// <summary>Every URL field with its JSON name (<c>image_urls[1]</c>), in the order fal reads them.</summary>
     public IEnumerable<(string Field, string Url)> Urls()
     {

@@ -11,7 +11,7 @@ using Pipeline.Core.Requests;
 namespace Pipeline.Core.Storage;
 
 /// <summary>
-/// Reads what a drop into the inbox asks for. An image (<c>.jpg .jpeg .png .webp</c>) becomes an image-to-video job whose
+/// Reads what a drop into the inbox asks for. An image (<c>.jpg .jpeg .png .webp .heic .heif</c>, any case) becomes an image-to-video job whose
 /// prompt and options come from its sidecar (<c>photo.json</c> beside <c>photo.jpg</c>: the seed's fields plus
 /// <c>mode</c>, <c>end_image</c> and <c>images/videos/audios</c> as names relative to the drop's folder), else from the
 /// blob's metadata, else the default prompt. A <c>.json</c> alone starts a text-to-video or reference-to-video job; a
@@ -19,9 +19,11 @@ namespace Pipeline.Core.Storage;
 /// comes from the folder presets above it (<see cref="InboxPresets"/>); files it names may also be URLs.
 /// </summary>
 public class InboxReader(
-    PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, IOptions<Callbacks.CallbackOptions> callbacks, TimeProvider time)
+    PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, IOptions<Callbacks.CallbackOptions> callbacks, TimeProvider time,
+    Inbox.PendingManifests pendingManifests)
 {
-    public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
+    /// <summary>How a field says the file it names is missing (a manifest waits for such files a while).</summary>
+    public const string NotInTheInbox = "is not in the inbox";
 
     /// <summary>Sidecar fields that are not the model's: they name inbox files or the mode.</summary>
     private static readonly string[] SidecarOnlyFields = ["mode", "image", "end_image", "images", "videos", "audios"];
@@ -32,7 +34,8 @@ public class InboxReader(
     /// <summary>Metadata names a dropped image may carry instead of a sidecar (blob metadata is lower-case, string-valued).</summary>
     private static readonly string[] MetadataFields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode", Variants.Field];
 
-    public static bool IsImage(string name) => ImageExtensions.Contains(Path.GetExtension(name).ToLowerInvariant());
+    /// <summary>A photo the inbox takes by its name (<c>.jpg .jpeg .png .webp .heic .heif</c>, any case): HEIC goes to fal as an upright JPEG copy.</summary>
+    public static bool IsImage(string name) => Inbox.PhotoFormats.IsPhoto(name);
 
     /// <summary>A <c>.json</c> request or sidecar (a folder preset is not one).</summary>
     public static bool IsSidecar(string name) => Path.GetExtension(name).Equals(".json", StringComparison.OrdinalIgnoreCase) && !InboxPresets.IsPreset(name);
@@ -108,7 +111,7 @@ public class InboxReader(
 
         if (!IsImage(name))
         {
-            return Problem(VideoMode.ImageToVideo, $"{name}: only .jpg, .jpeg, .png and .webp images, or a .json request, start a job");
+            return Problem(VideoMode.ImageToVideo, $"{name}: only .jpg, .jpeg, .png, .webp, .heic and .heif photos, or a .json request, start a job");
         }
 
         var (sidecar, problem) = await SidecarNameOfAsync(container, name, cancellationToken) is { } sidecarName
@@ -123,6 +126,12 @@ public class InboxReader(
             && Remaining(options.Value.SidecarGrace, createdAt) is { } grace && await UsesSidecarsAsync(container, name, cancellationToken))
         {
             return new PreparedJob.WaitForCompanion(VideoMode.ImageToVideo, grace);
+        }
+
+        if (!companionWaited && Remaining(options.Value.LoneRequestWait, createdAt) is { } manifestWait
+            && await pendingManifests.InFolderOfAsync(container, name, cancellationToken))
+        {
+            return new PreparedJob.WaitForCompanion(VideoMode.ImageToVideo, manifestWait); // a manifest here may name this photo
         }
 
         var body = sidecar ?? [];
@@ -382,7 +391,7 @@ public class InboxReader(
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
-                errors.Add(field, $"{reference.Name} is not in the inbox");
+                errors.Add(field, $"{reference.Name} {NotInTheInbox}");
                 continue;
             }
             catch (RequestFailedException e) when (e.Status == 416)
@@ -393,8 +402,8 @@ public class InboxReader(
             var kind = field.StartsWith("video_urls", StringComparison.Ordinal) ? "video" : field.StartsWith("audio_urls", StringComparison.Ordinal) ? "audio" : "image";
             switch (kind)
             {
-                case "image" when !InputSniffer.IsImage(head):
-                    errors.Add(field, $"{reference.Name} is not a JPEG, PNG or WebP image");
+                case "image" when !InputSniffer.IsImage(head) && !InputSniffer.IsHeif(head):
+                    errors.Add(field, $"{reference.Name} is not a JPEG, PNG, WebP or HEIC image");
                     break;
                 case "image" when size > InputSniffer.MaxImageBytes:
                     errors.Add(field, $"{reference.Name} is {size / (1024 * 1024)} MB; an image may be at most 30 MB");

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.UnitTests.Hardening;
 using Moq;
+using Pipeline.Core.Activities;
 using Pipeline.Core.Api;
 using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
@@ -32,7 +33,8 @@ internal sealed class ActivityMocks
         var options = MsOptions.Create(new PipelineOptions { PublicBaseUrl = new Uri("https://app.example.com") });
         var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"));
         Options = options;
-        Inbox = new Mock<InboxReader>(storage, new InboxPresets(storage), options, Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Callbacks.CallbackOptions()), Time);
+        Inbox = new Mock<InboxReader>(storage, new InboxPresets(storage), options, Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Callbacks.CallbackOptions()), Time,
+            new Pipeline.Core.Inbox.PendingManifests(storage));
         Inputs = new Mock<FalInputResolver>(storage, new BlobUrlSigner(storage, Time), options);
         Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((VideoRequest r, CancellationToken _) => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt });
@@ -88,6 +90,23 @@ internal sealed class ActivityMocks
                 Variants.OutputName(InboxReader.OutputBlobFor(name), variant, variants));
         return outputs;
     }
+
+    /// <summary>Photos go to fal as they are, unless a test says otherwise.</summary>
+    public Mock<Pipeline.Core.Inbox.InboxPhotos> Photos { get; } = NewPhotos();
+
+    private static Mock<Pipeline.Core.Inbox.InboxPhotos> NewPhotos()
+    {
+        var photos = new Mock<Pipeline.Core.Inbox.InboxPhotos>(new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")),
+            new Pipeline.Core.Inbox.PhotoNormalizer(), MsOptions.Create(new PipelineOptions()));
+        photos.Setup(p => p.UprightAsync(It.IsAny<string>(), It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, VideoRequest request, CancellationToken _) => request);
+        return photos;
+    }
+
+    /// <summary>The submit step over these seams (<paramref name="ledger"/>: another submit ledger than <see cref="Submits"/>).</summary>
+    public SubmitToFalActivity SubmitActivity(Pipeline.Core.Submits.SubmitLedger? ledger = null) =>
+        new(Fal.Object, Inbox.Object, Inputs.Object, new WebhookUrls(Options, Tokens), Admission.Object, ledger ?? Submits, Finder.Object, Gate,
+            Uses.Object, Outputs.Object, Photos.Object, Announcer, Time, NullLogger<SubmitToFalActivity>.Instance);
 
     /// <summary>Who uses an inbox image: its own job, unless a test says a manifest does.</summary>
     public Mock<Pipeline.Core.Inbox.ImageUses> Uses { get; } = NewUses();

@@ -23,8 +23,7 @@ public sealed class SubmitToFalActivityTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private SubmitToFalActivity Activity() =>
-        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, _m.Submits, _m.Finder.Object,
-            _m.Gate, _m.Uses.Object, _m.Outputs.Object, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
+        _m.SubmitActivity();
 
     private static SubmitToFalInput HttpInput(int attempt = 1) =>
         new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now, attempt);
@@ -141,8 +140,7 @@ public sealed class SubmitToFalActivityTests
         var claimed = new SubmitRecord("api-1", 1, SubmitState.Sending, Now);
         ledger.Setup(l => l.FindAsync("api-1", 1, It.IsAny<CancellationToken>())).ReturnsAsync((SubmitRecord?)null);
         ledger.Setup(l => l.ClaimAsync(It.IsAny<SubmitRecord>(), It.IsAny<CancellationToken>())).ReturnsAsync(new SubmitClaim.Taken(claimed));
-        var activity = new SubmitToFalActivity(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, ledger.Object,
-            _m.Finder.Object, _m.Gate, _m.Uses.Object, _m.Outputs.Object, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
+        var activity = _m.SubmitActivity(ledger.Object);
 
         var outcome = await activity.RunAsync(HttpInput(), Token);
 

@@ -31,8 +31,7 @@ public sealed class SubmitToFalVersion3Tests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private SubmitToFalActivity Activity() =>
-        new(_m.Fal.Object, _m.Inbox.Object, _m.Inputs.Object, new WebhookUrls(_m.Options, _m.Tokens), _m.Admission.Object, _m.Submits, _m.Finder.Object,
-            _m.Gate, _m.Uses.Object, _m.Outputs.Object, _m.Announcer, _m.Time, NullLogger<SubmitToFalActivity>.Instance);
+        _m.SubmitActivity();
 
     private static SubmitToFalInput Input(int attempt = 1, IReadOnlyList<string>? ended = null) =>
         new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now, attempt, Steps: 3, Ended: ended);
@@ -49,6 +48,18 @@ public sealed class SubmitToFalVersion3Tests
 
         Assert.Equal("fal_unavailable", Assert.IsType<SubmitToFalOutcome.FalUnavailable>(outcome).Error.Code);
         Assert.Equal(SubmitState.Refused, Assert.Single(_m.Submits.Records).State);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunAgainAfterFalWasAway_IsStillFalUnavailable()
+    {
+        // A crash after the refusal was recorded, before the orchestration took the answer: the rerun reads the record.
+        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Refused, Now, Error: new JobError("fal_unavailable", "Connection refused")));
+
+        var outcome = await Activity().RunAsync(Input(), Token);
+
+        Assert.Equal("fal_unavailable", Assert.IsType<SubmitToFalOutcome.FalUnavailable>(outcome).Error.Code); // a wait, not the job's end
+        Assert.Equal(0, Sent());
     }
 
     [Fact]
