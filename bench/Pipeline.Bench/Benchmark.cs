@@ -1,3 +1,5 @@
+using Pipeline.Core.Inbox;
+
 namespace Pipeline.Bench;
 
 /// <summary>One scenario's figures, as printed and saved.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Pipeline.Core.Api;
 using Pipeline.Http;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.Functions.Http;
 

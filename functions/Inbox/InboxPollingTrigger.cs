@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Pipeline.Core.Api;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.Functions.Inbox;
 

@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Pipeline.Core.Activities;
 using Pipeline.Core.Events;
 using Pipeline.Core.Jobs;
+using Pipeline.Core.Fal;
 
 namespace Pipeline.Functions.Orchestration;
 

@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client;
 using Pipeline.Core.Api;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.Http;
 

@@ -212,7 +212,7 @@ public static partial class LocalPipelineHost
         http.Request.Path.StartsWithSegments("/api")
         && !http.Request.Path.StartsWithSegments("/api/" + Pipeline.Http.Page.VideosPage.Route)
         && !http.Request.Path.StartsWithSegments(Pipeline.Http.Contract.OpenApiContract.Route)
-        && !http.Request.Path.StartsWithSegments("/" + Pipeline.Core.Api.WebhookUrls.Path);
+        && !http.Request.Path.StartsWithSegments("/" + Pipeline.Core.Webhooks.WebhookUrls.Path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Video pipeline: open {BaseUrl}/ in a browser (API on {BaseUrl}/api); drop files into {Inbox}; videos appear in {Videos}; events in {Events}; talking to {Fal}")]
     private static partial void LogStarting(ILogger logger, string baseUrl, string inbox, string videos, string events, string fal);

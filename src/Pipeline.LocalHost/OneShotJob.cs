@@ -6,6 +6,7 @@ using Pipeline.Core.Api;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.LocalHost;
 

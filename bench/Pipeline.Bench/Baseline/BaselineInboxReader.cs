@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.Bench.Baseline;
 

@@ -12,7 +12,7 @@ public sealed class BaselineVideoStore : VideoStore
     public BaselineVideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, MediaDownloadPolicy downloads, TimeProvider time, ILogger<VideoStore> logger)
         : base(storage, httpClientFactory, downloads, time, logger) => _storage = storage;
 
-    public override async Task<StoredVideo> StoreAsync(StoreVideoInput input, CancellationToken cancellationToken)
+    public override async Task<StoredVideo> StoreAsync(VideoToStore input, CancellationToken cancellationToken)
     {
         var stored = await base.StoreAsync(input, cancellationToken);
         if (BeforeCuts.On)

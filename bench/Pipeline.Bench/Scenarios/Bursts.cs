@@ -1,3 +1,5 @@
+using Pipeline.Core.Inbox;
+
 namespace Pipeline.Bench;
 
 /// <summary>Bursts of drops, and their share of the engine's ceiling.</summary>

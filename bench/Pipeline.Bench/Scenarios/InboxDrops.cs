@@ -1,3 +1,5 @@
+using Pipeline.Core.Inbox;
+
 namespace Pipeline.Bench;
 
 /// <summary>Inbox drops one by one: images without a sidecar (before and after #20's cuts) and with one.</summary>

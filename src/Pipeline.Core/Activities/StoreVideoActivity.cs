@@ -20,6 +20,12 @@ public sealed record StoreVideoInput(
 
     /// <summary>An earlier event of the job waits in the outbox: "succeeded" waits behind it.</summary>
     public bool QueueEventBehind { get; init; }
+
+    /// <summary>What the videos container takes of it.</summary>
+    public VideoToStore ToStore() => new(JobId, OutputBlob, VideoUrl, ContentType, FileSize, FalRequestId)
+    {
+        Mode = Mode, Source = Source, Seed = Seed, EndUserId = EndUserId, Correlation = Correlation,
+    };
 }
 
 /// <param name="Announced">The "succeeded" event was published, or kept in the outbox for later delivery.</param>
@@ -46,7 +52,7 @@ public sealed partial class StoreVideoActivity(
 
     public async Task<StoreVideoOutcome> RunAsync(StoreVideoInput input, CancellationToken cancellationToken)
     {
-        var video = await videos.StoreAsync(input, cancellationToken);
+        var video = await videos.StoreAsync(input.ToStore(), cancellationToken);
         var at = time.GetUtcNow();
         var purged = false;
         string? wake = null;

@@ -8,6 +8,8 @@ using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
 using Pipeline.Core.Submits;
 using Pipeline.Core.Telemetry;
+using Pipeline.Core.Webhooks;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.Core.Activities;
 

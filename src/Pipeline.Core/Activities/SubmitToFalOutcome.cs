@@ -5,14 +5,9 @@ using Pipeline.Core.Costs;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Telemetry;
+using Pipeline.Core.Fal;
 
 namespace Pipeline.Core.Activities;
-
-/// <summary>Where fal keeps a request: its id and the URLs fal answered the submit with.</summary>
-public sealed record FalRequestRef(string RequestId, Uri StatusUrl, Uri ResponseUrl, Uri CancelUrl) : IDescribesJob
-{
-    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (null, null, RequestId);
-}
 
 /// <summary>
 /// How <see cref="SubmitToFalActivity"/> ended: one record per outcome. Every outcome also carries what the activity

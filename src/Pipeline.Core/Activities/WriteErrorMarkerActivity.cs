@@ -5,11 +5,6 @@ using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Activities;
 
-public sealed record ErrorMarkerInput(string JobId, JobSource Source, string OutputBlob, JobOutcome Outcome, JobError Error, string? FalRequestId) : IDescribesJob
-{
-    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (null, null, FalRequestId);
-}
-
 /// <summary>Leaves <c>videos/&lt;path&gt;.error.json</c> beside where an inbox job's video would have gone, with the reason.</summary>
 public sealed class WriteErrorMarkerActivity(VideoStore videos) : IPipelineActivity<ErrorMarkerInput, string>
 {

@@ -24,7 +24,7 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
     [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
     [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null,
-    [property: JsonPropertyName("batch")] Batches.JobBatch? Batch = null,
+    [property: JsonPropertyName("batch")] Jobs.JobBatch? Batch = null,
     [property: JsonPropertyName("variant")] JobVariant? Variant = null,
     [property: JsonPropertyName("callback")] Callbacks.CallbackView? Callback = null,
     [property: JsonPropertyName("retrying")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobRetry? Retrying = null,

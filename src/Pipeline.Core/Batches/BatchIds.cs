@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Pipeline.Core.Jobs;
 
 namespace Pipeline.Core.Batches;
 

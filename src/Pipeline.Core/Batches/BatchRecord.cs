@@ -1,11 +1,7 @@
 using System.Text.Json.Serialization;
+using Pipeline.Core.Jobs;
 
 namespace Pipeline.Core.Batches;
-
-/// <summary>A manifest row that was not started, and why (by field).</summary>
-public sealed record RefusedRow(
-    [property: JsonPropertyName("row")] int Row,
-    [property: JsonPropertyName("errors")] IReadOnlyDictionary<string, string[]> Errors);
 
 /// <summary>
 /// What is kept of a batch itself (<c>jobs/batches/{id}/batch.json</c>): what it is, when it began and, for a manifest,

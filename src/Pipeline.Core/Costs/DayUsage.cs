@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pipeline.Core.Jobs;
 
 namespace Pipeline.Core.Costs;
 

@@ -1,6 +1,7 @@
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
 using Pipeline.Core.Submits;
+using Pipeline.Core.Jobs;
 
 namespace Pipeline.Core.Costs;
 

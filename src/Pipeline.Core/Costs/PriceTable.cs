@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Jobs;
 
 namespace Pipeline.Core.Costs;
 

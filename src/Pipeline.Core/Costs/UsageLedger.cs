@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Jobs;
 
 namespace Pipeline.Core.Costs;
 

@@ -13,6 +13,8 @@ using Pipeline.Core.Events;
 using Pipeline.Core.Fal;
 using Pipeline.Core.Options;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.Core.DependencyInjection;
 
@@ -115,7 +117,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<VideoJobService>();
         services.AddTransient<FalWebhookReceiver>();
         services.AddTransient<InboxJobStarter>();
-        services.AddTransient<Batches.ManifestJobStarter>();
+        services.AddTransient<Inbox.ManifestJobStarter>();
         services.AddSingleton<ReconciledOutcomes>();
         services.AddTransient<JobReconciler>();
         services.AddTransient<JobPurger>();

@@ -5,6 +5,8 @@ using Pipeline.Core.Events;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Steps;
+using Pipeline.Core.Submits;
+using Pipeline.Core.Fal;
 
 namespace Pipeline.Core.DependencyInjection;
 

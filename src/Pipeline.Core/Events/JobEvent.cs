@@ -34,7 +34,7 @@ public sealed record JobEventData(
     [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null,
     [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
     [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
-    [property: JsonPropertyName("batch")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Batches.JobBatch? Batch = null,
+    [property: JsonPropertyName("batch")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Jobs.JobBatch? Batch = null,
     [property: JsonPropertyName("variant")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobVariant? Variant = null);
 
 /// <summary>

@@ -142,9 +142,11 @@ public partial class JobReconciler(
     {
         var last = records.LastOrDefault(r => r.Request?.RequestId == finished.RequestId) ?? (records.Count > 0 ? records[^1] : null);
         var mode = last?.Mode ?? job.Mode;
-        var video = await videos.StoreAsync(new StoreVideoInput(job.Id, mode, job.Source, finished.RequestId, finished.Seed, finished.VideoUrl!,
-            finished.ContentType, job.OutputBlob, finished.FileSize, EndUserId: last?.EndUserId, Correlation: last?.Correlation, JobCreatedAt: job.CreatedAt),
-            cancellationToken);
+        var video = await videos.StoreAsync(new VideoToStore(job.Id, last?.OutputBlob ?? job.OutputBlob, finished.VideoUrl!, finished.ContentType, finished.FileSize,
+            finished.RequestId)
+        {
+            Mode = mode, Source = job.Source, Seed = finished.Seed, EndUserId = last?.EndUserId, Correlation = last?.Correlation,
+        }, cancellationToken);
         await CancelAsync(job, records, except: finished.RequestId, cancellationToken);
         LogStoredForFailedJob(job.Id, finished.RequestId);
         return Result(job, records, JobOutcome.Succeeded, video, finished.Seed, null, finished.RequestId);

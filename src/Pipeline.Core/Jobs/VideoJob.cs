@@ -55,6 +55,6 @@ public sealed record VideoJob(
     IReadOnlyDictionary<string, string>? Correlation = null,
     string? RequestFingerprint = null,
     string? TraceParent = null,
-    Batches.JobBatch? Batch = null,
+    Jobs.JobBatch? Batch = null,
     JobVariant? Variant = null,
     Callbacks.JobCallback? Callback = null);

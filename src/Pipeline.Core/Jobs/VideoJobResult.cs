@@ -45,7 +45,7 @@ public sealed record VideoJobResult(
     DateTimeOffset? FalCompletedAt,
     DateTimeOffset FinishedAt,
     IReadOnlyList<string>? FalRequestIds = null,
-    Costs.JobCost? Cost = null,
+    Jobs.JobCost? Cost = null,
     string? EndUserId = null,
     IReadOnlyDictionary<string, string>? Correlation = null,
     string? Prompt = null);

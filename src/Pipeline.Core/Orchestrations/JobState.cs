@@ -1,6 +1,8 @@
 using Pipeline.Core.Activities;
 using Pipeline.Core.Costs;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Jobs;
+using Pipeline.Core.Fal;
 
 namespace Pipeline.Core.Orchestrations;
 

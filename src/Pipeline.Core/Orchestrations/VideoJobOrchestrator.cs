@@ -6,7 +6,7 @@ namespace Pipeline.Core.Orchestrations;
 /// <summary>
 /// One video job, from request to stored video: the orchestration's name, version and events, and the door to the steps
 /// of the job's version. A job keeps the steps of the version it started with when a deploy brings new code: versions
-/// 1 and 2 run their frozen steps (<see cref="Legacy.VideoJobOrchestratorV2"/>), version 3 runs <see cref="VideoJobRun"/>.
+/// 1 and 2 run their frozen steps (<see cref="VideoJobOrchestratorV2"/>), version 3 runs <see cref="VideoJobRun"/>.
 /// </summary>
 public static class VideoJobOrchestrator
 {
@@ -26,7 +26,7 @@ public static class VideoJobOrchestrator
 
     public static Task<VideoJobResult> RunAsync(TaskOrchestrationContext context, VideoJob job) =>
         IsFrozen(context.Version)
-            ? Legacy.VideoJobOrchestratorV2.RunAsync(context, job)
+            ? VideoJobOrchestratorV2.RunAsync(context, job)
             : new VideoJobRun(context, job).RunAsync();
 
     /// <summary>Versions 1 (started unversioned) and 2.</summary>

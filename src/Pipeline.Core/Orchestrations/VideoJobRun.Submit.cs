@@ -3,6 +3,7 @@ using Pipeline.Core.Events;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Logging;
 using Pipeline.Core.Steps;
+using Pipeline.Core.Submits;
 
 namespace Pipeline.Core.Orchestrations;
 

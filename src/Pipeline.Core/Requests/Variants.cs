@@ -38,7 +38,7 @@ public static class Variants
             return requested;
         }
 
-        var first = requested ?? Submits.JobSeeds.For(firstJobId);
+        var first = requested ?? Requests.JobSeeds.For(firstJobId);
         return first > long.MaxValue - Max ? first - (index - 1) : first + (index - 1); // distinct, and never past the range
     }
 

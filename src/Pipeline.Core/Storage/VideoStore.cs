@@ -2,7 +2,6 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage;
-using Pipeline.Core.Activities;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 
@@ -19,7 +18,7 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
 
     public const string ErrorMarkerSuffix = ".error.json";
 
-    public virtual async Task<StoredVideo> StoreAsync(StoreVideoInput input, CancellationToken cancellationToken)
+    public virtual async Task<StoredVideo> StoreAsync(VideoToStore input, CancellationToken cancellationToken)
     {
         var blob = storage.Videos.GetBlobClient(input.OutputBlob);
         var existing = await PropertiesOrNullAsync(blob, cancellationToken);
@@ -56,7 +55,7 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
     /// The video's metadata, most important first; an entry that would pass <see cref="MaxMetadataBytes"/> is left out
     /// and named in <c>metadata_omitted</c> (the status API and the events carry every value anyway).
     /// </summary>
-    public static Dictionary<string, string> Metadata(StoreVideoInput input)
+    public static Dictionary<string, string> Metadata(VideoToStore input)
     {
         var entries = new List<KeyValuePair<string, string>>
         {
@@ -150,7 +149,7 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
     /// </summary>
     /// <param name="rows">For a manifest: every refused row and its errors by field.</param>
     public virtual Task<string> WriteRefusalAsync(
-        string source, string? outputBlob, JobError reason, CancellationToken cancellationToken, IReadOnlyList<Batches.RefusedRow>? rows = null) =>
+        string source, string? outputBlob, JobError reason, CancellationToken cancellationToken, IReadOnlyList<Jobs.RefusedRow>? rows = null) =>
         WriteMarkerAsync(outputBlob is null ? RefusedMarkerName(source) : ErrorMarkerName(outputBlob), new
         {
             job_id = (string?)null,

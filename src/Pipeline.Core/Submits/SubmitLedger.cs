@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using Pipeline.Core.Activities;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Fal;
 
 namespace Pipeline.Core.Submits;
 

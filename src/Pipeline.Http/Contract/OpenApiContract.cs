@@ -6,6 +6,7 @@ using Pipeline.Core.Contract;
 using Pipeline.Core.Events;
 using Pipeline.Core.Health;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.Http.Contract;
 

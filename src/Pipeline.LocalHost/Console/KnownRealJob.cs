@@ -1,5 +1,6 @@
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.LocalHost.Console;
 

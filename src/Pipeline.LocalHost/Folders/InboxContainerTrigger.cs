@@ -2,6 +2,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Api;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.LocalHost.Folders;
 

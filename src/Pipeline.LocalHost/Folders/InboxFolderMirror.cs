@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.LocalHost.Folders;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Batches;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.IntegrationTests.Support;
+using Pipeline.Core.Jobs;
 using static Pipeline.IntegrationTests.Batches.BatchTestSupport;
 
 namespace Pipeline.IntegrationTests.Batches;

@@ -3,6 +3,7 @@ using Pipeline.Core.Events;
 using Pipeline.Core.Storage;
 using Pipeline.IntegrationTests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.IntegrationTests.Hardening;
 

@@ -4,6 +4,8 @@ using Pipeline.Core.Storage;
 using Pipeline.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.IntegrationTests.Support;
+using Pipeline.Core.Inbox;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.IntegrationTests.Hardening;
 

@@ -15,7 +15,7 @@ public sealed class WebhookFloodTests
     private const string Job = "api-0123456789abcdef0123456789abcdef";
 
     /// <summary>The token the local host gives this job's webhook URL (its key derives from the emulator's fal key).</summary>
-    private static string ValidToken => new global::Pipeline.Core.Api.WebhookToken(
+    private static string ValidToken => new global::Pipeline.Core.Webhooks.WebhookToken(
         Microsoft.Extensions.Options.Options.Create(new global::Pipeline.Core.Options.FalWebhookOptions()),
         Microsoft.Extensions.Options.Options.Create(new global::Pipeline.Core.Fal.FalQueueClientOptions { Key = new FalEmulator.Options.FalEmulatorOptions().ApiKeys[0] })).For(Job);
 

@@ -8,6 +8,7 @@ using Pipeline.Core.Api;
 using Pipeline.Core.Housekeeping;
 using Pipeline.Core.Storage;
 using Pipeline.IntegrationTests.Support;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.IntegrationTests.Housekeeping;
 

@@ -8,6 +8,7 @@ using Pipeline.Core.Api;
 using Pipeline.Core.Telemetry;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.IntegrationTests.Support;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.IntegrationTests.LocalHost;
 

@@ -16,6 +16,8 @@ using Pipeline.Core.Options;
 using Pipeline.Core.Storage;
 using Pipeline.Http;
 using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.Core.Inbox;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.IntegrationTests.Support;
 

@@ -10,6 +10,8 @@ using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
+using Pipeline.Core.Webhooks;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Pipeline.UnitTests.Activities;
@@ -179,7 +181,7 @@ internal sealed class ActivityMocks
 
     public InMemorySubmitLedger Submits { get; }
 
-    public static readonly Pipeline.Core.Costs.JobCost Cost = new(4, 0.4304m);
+    public static readonly Pipeline.Core.Jobs.JobCost Cost = new(4, 0.4304m);
 
     public List<JobEvent> Published { get; } = [];
 

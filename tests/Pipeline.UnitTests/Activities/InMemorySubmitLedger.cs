@@ -41,7 +41,7 @@ public class InMemorySubmitLedger(TimeProvider time)
     public override Task<IReadOnlyList<string>> DeliveredAsync(string jobId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>(Deliveries.TryGetValue(jobId, out var ids) ? [.. ids] : []);
 
-    public override Task AdoptAsync(SubmitRecord claim, Pipeline.Core.Activities.FalRequestRef request, CancellationToken cancellationToken)
+    public override Task AdoptAsync(SubmitRecord claim, Pipeline.Core.Fal.FalRequestRef request, CancellationToken cancellationToken)
     {
         Put(claim with { State = SubmitState.Accepted, Request = request });
         return Task.CompletedTask;

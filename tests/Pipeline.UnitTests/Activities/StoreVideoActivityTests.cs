@@ -21,7 +21,7 @@ public sealed class StoreVideoActivityTests
     {
         var storage = new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"));
         _store = new Mock<VideoStore>(storage, Mock.Of<IHttpClientFactory>(), new MediaDownloadPolicy(_m.Options), _m.Time, NullLogger<VideoStore>.Instance);
-        _store.Setup(s => s.StoreAsync(It.IsAny<StoreVideoInput>(), It.IsAny<CancellationToken>())).ReturnsAsync(Video);
+        _store.Setup(s => s.StoreAsync(It.IsAny<VideoToStore>(), It.IsAny<CancellationToken>())).ReturnsAsync(Video);
         _batches = new Mock<Pipeline.Core.Batches.BatchLedger>(storage, _m.Time, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
     }
 
@@ -33,7 +33,7 @@ public sealed class StoreVideoActivityTests
     private StoreVideoActivity Activity() => new(_store.Object, _m.Admission.Object, _m.Fal.Object, _m.Announcer, _batches.Object, _m.Time, NullLogger<StoreVideoActivity>.Instance);
 
     private static readonly Pipeline.Core.Batches.BatchJobEnd PlannedEnd = new("inbox-1",
-        new Pipeline.Core.Batches.JobBatch("b-trips", Pipeline.Core.Batches.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m, null, null);
+        new Pipeline.Core.Jobs.JobBatch("b-trips", Pipeline.Core.Jobs.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m, null, null);
 
     [Fact]
     public async Task RunAsync_Stored_AnnouncesSucceededWithTheVideoAndTheFinishTime()
@@ -52,7 +52,7 @@ public sealed class StoreVideoActivityTests
     [Fact]
     public async Task RunAsync_CopyFails_AnnouncesNothing()
     {
-        _store.Setup(s => s.StoreAsync(It.IsAny<StoreVideoInput>(), It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("the video download answered 404"));
+        _store.Setup(s => s.StoreAsync(It.IsAny<VideoToStore>(), It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("the video download answered 404"));
 
         await Assert.ThrowsAsync<HttpRequestException>(() => Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token));
 

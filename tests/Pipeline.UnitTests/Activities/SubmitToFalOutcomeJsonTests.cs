@@ -3,6 +3,7 @@ using Pipeline.Core.Activities;
 using Pipeline.Core.Costs;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Fal;
 
 namespace Pipeline.UnitTests.Activities;
 

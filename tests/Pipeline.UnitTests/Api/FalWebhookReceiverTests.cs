@@ -7,6 +7,7 @@ using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Webhooks;
 using static Pipeline.UnitTests.Api.ClientHarness;
 
 namespace Pipeline.UnitTests.Api;

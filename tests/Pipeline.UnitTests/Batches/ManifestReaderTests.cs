@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Pipeline.Core.Batches;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.UnitTests.Batches;
 

@@ -1,4 +1,5 @@
 using Pipeline.Core.Costs;
+using Pipeline.Core.Jobs;
 
 namespace Pipeline.UnitTests.Costs;
 

@@ -1,5 +1,6 @@
 using Pipeline.Core.Costs;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Jobs;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Pipeline.UnitTests.Costs;

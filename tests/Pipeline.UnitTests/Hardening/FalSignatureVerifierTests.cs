@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Pipeline.Core.Api;
 using Pipeline.Core.Options;
+using Pipeline.Core.Webhooks;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Pipeline.UnitTests.Hardening;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Core.Api;
 using Pipeline.Core.Options;
 using Pipeline.UnitTests.Fal;
+using Pipeline.Core.Webhooks;
 
 namespace Pipeline.UnitTests.Hardening;
 

@@ -11,6 +11,7 @@ using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Steps;
 using System.Text.Json;
+using Pipeline.Core.Submits;
 
 namespace Pipeline.UnitTests.Orchestrations;
 

@@ -5,6 +5,7 @@ using Pipeline.Core.Fal;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Steps;
+using Pipeline.Core.Submits;
 
 namespace Pipeline.UnitTests.Orchestrations;
 

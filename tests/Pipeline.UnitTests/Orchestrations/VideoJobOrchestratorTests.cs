@@ -89,8 +89,8 @@ public sealed class VideoJobOrchestratorTests
         var retry = submit.Options?.Retry?.Policy;
         Assert.NotNull(retry);
         Assert.Equal(4, retry.MaxNumberOfAttempts);
-        Assert.True(Pipeline.Core.Orchestrations.Legacy.VideoJobOrchestratorV2.SafeToResubmit(Failure<NothingSubmittedException>()), "nothing reached fal: safe to run again");
-        Assert.False(Pipeline.Core.Orchestrations.Legacy.VideoJobOrchestratorV2.SafeToResubmit(Failure<InvalidOperationException>()), "anything else may have reached fal and been billed");
+        Assert.True(Pipeline.Core.Orchestrations.VideoJobOrchestratorV2.SafeToResubmit(Failure<NothingSubmittedException>()), "nothing reached fal: safe to run again");
+        Assert.False(Pipeline.Core.Orchestrations.VideoJobOrchestratorV2.SafeToResubmit(Failure<InvalidOperationException>()), "anything else may have reached fal and been billed");
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(4, store.Options?.Retry?.Policy?.MaxNumberOfAttempts);
     }
@@ -750,7 +750,7 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("budget_exceeded", "the app's daily budget of $10 would be passed"))
         {
-            Cost = new Pipeline.Core.Costs.JobCost(4, 0.43m),
+            Cost = new Pipeline.Core.Jobs.JobCost(4, 0.43m),
         });
 
         var result = await h.RunAsync(InboxJob(timings: NoGrace));

@@ -6,6 +6,7 @@ using Pipeline.Core.Jobs;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Steps;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Submits;
 using static Pipeline.UnitTests.Orchestrations.OrchestrationHarness;
 
 namespace Pipeline.UnitTests.Orchestrations;

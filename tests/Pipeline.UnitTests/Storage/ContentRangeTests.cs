@@ -1,4 +1,5 @@
 using Pipeline.Core.Storage;
+using Pipeline.Core.Inbox;
 
 namespace Pipeline.UnitTests.Storage;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pipeline.Core.Batches;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>
 /// Reads CSV records one at a time (RFC 4180: quoted cells may hold commas, doubled quotes and line breaks; lines end

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Azure;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Storage;
 
-namespace Pipeline.Core.Storage;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>Reads a small JSON object from the inbox (a sidecar, a lone request, a folder preset): streamed and capped.</summary>
 public static class InboxJson

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Storage;
 
-namespace Pipeline.Core.Storage;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>
 /// Folder presets: a <c>_preset.json</c> in an inbox folder gives defaults to every drop in that folder and below

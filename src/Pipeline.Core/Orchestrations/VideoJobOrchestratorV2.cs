@@ -4,8 +4,9 @@ using Pipeline.Core.Events;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Logging;
 using Pipeline.Core.Requests;
+using Pipeline.Core.Fal;
 
-namespace Pipeline.Core.Orchestrations.Legacy;
+namespace Pipeline.Core.Orchestrations;
 
 /// <summary>
 /// Versions 1 and 2 of the video job, frozen: jobs started by those versions replay and finish with exactly the steps
@@ -78,7 +79,7 @@ internal static class VideoJobOrchestratorV2
         private readonly bool _inbox = job.Source.Kind == JobSourceKind.Inbox;
         private VideoMode _mode = job.Mode;
         private FalRequestRef? _fal;
-        private Costs.JobCost? _cost;
+        private Jobs.JobCost? _cost;
         private string? _endUserId = job.Request?.EndUserId;
         private IReadOnlyDictionary<string, string>? _correlation = job.Correlation;
         private bool _holdsSlot;

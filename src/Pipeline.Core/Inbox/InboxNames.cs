@@ -1,4 +1,4 @@
-namespace Pipeline.Core.Storage;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>
 /// Which inbox names the pipeline takes. A name is refused, before any path or URL is built from it, when it could

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Core.Fal;
 using Pipeline.Core.Options;
 
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Webhooks;
 
 /// <summary>
 /// The per-job secret in the webhook URL the pipeline gives fal (<c>?job={id}&amp;token={token}</c>): an HMAC-SHA256 of

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using NSec.Cryptography;
 using Pipeline.Core.Options;
 
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Webhooks;
 
 /// <summary>
 /// Verifies fal's webhook signatures as fal documents them: Ed25519 over

@@ -1,7 +1,8 @@
 using Pipeline.Core.Requests;
 using Pipeline.Core.Telemetry;
+using Pipeline.Core.Fal;
 
-namespace Pipeline.Core.Activities;
+namespace Pipeline.Core.Submits;
 
 /// <summary>Which job's lost submits to look for in fal's request history.</summary>
 public sealed record FindAtFalInput(string JobId, VideoMode Mode) : IDescribesJob

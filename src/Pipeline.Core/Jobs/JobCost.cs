@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Pipeline.Core.Costs;
+namespace Pipeline.Core.Jobs;
 
 /// <summary>A job's estimated cost at fal: the seconds of video it asks for and their price.</summary>
 public sealed record JobCost(

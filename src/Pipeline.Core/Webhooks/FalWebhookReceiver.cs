@@ -7,7 +7,7 @@ using Pipeline.Core.Options;
 using Pipeline.Core.Orchestrations;
 using Pipeline.Core.Telemetry;
 
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Webhooks;
 
 /// <summary>How a webhook delivery was handled; hosts answer 2xx for Applied and Ignored (so fal stops retrying).</summary>
 public enum WebhookReceipt

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Core.Logging;
 using Pipeline.Core.Options;
 
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Webhooks;
 
 /// <summary>Says at start, loudly, when fal's webhook signatures are not verified (an explicit local setting).</summary>
 public sealed class WebhookVerificationNotice(IOptions<FalWebhookOptions> options, ILogger<WebhookVerificationNotice> logger) : IHostedService

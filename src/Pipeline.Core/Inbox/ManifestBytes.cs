@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Pipeline.Core.Storage;
 
-namespace Pipeline.Core.Batches;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>A manifest's bytes as they are parsed: hashed on the way (the batch is named by its content) and refused past the cap.</summary>
 public sealed class ManifestBytes(Stream content, long maxBytes) : ForwardOnlyReadStream

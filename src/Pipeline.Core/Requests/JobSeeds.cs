@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Pipeline.Core.Submits;
+namespace Pipeline.Core.Requests;
 
 /// <summary>
 /// A seed of the job's own, sent when the request names none (version 3): stable across reruns of the submit and

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Pipeline.Core.Batches;
+namespace Pipeline.Core.Jobs;
 
 /// <summary>How jobs came to be grouped.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<BatchKind>))]

@@ -4,8 +4,9 @@ using Pipeline.Core.Batches;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Api;
 
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>
 /// What the inbox trigger does with a new blob: start one job per blob version and variant (the id hashes container,

@@ -7,8 +7,9 @@ using Pipeline.Core.Jobs;
 using Pipeline.Core.Options;
 using Pipeline.Core.Requests;
 using Pipeline.Core.Storage;
+using Pipeline.Core.Batches;
 
-namespace Pipeline.Core.Batches;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>
 /// A manifest dropped in the inbox (<c>shop/products.csv</c>): every row is read and validated as a lone request in

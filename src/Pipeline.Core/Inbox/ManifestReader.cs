@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Pipeline.Core.Requests;
 
-namespace Pipeline.Core.Batches;
+namespace Pipeline.Core.Inbox;
 
 /// <summary>One row of a manifest: its number (from 1, header and blank lines not counted) and its fields, or why it cannot be read.</summary>
 public sealed record ManifestRow(int Row, JsonObject? Fields, string? Problem = null);

@@ -1,4 +1,4 @@
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Webhooks;
 
 /// <summary>
 /// Decides whether a webhook delivery really comes from fal. The seam where signature verification plugs in (fal signs

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Options;
 
-namespace Pipeline.Core.Api;
+namespace Pipeline.Core.Webhooks;
 
 /// <summary>
 /// The URL fal posts a job's webhook to: the job id rides in the query, so a delivery always finds its job, with the
