@@ -48,6 +48,23 @@ internal sealed record JobState(VideoMode Mode, string? EndUserId, IReadOnlyDict
 
     public DateTimeOffset? FalCompletedAt { get; init; }
 
+    /// <summary>When the job stops waiting for fal; time spent waiting for fal to come back moves it on.</summary>
+    public DateTime Deadline { get; init; }
+
+    /// <summary>Since when fal has been away for the submit, and the pause before the next try.</summary>
+    public DateTime? FalAwaySince { get; init; }
+
+    public TimeSpan? FalAwayDelay { get; init; }
+
+    /// <summary>Submits whose answer was lost, all told (each may be billed).</summary>
+    public int LostSubmits { get; init; }
+
+    /// <summary>Status calls in a row that fal answered 404 for the request the job follows.</summary>
+    public int LostPolls { get; init; }
+
+    /// <summary>The last error fal reported for one of the job's requests.</summary>
+    public Jobs.FalCompletion? LastFailure { get; init; }
+
     /// <summary>Whether any submit may have reached fal (and may be billed).</summary>
     public bool ReachedFal => RequestIds.Count > 0 || Unconfirmed > 0;
 

@@ -11,15 +11,12 @@ internal sealed partial class VideoJobRun
     /// <summary>Status calls in a row that fal answers 404 before the job stops waiting for a request fal has lost.</summary>
     private const int MaxLostPolls = 3;
 
-    private int _lostPolls;
-    private FalCompletion? _lastFailure;
-
     private async Task<FalVerdict> WaitForFalAsync()
     {
         var wait = _job.Timings.WebhookWait;
         while (true)
         {
-            var waited = await WaitAsync(WebhookWait, Now + wait, _deadline);
+            var waited = await WaitAsync(WebhookWait, Now + wait, _state.Deadline);
             wait = _job.Timings.PollInterval;
             var verdict = waited switch
             {
@@ -57,8 +54,7 @@ internal sealed partial class VideoJobRun
             return new FalVerdict.Finished(completion);
         }
 
-        _lastFailure = completion;
-        _state = _state.WithFailed(completion.RequestId);
+        _state = _state.WithFailed(completion.RequestId) with { LastFailure = completion };
         return _state.MayStillSucceed(Now) ? null : new FalVerdict.Finished(completion);
     }
 
@@ -81,12 +77,11 @@ internal sealed partial class VideoJobRun
             return Judge(completion);
         }
 
-        _lostPolls = poll is { NotFound: true } ? _lostPolls + 1 : poll is null ? _lostPolls : 0;
-        if (_lostPolls >= MaxLostPolls)
+        _state = _state with { LostPolls = poll is { NotFound: true } ? _state.LostPolls + 1 : poll is null ? _state.LostPolls : 0 };
+        if (_state.LostPolls >= MaxLostPolls)
         {
-            _lostPolls = 0;
-            _state = _state.WithFailed(request.RequestId);
-            return _state.MayStillSucceed(Now) ? null : _lastFailure is null ? new FalVerdict.Stopped(StopReason.Lost) : Ended();
+            _state = _state.WithFailed(request.RequestId) with { LostPolls = 0 };
+            return _state.MayStillSucceed(Now) ? null : Ended();
         }
 
         if (poll is { NotFound: false })
@@ -98,7 +93,7 @@ internal sealed partial class VideoJobRun
     }
 
     /// <summary>Every request of the job ended without a video: the last error is the verdict.</summary>
-    private FalVerdict Ended() => _lastFailure is { } failure ? new FalVerdict.Finished(failure) : new FalVerdict.Stopped(StopReason.Lost);
+    private FalVerdict Ended() => _state.LastFailure is { } failure ? new FalVerdict.Finished(failure) : new FalVerdict.Stopped(StopReason.Lost);
 
     /// <summary>
     /// The wait for fal ended without its verdict (a cancel request, the deadline, a request fal lost): the job's requests

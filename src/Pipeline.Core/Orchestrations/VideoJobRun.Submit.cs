@@ -15,62 +15,55 @@ internal sealed partial class VideoJobRun
 
     private static readonly TimeSpan DefaultUnconfirmedSubmitWait = TimeSpan.FromMinutes(10);
 
-    private int _lostSubmits;
-    private DateTime? _falAwaySince;
-    private TimeSpan _falAwayDelay = TimeSpan.FromSeconds(5);
-
     private async Task<Submission> SubmitAsync()
     {
         Progress(JobStages.Submitting);
         var companionWaited = false;
         while (true)
         {
-            var attempt = _state.Attempts + 1;
-            var outcome = await SubmitOnceAsync(attempt, companionWaited);
-            switch (outcome)
+            var outcome = await SubmitOnceAsync(_state.Attempts + 1, companionWaited);
+            if (await AfterSubmitAsync(outcome) is { } submission)
             {
-                case SubmitToFalOutcome.Superseded superseded:
-                    await SettleAsync(); // a sidecar holds nothing but its place among the open jobs
-                    return new Submission.Over(Result(JobOutcome.Superseded, null, null,
-                        superseded.Reason is { } reason ? new JobError("superseded", reason) : null));
-                case SubmitToFalOutcome.NotSubmitted refused:
-                    return new Submission.Over(await FailAsync(refused.Error));
-                case SubmitToFalOutcome.Submitted submitted:
-                    await AcceptedAsync(submitted, attempt);
-                    return new Submission.AtFal();
-                case SubmitToFalOutcome.WaitingForCompanion companion:
-                    if (await WaitForCompanionAsync(companion.Wait) is { } endedWaiting)
-                    {
-                        return new Submission.Over(endedWaiting);
-                    }
-
-                    companionWaited = true;
-                    continue;
-                case SubmitToFalOutcome.WaitingForSlot:
-                    if (await WaitForSlotAsync() is { } endedForSlot)
-                    {
-                        return new Submission.Over(endedForSlot);
-                    }
-
-                    continue;
-                case SubmitToFalOutcome.FalUnavailable away:
-                    if (await WaitForFalToReturnAsync(away.Error) is { } gaveUp)
-                    {
-                        return new Submission.Over(gaveUp);
-                    }
-
-                    continue;
-                case SubmitToFalOutcome.OutcomeUnknown unknown:
-                    _state = _state with { HoldsSlot = unknown.HoldsSlot };
-                    if (await ConfirmAsync() is { } confirmed)
-                    {
-                        return confirmed;
-                    }
-
-                    Progress(JobStages.Submitting);
-                    continue;
+                return submission;
             }
+
+            companionWaited |= outcome is SubmitToFalOutcome.WaitingForCompanion;
         }
+    }
+
+    /// <summary>What a submit's outcome comes to: how submitting ended, or null to submit again (after the wait it asked for).</summary>
+    private async Task<Submission?> AfterSubmitAsync(SubmitToFalOutcome outcome) => outcome switch
+    {
+        SubmitToFalOutcome.Superseded superseded => new Submission.Over(await SupersededAsync(superseded)),
+        SubmitToFalOutcome.NotSubmitted refused => new Submission.Over(await FailAsync(refused.Error)),
+        SubmitToFalOutcome.Submitted submitted => await AcceptedAsync(submitted),
+        SubmitToFalOutcome.WaitingForCompanion companion => Over(await WaitForCompanionAsync(companion.Wait)),
+        SubmitToFalOutcome.WaitingForSlot => Over(await WaitForSlotAsync()),
+        SubmitToFalOutcome.FalUnavailable away => Over(await WaitForFalToReturnAsync(away.Error)),
+        SubmitToFalOutcome.OutcomeUnknown unknown => await UnknownAsync(unknown),
+        _ => throw new InvalidOperationException($"unexpected submit outcome {outcome.Kind}"),
+    };
+
+    private static Submission.Over? Over(VideoJobResult? ended) => ended is null ? null : new Submission.Over(ended);
+
+    /// <summary>Nothing was sent and nothing will be: a sidecar fed its image's job, or a manifest took the photo.</summary>
+    private async Task<VideoJobResult> SupersededAsync(SubmitToFalOutcome.Superseded superseded)
+    {
+        await SettleAsync(); // it holds nothing but its place among the open jobs
+        return Result(JobOutcome.Superseded, null, null, superseded.Reason is { } reason ? new JobError("superseded", reason) : null);
+    }
+
+    /// <summary>The submit may have reached fal: confirm it (webhook, request history), or null to submit again.</summary>
+    private async Task<Submission?> UnknownAsync(SubmitToFalOutcome.OutcomeUnknown unknown)
+    {
+        _state = _state with { HoldsSlot = unknown.HoldsSlot };
+        var confirmed = await ConfirmAsync();
+        if (confirmed is null)
+        {
+            Progress(JobStages.Submitting);
+        }
+
+        return confirmed;
     }
 
     /// <summary>
@@ -104,7 +97,7 @@ internal sealed partial class VideoJobRun
     }
 
     /// <summary>fal has the job: it follows the request and announces it (unless the step did).</summary>
-    private async Task AcceptedAsync(SubmitToFalOutcome.Submitted submitted, int attempt)
+    private async Task<Submission> AcceptedAsync(SubmitToFalOutcome.Submitted submitted)
     {
         _state = _state.WithRequest(submitted.Request) with
         {
@@ -121,6 +114,8 @@ internal sealed partial class VideoJobRun
         {
             await AnnounceAsync(JobEventTypes.Submitted, null, null, null);
         }
+
+        return new Submission.AtFal();
     }
 
     /// <summary>
@@ -130,19 +125,23 @@ internal sealed partial class VideoJobRun
     /// </summary>
     private async Task<VideoJobResult?> WaitForFalToReturnAsync(JobError error)
     {
-        _falAwaySince ??= Now;
-        var wait = _job.Timings.FalUnavailableWait ?? DefaultFalUnavailableWait;
-        if (Now + _falAwayDelay > _falAwaySince.Value + wait)
+        var since = _state.FalAwaySince ?? Now;
+        var delay = _state.FalAwayDelay ?? TimeSpan.FromSeconds(5);
+        if (Now + delay > since + (_job.Timings.FalUnavailableWait ?? DefaultFalUnavailableWait))
         {
-            return await FailAsync(error with { Message = $"{error.Message} (tried for {Now - _falAwaySince.Value:g}; nothing was sent)" });
+            return await FailAsync(error with { Message = $"{error.Message} (tried for {Now - since:g}; nothing was sent)" });
         }
 
-        var nextAt = Now + _falAwayDelay;
+        var nextAt = Now + delay;
         _log.WaitingForFal(_job.Id, error.Message, nextAt);
         Progress(JobStages.WaitingForFal, retrying: new JobRetry("submit", _state.Attempts, error.Message, new DateTimeOffset(nextAt, TimeSpan.Zero)));
         var waited = await WaitAsync<object>(null, nextAt, deadline: null);
-        _deadline += _falAwayDelay;
-        _falAwayDelay = TimeSpan.FromTicks(Math.Min(_falAwayDelay.Ticks * 2, TimeSpan.FromMinutes(5).Ticks));
+        _state = _state with
+        {
+            Deadline = _state.Deadline + delay, // waiting for fal to come back is not counted against the deadline
+            FalAwaySince = since,
+            FalAwayDelay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(5).Ticks)),
+        };
         Progress(JobStages.Submitting);
         return waited is WaitEnd.Cancelled ? await CancelledAsync() : null;
     }
@@ -151,7 +150,7 @@ internal sealed partial class VideoJobRun
     private async Task<VideoJobResult?> WaitForCompanionAsync(TimeSpan wait)
     {
         Progress(JobStages.Preparing);
-        var waited = await WaitAsync<object>(null, Now + wait, _deadline);
+        var waited = await WaitAsync<object>(null, Now + wait, _state.Deadline);
         Progress(JobStages.Submitting);
         return waited is WaitEnd.Elapsed ? null : await EndBeforeFalAsync(waited, "no request could be made of the drop");
     }
@@ -164,7 +163,7 @@ internal sealed partial class VideoJobRun
     {
         _state = _state with { SlotWaits = _state.SlotWaits + 1 };
         Progress(JobStages.WaitingForSlot);
-        var waited = await WaitAsync(SlotFreedWait, Now + SlotBackoff(_state.SlotWaits), _deadline);
+        var waited = await WaitAsync(SlotFreedWait, Now + SlotBackoff(_state.SlotWaits), _state.Deadline);
         return waited is WaitEnd.Elapsed or WaitEnd.Delivered<string>
             ? null
             : await EndBeforeFalAsync(waited, "no slot at fal became free (Costs__MaxConcurrentJobs)");
@@ -183,14 +182,14 @@ internal sealed partial class VideoJobRun
     /// </summary>
     private async Task<Submission?> ConfirmAsync()
     {
-        _lostSubmits++;
+        _state = _state with { LostSubmits = _state.LostSubmits + 1 };
         var until = Now + (_job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait);
         _state = _state with { Unconfirmed = _state.Unconfirmed + 1, UnconfirmedUntil = until };
         Progress(JobStages.ConfirmingSubmit);
         while (Now < until)
         {
             var wakeAt = Now + _job.Timings.PollInterval < until ? Now + _job.Timings.PollInterval : until;
-            switch (await WaitAsync(WebhookWait, wakeAt, _deadline))
+            switch (await WaitAsync(WebhookWait, wakeAt, _state.Deadline))
             {
                 case WaitEnd.Delivered<FalCompletion> delivered:
                     if (await ConfirmedByWebhookAsync(delivered.Value) is { } ended)
@@ -210,8 +209,8 @@ internal sealed partial class VideoJobRun
             }
         }
 
-        return _lostSubmits < MaxLostSubmits ? null : new Submission.Over(await FailAsync(new JobError("submit_unconfirmed",
-            $"fal did not answer {_lostSubmits} submit(s), sent no webhook and shows none in its request history within "
+        return _state.LostSubmits < MaxLostSubmits ? null : new Submission.Over(await FailAsync(new JobError("submit_unconfirmed",
+            $"fal did not answer {_state.LostSubmits} submit(s), sent no webhook and shows none in its request history within "
             + $"{_job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait}; not submitted again")));
     }
 

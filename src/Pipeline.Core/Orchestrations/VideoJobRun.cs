@@ -30,9 +30,6 @@ internal sealed partial class VideoJobRun
     private readonly bool _inbox;
     private JobState _state;
 
-    /// <summary>When the job stops waiting for fal; time spent waiting for fal to come back moves it on.</summary>
-    private DateTime _deadline;
-
     public VideoJobRun(TaskOrchestrationContext context, VideoJob job)
     {
         _context = context;
@@ -65,7 +62,7 @@ internal sealed partial class VideoJobRun
 
     private async Task<VideoJobResult> StoryAsync()
     {
-        _deadline = Now + _job.Timings.Deadline;
+        _state = _state with { Deadline = Now + _job.Timings.Deadline };
         while (true)
         {
             var verdict = await SubmitAsync() switch
