@@ -197,9 +197,10 @@ public static partial class LocalPipelineHost
     }
 
     /// <summary>Creates the inbox and videos containers in Azurite before anything lists them.</summary>
-    private sealed class StorageContainers(PipelineStorage storage) : IHostedService
+    private sealed class StorageContainers(PipelineStorage storage, ILogger<StorageContainers> logger) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => storage.EnsureContainersAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            Housekeeping.UntilStorageAnswers.RunAsync(() => storage.EnsureContainersAsync(cancellationToken), "The containers", logger, cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -77,7 +77,7 @@ public static partial class AzureStorageDurableEngine
                 WorkItemQueueVisibilityTimeout = options.QueueVisibilityTimeout,
                 LoggerFactory = loggerFactory,
             });
-            await service.CreateIfNotExistsAsync();
+            await Housekeeping.UntilStorageAnswers.RunAsync(service.CreateIfNotExistsAsync, "The durable task hub", _logger, cancellationToken);
             _service = service;
 
             var builder = WebApplication.CreateSlimBuilder();
