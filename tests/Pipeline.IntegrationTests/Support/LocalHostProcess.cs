@@ -68,8 +68,33 @@ public sealed class LocalHostProcess : IAsyncDisposable
     /// <summary>Starts the built program directly (no script in between), so that Kill hits the host itself.</summary>
     /// <param name="home">Given in <c>PIPELINE_HOME</c>.</param>
     /// <param name="workingDirectory">Where the program runs (default: <paramref name="home"/>).</param>
-    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments, string? workingDirectory = null) =>
-        StartAsync(Program(workingDirectory ?? home), home, port, storage, arguments);
+    /// <param name="boundByFileModes">Without root's right to read any file (<see cref="WithoutReadingEverything"/>).</param>
+    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments, string? workingDirectory = null,
+        bool boundByFileModes = false)
+    {
+        var program = Program(workingDirectory ?? home);
+        return StartAsync(boundByFileModes ? WithoutReadingEverything(program) : program, home, port, storage, arguments);
+    }
+
+    /// <summary>
+    /// The same command, bound by file modes even when the tests run as root: <c>chmod 000</c> stops a person's program,
+    /// but root's capabilities to read and search anything would let it through (setpriv drops them for the program).
+    /// </summary>
+    private static ProcessStartInfo WithoutReadingEverything(ProcessStartInfo start)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return start;
+        }
+
+        var bound = new ProcessStartInfo("setpriv") { WorkingDirectory = start.WorkingDirectory };
+        foreach (var argument in (string[])["--bounding-set", "-dac_override,-dac_read_search", start.FileName, .. start.ArgumentList])
+        {
+            bound.ArgumentList.Add(argument);
+        }
+
+        return bound;
+    }
 
     /// <summary>Runs the built program to its end (a one-shot job); returns its exit code, its stdout lines and its stderr.</summary>
     /// <param name="terminateAfter">Sends SIGTERM this long after the start, as a service manager or Ctrl+C would.</param>
