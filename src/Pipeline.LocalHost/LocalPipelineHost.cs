@@ -21,14 +21,25 @@ namespace Pipeline.LocalHost;
 /// </summary>
 public static partial class LocalPipelineHost
 {
+    /// <summary>
+    /// The header of the readiness address's answer that says how the host runs: <see cref="ServingMode"/> (until
+    /// stopped) or <see cref="OneShotMode"/> (until its one job ends), so that a one-shot knows which host may take its job.
+    /// </summary>
+    public const string ModeHeader = "Local-Host-Mode";
+
+    public const string ServingMode = "serving";
+
+    public const string OneShotMode = "one-shot";
+
     /// <param name="configure">A last word on the builder (tests add log capture).</param>
     /// <param name="tasks">What the durable worker runs (default: the pipeline's tasks).</param>
+    /// <param name="oneShot">The host runs one job and stops (see <see cref="ModeHeader"/>).</param>
     public static async Task<(WebApplication App, FalEmulatorHost? Emulator)> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null,
-        Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks = null)
+        Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks = null, bool oneShot = false)
     {
         var builder = WebApplication.CreateBuilder(args);
         UseHomeVariable(builder.Configuration);
-        var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        var options = OptionsOf(builder.Configuration);
         var baseUrl = $"http://localhost:{options.Port}";
         EnsurePrivateEnough(options);
         builder.WebHost.UseUrls($"http://{options.Listen}:{options.Port}");
@@ -125,7 +136,11 @@ public static partial class LocalPipelineHost
         app.MapPipelineApi();
         app.MapEventGridSink();
         // The page itself at / (not a redirect): a readiness check that waits for 200 on / sees the host ready.
-        app.MapGet("/", (HttpResponse response) => Pipeline.Http.Page.VideosPage.Serve(null, response)).ExcludeFromDescription();
+        app.MapGet("/", (HttpResponse response) =>
+        {
+            response.Headers[ModeHeader] = oneShot ? OneShotMode : ServingMode;
+            return Pipeline.Http.Page.VideosPage.Serve(null, response);
+        }).ExcludeFromDescription();
         if (emulator is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => emulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -141,6 +156,18 @@ public static partial class LocalPipelineHost
 
         return (app, emulator);
     }
+
+    /// <summary>The host's configuration from these arguments, as <see cref="BuildAsync"/> reads it, without building a host.</summary>
+    public static IConfiguration ConfigurationOf(string[] args)
+    {
+        var configuration = WebApplication.CreateBuilder(args).Configuration;
+        UseHomeVariable(configuration);
+        return configuration;
+    }
+
+    /// <summary>The <c>LocalHost</c> settings; <see cref="InvalidOperationException"/> names a value that does not convert.</summary>
+    public static LocalHostOptions OptionsOf(IConfiguration configuration) =>
+        configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
 
     /// <summary>
     /// <c>PIPELINE_HOME</c> (the environment, as every host reads it into configuration) is where <c>LocalHost:Home</c>

@@ -69,13 +69,7 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
 
             // One line per change of stage (or of a retry's count): a moving queue position is not a change worth a line.
             var state = progress is null ? "starting" : $"{progress.Stage}/{progress.Retrying?.Attempts}";
-            var line = progress switch
-            {
-                null => "starting",
-                { QueuePosition: { } position } => $"{progress.Stage} (fal queue position {position})",
-                { Retrying: { } retry } => $"{progress.Stage} ({retry.Step} failed {retry.Attempts} time(s): {retry.LastError}; trying again)",
-                _ => progress.Stage,
-            };
+            var line = JobProgressLine.Of(progress?.Stage, progress?.QueuePosition, progress?.Retrying);
             if (!_lastLine.TryGetValue(id, out var before))
             {
                 LogStarted(id, progress?.Mode ?? job?.Mode, job?.Source);

@@ -13,7 +13,8 @@ namespace Pipeline.LocalHost.Folders;
 /// restart must not make a new blob version, which would be a new job), nor is one whose video or error marker is
 /// already in <c>videos/</c> and newer than it. A file whose name the pipeline refuses (<see cref="InboxNames"/>: a
 /// backslash, control characters, invalid UTF-8) is not uploaded — its name could mean another place — and is logged
-/// once; one file that fails never stops the others.
+/// once; one file that fails, or one folder that cannot be read (<see cref="FolderListing"/>), is logged once and never
+/// stops the others.
 /// </summary>
 public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<InboxFolderMirror> logger)
     : Housekeeping.ResilientLoop(logger)
@@ -22,6 +23,7 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
     private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _mirrored = [];
     private readonly HashSet<string> _refused = [];
     private readonly HashSet<string> _failing = [];
+    private readonly HashSet<string> _unreadable = [];
 
     protected override string What => "Mirroring inbox/";
 
@@ -36,7 +38,9 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
     private async Task ScanAsync(LocalHostOptions o, CancellationToken cancellationToken)
     {
         // Only the platform's own separator is a folder: on Linux a backslash is part of a file's name (and refused).
-        var files = Directory.EnumerateFiles(o.InboxFolder, "*", SearchOption.AllDirectories)
+        var listing = FolderListing.Of(o.InboxFolder);
+        ReportUnreadable(o, listing.Unreadable);
+        var files = listing.Files
             .Select(path => (Path: path, Name: Path.GetRelativePath(o.InboxFolder, path).Replace(Path.DirectorySeparatorChar, '/')))
             .Where(f => Accepted(f.Name))
             .OrderBy(f => InboxPresets.IsPreset(f.Name) ? 0 : InboxReader.IsSidecar(f.Name) ? 1 : 2) // presets, then sidecars, first
@@ -44,25 +48,9 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
             .ToList();
         foreach (var (path, name) in files)
         {
-            var info = new FileInfo(path);
-            var state = (info.Length, info.LastWriteTimeUtc);
-            var stable = _lastSeen.TryGetValue(name, out var before) && before == state;
-            _lastSeen[name] = state;
-            if (!stable || (_mirrored.TryGetValue(name, out var done) && done == state))
-            {
-                continue; // still being written, or already mirrored
-            }
-
-            if (!InboxReader.IsSidecar(name) && HasNewerOutput(o, name, info.LastWriteTimeUtc))
-            {
-                _mirrored[name] = state;
-                continue;
-            }
-
             try
             {
-                await UploadIfChangedAsync(path, name, cancellationToken);
-                _mirrored[name] = state;
+                await MirrorAsync(o, path, name, cancellationToken);
                 _failing.Remove(name);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -71,6 +59,46 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
                 {
                     LogFileFailed(name, e.Message); // the next scans try it again, quietly; the others go on
                 }
+            }
+        }
+    }
+
+    private async Task MirrorAsync(LocalHostOptions o, string path, string name, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return; // gone since the listing (moved away, or a link to nothing)
+        }
+
+        var state = (info.Length, info.LastWriteTimeUtc);
+        var stable = _lastSeen.TryGetValue(name, out var before) && before == state;
+        _lastSeen[name] = state;
+        if (!stable || (_mirrored.TryGetValue(name, out var done) && done == state))
+        {
+            return; // still being written, or already mirrored
+        }
+
+        if (!InboxReader.IsSidecar(name) && HasNewerOutput(o, name, info.LastWriteTimeUtc))
+        {
+            _mirrored[name] = state;
+            return;
+        }
+
+        await UploadIfChangedAsync(path, name, cancellationToken);
+        _mirrored[name] = state;
+    }
+
+    /// <summary>Says once of each folder that it cannot be read (and again if it is readable for a while and then not).</summary>
+    private void ReportUnreadable(LocalHostOptions o, Dictionary<string, string> unreadable)
+    {
+        _unreadable.IntersectWith(unreadable.Keys);
+        foreach (var (folder, reason) in unreadable)
+        {
+            if (_unreadable.Add(folder))
+            {
+                var shown = Path.GetRelativePath(o.HomeFolder, folder);
+                LogFolderUnreadable(shown, reason);
             }
         }
     }
@@ -139,4 +167,8 @@ public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "inbox/{Name} could not be uploaded ({Reason}); trying again")]
     private partial void LogFileFailed(string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "{Folder} cannot be read ({Reason}): its files are not uploaded until it can; the other folders go on")]
+    private partial void LogFolderUnreadable(string folder, string reason);
 }

@@ -107,6 +107,33 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
     }
 
     /// <summary>
+    /// Ctrl-C on <c>run.sh</c> in a terminal (SIGINT to its whole process group) while a job waits for fal: a clean stop
+    /// of a server, exit 0. Azurite, which the script started, used to take the SIGINT too and end at once, so the host
+    /// logged storage warnings while it let go of the task hub, waited 5 s for it, and the script exited 130.
+    /// </summary>
+    [Fact]
+    public async Task CtrlCOnRunScript_StopsTheHostThenItsAzurite_WithExitCode0_AndNoStorageWarnings()
+    {
+        var port = LocalHostProcess.FreePort();
+        var azuritePort = LocalHostProcess.FreePortsInARow();
+        await using var host = await LocalHostProcess.StartScriptAsync(Home, port, storage: null,
+            LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]), azuritePort);
+        var id = await SubmitAsync(host, "Stopped by Ctrl-C [emulator: run=300s]");
+        await WaitUntilAsync(async () => (await StatusAsync(host, id))["stage"]?.GetValue<string>() == "queued_at_fal", host);
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        var exitCode = await host.InterruptAsync();
+
+        var exit = exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none within 60 s";
+        Assert.True(exitCode == 0, $"exit {exit}:\n{host.Output}");
+        Assert.Contains($"starting Azurite (data in {Home}/.local/azurite)", host.Output, StringComparison.Ordinal);
+        Assert.True(!host.Output.Contains("warn:", StringComparison.Ordinal), host.Output);
+        Assert.InRange(stopping.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5)); // no wait for a task hub its storage lost
+        // Azurite stopped too.
+        Assert.Throws<System.Net.Sockets.SocketException>(() => new System.Net.Sockets.TcpClient("127.0.0.1", azuritePort).Dispose());
+    }
+
+    /// <summary>
     /// A deploy or a scale-in stops the host with SIGTERM: a submit already on its way to fal finishes and records fal's
     /// answer before the host exits, so the restarted host follows that request instead of confirming a lost one.
     /// </summary>

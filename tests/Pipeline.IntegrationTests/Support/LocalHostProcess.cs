@@ -57,19 +57,83 @@ public sealed class LocalHostProcess : IAsyncDisposable
         "--Pipeline:LoneRequestWait", "00:00:01",
     ];
 
-    /// <summary>Starts <c>scripts/run.sh</c> with <paramref name="arguments"/>, in <paramref name="home"/>, on <paramref name="storage"/>.</summary>
-    public static Task<LocalHostProcess> StartScriptAsync(string home, int port, string storage, IEnumerable<string> arguments)
+    /// <summary>Three free ports in a row (Azurite's blob, queue and table).</summary>
+    public static int FreePortsInARow()
     {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = AzuriteFixture.FindRepositoryRoot() };
+        while (true)
+        {
+            var first = FreePort();
+            if (IsFree(first + 1) && IsFree(first + 2))
+            {
+                return first;
+            }
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Starts <c>scripts/run.sh</c> with <paramref name="arguments"/>, in <paramref name="home"/>, on <paramref name="storage"/>
+    /// (null: an Azurite the script starts itself, on <paramref name="azuritePort"/> and the next two), as the leader of a
+    /// process group of its own, as a terminal runs a command (<see cref="InterruptAsync"/> is then the terminal's Ctrl-C).
+    /// </summary>
+    public static Task<LocalHostProcess> StartScriptAsync(
+        string home, int port, string? storage, IEnumerable<string> arguments, int? azuritePort = null)
+    {
+        var start = new ProcessStartInfo("setsid") { WorkingDirectory = AzuriteFixture.FindRepositoryRoot() };
+        start.ArgumentList.Add("bash");
         start.ArgumentList.Add(Path.Combine(AzuriteFixture.FindRepositoryRoot(), "scripts", "run.sh"));
+        if (azuritePort is { } first)
+        {
+            start.Environment["PIPELINE_AZURITE_PORT"] = first.ToString(CultureInfo.InvariantCulture);
+        }
+
         return StartAsync(start, home, port, storage, arguments);
     }
 
     /// <summary>Starts the built program directly (no script in between), so that Kill hits the host itself.</summary>
     /// <param name="home">Given in <c>PIPELINE_HOME</c>.</param>
     /// <param name="workingDirectory">Where the program runs (default: <paramref name="home"/>).</param>
-    public static Task<LocalHostProcess> StartProgramAsync(string home, int port, string storage, IEnumerable<string> arguments, string? workingDirectory = null) =>
-        StartAsync(Program(workingDirectory ?? home), home, port, storage, arguments);
+    /// <param name="boundByFileModes">Without root's right to read any file (<see cref="WithoutReadingEverything"/>).</param>
+    public static Task<LocalHostProcess> StartProgramAsync(
+        string home, int port, string storage, IEnumerable<string> arguments, string? workingDirectory = null,
+        bool boundByFileModes = false)
+    {
+        var program = Program(workingDirectory ?? home);
+        return StartAsync(boundByFileModes ? WithoutReadingEverything(program) : program, home, port, storage, arguments);
+    }
+
+    /// <summary>
+    /// The same command, bound by file modes even when the tests run as root: <c>chmod 000</c> stops a person's program,
+    /// but root's capabilities to read and search anything would let it through (setpriv drops them for the program).
+    /// </summary>
+    private static ProcessStartInfo WithoutReadingEverything(ProcessStartInfo start)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return start;
+        }
+
+        var bound = new ProcessStartInfo("setpriv") { WorkingDirectory = start.WorkingDirectory };
+        foreach (var argument in (string[])["--bounding-set", "-dac_override,-dac_read_search", start.FileName, .. start.ArgumentList])
+        {
+            bound.ArgumentList.Add(argument);
+        }
+
+        return bound;
+    }
 
     /// <summary>Runs the built program to its end (a one-shot job); returns its exit code, its stdout lines and its stderr.</summary>
     /// <param name="terminateAfter">Sends SIGTERM this long after the start, as a service manager or Ctrl+C would.</param>
@@ -114,7 +178,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
         return start;
     }
 
-    private static async Task<LocalHostProcess> StartAsync(ProcessStartInfo start, string home, int port, string storage, IEnumerable<string> arguments)
+    private static async Task<LocalHostProcess> StartAsync(
+        ProcessStartInfo start, string home, int port, string? storage, IEnumerable<string> arguments)
     {
         var host = new LocalHostProcess(Process.Start(Prepared(start, home, storage, arguments))!, port, home);
         await host.WaitUntilReadyAsync();
@@ -122,7 +187,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
     }
 
     /// <summary>The arguments, redirected output, and the environment every run gets: its home, its storage.</summary>
-    private static ProcessStartInfo Prepared(ProcessStartInfo start, string home, string storage, IEnumerable<string> arguments)
+    private static ProcessStartInfo Prepared(ProcessStartInfo start, string home, string? storage, IEnumerable<string> arguments)
     {
         foreach (var argument in arguments)
         {
@@ -132,7 +197,15 @@ public sealed class LocalHostProcess : IAsyncDisposable
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.Environment["PIPELINE_HOME"] = home;
-        start.Environment["PipelineStorage"] = storage;
+        if (storage is null)
+        {
+            start.Environment.Remove("PipelineStorage");
+        }
+        else
+        {
+            start.Environment["PipelineStorage"] = storage;
+        }
+
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return start;
     }
@@ -188,6 +261,29 @@ public sealed class LocalHostProcess : IAsyncDisposable
     public async Task<int?> TerminateAsync()
     {
         await SendSigtermAsync(_process);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Ctrl-C in a terminal: SIGINT to every process of the foreground group (the script, and what it started there);
+    /// returns the exit code (null if it had not exited within 60 s).
+    /// </summary>
+    public async Task<int?> InterruptAsync()
+    {
+        using (var kill = Process.Start("kill", ["-INT", "--", "-" + _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(CancellationToken.None);
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
