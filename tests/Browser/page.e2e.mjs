@@ -119,7 +119,7 @@ try {
   expectedFailures = 1;
   await page.click("#submit");
   const fieldError = page.locator("#drop .error");
-  await page.waitForFunction((element) => element.textContent.includes("must be a JPEG, PNG or WebP image"), await fieldError.elementHandle(), { timeout: 15000 });
+  await page.waitForFunction((element) => element.textContent.includes("must be a JPEG, PNG, WebP or HEIC image"), await fieldError.elementHandle(), { timeout: 15000 });
   console.log(`  field error: ${await fieldError.textContent()}`);
   await shot(page, "4-field-error");
   expectedFailures = 0;

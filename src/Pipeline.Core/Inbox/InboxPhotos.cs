@@ -7,8 +7,9 @@ using Pipeline.Core.Storage;
 namespace Pipeline.Core.Inbox;
 
 /// <summary>
-/// Photos as phones write them, made into what fal takes (JPEG, PNG or WebP, upright): every inbox image a job names —
-/// its drop, its sidecar's or its manifest row's images — is read once, right before the submit. A HEIC/HEIF photo, a
+/// Photos as phones write them, made into what fal takes (JPEG, PNG or WebP, upright): every image a job names in its
+/// storage — an inbox drop, its sidecar's or its manifest row's images, a photo sent with an API request — is read once,
+/// right before the submit. A HEIC/HEIF photo, a
 /// JPEG that only its EXIF orientation turns upright, or a photo that says where it was taken is copied to
 /// <c>uploads/{job}/photo-{field}.jpg</c>, upright, with its metadata (location included, unless
 /// <see cref="PipelineOptions.KeepPhotoLocation"/>) removed, and the request names the copy; any other photo goes as it is.
@@ -20,9 +21,9 @@ public class InboxPhotos(PipelineStorage storage, PhotoNormalizer normalizer, IO
     {
         foreach (var (field, url) in request.Urls().ToList())
         {
-            if (!IsImageField(field) || !BlobReference.TryParse(url, out var photo) || photo.Container == PipelineStorage.UploadsContainerName)
+            if (!IsImageField(field) || !BlobReference.TryParse(url, out var photo) || IsOwnCopy(jobId, photo))
             {
-                continue; // a URL fal fetches itself, or an API upload (checked as JPEG/PNG/WebP when it came)
+                continue; // a URL fal fetches itself, or a copy this made already
             }
 
             using var copy = new MemoryStream();
@@ -49,4 +50,7 @@ public class InboxPhotos(PipelineStorage storage, PhotoNormalizer normalizer, IO
 
     private static bool IsImageField(string field) =>
         field is "image_url" or "end_image_url" || field.StartsWith("image_urls[", StringComparison.Ordinal);
+
+    private static bool IsOwnCopy(string jobId, BlobReference photo) =>
+        photo.Name.StartsWith($"{UploadStore.Prefix(jobId)}photo-", StringComparison.Ordinal);
 }

@@ -13,14 +13,14 @@ public static class UploadKinds
 {
     public static bool Matches(this UploadKind kind, ReadOnlySpan<byte> head) => kind switch
     {
-        UploadKind.Image => InputSniffer.IsImage(head),
+        UploadKind.Image => InputSniffer.IsImage(head) || InputSniffer.IsHeif(head), // HEIC goes to fal as an upright JPEG copy
         UploadKind.Video => InputSniffer.IsVideo(head),
         _ => InputSniffer.IsAudio(head),
     };
 
     public static string Describe(this UploadKind kind) => kind switch
     {
-        UploadKind.Image => "a JPEG, PNG or WebP image",
+        UploadKind.Image => "a JPEG, PNG, WebP or HEIC image",
         UploadKind.Video => "an MP4 or MOV video",
         _ => "an MP3 or WAV audio file",
     };
@@ -34,7 +34,7 @@ public static class UploadKinds
     };
 
     /// <summary>The extension and content type a file of this kind is stored with, from its first bytes.</summary>
-    public static (string Extension, string ContentType) Format(ReadOnlySpan<byte> head) => head switch
+    public static (string Extension, string ContentType) Format(ReadOnlySpan<byte> head) => InputSniffer.IsHeif(head) ? (".heic", "image/heic") : head switch
     {
         [0xFF, 0xD8, ..] => (".jpg", "image/jpeg"),
         [0x89, 0x50, ..] => (".png", "image/png"),

@@ -29,7 +29,7 @@ public sealed record OneShotJob(string? ImagePath, string? Prompt, string? Sidec
 
             if (!InboxReader.IsImage(ImagePath))
             {
-                return (null, $"{ImagePath} starts no job (only .jpg, .jpeg, .png and .webp images do)");
+                return (null, $"{ImagePath} starts no job (only .jpg, .jpeg, .png, .webp, .heic and .heif photos do)");
             }
         }
 

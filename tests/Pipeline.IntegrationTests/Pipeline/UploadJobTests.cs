@@ -52,6 +52,24 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ImageToVideo_WithAnUploadedHeicPhoto_FalGetsAnUprightJpegCopy()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite);
+        var heic = BinaryData.FromBytes(File.ReadAllBytes(Path.Combine(
+            AzuriteFixture.FindRepositoryRoot(), "tests", "Pipeline.UnitTests", "Inbox", "Fixtures", "portrait.heic")));
+
+        var (status, accepted) = await host.SubmitFormAsync("image-to-video", Fields("Slow zoom"), ("image", "IMG_0001.HEIC", heic));
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        var id = accepted["id"]!.GetValue<string>();
+        Assert.Equal("succeeded", (await host.WaitForJobAsync(id))["status"]!.GetValue<string>());
+        var upload = host.Storage.Uploads.GetBlobClient($"{id}/image-1.heic");
+        Assert.Equal("image/heic", (await upload.GetPropertiesAsync(cancellationToken: Token)).Value.ContentType);
+        var input = host.Fal.Requests.Find((await host.WaitForJobAsync(id))["fal_request_id"]!.GetValue<string>())!.Input;
+        Assert.Contains($"/uploads/{id}/photo-image_url.jpg?", input!.ImageUrl!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TextToVideo_AsAFormWithoutFiles_Succeeds()
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
@@ -97,7 +115,7 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(["image"], problem["errors"]!.AsObject().Select(e => e.Key)); // not also "image_url is required"
-        Assert.Equal("must be a JPEG, PNG or WebP image (its content is not)", Assert.Single(problem["errors"]!["image"]!.AsArray())!.GetValue<string>());
+        Assert.Equal("must be a JPEG, PNG, WebP or HEIC image (its content is not)", Assert.Single(problem["errors"]!["image"]!.AsArray())!.GetValue<string>());
         Assert.Equal(before, host.Fal.Recorder.Calls.Count(c => c.Kind == CallKind.Submit));
     }
 
