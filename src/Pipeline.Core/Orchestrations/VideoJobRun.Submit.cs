@@ -177,18 +177,21 @@ internal sealed partial class VideoJobRun
 
     /// <summary>
     /// After a submit whose answer was lost: fal may have queued it, and its webhook names this job. Waits for that
-    /// webhook and looks in fal's request history each poll interval, for <see cref="JobTimings.UnconfirmedSubmitWait"/>;
-    /// returns how submitting ended, or null when the job may submit again (at most <see cref="MaxLostSubmits"/> lost).
+    /// webhook and looks in fal's request history each poll interval, for <see cref="JobTimings.UnconfirmedSubmitWait"/>
+    /// and, while the history cannot be read (fal away), on until it can (at most <see cref="JobTimings.FalUnavailableWait"/>):
+    /// an unread history proves nothing. Returns how submitting ended, or null when the job may submit again (at most
+    /// <see cref="MaxLostSubmits"/> lost).
     /// </summary>
     private async Task<Submission?> ConfirmAsync()
     {
-        _state = _state with { LostSubmits = _state.LostSubmits + 1 };
         var until = Now + (_job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait);
-        _state = _state with { Unconfirmed = _state.Unconfirmed + 1, UnconfirmedUntil = until };
+        _state = _state with { LostSubmits = _state.LostSubmits + 1, Unconfirmed = _state.Unconfirmed + 1, UnconfirmedUntil = until };
         Progress(JobStages.ConfirmingSubmit);
-        while (Now < until)
+        DateTime? unreadableSince = null;
+        while (Now < until || HistoryMayYetBeRead(unreadableSince))
         {
-            var wakeAt = Now + _job.Timings.PollInterval < until ? Now + _job.Timings.PollInterval : until;
+            var wakeAt = Now + _job.Timings.PollInterval;
+            wakeAt = Now < until && wakeAt > until ? until : wakeAt;
             switch (await WaitAsync(WebhookWait, wakeAt, _state.Deadline))
             {
                 case WaitEnd.Delivered<FalCompletion> delivered:
@@ -203,15 +206,44 @@ internal sealed partial class VideoJobRun
                 case WaitEnd.DeadlinePassed:
                     return new Submission.Over(await FailAsync(new JobError("deadline_exceeded",
                         $"fal did not confirm the submit within {_job.Timings.Deadline}; it may still bill it")));
-                case WaitEnd.Elapsed when await FindAtFalAsync():
-                    await AnnounceSubmittedLateAsync();
-                    return new Submission.AtFal();
+                case WaitEnd.Elapsed:
+                    var search = await FindAtFalAsync();
+                    if (search is { Found.Count: > 0 })
+                    {
+                        await AnnounceSubmittedLateAsync();
+                        return new Submission.AtFal();
+                    }
+
+                    unreadableSince = search is null or { FalAway: true } ? unreadableSince ?? Now : null;
+                    WaitForHistoryPastWindow(until, unreadableSince, search?.Problem);
+                    break;
             }
         }
 
         return _state.LostSubmits < MaxLostSubmits ? null : new Submission.Over(await FailAsync(new JobError("submit_unconfirmed",
             $"fal did not answer {_state.LostSubmits} submit(s), sent no webhook and shows none in its request history within "
             + $"{_job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait}; not submitted again")));
+    }
+
+    /// <summary>The history could not be read when the window closed: fal's wait has not run out yet.</summary>
+    private bool HistoryMayYetBeRead(DateTime? unreadableSince) =>
+        unreadableSince is { } since && Now < since + (_job.Timings.FalUnavailableWait ?? DefaultFalUnavailableWait);
+
+    /// <summary>
+    /// Past the confirmation window with fal's history unreadable: the job waits for fal (shown as such), the lost
+    /// submit stays a chance of a video, and the wait is not counted against the deadline.
+    /// </summary>
+    private void WaitForHistoryPastWindow(DateTime until, DateTime? unreadableSince, string? problem)
+    {
+        if (Now < until || unreadableSince is null)
+        {
+            return;
+        }
+
+        var next = Now + _job.Timings.PollInterval;
+        _state = _state with { UnconfirmedUntil = next, Deadline = _state.Deadline + _job.Timings.PollInterval };
+        Progress(JobStages.WaitingForFal, retrying: new JobRetry("find_at_fal", _state.LostSubmits,
+            problem ?? "fal's request history could not be read", new DateTimeOffset(next, TimeSpan.Zero)));
     }
 
     /// <summary>A webhook names the lost submit: fal had it. Its success is the job's verdict; its error too, unless another submit may still succeed.</summary>
@@ -228,16 +260,14 @@ internal sealed partial class VideoJobRun
         return null;
     }
 
-    /// <summary>Looks for the job's lost submits in fal's request history; true when it found any (the job now follows them).</summary>
-    private async Task<bool> FindAtFalAsync()
+    /// <summary>
+    /// Looks for the job's lost submits in fal's request history; the job now follows any it found. Null when the step
+    /// itself failed (as unreadable as fal's error).
+    /// </summary>
+    private async Task<FalSearch?> FindAtFalAsync()
     {
         var search = (await _steps.AskAsync<FalSearch>(JobSteps.FindAtFal, new FindAtFalInput(_job.Id, _state.Mode))).ValueOrDefault;
-        if (search is not { Found.Count: > 0 })
-        {
-            return false;
-        }
-
-        foreach (var found in search.Found)
+        foreach (var found in search?.Found ?? [])
         {
             if (!_state.Requests.Any(r => r.RequestId == found.Request.RequestId))
             {
@@ -245,7 +275,7 @@ internal sealed partial class VideoJobRun
             }
         }
 
-        return true;
+        return search;
     }
 
     /// <summary>A submit fal confirmed late was never announced: it is now (the same CloudEvent id as always).</summary>

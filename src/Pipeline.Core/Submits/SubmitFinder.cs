@@ -67,7 +67,7 @@ public partial class SubmitFinder(SubmitLedger submits, FalQueueClient fal, IOpt
         catch (FalApiException e)
         {
             LogUnreadable(records.Count > 0 ? records[0].JobId : null, e.Message);
-            return new FalSearch(found, Readable: false, e.Message);
+            return new FalSearch(found, Readable: false, e.Message, FalAway: e.IsRetryable);
         }
     }
 

@@ -214,6 +214,45 @@ public sealed class VideoJobRunTests
     }
 
     [Fact]
+    public async Task RunAsync_LostSubmitWhileFalsHistoryIsUnreadable_WaitsForFalAndNeverCountsItAsMissing()
+    {
+        // The chaos audit's case: fal refused connections, a crash left two submits unknown, and the unread history
+        // (fal away) was taken for "not there": the job failed submit_unconfirmed though nothing had reached fal.
+        var h = Harness();
+        var unreadable = new FalSearch([], false, "fal could not be connected to (connection refused)", FalAway: true);
+        var answers = Enumerable.Repeat<object?>(unreadable, 40).Append(new FalSearch([new FoundSubmit(1, FalRef)], true)).ToArray();
+        h.On(JobSteps.Submit, _ => new SubmitToFalOutcome.OutcomeUnknown(HoldsSlot: false));
+        h.OnSequence(JobSteps.FindAtFal, answers);
+        h.On(JobSteps.Poll, _ => new FalPoll(FalRequestState.Completed, null, Success()));
+        var job = HttpJob(timings: Timings with { UnconfirmedSubmitWait = TimeSpan.FromMinutes(5), FalUnavailableWait = TimeSpan.FromHours(1) });
+
+        var result = await h.RunAsync(job);
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Single(h.CallsOf(JobSteps.Submit));
+        Assert.Equal(41, h.CallsOf(JobSteps.FindAtFal).Count()); // every 30 s for 20 minutes, past the 5-minute window
+        Assert.Contains(h.Statuses, s => s is { Stage: JobStages.WaitingForFal, Retrying.Step: "find_at_fal" });
+    }
+
+    [Fact]
+    public async Task RunAsync_FalsHistoryUnreadableForLongerThanFalsWait_SubmitsOnceMoreThenGivesUp()
+    {
+        var h = Harness();
+        h.On(JobSteps.Submit, _ => new SubmitToFalOutcome.OutcomeUnknown(HoldsSlot: false));
+        h.On(JobSteps.FindAtFal, _ => new FalSearch([], false, "connection refused", FalAway: true));
+        var job = HttpJob(timings: Timings with
+        {
+            UnconfirmedSubmitWait = TimeSpan.FromMinutes(5), FalUnavailableWait = TimeSpan.FromHours(1), Deadline = TimeSpan.FromMinutes(30),
+        });
+
+        var result = await h.RunAsync(job);
+
+        Assert.Equal("submit_unconfirmed", result.Error?.Code);
+        Assert.Equal(2, h.CallsOf(JobSteps.Submit).Count());
+        Assert.InRange(h.Now - Start, TimeSpan.FromHours(2), TimeSpan.FromHours(2.3)); // two windows, each held open for fal's hour
+    }
+
+    [Fact]
     public async Task RunAsync_TwoLostSubmitsAndTheFirstWebhookAnError_WaitsForTheSecondAndStoresItsVideo()
     {
         var h = Harness();
