@@ -59,7 +59,7 @@ function Invoke-Az([string[]] $Arguments) {
 # What az's error text says: a missing or expired sign-in, or missing rights. Neither gets better by waiting.
 function Test-SignInError([string] $Text) { return $Text -match 'az login|AADSTS|expired|refresh token|InteractionRequired|not logged in' }
 # ARM's AuthorizationFailed (and LinkedAuthorizationFailed) name the signed-in account, never the topic's identity.
-function Test-RightsError([string] $Text) { return $Text -match 'AuthorizationFailed|does not have authorization to perform' }
+function Test-RightsError([string] $Text) { return $Text -match 'AuthorizationFailed|does not have authorization' }
 
 # Says what failed and why, with az's own error text, and stops.
 function Stop-AzFailure([string] $What, [string] $AzError) {

@@ -29,7 +29,7 @@ trap 'rm -f "$err"' EXIT
 # What az's error text (in $err) says: a missing or expired sign-in, or missing rights. Neither gets better by waiting.
 is_sign_in_error() { grep -qiE "az login|AADSTS|expired|refresh token|InteractionRequired|not logged in" "$err"; }
 # ARM's AuthorizationFailed (and LinkedAuthorizationFailed) name the signed-in account, never the topic's identity.
-is_rights_error() { grep -qiE "AuthorizationFailed|does not have authorization to perform" "$err"; }
+is_rights_error() { grep -qiE "AuthorizationFailed|does not have authorization" "$err"; }
 
 # fail WHAT: says what failed and why, with az's own error text, and stops.
 fail() {
