@@ -9,8 +9,48 @@ targetScope = 'subscription'
 @description('Name of the environment; it seeds every resource name.')
 param environmentName string
 
+// The regions that offer Flex Consumption, as Microsoft's own azd Flex Consumption templates list them (the list of
+// Azure-Samples/functions-quickstart-dotnet-azd, infra/main.bicep, unchanged from its refresh of 2025-05-05 to its
+// .NET 10 update of 2026-02-24). Microsoft Learn keeps no such list: it points to
+// `az functionapp list-flexconsumption-locations`, which shows the current list for a subscription; add a region here
+// when it shows one this list lacks. azd offers only these (and only those the subscription may use); az deployment
+// refuses any other before it creates anything. eastus2euap is an early-access region, usable by few subscriptions.
 @minLength(1)
-@description('Region for every resource (one that offers Flex Consumption).')
+@description('Region for every resource: one that offers Flex Consumption (az functionapp list-flexconsumption-locations).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({ azd: { type: 'location' } })
 param location string
 

@@ -1,9 +1,12 @@
 // The app identity's roles, each assignment named deterministically (guid of scope, principal and role), least privilege:
 // blob data owner (the blob trigger needs it; it also mints user delegation SAS), queue and table data contributor
 // (the Durable task hub and the trigger's poison queue), Monitoring Metrics Publisher (Entra-auth telemetry),
-// Key Vault Secrets User (the FAL_KEY reference), EventGrid Data Sender (job events). The inbox system topic may write
-// to the deadletter container only. The deploying principal gets Storage Blob Data Contributor (drop files, read
-// videos) and Key Vault Secrets Officer (set FAL-KEY), in both deploy paths.
+// Key Vault Secrets User (the FAL_KEY reference), EventGrid Data Sender (job events). The inbox system topic gets Storage
+// Blob Data Contributor on the storage account, to dead-letter undeliverable inbox events. The deploying principal gets
+// Storage Blob Data Contributor (drop files, read videos) and Key Vault Secrets Officer (set FAL-KEY), in both deploy
+// paths. All of these are made while provisioning, before the post-deploy hook creates the inbox subscription that
+// dead-letters with the topic's identity (infra/inbox-subscription.bicep); the hook retries that deployment while
+// the role may still be propagating.
 param storageAccountName string
 param keyVaultName string
 param applicationInsightsName string
@@ -14,9 +17,6 @@ param userPrincipalId string = ''
 
 @allowed([ 'User', 'ServicePrincipal' ])
 param userPrincipalType string = 'User'
-
-@description('The container the inbox subscription dead-letters to (created by storage.bicep).')
-param deadLetterContainerName string = 'deadletter'
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -31,10 +31,6 @@ var roles = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
-}
-
-resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
-  name: '${storageAccountName}/default/${deadLetterContainerName}'
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -91,9 +87,15 @@ resource appEvents 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Scope: the storage account, as Event Grid's docs ask ("Use managed service identity to forward events", Azure CLI
+// section: the identity "must also be a member of the Storage Blob Data Contributor role on the storage account
+// that's used for dead-lettering"); they describe no narrower scope for a dead-letter destination, and one at the
+// container (as before) may be refused when the subscription is saved or the first event is dead-lettered, which
+// nothing here can test. Least privilege within that: the data role the docs name (not Owner, no management rights),
+// on this one account (the topic's own source) and for this one identity, which only Event Grid uses.
 resource inboxTopicDeadLetters 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(deadLetterContainer.id, inboxTopicPrincipalId, roles.storageBlobDataContributor)
-  scope: deadLetterContainer
+  name: guid(storage.id, inboxTopicPrincipalId, roles.storageBlobDataContributor)
+  scope: storage
   properties: {
     principalId: inboxTopicPrincipalId
     principalType: 'ServicePrincipal'

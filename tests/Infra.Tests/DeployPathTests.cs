@@ -3,9 +3,11 @@ using System.Text.Json.Nodes;
 namespace Infra.Tests;
 
 /// <summary>
-/// What a first deployment needs, pinned in the compiled templates, azure.yaml and the hooks: azd's location prompt,
-/// roles for whoever deploys (azd or az alone), undeliverable inbox events kept rather than dropped, the hook on both
-/// shells with the CLI it needs, and the Key Vault references refreshed after deploy.
+/// What a first deployment needs, pinned in the compiled templates, azure.yaml, the hooks and .gitattributes: azd's
+/// location prompt offering only regions with Flex Consumption, roles for whoever deploys (azd or az alone),
+/// undeliverable inbox events kept rather than dropped (the topic's identity allowed to write them where Event Grid's
+/// docs ask), the hook on both shells with the CLI it needs and its sign-in checked first, the Key Vault references
+/// refreshed after deploy, and shell scripts checked out with LF.
 /// </summary>
 public sealed class DeployPathTests
 {
@@ -31,6 +33,31 @@ public sealed class DeployPathTests
         var location = Compile("main.bicep")["parameters"]!["location"]!;
 
         Assert.Equal("location", location["metadata"]!["azd"]!["type"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("swedencentral")]
+    [InlineData("eastus")]
+    [InlineData("westeurope")]
+    [InlineData("eastus2")]
+    public void Location_AllowsRegionsWithFlexConsumption(string region)
+    {
+        var allowed = Compile("main.bicep")["parameters"]!["location"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>());
+
+        Assert.Contains(region, allowed);
+    }
+
+    [Theory]
+    [InlineData("chinanorth3")] // Azure China offers no Flex Consumption (microsoft/vscode-azurefunctions#4698)
+    [InlineData("westindia")] // in none of the azd Flex Consumption templates' lists
+    [InlineData("germanynorth")] // a restricted-access region, in none of them either
+    [InlineData("Sweden Central")] // ARM's names only: azd and az pass `swedencentral`
+    public void Location_RefusesRegionsWithoutFlexConsumption(string region)
+    {
+        var allowed = Compile("main.bicep")["parameters"]!["location"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()).ToList();
+
+        Assert.DoesNotContain(region, allowed);
+        Assert.All(allowed, r => Assert.Matches("^[a-z0-9]+$", r));
     }
 
     [Fact]
@@ -76,16 +103,31 @@ public sealed class DeployPathTests
     }
 
     [Fact]
-    public void InboxTopic_HasAnIdentity_AllowedToWriteTheDeadLetterContainerOnly()
+    public void InboxTopic_HasAnIdentity_WithStorageBlobDataContributorOnTheStorageAccount_AsEventGridAsks()
     {
+        // Event Grid's docs: the identity that dead-letters "must also be a member of the Storage Blob Data Contributor
+        // role on the storage account that's used for dead-lettering". The data role only, and on this account only.
         var topic = Resources(Compile("app", "eventgrid.bicep")).Single(r => r["type"]!.GetValue<string>() == "Microsoft.EventGrid/systemTopics");
-        var assignment = Assert.Single(Resources(Compile("app", "rbac.bicep")), r => r["type"]!.GetValue<string>() == "Microsoft.Authorization/roleAssignments"
+        var rbac = Compile("app", "rbac.bicep");
+        var assignment = Assert.Single(Resources(rbac), r => r["type"]!.GetValue<string>() == "Microsoft.Authorization/roleAssignments"
             && r["properties"]!["principalId"]!.GetValue<string>() == "[parameters('inboxTopicPrincipalId')]");
 
         Assert.Equal("SystemAssigned", topic["identity"]!["type"]!.GetValue<string>());
         Assert.Contains("variables('roles').storageBlobDataContributor)", assignment["properties"]!["roleDefinitionId"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.StartsWith("[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers'", assignment["scope"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("parameters('deadLetterContainerName')", assignment["scope"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("ba92f5b4-2d11-453d-a403-e96b0029c9fe", rbac["variables"]!["roles"]!["storageBlobDataContributor"]!.GetValue<string>());
+        Assert.Equal("[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]", assignment["scope"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void InboxTopicRole_IsMadeWhileProvisioning_BeforeTheHookCreatesTheSubscription()
+    {
+        // The role is in the main deployment (azd provision, or az deployment sub create), given the topic's principal;
+        // the subscription that dead-letters with it is deployed by the post-deploy hook afterwards, never by main.bicep.
+        var main = File.ReadAllText(Path.Combine(Bicep.InfraFolder, "main.bicep"));
+
+        Assert.Contains("inboxTopicPrincipalId: eventGrid.outputs.systemTopicPrincipalId", main, StringComparison.Ordinal);
+        Assert.DoesNotContain(main.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)), l => l.Contains("inbox-subscription", StringComparison.Ordinal));
+        Assert.DoesNotContain(Resources(Compile("main.bicep")), r => r["type"]!.GetValue<string>().StartsWith("Microsoft.EventGrid/systemTopics/eventSubscriptions", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -113,5 +155,32 @@ public sealed class DeployPathTests
         Assert.Contains("https://aka.ms/install-azure-cli", text, StringComparison.Ordinal);
         Assert.Contains("/config/configreferences/appsettings/refresh?api-version=", text, StringComparison.Ordinal);
         Assert.Contains("inbox-subscription.bicep", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postdeploy.sh", "account show", "functionapp keys list")]
+    [InlineData("postdeploy.ps1", "'account', 'show'", "'functionapp', 'keys', 'list'")]
+    public void PostDeployHook_ChecksTheSignInBeforeAnythingElse_AndSaysHowToSignIn(string hook, string signInCheck, string firstWork)
+    {
+        var text = Text("hooks", hook);
+
+        Assert.InRange(text.IndexOf(signInCheck, StringComparison.Ordinal), 0, text.IndexOf(firstWork, StringComparison.Ordinal));
+        Assert.Contains("sign in with az login", text, StringComparison.Ordinal);
+        Assert.Contains("az said:", text, StringComparison.Ordinal); // az's own error text is passed on
+    }
+
+    [Fact]
+    public void GitAttributes_CheckOutShellScriptsWithLf()
+    {
+        // A CR at a line's end breaks sh: `set -eu\r` is an error, so a Windows checkout with autocrlf would break the hook.
+        var lines = Text(".gitattributes").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+
+        string[] Attributes(string pattern) => lines.Select(l => l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields[0] == pattern).SelectMany(fields => fields.Skip(1)).ToArray();
+
+        Assert.Contains("eol=lf", Attributes("*.sh"));
+        Assert.Contains("text", Attributes("*.sh"));
+        Assert.Contains("eol=lf", Attributes(".ci/run")); // CI's script has no .sh
+        Assert.Contains("binary", Attributes("*.jpg")); // the fixtures stay byte for byte
     }
 }
