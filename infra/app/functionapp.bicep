@@ -141,6 +141,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Pipeline__SidecarGrace: '00:00:05'
     Pipeline__ManifestInvalidRows: 'Refuse'
     Pipeline__LoneRequestWait: '00:01:00'
+    Pipeline__KeepPhotoLocation: 'false'
     Pipeline__UnconfirmedSubmitWait: '00:10:00'
     Pipeline__FalUnavailableWait: '01:00:00'
     Pipeline__ReconcileAfter: '00:01:00'

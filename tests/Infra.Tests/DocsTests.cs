@@ -13,12 +13,6 @@ public sealed partial class DocsTests
 {
     private const int ReadmeMaxLines = 250;
 
-    /// <summary>
-    /// Documents written in parallel with these (issue #26) and not yet in this tree: a link to one passes while the
-    /// file is absent and is checked like any other once it exists. Drop an entry once its document is merged.
-    /// </summary>
-    private static readonly string[] ProvidedByAnotherChange = ["docs/deploy.md"];
-
     private static string Root => Bicep.RepositoryRoot;
 
     /// <summary>README.md, every document under docs/, and the fal emulator's README.</summary>
@@ -111,7 +105,7 @@ public sealed partial class DocsTests
 
         if (!File.Exists(file) && !Directory.Exists(file))
         {
-            return ProvidedByAnotherChange.Contains(relative, StringComparer.Ordinal) && anchor is null ? null : "no such file";
+            return "no such file";
         }
 
         if (anchor is not null)
