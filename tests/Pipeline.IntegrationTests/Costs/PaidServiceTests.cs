@@ -55,15 +55,22 @@ public sealed class PaidServiceTests(AzuriteFixture azurite)
     [Fact]
     public async Task SubmitAnswerLostNoWebhookAndTheHistoryUnreadable_IsSubmittedAgainAfterTheWait()
     {
-        await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:UnconfirmedSubmitWait"] = "00:00:02");
+        await using var host = await PipelineTestHost.StartAsync(azurite, s =>
+        {
+            s["Pipeline:UnconfirmedSubmitWait"] = "00:00:02";
+            s["Pipeline:FalUnavailableWait"] = "00:00:08"; // the history stays unreadable past both waits
+        });
         host.Fal.SetHistoryOutage("on");
         var prompt = $"A quay {Guid.NewGuid():N} [emulator: submit_lost=1, webhook=drop]";
 
         var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt, resolution = "480p", duration = "4" });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
-        // The documented limit: with no answer, no webhook and no history, the job submits again after the wait.
+        // The documented limit: with no answer, no webhook and no history, the job kept asking fal's history for
+        // FalUnavailableWait (not only UnconfirmedSubmitWait), then submitted again.
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
+        var historyReads = host.Fal.Recorder.Calls.Count(c => c.Kind == CallKind.ListRequests);
+        Assert.True(historyReads > 5, $"the history was read {historyReads} times");
         Assert.Single(job["fal_request_ids"]!.AsArray());
         Assert.Equal(2, host.Fal.Requests.All.Count(r => r.Input?.Prompt.StartsWith(prompt[..38], StringComparison.Ordinal) == true));
     }

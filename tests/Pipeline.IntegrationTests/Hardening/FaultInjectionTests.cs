@@ -198,7 +198,7 @@ public sealed class FaultInjectionTests(AzuriteFixture azurite)
         var big = await host.WaitForJobAsync(bigId!);
 
         Assert.Equal("invalid_request", text["error"]!["code"]!.GetValue<string>());
-        Assert.Contains("not a JPEG, PNG or WebP", text["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("not a JPEG, PNG, WebP or HEIC", text["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("invalid_request", big["error"]!["code"]!.GetValue<string>());
         Assert.Contains("30 MB", big["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.True(await host.VideoBlob($"{folder}/notes{VideoStore.ErrorMarkerSuffix}").ExistsAsync(Token));
