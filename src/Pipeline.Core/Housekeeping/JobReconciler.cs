@@ -204,9 +204,23 @@ public partial class JobReconciler(
             _ => JobEventTypes.Failed,
         };
         var atFal = records.Any(r => r.MayBeAtFal);
-        var data = new JobEventData(job.Id, result.Mode, job.Source.ToString(), result.FalRequestId, result.Video, result.Seed, result.Error,
-            new JobTimeline(job.CreatedAt, result.SubmittedAt, null, result.FinishedAt), result.EndUserId, result.Correlation,
-            atFal ? result.Cost?.VideoSeconds : 0, atFal ? result.Cost?.EstimatedUsd : 0, job.Batch, job.Variant);
+        var data = new JobEventData(
+            Id: job.Id,
+            Mode: result.Mode,
+            Source: job.Source.ToString(),
+            FalRequestId: result.FalRequestId,
+            Video: result.Video,
+            Seed: result.Seed,
+            Error: result.Error,
+            Timings: new JobTimeline(job.CreatedAt, result.SubmittedAt, null, result.FinishedAt))
+        {
+            EndUserId = result.EndUserId,
+            Correlation = result.Correlation,
+            VideoSeconds = atFal ? result.Cost?.VideoSeconds : 0,
+            EstimatedCostUsd = atFal ? result.Cost?.EstimatedUsd : 0,
+            Batch = job.Batch,
+            Variant = job.Variant,
+        };
         var ended = new JobEvent(type, JobEvent.SubjectOf(job), result.FinishedAt, data);
         await events.AnnounceAsync(ended, queueBehind: false, cancellationToken);
         if (job.Callback is not null)

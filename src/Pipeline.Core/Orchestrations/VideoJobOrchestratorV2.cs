@@ -672,14 +672,24 @@ internal static class VideoJobOrchestratorV2
         private JobEvent Planned(string type, StoredVideo? video, long? seed, JobError? error)
         {
             var terminal = type != JobEventTypes.Submitted;
-            var data = new JobEventData(job.Id, _mode, job.Source.ToString(), FalRequestId, video, seed, error,
-                new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, terminal ? context.CurrentUtcDateTime : null),
-                _endUserId, _correlation,
+            var data = new JobEventData(
+                Id: job.Id,
+                Mode: _mode,
+                Source: job.Source.ToString(),
+                FalRequestId: FalRequestId,
+                Video: video,
+                Seed: seed,
+                Error: error,
+                Timings: new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, terminal ? context.CurrentUtcDateTime : null))
+            {
+                EndUserId = _endUserId,
+                Correlation = _correlation,
                 // What fal bills: nothing for a job it never accepted.
-                terminal && !ReachedFal ? 0 : _cost?.VideoSeconds,
-                terminal && !ReachedFal ? 0 : _cost?.EstimatedUsd,
-                job.Batch,
-                job.Variant);
+                VideoSeconds = terminal && !ReachedFal ? 0 : _cost?.VideoSeconds,
+                EstimatedCostUsd = terminal && !ReachedFal ? 0 : _cost?.EstimatedUsd,
+                Batch = job.Batch,
+                Variant = job.Variant,
+            };
             return new JobEvent(type, JobEvent.SubjectOf(job), context.CurrentUtcDateTime, data);
         }
 

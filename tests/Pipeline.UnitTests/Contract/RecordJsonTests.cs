@@ -53,8 +53,10 @@ public sealed class RecordJsonTests
 
     private static readonly JobEventData EventData = new(
         "j-1", VideoMode.ImageToVideo, "inbox/trips/photo.jpg", "r1", Video, 7, Error,
-        new JobTimeline(T0, T0.AddMinutes(1), T0.AddMinutes(2), T0.AddMinutes(3)),
-        EndUserId: "u-1", Correlation: Correlation, VideoSeconds: 5, EstimatedCostUsd: 0.43m, Batch: Batch, Variant: Variant);
+        new JobTimeline(T0, T0.AddMinutes(1), T0.AddMinutes(2), T0.AddMinutes(3)))
+    {
+        EndUserId = "u-1", Correlation = Correlation, VideoSeconds = 5, EstimatedCostUsd = 0.43m, Batch = Batch, Variant = Variant,
+    };
 
     private static readonly JobEvent Event = new(JobEventTypes.Succeeded, "videos/trips/photo.mp4", T0, EventData);
 
