@@ -246,29 +246,31 @@ public class VideoJobService(
         }
 
         return new VideoJobView(
-            id,
-            mode,
-            status,
-            result is null ? progress?.Stage : null,
-            job?.Source.ToString() ?? "unknown",
-            job?.Request?.Prompt ?? result?.Prompt ?? progress?.Prompt, // an inbox drop's comes from its sidecar or metadata
-            result?.FalRequestId ?? progress?.FalRequestId,
-            result is null ? progress?.QueuePosition : null,
-            video,
-            result?.Seed,
-            error,
-            instance.CreatedAt,
-            instance.LastUpdatedAt,
-            result?.EndUserId ?? job?.Request?.EndUserId,
-            result?.Correlation ?? job?.Correlation,
-            cost?.VideoSeconds,
-            cost?.EstimatedUsd,
-            result?.FalRequestIds ?? progress?.FalRequestIds,
-            job?.Batch,
-            job?.Variant,
-            job?.Callback is { } callback ? await CallbackViewAsync(client, id, callback, cancellationToken) : null,
-            result is null ? progress?.Retrying : null,
-            await UndeliveredAsync(id, cancellationToken));
+            Id: id,
+            Mode: mode,
+            Status: status,
+            Stage: result is null ? progress?.Stage : null,
+            Source: job?.Source.ToString() ?? "unknown",
+            Prompt: job?.Request?.Prompt ?? result?.Prompt ?? progress?.Prompt, // an inbox drop's comes from its sidecar or metadata
+            FalRequestId: result?.FalRequestId ?? progress?.FalRequestId,
+            QueuePosition: result is null ? progress?.QueuePosition : null)
+        {
+            Video = video,
+            Seed = result?.Seed,
+            Error = error,
+            CreatedAt = instance.CreatedAt,
+            UpdatedAt = instance.LastUpdatedAt,
+            EndUserId = result?.EndUserId ?? job?.Request?.EndUserId,
+            Correlation = result?.Correlation ?? job?.Correlation,
+            VideoSeconds = cost?.VideoSeconds,
+            EstimatedCostUsd = cost?.EstimatedUsd,
+            FalRequestIds = result?.FalRequestIds ?? progress?.FalRequestIds,
+            Batch = job?.Batch,
+            Variant = job?.Variant,
+            Callback = job?.Callback is { } callback ? await CallbackViewAsync(client, id, callback, cancellationToken) : null,
+            Retrying = result is null ? progress?.Retrying : null,
+            UndeliveredEvents = await UndeliveredAsync(id, cancellationToken),
+        };
     }
 
     /// <summary>The job's events that wait in the outbox (Event Grid away), or were given up; null when none.</summary>

@@ -87,16 +87,23 @@ public sealed class RecordJsonTests
     };
 
     private static readonly VideoJobView View = new(
-        "j-1", VideoMode.ImageToVideo, VideoJobStatuses.Running, "storing", "inbox/trips/photo.jpg", "A lighthouse", "r2", 3, Video, 7, Error,
-        T0, T0.AddMinutes(3), "u-1", Correlation, 5, 0.43m, ["r1", "r2"], Batch, Variant,
-        new CallbackView("https://hooks.example", ["succeeded"],
+        "j-1", VideoMode.ImageToVideo, VideoJobStatuses.Running, "storing", "inbox/trips/photo.jpg", "A lighthouse", "r2", 3)
+    {
+        Video = Video, Seed = 7, Error = Error, CreatedAt = T0, UpdatedAt = T0.AddMinutes(3),
+        EndUserId = "u-1", Correlation = Correlation, VideoSeconds = 5, EstimatedCostUsd = 0.43m, FalRequestIds = ["r1", "r2"],
+        Batch = Batch, Variant = Variant,
+        Callback = new CallbackView("https://hooks.example", ["succeeded"],
             [new CallbackDelivery("j-1.submitted", JobEventTypes.Submitted, 2, 500, "no", T0, null)]),
-        new JobRetry("copy_video", 2, "timeout", T0.AddMinutes(4)),
-        [new UndeliveredEvent("j-1.submitted", JobEventTypes.Submitted, 3, "down", T0.AddMinutes(5), false)]);
+        Retrying = new JobRetry("copy_video", 2, "timeout", T0.AddMinutes(4)),
+        UndeliveredEvents = [new UndeliveredEvent("j-1.submitted", JobEventTypes.Submitted, 3, "down", T0.AddMinutes(5), false)],
+    };
 
     /// <summary>Only what every view has: the optional fields are written as null, except the two left out.</summary>
     private static readonly VideoJobView BareView = new(
-        "j-1", VideoMode.TextToVideo, VideoJobStatuses.Queued, null, "http", null, null, null, null, null, null, T0, T0);
+        "j-1", VideoMode.TextToVideo, VideoJobStatuses.Queued, null, "http", null, null, null)
+    {
+        Video = null, Seed = null, Error = null, CreatedAt = T0, UpdatedAt = T0,
+    };
 
     /// <summary>Only what every event has: batch and variant are left out.</summary>
     private static readonly JobEventData BareEventData = new(
