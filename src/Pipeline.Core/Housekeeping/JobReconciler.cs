@@ -230,8 +230,19 @@ public partial class JobReconciler(
 
         if (job.Batch is { } batch)
         {
-            await batches.RecordEndAsync(new Batches.BatchJobEnd(job.Id, batch, job.Variant, result.Outcome.ToString().ToLowerInvariant(),
-                result.Video?.Blob, result.Seed, data.EstimatedCostUsd, result.Error?.Code, result.Error?.Message), cancellationToken);
+            var end = new Batches.BatchJobEnd(
+                JobId: job.Id,
+                Batch: batch,
+                Variant: job.Variant,
+                Status: result.Outcome.ToString().ToLowerInvariant(),
+                Video: result.Video?.Blob,
+                Seed: result.Seed,
+                CostUsd: data.EstimatedCostUsd)
+            {
+                ErrorCode = result.Error?.Code,
+                ErrorMessage = result.Error?.Message,
+            };
+            await batches.RecordEndAsync(end, cancellationToken);
         }
     }
 

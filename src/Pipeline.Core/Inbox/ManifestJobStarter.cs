@@ -152,8 +152,19 @@ public partial class ManifestJobStarter(
         {
             // The image went to fal as a drop of its own before the manifest came: its video stands for the row, unbilled twice.
             var video = await outputs.ForDropAsync(image.Container, image.Name, 1, 1, cancellationToken);
-            await batches.RecordEndAsync(new BatchJobEnd(first, batch, null, "superseded", $"{PipelineStorage.VideosContainerName}/{video}", null, 0,
-                "image_has_its_own_job", $"{image.Name} was dropped alone before this manifest came and has its own video"), cancellationToken);
+            var superseded = new BatchJobEnd(
+                JobId: first,
+                Batch: batch,
+                Variant: null,
+                Status: "superseded",
+                Video: $"{PipelineStorage.VideosContainerName}/{video}",
+                Seed: null,
+                CostUsd: 0)
+            {
+                ErrorCode = "image_has_its_own_job",
+                ErrorMessage = $"{image.Name} was dropped alone before this manifest came and has its own video",
+            };
+            await batches.RecordEndAsync(superseded, cancellationToken);
             return 0;
         }
 
@@ -170,7 +181,12 @@ public partial class ManifestJobStarter(
                 token => usage.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
             if (start is JobStart.Refused refusal)
             {
-                await batches.RecordEndAsync(new BatchJobEnd(id, batch, job.Variant, "refused", null, null, 0, "budget_exceeded", refusal.Refusal.Message), cancellationToken);
+                var refused = new BatchJobEnd(JobId: id, Batch: batch, Variant: job.Variant, Status: "refused", Video: null, Seed: null, CostUsd: 0)
+                {
+                    ErrorCode = "budget_exceeded",
+                    ErrorMessage = refusal.Refusal.Message,
+                };
+                await batches.RecordEndAsync(refused, cancellationToken);
             }
             else if (start is JobStart.Started)
             {

@@ -33,7 +33,7 @@ public sealed class StoreVideoActivityTests
     private StoreVideoActivity Activity() => new(_store.Object, _m.Admission.Object, _m.Fal.Object, _m.Announcer, _batches.Object, _m.Time, NullLogger<StoreVideoActivity>.Instance);
 
     private static readonly Pipeline.Core.Batches.BatchJobEnd PlannedEnd = new("inbox-1",
-        new Pipeline.Core.Jobs.JobBatch("b-trips", Pipeline.Core.Jobs.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m, null, null);
+        new Pipeline.Core.Jobs.JobBatch("b-trips", Pipeline.Core.Jobs.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m);
 
     [Fact]
     public async Task RunAsync_Stored_AnnouncesSucceededWithTheVideoAndTheFinishTime()

@@ -60,7 +60,10 @@ public sealed class RecordJsonTests
 
     private static readonly JobEvent Event = new(JobEventTypes.Succeeded, "videos/trips/photo.mp4", T0, EventData);
 
-    private static readonly BatchJobEnd BatchEnd = new("j-1", Batch, Variant, "failed", "videos/j-1.mp4", 7, 0.43m, "fal_error", "it broke");
+    private static readonly BatchJobEnd BatchEnd = new("j-1", Batch, Variant, "failed", "videos/j-1.mp4", 7, 0.43m)
+    {
+        ErrorCode = "fal_error", ErrorMessage = "it broke",
+    };
 
     private static readonly VideoJob Job = new(
         "j-1", VideoMode.ImageToVideo, Request, Drop, "trips/photo.mp4",
@@ -109,8 +112,10 @@ public sealed class RecordJsonTests
     private static readonly JobEventData BareEventData = new(
         "j-1", VideoMode.TextToVideo, "http", null, null, null, null, new JobTimeline(T0, null, null, null));
 
-    private static readonly BatchProgress Progress = new(
-        "b-1", BatchKind.Manifest, "inbox/shop/products.csv", T0, 10, 5, 1, 1, 2, 1, "videos/shop/products.results.jsonl", "/api/videos?batch=b-1");
+    private static readonly BatchProgress Progress = new("b-1", BatchKind.Manifest, "inbox/shop/products.csv", T0, 10, 5, 1, 1)
+    {
+        Remaining = 2, Refused = 1, Results = "videos/shop/products.results.jsonl", JobsUrl = "/api/videos?batch=b-1",
+    };
 
     private static readonly Dictionary<string, (object Value, JsonSerializerOptions Options, string Json)> Payloads = new()
     {
