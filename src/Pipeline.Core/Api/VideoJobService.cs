@@ -153,8 +153,21 @@ public class VideoJobService(
             var jobId = JobIds.ForVariant(id, index);
             var seeded = request with { Seed = Variants.SeedOf(request.Seed, id, index, variants) };
             var now = scheduler.Now;
-            var job = new VideoJob(jobId, mode, seeded, JobSource.Http, $"jobs/{jobId}.mp4", scheduler.Timings, now, correlation, fingerprint,
-                Batch: batch, Variant: batch is null ? null : new JobVariant(index, variants), Callback: asked.Callback);
+            var job = new VideoJob(
+                Id: jobId,
+                Mode: mode,
+                Request: seeded,
+                Source: JobSource.Http,
+                OutputBlob: $"jobs/{jobId}.mp4",
+                Timings: scheduler.Timings,
+                CreatedAt: now)
+            {
+                Correlation = correlation,
+                RequestFingerprint = fingerprint,
+                Batch = batch,
+                Variant = batch is null ? null : new JobVariant(index, variants),
+                Callback = asked.Callback,
+            };
             var started = await scheduler.StartAsync(client, job, cancellationToken,
                 token => ledger.TryReserveAsync(UsageLedger.DayOf(now), jobId, seeded.EndUserId, prices.Estimate(mode, seeded), token));
             switch (started)

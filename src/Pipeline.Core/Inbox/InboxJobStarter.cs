@@ -91,9 +91,19 @@ public partial class InboxJobStarter(
         for (var index = firstVariant; index <= variants; index++)
         {
             // The name is provisional: the submit step claims the drop's own (Inbox.OutputNames) once it knows the drop is a job.
-            var job = new VideoJob(JobIds.ForVariant(first, index), mode, null, new JobSource(JobSourceKind.Inbox, container, blobName, etag),
-                Variants.OutputName(InboxReader.OutputBlobFor(blobName), index, variants), scheduler.Timings, scheduler.Now,
-                Batch: batch, Variant: variants > 1 ? new JobVariant(index, variants) : null, Callback: intent.Callback);
+            var job = new VideoJob(
+                Id: JobIds.ForVariant(first, index),
+                Mode: mode,
+                Request: null,
+                Source: new JobSource(JobSourceKind.Inbox, container, blobName, etag),
+                OutputBlob: Variants.OutputName(InboxReader.OutputBlobFor(blobName), index, variants),
+                Timings: scheduler.Timings,
+                CreatedAt: scheduler.Now)
+            {
+                Batch = batch,
+                Variant = variants > 1 ? new JobVariant(index, variants) : null,
+                Callback = intent.Callback,
+            };
             await scheduler.StartAsync(client, job, cancellationToken);
         }
 

@@ -175,8 +175,20 @@ public partial class ManifestJobStarter(
             var request = row.Job.Request with { Seed = Variants.SeedOf(row.Job.Request.Seed, first, index, of) };
             var now = scheduler.Now;
             var output = await outputs.ForRowAsync(source.ToString(), folder, row.VideoName, row.Row, index, of, cancellationToken);
-            var job = new VideoJob(id, row.Job.Mode, request, source, output, scheduler.Timings, now,
-                row.Job.Correlation, Batch: batch, Variant: of > 1 ? new JobVariant(index, of) : null, Callback: row.Job.Callback);
+            var job = new VideoJob(
+                Id: id,
+                Mode: row.Job.Mode,
+                Request: request,
+                Source: source,
+                OutputBlob: output,
+                Timings: scheduler.Timings,
+                CreatedAt: now)
+            {
+                Correlation = row.Job.Correlation,
+                Batch = batch,
+                Variant = of > 1 ? new JobVariant(index, of) : null,
+                Callback = row.Job.Callback,
+            };
             var start = await scheduler.StartAsync(client, job, cancellationToken,
                 token => usage.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
             if (start is JobStart.Refused refusal)

@@ -69,8 +69,11 @@ public sealed class RecordJsonTests
         "j-1", VideoMode.ImageToVideo, Request, Drop, "trips/photo.mp4",
         new JobTimings(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(5),
             TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(10), TimeSpan.FromHours(1), TimeSpan.FromHours(24)),
-        T0, Correlation, "fingerprint", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Batch, Variant,
-        new JobCallback("https://hooks.example/x", ["succeeded"]));
+        T0)
+    {
+        Correlation = Correlation, RequestFingerprint = "fingerprint", TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        Batch = Batch, Variant = Variant, Callback = new JobCallback("https://hooks.example/x", ["succeeded"]),
+    };
 
     private static readonly VideoJobResult Result = new(
         "j-1", VideoMode.ImageToVideo, JobOutcome.Succeeded, "r2", Video, 7, Error, T0.AddMinutes(1), T0.AddMinutes(2), T0.AddMinutes(3),
