@@ -189,9 +189,23 @@ public partial class JobReconciler(
     {
         var last = records.LastOrDefault(r => r.Request is not null) ?? (records.Count > 0 ? records[^1] : null);
         var atFal = records.Any(r => r.MayBeAtFal);
-        return new VideoJobResult(job.Id, last?.Mode ?? job.Mode, outcome, requestId, video, seed, error, last?.AnsweredAt, null, time.GetUtcNow(),
-            [.. records.Select(r => r.Request?.RequestId).OfType<string>()], atFal ? last?.Cost : null,
-            last?.EndUserId ?? job.Request?.EndUserId, last?.Correlation ?? job.Correlation);
+        return new VideoJobResult(
+            Id: job.Id,
+            Mode: last?.Mode ?? job.Mode,
+            Outcome: outcome,
+            FalRequestId: requestId,
+            Video: video,
+            Seed: seed,
+            Error: error,
+            SubmittedAt: last?.AnsweredAt)
+        {
+            FalCompletedAt = null,
+            FinishedAt = time.GetUtcNow(),
+            FalRequestIds = [.. records.Select(r => r.Request?.RequestId).OfType<string>()],
+            Cost = atFal ? last?.Cost : null,
+            EndUserId = last?.EndUserId ?? job.Request?.EndUserId,
+            Correlation = last?.Correlation ?? job.Correlation,
+        };
     }
 
     /// <summary>Tells the subscribers (through the outbox), the job's callback receiver and its batch, as the orchestration would have.</summary>

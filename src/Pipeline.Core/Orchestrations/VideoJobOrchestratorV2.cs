@@ -718,8 +718,23 @@ internal static class VideoJobOrchestratorV2
         private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
         {
             _log.JobEnded(job.Id, _mode, outcome, error?.Code ?? "none", FalRequestId ?? "none");
-            return new(job.Id, _mode, outcome, FalRequestId, video, seed, error, _submittedAt, _falCompletedAt, context.CurrentUtcDateTime,
-                _falRequestIds.Count > 0 ? [.. _falRequestIds] : null, ReachedFal ? _cost : null, _endUserId, _correlation);
+            return new(
+                Id: job.Id,
+                Mode: _mode,
+                Outcome: outcome,
+                FalRequestId: FalRequestId,
+                Video: video,
+                Seed: seed,
+                Error: error,
+                SubmittedAt: _submittedAt)
+            {
+                FalCompletedAt = _falCompletedAt,
+                FinishedAt = context.CurrentUtcDateTime,
+                FalRequestIds = _falRequestIds.Count > 0 ? [.. _falRequestIds] : null,
+                Cost = ReachedFal ? _cost : null,
+                EndUserId = _endUserId,
+                Correlation = _correlation,
+            };
         }
     }
 }

@@ -76,8 +76,11 @@ public sealed class RecordJsonTests
     };
 
     private static readonly VideoJobResult Result = new(
-        "j-1", VideoMode.ImageToVideo, JobOutcome.Succeeded, "r2", Video, 7, Error, T0.AddMinutes(1), T0.AddMinutes(2), T0.AddMinutes(3),
-        ["r1", "r2"], new JobCost(5, 0.43m), "u-1", Correlation, "A lighthouse");
+        "j-1", VideoMode.ImageToVideo, JobOutcome.Succeeded, "r2", Video, 7, Error, T0.AddMinutes(1))
+    {
+        FalCompletedAt = T0.AddMinutes(2), FinishedAt = T0.AddMinutes(3),
+        FalRequestIds = ["r1", "r2"], Cost = new JobCost(5, 0.43m), EndUserId = "u-1", Correlation = Correlation, Prompt = "A lighthouse",
+    };
 
     private static readonly StoreVideoInput Store = new(
         "j-1", VideoMode.ImageToVideo, Drop, "r2", 7, "https://fal.media/v.mp4", "video/mp4", "trips/photo.mp4", 1234,

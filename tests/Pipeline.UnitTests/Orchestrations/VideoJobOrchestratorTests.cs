@@ -112,7 +112,10 @@ public sealed class VideoJobOrchestratorTests
         Assert.Equal(
             new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob, 1843211), // fal's file_size, checked against the download
             ((StoreVideoInput)store.Input!) with { Announcement = null, JobCreatedAt = null });
-        Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At, At, At), result with { FalRequestIds = null });
+        Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At)
+        {
+            FalCompletedAt = At, FinishedAt = At,
+        }, result with { FalRequestIds = null });
         Assert.Equal([FalRequestId], result.FalRequestIds);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Succeeded], h.EventTypes);
         var succeeded = h.Events[1];
