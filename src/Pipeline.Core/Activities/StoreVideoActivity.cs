@@ -8,18 +8,42 @@ using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Activities;
 
-/// <param name="Announcement">The "succeeded" event to publish once the video is stored (the activity fills in the video and the time).</param>
-/// <param name="EndUserId">Written to the video's metadata with the correlation map, for attribution.</param>
+/// <summary>
+/// The job's video at fal and where it goes (positional), then fal's size of the file, the job's attribution, and what
+/// follows the copy: the event to announce and the batch entry to record. Version 1 had only the positional fields.
+/// </summary>
 public sealed record StoreVideoInput(
-    string JobId, VideoMode Mode, JobSource Source, string FalRequestId, long? Seed, string VideoUrl, string? ContentType, string OutputBlob, long? FileSize = null,
-    JobEvent? Announcement = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null, DateTimeOffset? JobCreatedAt = null,
-    Batches.BatchJobEnd? BatchEnd = null)
+    string JobId,
+    VideoMode Mode,
+    JobSource Source,
+    string FalRequestId,
+    long? Seed,
+    string VideoUrl,
+    string? ContentType,
+    string OutputBlob)
     : IDescribesJob
 {
-    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, FalRequestId);
+    /// <summary>fal's <c>file_size</c>, checked against the download.</summary>
+    public long? FileSize { get; init; }
+
+    /// <summary>The "succeeded" event to publish once the video is stored (the activity fills in the video and the time).</summary>
+    public JobEvent? Announcement { get; init; }
+
+    /// <summary>Written to the video's metadata with the correlation map, for attribution.</summary>
+    public string? EndUserId { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+    /// <summary>The job's creation: its spend counts on that UTC day when its slot is given back.</summary>
+    public DateTimeOffset? JobCreatedAt { get; init; }
+
+    /// <summary>The job's end, for its batch to record once the video is stored.</summary>
+    public Batches.BatchJobEnd? BatchEnd { get; init; }
 
     /// <summary>An earlier event of the job waits in the outbox: "succeeded" waits behind it.</summary>
     public bool QueueEventBehind { get; init; }
+
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, FalRequestId);
 
     /// <summary>What the videos container takes of it.</summary>
     public VideoToStore ToStore() => new(JobId, OutputBlob, VideoUrl, ContentType, FileSize, FalRequestId)

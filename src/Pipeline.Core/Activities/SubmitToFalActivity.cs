@@ -13,21 +13,43 @@ using Pipeline.Core.Inbox;
 
 namespace Pipeline.Core.Activities;
 
+/// <summary>
+/// The job to submit (positional), then which submit of it this is and how its steps run. Version 1 had only the
+/// job's id, mode and request.
+/// </summary>
 /// <param name="Request">The validated request; null for an inbox job, whose drop is read here.</param>
-/// <param name="Announcement">The "submitted" event to publish once fal has accepted the job (the activity fills in fal's id, the mode and the time).</param>
-/// <param name="CreatedAt">The job's creation: its cost counts on that UTC day.</param>
-/// <param name="Attempt">Which submit of the job this is (1, then 2 after a lost answer with no webhook): one record each.</param>
-/// <param name="CompanionWaited">The job already waited once for its drop's companion (sidecar or image): decide now.</param>
-/// <param name="Steps">
-/// The version of the job's steps. From 3: fal's absence is <see cref="SubmitToFalOutcome.FalUnavailable"/>, every input
-/// carries a seed (the job's own when the request names none), and a later attempt sends nothing when an earlier one
-/// turns out to be at fal (its record, a webhook that named it, or fal's request history).
+/// <param name="Announcement">
+/// The "submitted" event to publish once fal has accepted the job (the activity fills in fal's id, the mode and the
+/// time).
 /// </param>
-/// <param name="Ended">The job's requests that ended at fal without a video: a later attempt is not one of them.</param>
+/// <param name="CreatedAt">The job's creation: its cost counts on that UTC day.</param>
 public sealed record SubmitToFalInput(
-    string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null,
-    int? Attempt = null, bool CompanionWaited = false, JobVariant? Variant = null, int Steps = 2, IReadOnlyList<string>? Ended = null) : IDescribesJob
+    string JobId,
+    VideoMode Mode,
+    VideoRequest? Request,
+    JobSource? Source = null,
+    JobEvent? Announcement = null,
+    DateTimeOffset? CreatedAt = null) : IDescribesJob
 {
+    /// <summary>Which submit of the job this is (1, then 2 after a lost answer with no webhook): one record each.</summary>
+    public int? Attempt { get; init; }
+
+    /// <summary>The job already waited once for its drop's companion (sidecar or image): decide now.</summary>
+    public bool CompanionWaited { get; init; }
+
+    public JobVariant? Variant { get; init; }
+
+    /// <summary>
+    /// The version of the job's steps (2 for an input that does not say). From 3: fal's absence is
+    /// <see cref="SubmitToFalOutcome.FalUnavailable"/>, every input carries a seed (the job's own when the request names
+    /// none), and a later attempt sends nothing when an earlier one turns out to be at fal (its record, a webhook that
+    /// named it, or fal's request history).
+    /// </summary>
+    public int Steps { get; init; } = 2;
+
+    /// <summary>The job's requests that ended at fal without a video: a later attempt is not one of them.</summary>
+    public IReadOnlyList<string>? Ended { get; init; }
+
     (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, Request?.EndUserId, null);
 }
 

@@ -277,9 +277,19 @@ internal static class VideoJobOrchestratorV2
         {
             try
             {
-                return await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name, new SubmitToFalInput(
-                    job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null), job.CreatedAt, _unconfirmedSubmits + 1, companionWaited,
-                    job.Variant), Submit);
+                var input = new SubmitToFalInput(
+                    JobId: job.Id,
+                    Mode: _mode,
+                    Request: job.Request,
+                    Source: job.Source,
+                    Announcement: Planned(JobEventTypes.Submitted, null, null, null),
+                    CreatedAt: job.CreatedAt)
+                {
+                    Attempt = _unconfirmedSubmits + 1,
+                    CompanionWaited = companionWaited,
+                    Variant = job.Variant,
+                };
+                return await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name, input, Submit);
             }
             catch (TaskFailedException e) when (V1 || e.FailureDetails.IsCausedBy<NothingSubmittedException>())
             {
@@ -325,10 +335,28 @@ internal static class VideoJobOrchestratorV2
             StoreVideoOutcome stored;
             try
             {
-                stored = await context.CallActivityAsync<StoreVideoOutcome>(StoreVideoActivity.Name, new StoreVideoInput(
-                    job.Id, _mode, job.Source, completion.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize,
-                    Planned(JobEventTypes.Succeeded, null, completion.Seed, null), _endUserId, _correlation, job.CreatedAt,
-                    PlannedBatchEnd(completion.Seed)), Stored);
+                var input = new StoreVideoInput(
+                    JobId: job.Id,
+                    Mode: _mode,
+                    Source: job.Source,
+                    FalRequestId: completion.RequestId,
+                    Seed: completion.Seed,
+                    VideoUrl: completion.VideoUrl,
+                    ContentType: completion.ContentType,
+                    OutputBlob: job.OutputBlob)
+                {
+                    FileSize = completion.FileSize,
+
+                    // Attribution, in the video's metadata; the creation day its spend counts on.
+                    EndUserId = _endUserId,
+                    Correlation = _correlation,
+                    JobCreatedAt = job.CreatedAt,
+
+                    // What follows the copy, in the same activity.
+                    Announcement = Planned(JobEventTypes.Succeeded, null, completion.Seed, null),
+                    BatchEnd = PlannedBatchEnd(completion.Seed),
+                };
+                stored = await context.CallActivityAsync<StoreVideoOutcome>(StoreVideoActivity.Name, input, Stored);
                 _holdsSlot = false; // given back by the store activity
                 _endRecordedInBatch = stored.RecordedInBatch;
                 Wake(stored.WakeJob);

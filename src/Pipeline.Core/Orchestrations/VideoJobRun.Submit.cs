@@ -72,8 +72,20 @@ internal sealed partial class VideoJobRun
     /// </summary>
     private async Task<SubmitToFalOutcome> SubmitOnceAsync(int attempt, bool companionWaited)
     {
-        var input = new SubmitToFalInput(_job.Id, _state.Mode, _job.Request, _job.Source, Planned(JobEventTypes.Submitted, null, null, null),
-            _job.CreatedAt, attempt, companionWaited, _job.Variant, Steps: 3, Ended: _state.Failed.Count > 0 ? _state.Failed : null);
+        var input = new SubmitToFalInput(
+            JobId: _job.Id,
+            Mode: _state.Mode,
+            Request: _job.Request,
+            Source: _job.Source,
+            Announcement: Planned(JobEventTypes.Submitted, null, null, null),
+            CreatedAt: _job.CreatedAt)
+        {
+            Attempt = attempt,
+            CompanionWaited = companionWaited,
+            Variant = _job.Variant,
+            Steps = 3,
+            Ended = _state.Failed.Count > 0 ? _state.Failed : null,
+        };
         var outcome = await _steps.AskAsync<SubmitToFalOutcome>(JobSteps.Submit, input, attempt: attempt) switch
         {
             StepResult<SubmitToFalOutcome>.Answered { Value: { } answered } => answered,

@@ -83,11 +83,17 @@ public sealed class RecordJsonTests
     };
 
     private static readonly StoreVideoInput Store = new(
-        "j-1", VideoMode.ImageToVideo, Drop, "r2", 7, "https://fal.media/v.mp4", "video/mp4", "trips/photo.mp4", 1234,
-        Event, "u-1", Correlation, T0, BatchEnd) { QueueEventBehind = true };
+        "j-1", VideoMode.ImageToVideo, Drop, "r2", 7, "https://fal.media/v.mp4", "video/mp4", "trips/photo.mp4")
+    {
+        FileSize = 1234, Announcement = Event, EndUserId = "u-1", Correlation = Correlation, JobCreatedAt = T0, BatchEnd = BatchEnd,
+        QueueEventBehind = true,
+    };
 
     private static readonly SubmitToFalInput Submit = new(
-        "j-1", VideoMode.ImageToVideo, Request, Drop, Event, T0, 2, true, Variant, 3, ["r1"]);
+        "j-1", VideoMode.ImageToVideo, Request, Drop, Event, T0)
+    {
+        Attempt = 2, CompanionWaited = true, Variant = Variant, Steps = 3, Ended = ["r1"],
+    };
 
     private static readonly SubmitRecord Record = new(
         "j-1", 2, SubmitState.Accepted, T0, Ref, 3, T0.AddSeconds(1), Error, VideoMode.ImageToVideo, new JobCost(5, 0.43m), "u-1", Correlation)
