@@ -282,8 +282,12 @@ public sealed partial class SubmitToFalActivity(
             outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation, OutputBlob = OutputBlob, Prompt = Prompt };
 
         public SubmitRecord Record(DateTimeOffset claimedAt) =>
-            new(JobId, Attempt, SubmitState.Sending, claimedAt, Mode: Mode, Cost: Cost, EndUserId: EndUserId, Correlation: Correlation)
+            new(JobId, Attempt, SubmitState.Sending, claimedAt)
             {
+                Mode = Mode,
+                Cost = Cost,
+                EndUserId = EndUserId,
+                Correlation = Correlation,
                 OutputBlob = OutputBlob,
                 Prompt = Prompt,
             };

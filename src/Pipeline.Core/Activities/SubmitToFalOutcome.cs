@@ -138,8 +138,33 @@ internal sealed class SubmitToFalOutcomeConverter : JsonConverter<SubmitToFalOut
     public override void Write(Utf8JsonWriter writer, SubmitToFalOutcome value, JsonSerializerOptions options) =>
         JsonSerializer.Serialize(writer, value, value.GetType(), options); // the kind is one of its properties
 
-    /// <summary>The outcome as version 1 wrote it: a bag of flags.</summary>
-    private sealed record Version1Outcome(
-        FalRequestRef? Request, int? QueuePosition, JobError? Error, VideoMode? Mode, bool Superseded, DateTimeOffset? SubmittedAt, bool Announced,
-        bool OutcomeUnknown, bool WaitingForSlot, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, bool HoldsSlot);
+    /// <summary>The outcome as version 1 wrote it: a bag of flags (read only; any of them may be missing).</summary>
+    private sealed record Version1Outcome
+    {
+        public FalRequestRef? Request { get; init; }
+
+        public int? QueuePosition { get; init; }
+
+        public JobError? Error { get; init; }
+
+        public VideoMode? Mode { get; init; }
+
+        public bool Superseded { get; init; }
+
+        public DateTimeOffset? SubmittedAt { get; init; }
+
+        public bool Announced { get; init; }
+
+        public bool OutcomeUnknown { get; init; }
+
+        public bool WaitingForSlot { get; init; }
+
+        public JobCost? Cost { get; init; }
+
+        public string? EndUserId { get; init; }
+
+        public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+        public bool HoldsSlot { get; init; }
+    }
 }

@@ -76,7 +76,7 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_RunAgainAfterAClaimWithoutAnswer_IsOutcomeUnknownWithoutSending()
     {
-        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Sending, Now, Cost: Cost));
+        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Sending, Now) { Cost = Cost });
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
 

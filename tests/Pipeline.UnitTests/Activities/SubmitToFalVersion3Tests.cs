@@ -190,5 +190,5 @@ public sealed class SubmitToFalVersion3Tests
     }
 
     private static FalRequestHistoryItem Listed(string id, JsonObject input) =>
-        new(id, "bytedance/seedance-2.0/fast/image-to-video", null, null, null, 200, null, input, null);
+        new(id, "bytedance/seedance-2.0/fast/image-to-video", null, null, null, 200, null) { JsonInput = input };
 }

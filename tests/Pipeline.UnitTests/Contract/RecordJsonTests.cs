@@ -96,8 +96,9 @@ public sealed class RecordJsonTests
     };
 
     private static readonly SubmitRecord Record = new(
-        "j-1", 2, SubmitState.Accepted, T0, Ref, 3, T0.AddSeconds(1), Error, VideoMode.ImageToVideo, new JobCost(5, 0.43m), "u-1", Correlation)
+        "j-1", 2, SubmitState.Accepted, T0, Ref, 3, T0.AddSeconds(1), Error)
     {
+        Mode = VideoMode.ImageToVideo, Cost = new JobCost(5, 0.43m), EndUserId = "u-1", Correlation = Correlation,
         EndpointId = "bytedance/seedance-2.0/fast/image-to-video", InputFingerprint = "fp", OutputBlob = "trips/photo.mp4", Prompt = "A lighthouse",
     };
 
