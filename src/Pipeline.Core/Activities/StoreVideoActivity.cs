@@ -55,7 +55,9 @@ public sealed record StoreVideoInput(
 /// <param name="Announced">The "succeeded" event was published, or kept in the outbox for later delivery.</param>
 /// <param name="PurgedAtFal">The request's payloads and output files were deleted at fal.</param>
 /// <param name="WakeJob">A job waiting for the slot this one gave back: the orchestration wakes it.</param>
-/// <param name="RecordedInBatch">The job's end was recorded in its batch (the input's <c>BatchEnd</c>): no step of its own is needed.</param>
+/// <param name="RecordedInBatch">
+/// The job's end was recorded in its batch (the input's <c>BatchEnd</c>): no step of its own is needed.
+/// </param>
 public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredAt, bool Announced, bool PurgedAtFal = false, string? WakeJob = null,
     bool RecordedInBatch = false);
 
@@ -118,9 +120,11 @@ public sealed partial class StoreVideoActivity(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: video stored; its batch entry is left to the next step ({Reason})")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {JobId}: video stored; its batch entry is left to the next step ({Reason})")]
     private partial void LogBatchEndLeft(string jobId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: video stored, but giving its slot back or deleting its payloads at fal failed ({Reason})")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: video stored, but giving its slot back or deleting its payloads at fal failed ({Reason})")]
     private partial void LogAfterCopyFailed(string jobId, string reason);
 }

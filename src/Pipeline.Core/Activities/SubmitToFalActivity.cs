@@ -248,7 +248,10 @@ public sealed partial class SubmitToFalActivity(
                 cancellationToken)
             : null;
 
-    /// <summary>For an image dropped into the inbox: the manifest that uses it (its job then yields), else null (the image is its job's).</summary>
+    /// <summary>
+    /// For an image dropped into the inbox: the manifest that uses it (its job then yields), else null (the image is
+    /// its job's).
+    /// </summary>
     private async Task<string?> ManifestUsesAsync(JobSource? source, CancellationToken cancellationToken)
     {
         if (source is not { Kind: JobSourceKind.Inbox, BlobName: { } name } || !InboxReader.IsImage(name))
@@ -299,13 +302,15 @@ public sealed partial class SubmitToFalActivity(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: submit {Attempt} ran before ({State}); nothing is sent again")]
     private partial void LogRerun(string jobId, int attempt, SubmitState state);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: submit {Attempt} sends nothing; fal has the job as {FalRequestId} from an earlier submit")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {JobId}: submit {Attempt} sends nothing; fal has the job as {FalRequestId} from an earlier submit")]
     private partial void LogEarlierAtFal(string jobId, int attempt, string falRequestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not submitted: {Reason}")]
     private partial void LogOverBudget(string jobId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the submit's answer was lost ({Reason}); waiting for fal's webhook before submitting again")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: the submit's answer was lost ({Reason}); waiting for fal's webhook before submitting again")]
     private partial void LogOutcomeUnknown(string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not accepted by fal (status {Status}, {ErrorCode})")]

@@ -42,7 +42,10 @@ public abstract record SubmitToFalOutcome : IDescribesJob
     /// <summary>The prompt the job asks fal for, once its request is known (an inbox drop's comes from its sidecar or metadata).</summary>
     public string? Prompt { get; init; }
 
-    /// <summary>An inbox drop's video name, claimed once the drop is known to be a job of its own (version 3; <c>Inbox.OutputNames</c>).</summary>
+    /// <summary>
+    /// An inbox drop's video name, claimed once the drop is known to be a job of its own (version 3;
+    /// <c>Inbox.OutputNames</c>).
+    /// </summary>
     public string? OutputBlob { get; init; }
 
     /// <summary>fal accepted the job (now, or in a run of this activity before this one).</summary>
@@ -83,7 +86,10 @@ public abstract record SubmitToFalOutcome : IDescribesJob
         public override string Kind => "waiting_for_slot";
     }
 
-    /// <summary>An inbox drop waits for its companion (an image for a sidecar that may follow it, a lone .json for an image of its name).</summary>
+    /// <summary>
+    /// An inbox drop waits for its companion (an image for a sidecar that may follow it, a lone .json for an image of
+    /// its name).
+    /// </summary>
     public sealed record WaitingForCompanion(TimeSpan Wait) : SubmitToFalOutcome
     {
         public override string Kind => "waiting_for_companion";

@@ -89,7 +89,10 @@ public class VideoJobService(
     public virtual async Task<bool> ExistsAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         await client.GetInstanceAsync(id, cancellationToken) is not null;
 
-    /// <summary>The answer to a repeat of an existing job's idempotency key: the same job, or a conflict when it asks for something else.</summary>
+    /// <summary>
+    /// The answer to a repeat of an existing job's idempotency key: the same job, or a conflict when it asks for
+    /// something else.
+    /// </summary>
     public virtual async Task<SubmitResult> RepeatAsync(DurableTaskClient client, string id, string fingerprint, CancellationToken cancellationToken) =>
         await scheduler.ExistingAsync(client, id, fingerprint, cancellationToken) is JobStart.Conflict
             ? new SubmitResult(id, false, null, Conflict: true)

@@ -276,6 +276,7 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
 
     private static string EntryName(string batchId, string part, string jobId) => $"{Prefix}{batchId}/{part}/{jobId}";
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Batch {BatchId}: results file changed while it was written (attempt {Attempt}); writing it again")]
+    [LoggerMessage(Level = LogLevel.Debug,
+        Message = "Batch {BatchId}: results file changed while it was written (attempt {Attempt}); writing it again")]
     private partial void LogResultsRace(string batchId, int attempt);
 }

@@ -113,7 +113,10 @@ public partial class JobReconciler(
         return result;
     }
 
-    /// <summary>What fal did with the job's requests: a video it finished, or whether one still runs. Throws when fal cannot be asked.</summary>
+    /// <summary>
+    /// What fal did with the job's requests: a video it finished, or whether one still runs. Throws when fal cannot be
+    /// asked.
+    /// </summary>
     private async Task<FalLook> LookAtFalAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, CancellationToken cancellationToken)
     {
         var running = false;
@@ -208,7 +211,10 @@ public partial class JobReconciler(
         };
     }
 
-    /// <summary>Tells the subscribers (through the outbox), the job's callback receiver and its batch, as the orchestration would have.</summary>
+    /// <summary>
+    /// Tells the subscribers (through the outbox), the job's callback receiver and its batch, as the orchestration
+    /// would have.
+    /// </summary>
     private async Task AnnounceAsync(DurableTaskClient client, VideoJob job, VideoJobResult result, IReadOnlyList<SubmitRecord> records, CancellationToken cancellationToken)
     {
         var type = result.Outcome switch
@@ -260,10 +266,12 @@ public partial class JobReconciler(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} settled by the reconciler (orchestration: {Status}; none if never scheduled)")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {JobId} settled by the reconciler (orchestration: {Status}; none if never scheduled)")]
     private partial void LogSettled(string jobId, OrchestrationRuntimeStatus? status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its orchestration failed, but fal had finished request {FalRequestId}: the video is stored")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: its orchestration failed, but fal had finished request {FalRequestId}: the video is stored")]
     private partial void LogStoredForFailedJob(string jobId, string falRequestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: cancelling fal request {FalRequestId} failed ({Reason})")]

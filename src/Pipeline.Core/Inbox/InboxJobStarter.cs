@@ -19,7 +19,10 @@ namespace Pipeline.Core.Inbox;
 public partial class InboxJobStarter(
     PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, VideoStore videos, ManifestJobStarter manifests, ILogger<InboxJobStarter> logger)
 {
-    /// <returns>The (first) job id, a manifest's batch id, or null when the blob starts no job (refused, gone, empty, a preset, or neither an image nor a request).</returns>
+    /// <returns>
+    /// The (first) job id, a manifest's batch id, or null when the blob starts no job (refused, gone, empty, a preset,
+    /// or neither an image nor a request).
+    /// </returns>
     public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
     {
         if (InboxNames.Problem(blobName) is { } refused)
@@ -80,7 +83,10 @@ public partial class InboxJobStarter(
         return await StartDropAsync(client, container, blobName, etag.ToString(), intent, firstVariant: 1, cancellationToken);
     }
 
-    /// <summary>Starts variants <paramref name="firstVariant"/>…<paramref name="variants"/> of a drop; returns the first job's id.</summary>
+    /// <summary>
+    /// Starts variants <paramref name="firstVariant"/>…<paramref name="variants"/> of a drop; returns the first job's
+    /// id.
+    /// </summary>
     private async Task<string> StartDropAsync(
         DurableTaskClient client, string container, string blobName, string etag, DropIntent intent, int firstVariant, CancellationToken cancellationToken)
     {

@@ -257,10 +257,12 @@ public partial class ManifestJobStarter(
 
     private static Dictionary<string, string[]> Errors(string field, string problem) => new() { [field] = [problem] };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {Source}: {Started} jobs started, {Refused} rows refused (batch {BatchId})")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Manifest {Source}: {Started} jobs started, {Refused} rows refused (batch {BatchId})")]
     private partial void LogStarted(string source, int started, int refused, string batchId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {Source}: its jobs exist already (batch {BatchId}); nothing started or sent again")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Manifest {Source}: its jobs exist already (batch {BatchId}); nothing started or sent again")]
     private partial void LogNothingNew(string source, string batchId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manifest {Source} refused: {Problem}")]

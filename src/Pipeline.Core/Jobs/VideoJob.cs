@@ -24,7 +24,9 @@ public sealed record JobSource(JobSourceKind Kind, string? Container = null, str
 }
 
 /// <summary>Every interval a job's orchestration waits by; in its input so that the orchestrator stays deterministic.</summary>
-/// <param name="UnconfirmedSubmitWait">How long a submit whose answer was lost waits for fal's webhook before it is sent again (null: 10 min).</param>
+/// <param name="UnconfirmedSubmitWait">
+/// How long a submit whose answer was lost waits for fal's webhook before it is sent again (null: 10 min).
+/// </param>
 /// <param name="SlotRetry">How often a job waiting for a concurrency slot looks again (null: 10 s).</param>
 /// <param name="FalUnavailableWait">
 /// How long a job waits for fal (or storage) to come back when a submit certainly reached nothing (null: 1 h); that wait

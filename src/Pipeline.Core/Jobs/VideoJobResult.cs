@@ -20,7 +20,10 @@ public enum JobOutcome
     Superseded,
 }
 
-/// <summary>Why a job failed: a stable code (e.g. <c>invalid_request</c>, <c>fal_error</c>, <c>deadline_exceeded</c>) and a message.</summary>
+/// <summary>
+/// Why a job failed: a stable code (e.g. <c>invalid_request</c>, <c>fal_error</c>, <c>deadline_exceeded</c>) and a
+/// message.
+/// </summary>
 public sealed record JobError(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message);

@@ -582,7 +582,10 @@ internal static class VideoJobOrchestratorV2
             return context.CurrentUtcDateTime >= deadline ? DeadlineEnding : null;
         }
 
-        /// <summary>Wakes the job waiting longest for the slot this one gave back (an orchestration-to-orchestration event, no I/O here).</summary>
+        /// <summary>
+        /// Wakes the job waiting longest for the slot this one gave back (an orchestration-to-orchestration event, no
+        /// I/O here).
+        /// </summary>
         private void Wake(string? jobId)
         {
             if (jobId is not null && jobId != job.Id)

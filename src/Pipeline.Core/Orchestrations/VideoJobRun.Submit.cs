@@ -226,7 +226,10 @@ internal sealed partial class VideoJobRun
             + $"{_job.Timings.UnconfirmedSubmitWait ?? DefaultUnconfirmedSubmitWait}; not submitted again")));
     }
 
-    /// <summary>A webhook names the lost submit: fal had it. Its success is the job's verdict; its error too, unless another submit may still succeed.</summary>
+    /// <summary>
+    /// A webhook names the lost submit: fal had it. Its success is the job's verdict; its error too, unless another
+    /// submit may still succeed.
+    /// </summary>
     private async Task<Submission?> ConfirmedByWebhookAsync(FalCompletion completion)
     {
         _state = _state.WithRequestId(completion.RequestId) with { Unconfirmed = Math.Max(0, _state.Unconfirmed - 1) };
