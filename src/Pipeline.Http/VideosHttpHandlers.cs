@@ -125,7 +125,10 @@ public static class VideosHttpHandlers
         return TypedResults.Accepted(statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created, result.BatchId, result.Jobs, result.NotStarted));
     }
 
-    /// <summary><c>GET /api/usage?date=YYYY-MM-DD</c> (today, UTC, by default): jobs, video seconds and estimated spend, in total and per end user.</summary>
+    /// <summary>
+    /// <c>GET /api/usage?date=YYYY-MM-DD</c> (today, UTC, by default): jobs, video seconds and estimated spend, in
+    /// total and per end user.
+    /// </summary>
     public static async Task<IResult> UsageAsync(HttpRequest request, VideoJobService videos, TimeProvider time, CancellationToken cancellationToken)
     {
         var day = request.Query["date"].ToString() is { Length: > 0 } given ? given : Core.Costs.UsageLedger.DayOf(time.GetUtcNow());
@@ -138,7 +141,10 @@ public static class VideosHttpHandlers
         return TypedResults.Ok(new UsageAnswer(usage.Date, usage.Total, usage.ByEndUser));
     }
 
-    /// <summary><c>GET /api/health</c>: 200 when storage, the task hub and fal's key are there; 503 with the same report otherwise.</summary>
+    /// <summary>
+    /// <c>GET /api/health</c>: 200 when storage, the task hub and fal's key are there; 503 with the same report
+    /// otherwise.
+    /// </summary>
     public static async Task<IResult> HealthAsync(DurableTaskClient client, Core.Health.HealthCheck health, CancellationToken cancellationToken)
     {
         var report = await health.CheckAsync(client, cancellationToken);
@@ -171,7 +177,10 @@ public static class VideosHttpHandlers
         return TypedResults.Ok(await videos.ListAsync(client, limit, cursor, cancellationToken, batch));
     }
 
-    /// <summary><c>GET /api/batches/{id}</c>: a folder's, a manifest's or a request's variants' jobs counted, and where to list them.</summary>
+    /// <summary>
+    /// <c>GET /api/batches/{id}</c>: a folder's, a manifest's or a request's variants' jobs counted, and where to list
+    /// them.
+    /// </summary>
     public static async Task<IResult> BatchAsync(string id, VideoJobService videos, CancellationToken cancellationToken) =>
         await videos.BatchAsync(id, cancellationToken) is { } progress ? TypedResults.Ok(progress) : NoSuchBatch(id);
 

@@ -14,21 +14,26 @@ namespace FalEmulator.History;
 /// <param name="End">Exclusive.</param>
 /// <param name="Status">One of <see cref="HistoryStatus"/>'s names, or null for all.</param>
 /// <param name="RequestId">In uuid's canonical form, or null for all.</param>
-/// <param name="Page">1-based; fal's cursor encodes the page number (its example: <c>Mg==</c>, base64 of "2").</param>
 public sealed partial record RequestHistoryQuery(
     IReadOnlyList<string> EndpointIds,
     DateTimeOffset Start,
     DateTimeOffset End,
     string? Status,
-    string? RequestId,
-    int Limit,
-    int Page,
-    HistorySort SortBy,
-    bool Payloads)
+    string? RequestId)
 {
     public const int MaxEndpointIds = 50;
     public const int DefaultLimit = 50;
     public const int MaxLimit = 100;
+
+    public int Limit { get; init; } = DefaultLimit;
+
+    /// <summary>1-based; fal's cursor encodes the page number (its example: <c>Mg==</c>, base64 of "2").</summary>
+    public int Page { get; init; } = 1;
+
+    public HistorySort SortBy { get; init; } = HistorySort.EndedAt;
+
+    /// <summary>With <c>expand=payloads</c>: each request's input and output.</summary>
+    public bool Payloads { get; init; }
 
     /// <summary>Without <c>start</c>: the last 24 hours, or 90 days when looking for one request id.</summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromHours(24);
@@ -110,7 +115,13 @@ public sealed partial record RequestHistoryQuery(
         }
 
         var from = start ?? now - (requestId is null ? DefaultWindow : RequestIdWindow);
-        return new RequestHistoryQuery(endpointIds, from, end, status, requestId, limit, page, sortBy, expand.Count > 0);
+        return new RequestHistoryQuery(EndpointIds: endpointIds, Start: from, End: end, Status: status, RequestId: requestId)
+        {
+            Limit = limit,
+            Page = page,
+            SortBy = sortBy,
+            Payloads = expand.Count > 0,
+        };
     }
 
     /// <summary>The cursor of a page: base64 of its number, as in fal's example.</summary>

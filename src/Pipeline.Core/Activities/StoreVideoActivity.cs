@@ -8,18 +8,42 @@ using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Activities;
 
-/// <param name="Announcement">The "succeeded" event to publish once the video is stored (the activity fills in the video and the time).</param>
-/// <param name="EndUserId">Written to the video's metadata with the correlation map, for attribution.</param>
+/// <summary>
+/// The job's video at fal and where it goes (positional), then fal's size of the file, the job's attribution, and what
+/// follows the copy: the event to announce and the batch entry to record. Version 1 had only the positional fields.
+/// </summary>
 public sealed record StoreVideoInput(
-    string JobId, VideoMode Mode, JobSource Source, string FalRequestId, long? Seed, string VideoUrl, string? ContentType, string OutputBlob, long? FileSize = null,
-    JobEvent? Announcement = null, string? EndUserId = null, IReadOnlyDictionary<string, string>? Correlation = null, DateTimeOffset? JobCreatedAt = null,
-    Batches.BatchJobEnd? BatchEnd = null)
+    string JobId,
+    VideoMode Mode,
+    JobSource Source,
+    string FalRequestId,
+    long? Seed,
+    string VideoUrl,
+    string? ContentType,
+    string OutputBlob)
     : IDescribesJob
 {
-    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, FalRequestId);
+    /// <summary>fal's <c>file_size</c>, checked against the download.</summary>
+    public long? FileSize { get; init; }
+
+    /// <summary>The "succeeded" event to publish once the video is stored (the activity fills in the video and the time).</summary>
+    public JobEvent? Announcement { get; init; }
+
+    /// <summary>Written to the video's metadata with the correlation map, for attribution.</summary>
+    public string? EndUserId { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+    /// <summary>The job's creation: its spend counts on that UTC day when its slot is given back.</summary>
+    public DateTimeOffset? JobCreatedAt { get; init; }
+
+    /// <summary>The job's end, for its batch to record once the video is stored.</summary>
+    public Batches.BatchJobEnd? BatchEnd { get; init; }
 
     /// <summary>An earlier event of the job waits in the outbox: "succeeded" waits behind it.</summary>
     public bool QueueEventBehind { get; init; }
+
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, FalRequestId);
 
     /// <summary>What the videos container takes of it.</summary>
     public VideoToStore ToStore() => new(JobId, OutputBlob, VideoUrl, ContentType, FileSize, FalRequestId)
@@ -31,7 +55,9 @@ public sealed record StoreVideoInput(
 /// <param name="Announced">The "succeeded" event was published, or kept in the outbox for later delivery.</param>
 /// <param name="PurgedAtFal">The request's payloads and output files were deleted at fal.</param>
 /// <param name="WakeJob">A job waiting for the slot this one gave back: the orchestration wakes it.</param>
-/// <param name="RecordedInBatch">The job's end was recorded in its batch (the input's <c>BatchEnd</c>): no step of its own is needed.</param>
+/// <param name="RecordedInBatch">
+/// The job's end was recorded in its batch (the input's <c>BatchEnd</c>): no step of its own is needed.
+/// </param>
 public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredAt, bool Announced, bool PurgedAtFal = false, string? WakeJob = null,
     bool RecordedInBatch = false);
 
@@ -94,9 +120,11 @@ public sealed partial class StoreVideoActivity(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: video stored; its batch entry is left to the next step ({Reason})")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {JobId}: video stored; its batch entry is left to the next step ({Reason})")]
     private partial void LogBatchEndLeft(string jobId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: video stored, but giving its slot back or deleting its payloads at fal failed ({Reason})")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: video stored, but giving its slot back or deleting its payloads at fal failed ({Reason})")]
     private partial void LogAfterCopyFailed(string jobId, string reason);
 }

@@ -13,21 +13,43 @@ using Pipeline.Core.Inbox;
 
 namespace Pipeline.Core.Activities;
 
+/// <summary>
+/// The job to submit (positional), then which submit of it this is and how its steps run. Version 1 had only the
+/// job's id, mode and request.
+/// </summary>
 /// <param name="Request">The validated request; null for an inbox job, whose drop is read here.</param>
-/// <param name="Announcement">The "submitted" event to publish once fal has accepted the job (the activity fills in fal's id, the mode and the time).</param>
-/// <param name="CreatedAt">The job's creation: its cost counts on that UTC day.</param>
-/// <param name="Attempt">Which submit of the job this is (1, then 2 after a lost answer with no webhook): one record each.</param>
-/// <param name="CompanionWaited">The job already waited once for its drop's companion (sidecar or image): decide now.</param>
-/// <param name="Steps">
-/// The version of the job's steps. From 3: fal's absence is <see cref="SubmitToFalOutcome.FalUnavailable"/>, every input
-/// carries a seed (the job's own when the request names none), and a later attempt sends nothing when an earlier one
-/// turns out to be at fal (its record, a webhook that named it, or fal's request history).
+/// <param name="Announcement">
+/// The "submitted" event to publish once fal has accepted the job (the activity fills in fal's id, the mode and the
+/// time).
 /// </param>
-/// <param name="Ended">The job's requests that ended at fal without a video: a later attempt is not one of them.</param>
+/// <param name="CreatedAt">The job's creation: its cost counts on that UTC day.</param>
 public sealed record SubmitToFalInput(
-    string JobId, VideoMode Mode, VideoRequest? Request, JobSource? Source = null, JobEvent? Announcement = null, DateTimeOffset? CreatedAt = null,
-    int? Attempt = null, bool CompanionWaited = false, JobVariant? Variant = null, int Steps = 2, IReadOnlyList<string>? Ended = null) : IDescribesJob
+    string JobId,
+    VideoMode Mode,
+    VideoRequest? Request,
+    JobSource? Source = null,
+    JobEvent? Announcement = null,
+    DateTimeOffset? CreatedAt = null) : IDescribesJob
 {
+    /// <summary>Which submit of the job this is (1, then 2 after a lost answer with no webhook): one record each.</summary>
+    public int? Attempt { get; init; }
+
+    /// <summary>The job already waited once for its drop's companion (sidecar or image): decide now.</summary>
+    public bool CompanionWaited { get; init; }
+
+    public JobVariant? Variant { get; init; }
+
+    /// <summary>
+    /// The version of the job's steps (2 for an input that does not say). From 3: fal's absence is
+    /// <see cref="SubmitToFalOutcome.FalUnavailable"/>, every input carries a seed (the job's own when the request names
+    /// none), and a later attempt sends nothing when an earlier one turns out to be at fal (its record, a webhook that
+    /// named it, or fal's request history).
+    /// </summary>
+    public int Steps { get; init; } = 2;
+
+    /// <summary>The job's requests that ended at fal without a video: a later attempt is not one of them.</summary>
+    public IReadOnlyList<string>? Ended { get; init; }
+
     (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, Request?.EndUserId, null);
 }
 
@@ -226,7 +248,10 @@ public sealed partial class SubmitToFalActivity(
                 cancellationToken)
             : null;
 
-    /// <summary>For an image dropped into the inbox: the manifest that uses it (its job then yields), else null (the image is its job's).</summary>
+    /// <summary>
+    /// For an image dropped into the inbox: the manifest that uses it (its job then yields), else null (the image is
+    /// its job's).
+    /// </summary>
     private async Task<string?> ManifestUsesAsync(JobSource? source, CancellationToken cancellationToken)
     {
         if (source is not { Kind: JobSourceKind.Inbox, BlobName: { } name } || !InboxReader.IsImage(name))
@@ -260,8 +285,12 @@ public sealed partial class SubmitToFalActivity(
             outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation, OutputBlob = OutputBlob, Prompt = Prompt };
 
         public SubmitRecord Record(DateTimeOffset claimedAt) =>
-            new(JobId, Attempt, SubmitState.Sending, claimedAt, Mode: Mode, Cost: Cost, EndUserId: EndUserId, Correlation: Correlation)
+            new(JobId, Attempt, SubmitState.Sending, claimedAt)
             {
+                Mode = Mode,
+                Cost = Cost,
+                EndUserId = EndUserId,
+                Correlation = Correlation,
                 OutputBlob = OutputBlob,
                 Prompt = Prompt,
             };
@@ -273,13 +302,15 @@ public sealed partial class SubmitToFalActivity(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: submit {Attempt} ran before ({State}); nothing is sent again")]
     private partial void LogRerun(string jobId, int attempt, SubmitState state);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: submit {Attempt} sends nothing; fal has the job as {FalRequestId} from an earlier submit")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {JobId}: submit {Attempt} sends nothing; fal has the job as {FalRequestId} from an earlier submit")]
     private partial void LogEarlierAtFal(string jobId, int attempt, string falRequestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not submitted: {Reason}")]
     private partial void LogOverBudget(string jobId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the submit's answer was lost ({Reason}); waiting for fal's webhook before submitting again")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: the submit's answer was lost ({Reason}); waiting for fal's webhook before submitting again")]
     private partial void LogOutcomeUnknown(string jobId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not accepted by fal (status {Status}, {ErrorCode})")]

@@ -42,7 +42,10 @@ public abstract record SubmitToFalOutcome : IDescribesJob
     /// <summary>The prompt the job asks fal for, once its request is known (an inbox drop's comes from its sidecar or metadata).</summary>
     public string? Prompt { get; init; }
 
-    /// <summary>An inbox drop's video name, claimed once the drop is known to be a job of its own (version 3; <c>Inbox.OutputNames</c>).</summary>
+    /// <summary>
+    /// An inbox drop's video name, claimed once the drop is known to be a job of its own (version 3;
+    /// <c>Inbox.OutputNames</c>).
+    /// </summary>
     public string? OutputBlob { get; init; }
 
     /// <summary>fal accepted the job (now, or in a run of this activity before this one).</summary>
@@ -83,7 +86,10 @@ public abstract record SubmitToFalOutcome : IDescribesJob
         public override string Kind => "waiting_for_slot";
     }
 
-    /// <summary>An inbox drop waits for its companion (an image for a sidecar that may follow it, a lone .json for an image of its name).</summary>
+    /// <summary>
+    /// An inbox drop waits for its companion (an image for a sidecar that may follow it, a lone .json for an image of
+    /// its name).
+    /// </summary>
     public sealed record WaitingForCompanion(TimeSpan Wait) : SubmitToFalOutcome
     {
         public override string Kind => "waiting_for_companion";
@@ -138,8 +144,33 @@ internal sealed class SubmitToFalOutcomeConverter : JsonConverter<SubmitToFalOut
     public override void Write(Utf8JsonWriter writer, SubmitToFalOutcome value, JsonSerializerOptions options) =>
         JsonSerializer.Serialize(writer, value, value.GetType(), options); // the kind is one of its properties
 
-    /// <summary>The outcome as version 1 wrote it: a bag of flags.</summary>
-    private sealed record Version1Outcome(
-        FalRequestRef? Request, int? QueuePosition, JobError? Error, VideoMode? Mode, bool Superseded, DateTimeOffset? SubmittedAt, bool Announced,
-        bool OutcomeUnknown, bool WaitingForSlot, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, bool HoldsSlot);
+    /// <summary>The outcome as version 1 wrote it: a bag of flags (read only; any of them may be missing).</summary>
+    private sealed record Version1Outcome
+    {
+        public FalRequestRef? Request { get; init; }
+
+        public int? QueuePosition { get; init; }
+
+        public JobError? Error { get; init; }
+
+        public VideoMode? Mode { get; init; }
+
+        public bool Superseded { get; init; }
+
+        public DateTimeOffset? SubmittedAt { get; init; }
+
+        public bool Announced { get; init; }
+
+        public bool OutcomeUnknown { get; init; }
+
+        public bool WaitingForSlot { get; init; }
+
+        public JobCost? Cost { get; init; }
+
+        public string? EndUserId { get; init; }
+
+        public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+        public bool HoldsSlot { get; init; }
+    }
 }

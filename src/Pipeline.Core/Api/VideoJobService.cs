@@ -89,7 +89,10 @@ public class VideoJobService(
     public virtual async Task<bool> ExistsAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         await client.GetInstanceAsync(id, cancellationToken) is not null;
 
-    /// <summary>The answer to a repeat of an existing job's idempotency key: the same job, or a conflict when it asks for something else.</summary>
+    /// <summary>
+    /// The answer to a repeat of an existing job's idempotency key: the same job, or a conflict when it asks for
+    /// something else.
+    /// </summary>
     public virtual async Task<SubmitResult> RepeatAsync(DurableTaskClient client, string id, string fingerprint, CancellationToken cancellationToken) =>
         await scheduler.ExistingAsync(client, id, fingerprint, cancellationToken) is JobStart.Conflict
             ? new SubmitResult(id, false, null, Conflict: true)
@@ -153,8 +156,21 @@ public class VideoJobService(
             var jobId = JobIds.ForVariant(id, index);
             var seeded = request with { Seed = Variants.SeedOf(request.Seed, id, index, variants) };
             var now = scheduler.Now;
-            var job = new VideoJob(jobId, mode, seeded, JobSource.Http, $"jobs/{jobId}.mp4", scheduler.Timings, now, correlation, fingerprint,
-                Batch: batch, Variant: batch is null ? null : new JobVariant(index, variants), Callback: asked.Callback);
+            var job = new VideoJob(
+                Id: jobId,
+                Mode: mode,
+                Request: seeded,
+                Source: JobSource.Http,
+                OutputBlob: $"jobs/{jobId}.mp4",
+                Timings: scheduler.Timings,
+                CreatedAt: now)
+            {
+                Correlation = correlation,
+                RequestFingerprint = fingerprint,
+                Batch = batch,
+                Variant = batch is null ? null : new JobVariant(index, variants),
+                Callback = asked.Callback,
+            };
             var started = await scheduler.StartAsync(client, job, cancellationToken,
                 token => ledger.TryReserveAsync(UsageLedger.DayOf(now), jobId, seeded.EndUserId, prices.Estimate(mode, seeded), token));
             switch (started)
@@ -246,29 +262,31 @@ public class VideoJobService(
         }
 
         return new VideoJobView(
-            id,
-            mode,
-            status,
-            result is null ? progress?.Stage : null,
-            job?.Source.ToString() ?? "unknown",
-            job?.Request?.Prompt ?? result?.Prompt ?? progress?.Prompt, // an inbox drop's comes from its sidecar or metadata
-            result?.FalRequestId ?? progress?.FalRequestId,
-            result is null ? progress?.QueuePosition : null,
-            video,
-            result?.Seed,
-            error,
-            instance.CreatedAt,
-            instance.LastUpdatedAt,
-            result?.EndUserId ?? job?.Request?.EndUserId,
-            result?.Correlation ?? job?.Correlation,
-            cost?.VideoSeconds,
-            cost?.EstimatedUsd,
-            result?.FalRequestIds ?? progress?.FalRequestIds,
-            job?.Batch,
-            job?.Variant,
-            job?.Callback is { } callback ? await CallbackViewAsync(client, id, callback, cancellationToken) : null,
-            result is null ? progress?.Retrying : null,
-            await UndeliveredAsync(id, cancellationToken));
+            Id: id,
+            Mode: mode,
+            Status: status,
+            Stage: result is null ? progress?.Stage : null,
+            Source: job?.Source.ToString() ?? "unknown",
+            Prompt: job?.Request?.Prompt ?? result?.Prompt ?? progress?.Prompt, // an inbox drop's comes from its sidecar or metadata
+            FalRequestId: result?.FalRequestId ?? progress?.FalRequestId,
+            QueuePosition: result is null ? progress?.QueuePosition : null)
+        {
+            Video = video,
+            Seed = result?.Seed,
+            Error = error,
+            CreatedAt = instance.CreatedAt,
+            UpdatedAt = instance.LastUpdatedAt,
+            EndUserId = result?.EndUserId ?? job?.Request?.EndUserId,
+            Correlation = result?.Correlation ?? job?.Correlation,
+            VideoSeconds = cost?.VideoSeconds,
+            EstimatedCostUsd = cost?.EstimatedUsd,
+            FalRequestIds = result?.FalRequestIds ?? progress?.FalRequestIds,
+            Batch = job?.Batch,
+            Variant = job?.Variant,
+            Callback = job?.Callback is { } callback ? await CallbackViewAsync(client, id, callback, cancellationToken) : null,
+            Retrying = result is null ? progress?.Retrying : null,
+            UndeliveredEvents = await UndeliveredAsync(id, cancellationToken),
+        };
     }
 
     /// <summary>The job's events that wait in the outbox (Event Grid away), or were given up; null when none.</summary>

@@ -1,10 +1,16 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
 
 namespace Pipeline.Core.Api;
 
-/// <summary>What <c>GET /api/videos/{id}</c> answers. Never carries the Durable management URLs or their key.</summary>
+/// <summary>
+/// What <c>GET /api/videos/{id}</c> answers. Never carries the Durable management URLs or their key. The job and where
+/// it stands at fal are positional; what it made, when, and then who it is for, what it costs, its batch, variant and
+/// callback follow as properties (in this order on the wire); <c>retrying</c> and <c>undelivered_events</c> are left
+/// out when null.
+/// </summary>
 public sealed record VideoJobView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("mode")] VideoMode Mode,
@@ -13,23 +19,65 @@ public sealed record VideoJobView(
     [property: JsonPropertyName("source")] string Source,
     [property: JsonPropertyName("prompt")] string? Prompt,
     [property: JsonPropertyName("fal_request_id")] string? FalRequestId,
-    [property: JsonPropertyName("queue_position")] int? QueuePosition,
-    [property: JsonPropertyName("video")] StoredVideo? Video,
-    [property: JsonPropertyName("seed")] long? Seed,
-    [property: JsonPropertyName("error")] JobError? Error,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt,
-    [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
-    [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null,
-    [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
-    [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
-    [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null,
-    [property: JsonPropertyName("batch")] Jobs.JobBatch? Batch = null,
-    [property: JsonPropertyName("variant")] JobVariant? Variant = null,
-    [property: JsonPropertyName("callback")] Callbacks.CallbackView? Callback = null,
-    [property: JsonPropertyName("retrying")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobRetry? Retrying = null,
-    [property: JsonPropertyName("undelivered_events")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyList<Events.UndeliveredEvent>? UndeliveredEvents = null);
+    [property: JsonPropertyName("queue_position")] int? QueuePosition)
+{
+    [JsonPropertyName("video")]
+    public required StoredVideo? Video { get; init; }
+
+    [JsonPropertyName("seed")]
+    public required long? Seed { get; init; }
+
+    [JsonPropertyName("error")]
+    public required JobError? Error { get; init; }
+
+    [JsonPropertyName("created_at")]
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    [JsonPropertyName("updated_at")]
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    [JsonPropertyName("end_user_id")]
+    [DefaultValue(null)]
+    public string? EndUserId { get; init; }
+
+    [JsonPropertyName("correlation")]
+    [DefaultValue(null)]
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+    [JsonPropertyName("video_seconds")]
+    [DefaultValue(null)]
+    public int? VideoSeconds { get; init; }
+
+    [JsonPropertyName("estimated_cost_usd")]
+    [DefaultValue(null)]
+    public decimal? EstimatedCostUsd { get; init; }
+
+    [JsonPropertyName("fal_request_ids")]
+    [DefaultValue(null)]
+    public IReadOnlyList<string>? FalRequestIds { get; init; }
+
+    [JsonPropertyName("batch")]
+    [DefaultValue(null)]
+    public JobBatch? Batch { get; init; }
+
+    [JsonPropertyName("variant")]
+    [DefaultValue(null)]
+    public JobVariant? Variant { get; init; }
+
+    [JsonPropertyName("callback")]
+    [DefaultValue(null)]
+    public Callbacks.CallbackView? Callback { get; init; }
+
+    [JsonPropertyName("retrying")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [DefaultValue(null)]
+    public JobRetry? Retrying { get; init; }
+
+    [JsonPropertyName("undelivered_events")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [DefaultValue(null)]
+    public IReadOnlyList<Events.UndeliveredEvent>? UndeliveredEvents { get; init; }
+}
 
 /// <summary>What <c>GET /api/videos</c> answers: a page of jobs, newest first, and the cursor of the next page.</summary>
 public sealed record VideoJobPage(

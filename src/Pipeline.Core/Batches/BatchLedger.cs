@@ -118,8 +118,21 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
         var (succeeded, failed, cancelled) = (Count("succeeded"), Count("failed"), Count("cancelled"));
         var refused = Count("refused") + (record.RefusedRows?.Count ?? 0);
         var remaining = started.Keys.Count(id => !ended.ContainsKey(id));
-        return new BatchProgress(record.Id, record.Kind, record.Name, record.CreatedAt, total, succeeded, failed, cancelled,
-            remaining, refused, record.Results is null ? null : $"{PipelineStorage.VideosContainerName}/{record.Results}", jobsUrl);
+        return new BatchProgress(
+            Id: record.Id,
+            Kind: record.Kind,
+            Name: record.Name,
+            CreatedAt: record.CreatedAt,
+            Total: total,
+            Succeeded: succeeded,
+            Failed: failed,
+            Cancelled: cancelled)
+        {
+            Remaining = remaining,
+            Refused = refused,
+            Results = record.Results is null ? null : $"{PipelineStorage.VideosContainerName}/{record.Results}",
+            JobsUrl = jobsUrl,
+        };
     }
 
     /// <summary>A page of the batch's job ids (in the order of their ids), and the cursor of the next.</summary>
@@ -263,6 +276,7 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
 
     private static string EntryName(string batchId, string part, string jobId) => $"{Prefix}{batchId}/{part}/{jobId}";
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Batch {BatchId}: results file changed while it was written (attempt {Attempt}); writing it again")]
+    [LoggerMessage(Level = LogLevel.Debug,
+        Message = "Batch {BatchId}: results file changed while it was written (attempt {Attempt}); writing it again")]
     private partial void LogResultsRace(string batchId, int attempt);
 }

@@ -17,10 +17,15 @@ public sealed record CallbackDelivery(
 public sealed record CallbackReport([property: JsonPropertyName("deliveries")] IReadOnlyList<CallbackDelivery> Deliveries);
 
 /// <summary>The intervals of a job's callbacks, in its input so that its orchestration stays deterministic.</summary>
-/// <param name="WaitForEvents">How long after the job's creation its events are waited for (past its deadline and the reconciler's).</param>
+/// <param name="WaitForEvents">
+/// How long after the job's creation its events are waited for (past its deadline and the reconciler's).
+/// </param>
 public sealed record CallbackTimings(TimeSpan WaitForEvents, TimeSpan RetryFor, TimeSpan FirstRetryDelay, TimeSpan MaxRetryDelay);
 
-/// <summary>What <c>GET /api/videos/{id}</c> shows of a job's callback: the receiver's origin, the events asked for, the deliveries.</summary>
+/// <summary>
+/// What <c>GET /api/videos/{id}</c> shows of a job's callback: the receiver's origin, the events asked for, the
+/// deliveries.
+/// </summary>
 public sealed record CallbackView(
     [property: JsonPropertyName("origin")] string Origin,
     [property: JsonPropertyName("events")] IReadOnlyList<string> Events,

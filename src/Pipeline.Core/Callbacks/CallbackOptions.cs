@@ -1,6 +1,9 @@
 namespace Pipeline.Core.Callbacks;
 
-/// <summary>Settings of per-job callbacks (configuration section <c>Callbacks</c>; the signing secrets come from <c>CALLBACK_SECRET</c>).</summary>
+/// <summary>
+/// Settings of per-job callbacks (configuration section <c>Callbacks</c>; the signing secrets come from
+/// <c>CALLBACK_SECRET</c>).
+/// </summary>
 public sealed class CallbackOptions
 {
     public const string SectionName = "Callbacks";

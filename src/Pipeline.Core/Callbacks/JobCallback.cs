@@ -28,7 +28,10 @@ public sealed record JobCallback(
     /// <summary>The receiver's origin only: a URL may carry a secret in its path or query, which the status never shows.</summary>
     public string Origin => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "";
 
-    /// <summary>Removes the callback fields from <paramref name="body"/>; returns the callback (null when none) with any problem by field.</summary>
+    /// <summary>
+    /// Removes the callback fields from <paramref name="body"/>; returns the callback (null when none) with any problem
+    /// by field.
+    /// </summary>
     public static JobCallback? Split(JsonObject body, CallbackOptions options, ValidationErrors errors)
     {
         body.Remove(UrlField, out var urlNode);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
@@ -25,7 +26,26 @@ public static class ContractSchemas
 
     /// <summary>The schema of <paramref name="type"/> as it is serialized, inline (no references).</summary>
     public static JsonObject Of(Type type) =>
-        Exported.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true }).AsObject();
+        Exported.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions
+        {
+            TreatNullObliviousAsNonNullable = true,
+            TransformSchemaNode = WithDefaultValue,
+        }).AsObject();
+
+    /// <summary>
+    /// The exporter writes the <c>default</c> of a constructor parameter; a property outside the constructor states
+    /// its own with <see cref="DefaultValueAttribute"/> (an optional field of a record kept to a few parameters).
+    /// </summary>
+    private static JsonNode WithDefaultValue(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        var stated = context.PropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(DefaultValueAttribute), inherit: false);
+        if (stated is [DefaultValueAttribute { Value: var value }] && schema is JsonObject property && !property.ContainsKey("default"))
+        {
+            property["default"] = JsonSerializer.SerializeToNode(value, context.PropertyInfo!.PropertyType, Exported);
+        }
+
+        return schema;
+    }
 
     /// <summary>Makes <paramref name="properties"/> of <paramref name="schema"/> required and never null.</summary>
     public static JsonObject Requiring(JsonObject schema, params string[] properties)

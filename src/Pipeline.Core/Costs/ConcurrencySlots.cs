@@ -28,7 +28,10 @@ public class ConcurrencySlots(PipelineStorage storage, IOptions<CostOptions> opt
 
     public bool Enabled => options.Value.MaxConcurrentJobs is not null;
 
-    /// <summary>True when the job holds a slot now (or no cap is set); false, with the job on the waiting list, when all are taken.</summary>
+    /// <summary>
+    /// True when the job holds a slot now (or no cap is set); false, with the job on the waiting list, when all are
+    /// taken.
+    /// </summary>
     public virtual async Task<bool> TryAcquireAsync(string jobId, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         if (options.Value.MaxConcurrentJobs is not { } max)

@@ -28,7 +28,10 @@ public sealed class CostOptions
     [Range(typeof(decimal), "0", "1000000000")]
     public decimal? DailyBudgetUsd { get; set; }
 
-    /// <summary>Estimated spend allowed per UTC day per <c>end_user_id</c> (jobs without one share the id "anonymous"); unset: no cap.</summary>
+    /// <summary>
+    /// Estimated spend allowed per UTC day per <c>end_user_id</c> (jobs without one share the id "anonymous"); unset:
+    /// no cap.
+    /// </summary>
     [Range(typeof(decimal), "0", "1000000000")]
     public decimal? PerUserDailyBudgetUsd { get; set; }
 
@@ -40,7 +43,10 @@ public sealed class CostOptions
     [Range(typeof(TimeSpan), "00:00:00.05", "00:10:00")]
     public TimeSpan SlotRetryInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a day's usage (<c>GET /api/usage</c>, the caps' totals) is kept before the housekeeping purge removes it.</summary>
+    /// <summary>
+    /// How long a day's usage (<c>GET /api/usage</c>, the caps' totals) is kept before the housekeeping purge removes
+    /// it.
+    /// </summary>
     [Range(typeof(TimeSpan), "2.00:00:00", "3650.00:00:00")]
     public TimeSpan UsageRetention { get; set; } = TimeSpan.FromDays(30);
 

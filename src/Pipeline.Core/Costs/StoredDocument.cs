@@ -13,7 +13,10 @@ public static class StoredDocument
 {
     private const int MaxAttempts = 50;
 
-    /// <summary>Applies <paramref name="change"/> (which returns what the caller wants to know and whether anything changed) atomically.</summary>
+    /// <summary>
+    /// Applies <paramref name="change"/> (which returns what the caller wants to know and whether anything changed)
+    /// atomically.
+    /// </summary>
     public static async Task<TResult> UpdateAsync<TDocument, TResult>(
         BlobClient blob, Func<TDocument> create, Func<TDocument, (TResult Result, bool Changed)> change, CancellationToken cancellationToken)
     {

@@ -16,7 +16,10 @@ namespace Pipeline.Core.DependencyInjection;
 /// </summary>
 public static class PipelineTaskRegistry
 {
-    /// <param name="orchestrator">The orchestrator to run (default: <see cref="VideoJobOrchestrator.RunAsync"/>); the benchmark wraps it to count episodes.</param>
+    /// <param name="orchestrator">
+    /// The orchestrator to run (default: <see cref="VideoJobOrchestrator.RunAsync"/>); the benchmark wraps it to count
+    /// episodes.
+    /// </param>
     public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry, Func<TaskOrchestrationContext, VideoJob, Task<VideoJobResult>>? orchestrator = null)
     {
         registry.AddOrchestratorFunc(VideoJobOrchestrator.Name, orchestrator ?? VideoJobOrchestrator.RunAsync);

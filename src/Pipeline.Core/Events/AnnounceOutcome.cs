@@ -10,7 +10,10 @@ public enum AnnounceOutcome
     Kept,
 }
 
-/// <summary>An event to announce; <paramref name="QueueBehind"/>: an earlier event of the job waits in the outbox, so this one waits behind it.</summary>
+/// <summary>
+/// An event to announce; <paramref name="QueueBehind"/>: an earlier event of the job waits in the outbox, so this one
+/// waits behind it.
+/// </summary>
 public sealed record JobAnnouncement(JobEvent Event, bool QueueBehind) : Telemetry.IDescribesJob
 {
     (Requests.VideoMode? Mode, string? EndUserId, string? FalRequestId) Telemetry.IDescribesJob.Describe() => ((Telemetry.IDescribesJob)Event).Describe();

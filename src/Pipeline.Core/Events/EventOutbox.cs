@@ -29,7 +29,10 @@ public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publ
     /// <summary>Whether the last sweep found the topic failing: the log says so once per outage.</summary>
     private bool _failing;
 
-    /// <summary>Publishes the event, or keeps it; <paramref name="queueBehind"/> keeps it at once (an earlier event of the job waits).</summary>
+    /// <summary>
+    /// Publishes the event, or keeps it; <paramref name="queueBehind"/> keeps it at once (an earlier event of the job
+    /// waits).
+    /// </summary>
     public virtual async Task<AnnounceOutcome> AnnounceAsync(JobEvent jobEvent, bool queueBehind, CancellationToken cancellationToken)
     {
         var problem = queueBehind ? "an earlier event of the job waits in the outbox" : await TryPublishAsync(jobEvent, cancellationToken);
@@ -126,7 +129,10 @@ public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publ
         return problem;
     }
 
-    /// <summary>One delivery, bounded by <see cref="EventGridOptions.PublishTimeout"/>; null when the topic took it, else why not.</summary>
+    /// <summary>
+    /// One delivery, bounded by <see cref="EventGridOptions.PublishTimeout"/>; null when the topic took it, else why
+    /// not.
+    /// </summary>
     private async Task<string?> TryPublishAsync(JobEvent jobEvent, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -177,7 +183,10 @@ public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publ
         }
     }
 
-    /// <summary><c>events/{job}/1-submitted.json</c> before <c>events/{job}/2-succeeded.json</c>: the listing's order is the job's.</summary>
+    /// <summary>
+    /// <c>events/{job}/1-submitted.json</c> before <c>events/{job}/2-succeeded.json</c>: the listing's order is the
+    /// job's.
+    /// </summary>
     private static string NameOf(JobEvent jobEvent) =>
         $"{Prefix}{jobEvent.Data.Id}/{(jobEvent.Type == JobEventTypes.Submitted ? 1 : 2)}-{jobEvent.CloudEventId[(jobEvent.Data.Id.Length + 1)..]}.json";
 
@@ -199,16 +208,19 @@ public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publ
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Type} for job {JobId} kept in the outbox for later delivery ({Reason})")]
     private partial void LogKept(string type, string jobId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Type} for job {JobId} delivered from the outbox (attempt {Attempts}, {Late} late)")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "{Type} for job {JobId} delivered from the outbox (attempt {Attempts}, {Late} late)")]
     private partial void LogDeliveredLate(string type, string jobId, int attempts, TimeSpan late);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Type} for job {JobId} given up after {Attempts} attempts over {RetryFor}: {Reason}")]
     private partial void LogGaveUp(string type, string jobId, int attempts, TimeSpan retryFor, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event Grid is not taking events ({Reason}); {Waiting} wait in the outbox and are offered again")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Event Grid is not taking events ({Reason}); {Waiting} wait in the outbox and are offered again")]
     private partial void LogTopicFailing(int waiting, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event Grid takes events again: {Delivered} delivered from the outbox, {Waiting} still waiting")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Event Grid takes events again: {Delivered} delivered from the outbox, {Waiting} still waiting")]
     private partial void LogTopicBack(int delivered, int waiting);
 }
 

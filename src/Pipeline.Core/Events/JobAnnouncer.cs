@@ -21,6 +21,7 @@ public sealed partial class JobAnnouncer(EventOutbox outbox, ILogger<JobAnnounce
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Type} for job {JobId} neither published nor kept by the step ({Reason}); the orchestration announces it")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "{Type} for job {JobId} neither published nor kept by the step ({Reason}); the orchestration announces it")]
     private partial void LogDeferred(string type, string jobId, string reason);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 using Pipeline.Core.Jobs;
 using Pipeline.Core.Requests;
@@ -20,7 +21,10 @@ public sealed record JobTimeline(
     [property: JsonPropertyName("fal_completed_at")] DateTimeOffset? FalCompletedAt,
     [property: JsonPropertyName("finished_at")] DateTimeOffset? FinishedAt);
 
-/// <summary>The <c>data</c> of every job event.</summary>
+/// <summary>
+/// The <c>data</c> of every job event: what happened to which job (positional), then who it was for and what it cost,
+/// and the batch and variant it belongs to (left out when it belongs to none).
+/// </summary>
 public sealed record JobEventData(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("mode")] VideoMode Mode,
@@ -29,13 +33,34 @@ public sealed record JobEventData(
     [property: JsonPropertyName("video")] StoredVideo? Video,
     [property: JsonPropertyName("seed")] long? Seed,
     [property: JsonPropertyName("error")] JobError? Error,
-    [property: JsonPropertyName("timings")] JobTimeline Timings,
-    [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
-    [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null,
-    [property: JsonPropertyName("video_seconds")] int? VideoSeconds = null,
-    [property: JsonPropertyName("estimated_cost_usd")] decimal? EstimatedCostUsd = null,
-    [property: JsonPropertyName("batch")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Jobs.JobBatch? Batch = null,
-    [property: JsonPropertyName("variant")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobVariant? Variant = null);
+    [property: JsonPropertyName("timings")] JobTimeline Timings)
+{
+    [JsonPropertyName("end_user_id")]
+    [DefaultValue(null)]
+    public string? EndUserId { get; init; }
+
+    [JsonPropertyName("correlation")]
+    [DefaultValue(null)]
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+    [JsonPropertyName("video_seconds")]
+    [DefaultValue(null)]
+    public int? VideoSeconds { get; init; }
+
+    [JsonPropertyName("estimated_cost_usd")]
+    [DefaultValue(null)]
+    public decimal? EstimatedCostUsd { get; init; }
+
+    [JsonPropertyName("batch")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [DefaultValue(null)]
+    public JobBatch? Batch { get; init; }
+
+    [JsonPropertyName("variant")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [DefaultValue(null)]
+    public JobVariant? Variant { get; init; }
+}
 
 /// <summary>
 /// One event as the orchestration decides it: its type, subject, time and data. The CloudEvent id is derived from the

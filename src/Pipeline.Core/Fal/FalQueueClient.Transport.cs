@@ -8,7 +8,10 @@ using Microsoft.Extensions.Options;
 
 namespace Pipeline.Core.Fal;
 
-/// <summary>How every call of <see cref="FalQueueClient"/> travels: retries, timeouts, the key and the hosts it may go to, the URLs it builds.</summary>
+/// <summary>
+/// How every call of <see cref="FalQueueClient"/> travels: retries, timeouts, the key and the hosts it may go to, the
+/// URLs it builds.
+/// </summary>
 public partial class FalQueueClient
 {
     /// <summary>

@@ -275,7 +275,10 @@ public partial class FalQueueClient
         return page;
     }
 
-    /// <summary>The status URL: owner/alias only, as fal's JS client builds it (<c>{base}/bytedance/seedance-2.0/requests/{id}/status</c>).</summary>
+    /// <summary>
+    /// The status URL: owner/alias only, as fal's JS client builds it
+    /// (<c>{base}/bytedance/seedance-2.0/requests/{id}/status</c>).
+    /// </summary>
     public static Uri StatusUrlFor(Uri baseUrl, string endpointId, string requestId) =>
         RequestUrl(baseUrl, endpointId, requestId, "/status");
 

@@ -7,11 +7,6 @@ namespace Pipeline.Core.Fal;
 /// <param name="SentAt">When it was submitted.</param>
 /// <param name="StatusCode">The HTTP status it ended with (200, 422, 499 cancelled, 5xx…).</param>
 /// <param name="Duration">fal's <c>duration</c>, read as seconds.</param>
-/// <param name="JsonInput">
-/// The input as submitted, with <see cref="FalRequestHistoryQuery.IncludePayloads"/>; null without it or once the
-/// payloads were deleted. Never logged: it may hold signed URLs.
-/// </param>
-/// <param name="JsonOutput">The result body (the model output, or fal's error), under the same conditions.</param>
 public sealed record FalRequestHistoryItem(
     string RequestId,
     string EndpointId,
@@ -19,6 +14,14 @@ public sealed record FalRequestHistoryItem(
     DateTimeOffset? SentAt,
     DateTimeOffset? EndedAt,
     int? StatusCode,
-    TimeSpan? Duration,
-    JsonObject? JsonInput,
-    JsonObject? JsonOutput);
+    TimeSpan? Duration)
+{
+    /// <summary>
+    /// The input as submitted, with <see cref="FalRequestHistoryQuery.IncludePayloads"/>; null without it or once the
+    /// payloads were deleted. Never logged: it may hold signed URLs.
+    /// </summary>
+    public JsonObject? JsonInput { get; init; }
+
+    /// <summary>The result body (the model output, or fal's error), under the same conditions.</summary>
+    public JsonObject? JsonOutput { get; init; }
+}

@@ -27,15 +27,17 @@ internal static class FalRequestHistoryReader
             }
 
             page.Add(new FalRequestHistoryItem(
-                id,
-                endpointId,
-                FalJson.Timestamp(item, "started_at"),
-                FalJson.Timestamp(item, "sent_at"),
-                FalJson.Timestamp(item, "ended_at"),
-                FalJson.Int32(item, "status_code"),
-                FalJson.Double(item, "duration") is { } seconds and >= 0 and < 1e9 ? TimeSpan.FromSeconds(seconds) : null,
-                Detached(item["json_input"]),
-                Detached(item["json_output"])));
+                RequestId: id,
+                EndpointId: endpointId,
+                StartedAt: FalJson.Timestamp(item, "started_at"),
+                SentAt: FalJson.Timestamp(item, "sent_at"),
+                EndedAt: FalJson.Timestamp(item, "ended_at"),
+                StatusCode: FalJson.Int32(item, "status_code"),
+                Duration: FalJson.Double(item, "duration") is { } seconds and >= 0 and < 1e9 ? TimeSpan.FromSeconds(seconds) : null)
+            {
+                JsonInput = Detached(item["json_input"]),
+                JsonOutput = Detached(item["json_output"]),
+            });
         }
 
         var nextCursor = FalJson.String(json, "next_cursor") is { Length: > 0 } cursor ? cursor : null;

@@ -6,7 +6,9 @@ namespace Pipeline.Core.Health;
 /// What <c>GET /api/health</c> answers: whether the app can take and run jobs now, and how it is configured — names
 /// and hosts only, never a key, a connection string or a SAS.
 /// </summary>
-/// <param name="Status"><c>healthy</c>, or <c>unhealthy</c> when storage or the task hub cannot be reached or fal has no usable key.</param>
+/// <param name="Status">
+/// <c>healthy</c>, or <c>unhealthy</c> when storage or the task hub cannot be reached or fal has no usable key.
+/// </param>
 public sealed record HealthReport(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("version")] string? Version,

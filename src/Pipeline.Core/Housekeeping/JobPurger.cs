@@ -10,7 +10,10 @@ namespace Pipeline.Core.Housekeeping;
 
 /// <summary>What one purge removed and what it left for later.</summary>
 /// <param name="JobsPurged">Jobs whose history, index entry and submit records were removed.</param>
-/// <param name="JobsKept">Jobs past the retention left alone: still running, not settled yet (the reconciler's), or from a drop still in the inbox.</param>
+/// <param name="JobsKept">
+/// Jobs past the retention left alone: still running, not settled yet (the reconciler's), or from a drop still in the
+/// inbox.
+/// </param>
 /// <param name="UsageDaysPurged">Days of usage removed.</param>
 /// <param name="Complete">False when the run stopped at its limit; the next run goes on.</param>
 public sealed record PurgeReport(int JobsPurged, int JobsKept, int UsageDaysPurged, bool Complete);
@@ -145,7 +148,9 @@ public partial class JobPurger(
         return purged;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Purge: {Jobs} jobs purged, {Kept} past retention kept (running or unsettled), {Days} days of usage purged; complete: {Complete}")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Purge: {Jobs} jobs purged, {Kept} past retention kept (running or unsettled), {Days} days of " +
+            "usage purged; complete: {Complete}")]
     private partial void LogPurged(int jobs, int kept, int days, bool complete);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} could not be purged; the next run tries again")]

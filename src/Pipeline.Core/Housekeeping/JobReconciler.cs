@@ -113,7 +113,10 @@ public partial class JobReconciler(
         return result;
     }
 
-    /// <summary>What fal did with the job's requests: a video it finished, or whether one still runs. Throws when fal cannot be asked.</summary>
+    /// <summary>
+    /// What fal did with the job's requests: a video it finished, or whether one still runs. Throws when fal cannot be
+    /// asked.
+    /// </summary>
     private async Task<FalLook> LookAtFalAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, CancellationToken cancellationToken)
     {
         var running = false;
@@ -189,12 +192,29 @@ public partial class JobReconciler(
     {
         var last = records.LastOrDefault(r => r.Request is not null) ?? (records.Count > 0 ? records[^1] : null);
         var atFal = records.Any(r => r.MayBeAtFal);
-        return new VideoJobResult(job.Id, last?.Mode ?? job.Mode, outcome, requestId, video, seed, error, last?.AnsweredAt, null, time.GetUtcNow(),
-            [.. records.Select(r => r.Request?.RequestId).OfType<string>()], atFal ? last?.Cost : null,
-            last?.EndUserId ?? job.Request?.EndUserId, last?.Correlation ?? job.Correlation);
+        return new VideoJobResult(
+            Id: job.Id,
+            Mode: last?.Mode ?? job.Mode,
+            Outcome: outcome,
+            FalRequestId: requestId,
+            Video: video,
+            Seed: seed,
+            Error: error,
+            SubmittedAt: last?.AnsweredAt)
+        {
+            FalCompletedAt = null,
+            FinishedAt = time.GetUtcNow(),
+            FalRequestIds = [.. records.Select(r => r.Request?.RequestId).OfType<string>()],
+            Cost = atFal ? last?.Cost : null,
+            EndUserId = last?.EndUserId ?? job.Request?.EndUserId,
+            Correlation = last?.Correlation ?? job.Correlation,
+        };
     }
 
-    /// <summary>Tells the subscribers (through the outbox), the job's callback receiver and its batch, as the orchestration would have.</summary>
+    /// <summary>
+    /// Tells the subscribers (through the outbox), the job's callback receiver and its batch, as the orchestration
+    /// would have.
+    /// </summary>
     private async Task AnnounceAsync(DurableTaskClient client, VideoJob job, VideoJobResult result, IReadOnlyList<SubmitRecord> records, CancellationToken cancellationToken)
     {
         var type = result.Outcome switch
@@ -204,9 +224,23 @@ public partial class JobReconciler(
             _ => JobEventTypes.Failed,
         };
         var atFal = records.Any(r => r.MayBeAtFal);
-        var data = new JobEventData(job.Id, result.Mode, job.Source.ToString(), result.FalRequestId, result.Video, result.Seed, result.Error,
-            new JobTimeline(job.CreatedAt, result.SubmittedAt, null, result.FinishedAt), result.EndUserId, result.Correlation,
-            atFal ? result.Cost?.VideoSeconds : 0, atFal ? result.Cost?.EstimatedUsd : 0, job.Batch, job.Variant);
+        var data = new JobEventData(
+            Id: job.Id,
+            Mode: result.Mode,
+            Source: job.Source.ToString(),
+            FalRequestId: result.FalRequestId,
+            Video: result.Video,
+            Seed: result.Seed,
+            Error: result.Error,
+            Timings: new JobTimeline(job.CreatedAt, result.SubmittedAt, null, result.FinishedAt))
+        {
+            EndUserId = result.EndUserId,
+            Correlation = result.Correlation,
+            VideoSeconds = atFal ? result.Cost?.VideoSeconds : 0,
+            EstimatedCostUsd = atFal ? result.Cost?.EstimatedUsd : 0,
+            Batch = job.Batch,
+            Variant = job.Variant,
+        };
         var ended = new JobEvent(type, JobEvent.SubjectOf(job), result.FinishedAt, data);
         await events.AnnounceAsync(ended, queueBehind: false, cancellationToken);
         if (job.Callback is not null)
@@ -216,15 +250,28 @@ public partial class JobReconciler(
 
         if (job.Batch is { } batch)
         {
-            await batches.RecordEndAsync(new Batches.BatchJobEnd(job.Id, batch, job.Variant, result.Outcome.ToString().ToLowerInvariant(),
-                result.Video?.Blob, result.Seed, data.EstimatedCostUsd, result.Error?.Code, result.Error?.Message), cancellationToken);
+            var end = new Batches.BatchJobEnd(
+                JobId: job.Id,
+                Batch: batch,
+                Variant: job.Variant,
+                Status: result.Outcome.ToString().ToLowerInvariant(),
+                Video: result.Video?.Blob,
+                Seed: result.Seed,
+                CostUsd: data.EstimatedCostUsd)
+            {
+                ErrorCode = result.Error?.Code,
+                ErrorMessage = result.Error?.Message,
+            };
+            await batches.RecordEndAsync(end, cancellationToken);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} settled by the reconciler (orchestration: {Status}; none if never scheduled)")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {JobId} settled by the reconciler (orchestration: {Status}; none if never scheduled)")]
     private partial void LogSettled(string jobId, OrchestrationRuntimeStatus? status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its orchestration failed, but fal had finished request {FalRequestId}: the video is stored")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: its orchestration failed, but fal had finished request {FalRequestId}: the video is stored")]
     private partial void LogStoredForFailedJob(string jobId, string falRequestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: cancelling fal request {FalRequestId} failed ({Reason})")]

@@ -19,7 +19,10 @@ namespace Pipeline.Core.Inbox;
 public partial class InboxJobStarter(
     PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, VideoStore videos, ManifestJobStarter manifests, ILogger<InboxJobStarter> logger)
 {
-    /// <returns>The (first) job id, a manifest's batch id, or null when the blob starts no job (refused, gone, empty, a preset, or neither an image nor a request).</returns>
+    /// <returns>
+    /// The (first) job id, a manifest's batch id, or null when the blob starts no job (refused, gone, empty, a preset,
+    /// or neither an image nor a request).
+    /// </returns>
     public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
     {
         if (InboxNames.Problem(blobName) is { } refused)
@@ -80,7 +83,10 @@ public partial class InboxJobStarter(
         return await StartDropAsync(client, container, blobName, etag.ToString(), intent, firstVariant: 1, cancellationToken);
     }
 
-    /// <summary>Starts variants <paramref name="firstVariant"/>…<paramref name="variants"/> of a drop; returns the first job's id.</summary>
+    /// <summary>
+    /// Starts variants <paramref name="firstVariant"/>…<paramref name="variants"/> of a drop; returns the first job's
+    /// id.
+    /// </summary>
     private async Task<string> StartDropAsync(
         DurableTaskClient client, string container, string blobName, string etag, DropIntent intent, int firstVariant, CancellationToken cancellationToken)
     {
@@ -91,9 +97,19 @@ public partial class InboxJobStarter(
         for (var index = firstVariant; index <= variants; index++)
         {
             // The name is provisional: the submit step claims the drop's own (Inbox.OutputNames) once it knows the drop is a job.
-            var job = new VideoJob(JobIds.ForVariant(first, index), mode, null, new JobSource(JobSourceKind.Inbox, container, blobName, etag),
-                Variants.OutputName(InboxReader.OutputBlobFor(blobName), index, variants), scheduler.Timings, scheduler.Now,
-                Batch: batch, Variant: variants > 1 ? new JobVariant(index, variants) : null, Callback: intent.Callback);
+            var job = new VideoJob(
+                Id: JobIds.ForVariant(first, index),
+                Mode: mode,
+                Request: null,
+                Source: new JobSource(JobSourceKind.Inbox, container, blobName, etag),
+                OutputBlob: Variants.OutputName(InboxReader.OutputBlobFor(blobName), index, variants),
+                Timings: scheduler.Timings,
+                CreatedAt: scheduler.Now)
+            {
+                Batch = batch,
+                Variant = variants > 1 ? new JobVariant(index, variants) : null,
+                Callback = intent.Callback,
+            };
             await scheduler.StartAsync(client, job, cancellationToken);
         }
 

@@ -21,7 +21,10 @@ public class InboxPresets(PipelineStorage storage)
 
     public static bool IsPreset(string name) => Path.GetFileName(name).Equals(FileName, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The defaults for a drop named <paramref name="dropName"/>: every preset from the container's root down to its folder, merged.</summary>
+    /// <summary>
+    /// The defaults for a drop named <paramref name="dropName"/>: every preset from the container's root down to its
+    /// folder, merged.
+    /// </summary>
     /// <returns>The merged fields (empty when no preset applies), or a problem naming the preset and the field.</returns>
     public virtual async Task<(JsonObject Defaults, string? Problem)> ForAsync(string container, string dropName, CancellationToken cancellationToken)
     {

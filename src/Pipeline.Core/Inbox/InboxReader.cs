@@ -12,7 +12,8 @@ using Pipeline.Core.Storage;
 namespace Pipeline.Core.Inbox;
 
 /// <summary>
-/// Reads what a drop into the inbox asks for. An image (<c>.jpg .jpeg .png .webp .heic .heif</c>, any case) becomes an image-to-video job whose
+/// Reads what a drop into the inbox asks for. An image (<c>.jpg .jpeg .png .webp .heic .heif</c>, any case) becomes an
+/// image-to-video job whose
 /// prompt and options come from its sidecar (<c>photo.json</c> beside <c>photo.jpg</c>: the seed's fields plus
 /// <c>mode</c>, <c>end_image</c> and <c>images/videos/audios</c> as names relative to the drop's folder), else from the
 /// blob's metadata, else the default prompt. A <c>.json</c> alone starts a text-to-video or reference-to-video job; a
@@ -35,7 +36,10 @@ public partial class InboxReader(
     /// <summary>Metadata names a dropped image may carry instead of a sidecar (blob metadata is lower-case, string-valued).</summary>
     private static readonly string[] MetadataFields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode", Variants.Field];
 
-    /// <summary>A photo the inbox takes by its name (<c>.jpg .jpeg .png .webp .heic .heif</c>, any case): HEIC goes to fal as an upright JPEG copy.</summary>
+    /// <summary>
+    /// A photo the inbox takes by its name (<c>.jpg .jpeg .png .webp .heic .heif</c>, any case): HEIC goes to fal as an
+    /// upright JPEG copy.
+    /// </summary>
     public static bool IsImage(string name) => Inbox.PhotoFormats.IsPhoto(name);
 
     /// <summary>A <c>.json</c> request or sidecar (a folder preset is not one).</summary>
@@ -236,7 +240,10 @@ public partial class InboxReader(
     private TimeSpan? Remaining(TimeSpan wait, DateTimeOffset since) =>
         since + wait - time.GetUtcNow() is var left && left > TimeSpan.Zero ? left : null;
 
-    /// <summary>The image a sidecar belongs to (<c>IMG_0002.JPG</c> for <c>IMG_0002.json</c>: extensions in any case), with its ETag and metadata.</summary>
+    /// <summary>
+    /// The image a sidecar belongs to (<c>IMG_0002.JPG</c> for <c>IMG_0002.json</c>: extensions in any case), with its
+    /// ETag and metadata.
+    /// </summary>
     public virtual async Task<(string Name, string ETag, IDictionary<string, string> Metadata)?> ImageOfAsync(
         string container, string sidecarName, CancellationToken cancellationToken) =>
         await CompanionAsync(container, sidecarName, IsImage, cancellationToken) is { } image

@@ -3,7 +3,10 @@ using Pipeline.Core.Storage;
 
 namespace Pipeline.Core.Inbox;
 
-/// <summary>A manifest's bytes as they are parsed: hashed on the way (the batch is named by its content) and refused past the cap.</summary>
+/// <summary>
+/// A manifest's bytes as they are parsed: hashed on the way (the batch is named by its content) and refused past the
+/// cap.
+/// </summary>
 public sealed class ManifestBytes(Stream content, long maxBytes) : ForwardOnlyReadStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

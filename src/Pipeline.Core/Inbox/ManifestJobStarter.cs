@@ -152,8 +152,19 @@ public partial class ManifestJobStarter(
         {
             // The image went to fal as a drop of its own before the manifest came: its video stands for the row, unbilled twice.
             var video = await outputs.ForDropAsync(image.Container, image.Name, 1, 1, cancellationToken);
-            await batches.RecordEndAsync(new BatchJobEnd(first, batch, null, "superseded", $"{PipelineStorage.VideosContainerName}/{video}", null, 0,
-                "image_has_its_own_job", $"{image.Name} was dropped alone before this manifest came and has its own video"), cancellationToken);
+            var superseded = new BatchJobEnd(
+                JobId: first,
+                Batch: batch,
+                Variant: null,
+                Status: "superseded",
+                Video: $"{PipelineStorage.VideosContainerName}/{video}",
+                Seed: null,
+                CostUsd: 0)
+            {
+                ErrorCode = "image_has_its_own_job",
+                ErrorMessage = $"{image.Name} was dropped alone before this manifest came and has its own video",
+            };
+            await batches.RecordEndAsync(superseded, cancellationToken);
             return 0;
         }
 
@@ -164,13 +175,30 @@ public partial class ManifestJobStarter(
             var request = row.Job.Request with { Seed = Variants.SeedOf(row.Job.Request.Seed, first, index, of) };
             var now = scheduler.Now;
             var output = await outputs.ForRowAsync(source.ToString(), folder, row.VideoName, row.Row, index, of, cancellationToken);
-            var job = new VideoJob(id, row.Job.Mode, request, source, output, scheduler.Timings, now,
-                row.Job.Correlation, Batch: batch, Variant: of > 1 ? new JobVariant(index, of) : null, Callback: row.Job.Callback);
+            var job = new VideoJob(
+                Id: id,
+                Mode: row.Job.Mode,
+                Request: request,
+                Source: source,
+                OutputBlob: output,
+                Timings: scheduler.Timings,
+                CreatedAt: now)
+            {
+                Correlation = row.Job.Correlation,
+                Batch = batch,
+                Variant = of > 1 ? new JobVariant(index, of) : null,
+                Callback = row.Job.Callback,
+            };
             var start = await scheduler.StartAsync(client, job, cancellationToken,
                 token => usage.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
             if (start is JobStart.Refused refusal)
             {
-                await batches.RecordEndAsync(new BatchJobEnd(id, batch, job.Variant, "refused", null, null, 0, "budget_exceeded", refusal.Refusal.Message), cancellationToken);
+                var refused = new BatchJobEnd(JobId: id, Batch: batch, Variant: job.Variant, Status: "refused", Video: null, Seed: null, CostUsd: 0)
+                {
+                    ErrorCode = "budget_exceeded",
+                    ErrorMessage = refusal.Refusal.Message,
+                };
+                await batches.RecordEndAsync(refused, cancellationToken);
             }
             else if (start is JobStart.Started)
             {
@@ -229,10 +257,12 @@ public partial class ManifestJobStarter(
 
     private static Dictionary<string, string[]> Errors(string field, string problem) => new() { [field] = [problem] };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {Source}: {Started} jobs started, {Refused} rows refused (batch {BatchId})")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Manifest {Source}: {Started} jobs started, {Refused} rows refused (batch {BatchId})")]
     private partial void LogStarted(string source, int started, int refused, string batchId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Manifest {Source}: its jobs exist already (batch {BatchId}); nothing started or sent again")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Manifest {Source}: its jobs exist already (batch {BatchId}); nothing started or sent again")]
     private partial void LogNothingNew(string source, string batchId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manifest {Source} refused: {Problem}")]

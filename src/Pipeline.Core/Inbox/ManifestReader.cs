@@ -4,7 +4,10 @@ using Pipeline.Core.Requests;
 
 namespace Pipeline.Core.Inbox;
 
-/// <summary>One row of a manifest: its number (from 1, header and blank lines not counted) and its fields, or why it cannot be read.</summary>
+/// <summary>
+/// One row of a manifest: its number (from 1, header and blank lines not counted) and its fields, or why it cannot be
+/// read.
+/// </summary>
 public sealed record ManifestRow(int Row, JsonObject? Fields, string? Problem = null);
 
 /// <summary>What reading a manifest gave: its rows and the hash of its bytes, or why the whole file is refused.</summary>

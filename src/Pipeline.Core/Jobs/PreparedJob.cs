@@ -19,6 +19,9 @@ public abstract record PreparedJob(VideoMode Mode)
     /// <summary>A .json beside an image of its name: the image's job uses it as its sidecar.</summary>
     public sealed record Superseded() : PreparedJob(VideoMode.ImageToVideo);
 
-    /// <summary>The drop's companion may still be on its way (a sidecar after its image, an image after its .json): look again after <paramref name="Wait"/>.</summary>
+    /// <summary>
+    /// The drop's companion may still be on its way (a sidecar after its image, an image after its .json): look again
+    /// after <paramref name="Wait"/>.
+    /// </summary>
     public sealed record WaitForCompanion(VideoMode Mode, TimeSpan Wait) : PreparedJob(Mode);
 }

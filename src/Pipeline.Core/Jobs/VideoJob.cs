@@ -24,7 +24,9 @@ public sealed record JobSource(JobSourceKind Kind, string? Container = null, str
 }
 
 /// <summary>Every interval a job's orchestration waits by; in its input so that the orchestrator stays deterministic.</summary>
-/// <param name="UnconfirmedSubmitWait">How long a submit whose answer was lost waits for fal's webhook before it is sent again (null: 10 min).</param>
+/// <param name="UnconfirmedSubmitWait">
+/// How long a submit whose answer was lost waits for fal's webhook before it is sent again (null: 10 min).
+/// </param>
 /// <param name="SlotRetry">How often a job waiting for a concurrency slot looks again (null: 10 s).</param>
 /// <param name="FalUnavailableWait">
 /// How long a job waits for fal (or storage) to come back when a submit certainly reached nothing (null: 1 h); that wait
@@ -36,13 +38,9 @@ public sealed record JobTimings(
     TimeSpan? FalUnavailableWait = null, TimeSpan? FalRetention = null);
 
 /// <summary>
-/// The orchestration input: what to make and where it goes. Holds ids, names and the request, never bytes nor secrets
-/// (history keeps it). An inbox job starts with <see cref="Request"/> null: the orchestration reads the blob and its
-/// sidecar first. <see cref="RequestFingerprint"/> tells a repeat of its idempotency key that asks for something else.
-/// <see cref="TraceParent"/> is the W3C trace context of the job's first span, so that steps fal starts (the webhook)
-/// join the job's trace. <see cref="Batch"/> groups it with the other drops of its folder, the rows of its manifest or
-/// the variants of its request; <see cref="Variant"/> says which variant it is; <see cref="Callback"/> is where its events
-/// are also delivered.
+/// The orchestration input: what to make and where it goes (positional), then what travels with the job. Holds ids,
+/// names and the request, never bytes nor secrets (history keeps it). An inbox job starts with <see cref="Request"/>
+/// null: the orchestration reads the blob and its sidecar first.
 /// </summary>
 public sealed record VideoJob(
     string Id,
@@ -51,10 +49,24 @@ public sealed record VideoJob(
     JobSource Source,
     string OutputBlob,
     JobTimings Timings,
-    DateTimeOffset CreatedAt,
-    IReadOnlyDictionary<string, string>? Correlation = null,
-    string? RequestFingerprint = null,
-    string? TraceParent = null,
-    Jobs.JobBatch? Batch = null,
-    JobVariant? Variant = null,
-    Callbacks.JobCallback? Callback = null);
+    DateTimeOffset CreatedAt)
+{
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+    /// <summary>Tells a repeat of the job's idempotency key that asks for something else.</summary>
+    public string? RequestFingerprint { get; init; }
+
+    /// <summary>
+    /// The W3C trace context of the job's first span, so that steps fal starts (the webhook) join the job's trace.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>Groups the job with the other drops of its folder, the rows of its manifest or the variants of its request.</summary>
+    public JobBatch? Batch { get; init; }
+
+    /// <summary>Which variant of its request the job is.</summary>
+    public JobVariant? Variant { get; init; }
+
+    /// <summary>Where the job's events are also delivered.</summary>
+    public Callbacks.JobCallback? Callback { get; init; }
+}

@@ -20,7 +20,10 @@ public enum JobOutcome
     Superseded,
 }
 
-/// <summary>Why a job failed: a stable code (e.g. <c>invalid_request</c>, <c>fal_error</c>, <c>deadline_exceeded</c>) and a message.</summary>
+/// <summary>
+/// Why a job failed: a stable code (e.g. <c>invalid_request</c>, <c>fal_error</c>, <c>deadline_exceeded</c>) and a
+/// message.
+/// </summary>
 public sealed record JobError(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message);
@@ -32,7 +35,11 @@ public sealed record StoredVideo(
     [property: JsonPropertyName("content_type")] string ContentType,
     [property: JsonPropertyName("size_bytes")] long SizeBytes);
 
-/// <summary>The orchestration output: the job's one terminal outcome.</summary>
+/// <summary>
+/// The orchestration output: the job's one terminal outcome (also kept by the reconciler for a job it settled). What
+/// ended, how and since when it was at fal are positional; when fal finished and when the job did are required; what
+/// later versions added is optional (absent from the outputs of jobs that ended before).
+/// </summary>
 public sealed record VideoJobResult(
     string Id,
     VideoMode Mode,
@@ -41,11 +48,19 @@ public sealed record VideoJobResult(
     StoredVideo? Video,
     long? Seed,
     JobError? Error,
-    DateTimeOffset? SubmittedAt,
-    DateTimeOffset? FalCompletedAt,
-    DateTimeOffset FinishedAt,
-    IReadOnlyList<string>? FalRequestIds = null,
-    Jobs.JobCost? Cost = null,
-    string? EndUserId = null,
-    IReadOnlyDictionary<string, string>? Correlation = null,
-    string? Prompt = null);
+    DateTimeOffset? SubmittedAt)
+{
+    public required DateTimeOffset? FalCompletedAt { get; init; }
+
+    public required DateTimeOffset FinishedAt { get; init; }
+
+    public IReadOnlyList<string>? FalRequestIds { get; init; }
+
+    public JobCost? Cost { get; init; }
+
+    public string? EndUserId { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
+    public string? Prompt { get; init; }
+}

@@ -5,7 +5,10 @@ public sealed class EventGridOptions
 {
     public const string SectionName = "EventGrid";
 
-    /// <summary>The topic endpoint (<c>https://&lt;topic&gt;.&lt;region&gt;-1.eventgrid.azure.net/api/events</c>); empty: events are only logged.</summary>
+    /// <summary>
+    /// The topic endpoint (<c>https://&lt;topic&gt;.&lt;region&gt;-1.eventgrid.azure.net/api/events</c>); empty: events
+    /// are only logged.
+    /// </summary>
     public Uri? TopicEndpoint { get; set; }
 
     /// <summary>An access key of the topic; empty: the app's managed identity (EventGrid Data Sender role).</summary>
@@ -18,7 +21,10 @@ public sealed class EventGridOptions
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long an event that could not be delivered is offered again (every 30 s, doubling to 10 min) before it is given up.</summary>
+    /// <summary>
+    /// How long an event that could not be delivered is offered again (every 30 s, doubling to 10 min) before it is
+    /// given up.
+    /// </summary>
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
 }

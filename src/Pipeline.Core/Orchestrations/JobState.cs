@@ -82,6 +82,9 @@ internal sealed record JobState(VideoMode Mode, string? EndUserId, IReadOnlyDict
     public JobState WithFailed(string requestId) =>
         Failed.Contains(requestId) ? this : (this with { Failed = [.. Failed, requestId] }).WithRequestId(requestId);
 
-    /// <summary>A request of the job that may still end with a video: one fal has and has not failed, or a lost submit still in its time.</summary>
+    /// <summary>
+    /// A request of the job that may still end with a video: one fal has and has not failed, or a lost submit still in
+    /// its time.
+    /// </summary>
     public bool MayStillSucceed(DateTime now) => Following is not null || (Unconfirmed > 0 && now < UnconfirmedUntil);
 }

@@ -277,9 +277,19 @@ internal static class VideoJobOrchestratorV2
         {
             try
             {
-                return await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name, new SubmitToFalInput(
-                    job.Id, _mode, job.Request, job.Source, Planned(JobEventTypes.Submitted, null, null, null), job.CreatedAt, _unconfirmedSubmits + 1, companionWaited,
-                    job.Variant), Submit);
+                var input = new SubmitToFalInput(
+                    JobId: job.Id,
+                    Mode: _mode,
+                    Request: job.Request,
+                    Source: job.Source,
+                    Announcement: Planned(JobEventTypes.Submitted, null, null, null),
+                    CreatedAt: job.CreatedAt)
+                {
+                    Attempt = _unconfirmedSubmits + 1,
+                    CompanionWaited = companionWaited,
+                    Variant = job.Variant,
+                };
+                return await context.CallActivityAsync<SubmitToFalOutcome>(SubmitToFalActivity.Name, input, Submit);
             }
             catch (TaskFailedException e) when (V1 || e.FailureDetails.IsCausedBy<NothingSubmittedException>())
             {
@@ -325,10 +335,28 @@ internal static class VideoJobOrchestratorV2
             StoreVideoOutcome stored;
             try
             {
-                stored = await context.CallActivityAsync<StoreVideoOutcome>(StoreVideoActivity.Name, new StoreVideoInput(
-                    job.Id, _mode, job.Source, completion.RequestId, completion.Seed, completion.VideoUrl, completion.ContentType, job.OutputBlob, completion.FileSize,
-                    Planned(JobEventTypes.Succeeded, null, completion.Seed, null), _endUserId, _correlation, job.CreatedAt,
-                    PlannedBatchEnd(completion.Seed)), Stored);
+                var input = new StoreVideoInput(
+                    JobId: job.Id,
+                    Mode: _mode,
+                    Source: job.Source,
+                    FalRequestId: completion.RequestId,
+                    Seed: completion.Seed,
+                    VideoUrl: completion.VideoUrl,
+                    ContentType: completion.ContentType,
+                    OutputBlob: job.OutputBlob)
+                {
+                    FileSize = completion.FileSize,
+
+                    // Attribution, in the video's metadata; the creation day its spend counts on.
+                    EndUserId = _endUserId,
+                    Correlation = _correlation,
+                    JobCreatedAt = job.CreatedAt,
+
+                    // What follows the copy, in the same activity.
+                    Announcement = Planned(JobEventTypes.Succeeded, null, completion.Seed, null),
+                    BatchEnd = PlannedBatchEnd(completion.Seed),
+                };
+                stored = await context.CallActivityAsync<StoreVideoOutcome>(StoreVideoActivity.Name, input, Stored);
                 _holdsSlot = false; // given back by the store activity
                 _endRecordedInBatch = stored.RecordedInBatch;
                 Wake(stored.WakeJob);
@@ -554,7 +582,10 @@ internal static class VideoJobOrchestratorV2
             return context.CurrentUtcDateTime >= deadline ? DeadlineEnding : null;
         }
 
-        /// <summary>Wakes the job waiting longest for the slot this one gave back (an orchestration-to-orchestration event, no I/O here).</summary>
+        /// <summary>
+        /// Wakes the job waiting longest for the slot this one gave back (an orchestration-to-orchestration event, no
+        /// I/O here).
+        /// </summary>
         private void Wake(string? jobId)
         {
             if (jobId is not null && jobId != job.Id)
@@ -672,14 +703,24 @@ internal static class VideoJobOrchestratorV2
         private JobEvent Planned(string type, StoredVideo? video, long? seed, JobError? error)
         {
             var terminal = type != JobEventTypes.Submitted;
-            var data = new JobEventData(job.Id, _mode, job.Source.ToString(), FalRequestId, video, seed, error,
-                new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, terminal ? context.CurrentUtcDateTime : null),
-                _endUserId, _correlation,
+            var data = new JobEventData(
+                Id: job.Id,
+                Mode: _mode,
+                Source: job.Source.ToString(),
+                FalRequestId: FalRequestId,
+                Video: video,
+                Seed: seed,
+                Error: error,
+                Timings: new JobTimeline(job.CreatedAt, _submittedAt, _falCompletedAt, terminal ? context.CurrentUtcDateTime : null))
+            {
+                EndUserId = _endUserId,
+                Correlation = _correlation,
                 // What fal bills: nothing for a job it never accepted.
-                terminal && !ReachedFal ? 0 : _cost?.VideoSeconds,
-                terminal && !ReachedFal ? 0 : _cost?.EstimatedUsd,
-                job.Batch,
-                job.Variant);
+                VideoSeconds = terminal && !ReachedFal ? 0 : _cost?.VideoSeconds,
+                EstimatedCostUsd = terminal && !ReachedFal ? 0 : _cost?.EstimatedUsd,
+                Batch = job.Batch,
+                Variant = job.Variant,
+            };
             return new JobEvent(type, JobEvent.SubjectOf(job), context.CurrentUtcDateTime, data);
         }
 
@@ -708,8 +749,23 @@ internal static class VideoJobOrchestratorV2
         private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
         {
             _log.JobEnded(job.Id, _mode, outcome, error?.Code ?? "none", FalRequestId ?? "none");
-            return new(job.Id, _mode, outcome, FalRequestId, video, seed, error, _submittedAt, _falCompletedAt, context.CurrentUtcDateTime,
-                _falRequestIds.Count > 0 ? [.. _falRequestIds] : null, ReachedFal ? _cost : null, _endUserId, _correlation);
+            return new(
+                Id: job.Id,
+                Mode: _mode,
+                Outcome: outcome,
+                FalRequestId: FalRequestId,
+                Video: video,
+                Seed: seed,
+                Error: error,
+                SubmittedAt: _submittedAt)
+            {
+                FalCompletedAt = _falCompletedAt,
+                FinishedAt = context.CurrentUtcDateTime,
+                FalRequestIds = _falRequestIds.Count > 0 ? [.. _falRequestIds] : null,
+                Cost = ReachedFal ? _cost : null,
+                EndUserId = _endUserId,
+                Correlation = _correlation,
+            };
         }
     }
 }

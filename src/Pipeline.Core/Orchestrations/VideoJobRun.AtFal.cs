@@ -125,7 +125,10 @@ internal sealed partial class VideoJobRun
             : await FailAsync(new JobError("deadline_exceeded", $"fal did not finish within {_job.Timings.Deadline}; {atFal}"));
     }
 
-    /// <summary>Cancels the job's requests at fal that have not ended, but <paramref name="exceptId"/>; true when every cancel reached fal.</summary>
+    /// <summary>
+    /// Cancels the job's requests at fal that have not ended, but <paramref name="exceptId"/>; true when every cancel
+    /// reached fal.
+    /// </summary>
     private async Task<bool> CancelAtFalAsync(string? exceptId)
     {
         var reached = true;

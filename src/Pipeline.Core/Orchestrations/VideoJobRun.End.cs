@@ -103,9 +103,23 @@ internal sealed partial class VideoJobRun
     {
         var terminal = type != JobEventTypes.Submitted;
         var billed = !terminal || _state.ReachedFal; // what fal bills: nothing for a job it never accepted
-        var data = new JobEventData(_job.Id, _state.Mode, _job.Source.ToString(), _state.LastRequestId, video, seed, error,
-            new JobTimeline(_job.CreatedAt, _state.SubmittedAt, _state.FalCompletedAt, terminal ? Now : null),
-            _state.EndUserId, _state.Correlation, billed ? _state.Cost?.VideoSeconds : 0, billed ? _state.Cost?.EstimatedUsd : 0, _job.Batch, _job.Variant);
+        var data = new JobEventData(
+            Id: _job.Id,
+            Mode: _state.Mode,
+            Source: _job.Source.ToString(),
+            FalRequestId: _state.LastRequestId,
+            Video: video,
+            Seed: seed,
+            Error: error,
+            Timings: new JobTimeline(_job.CreatedAt, _state.SubmittedAt, _state.FalCompletedAt, terminal ? Now : null))
+        {
+            EndUserId = _state.EndUserId,
+            Correlation = _state.Correlation,
+            VideoSeconds = billed ? _state.Cost?.VideoSeconds : 0,
+            EstimatedCostUsd = billed ? _state.Cost?.EstimatedUsd : 0,
+            Batch = _job.Batch,
+            Variant = _job.Variant,
+        };
         return new JobEvent(type, JobEvent.SubjectOf(_job with { OutputBlob = _state.OutputBlob }), Now, data);
     }
 }

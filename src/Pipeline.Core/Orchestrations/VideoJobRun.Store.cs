@@ -57,9 +57,28 @@ internal sealed partial class VideoJobRun
     private async Task<VideoJobResult> StoreAsync(FalCompletion completion)
     {
         Progress(JobStages.Storing);
-        var input = new StoreVideoInput(_job.Id, _state.Mode, _job.Source, completion.RequestId, completion.Seed, completion.VideoUrl!, completion.ContentType,
-            _state.OutputBlob, completion.FileSize, Planned(JobEventTypes.Succeeded, null, completion.Seed, null),
-            _state.EndUserId, _state.Correlation, _job.CreatedAt, PlannedBatchEnd(completion.Seed)) { QueueEventBehind = _state.EventsKept };
+        var input = new StoreVideoInput(
+            JobId: _job.Id,
+            Mode: _state.Mode,
+            Source: _job.Source,
+            FalRequestId: completion.RequestId,
+            Seed: completion.Seed,
+            VideoUrl: completion.VideoUrl!,
+            ContentType: completion.ContentType,
+            OutputBlob: _state.OutputBlob)
+        {
+            FileSize = completion.FileSize,
+
+            // Attribution, in the video's metadata; the creation day its spend counts on.
+            EndUserId = _state.EndUserId,
+            Correlation = _state.Correlation,
+            JobCreatedAt = _job.CreatedAt,
+
+            // What follows the copy, in the same step.
+            Announcement = Planned(JobEventTypes.Succeeded, null, completion.Seed, null),
+            QueueEventBehind = _state.EventsKept,
+            BatchEnd = PlannedBatchEnd(completion.Seed),
+        };
         var copied = await _steps.PatientlyAsync<StoreVideoOutcome>(JobSteps.Store, input, PaidFor, IsFinalCopyFailure, completion.RequestId,
             Retrying(JobStages.Storing, "copy_video"));
         if (copied is not StepResult<StoreVideoOutcome>.Answered { Value: { } stored })

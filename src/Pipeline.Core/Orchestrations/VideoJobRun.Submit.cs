@@ -72,8 +72,20 @@ internal sealed partial class VideoJobRun
     /// </summary>
     private async Task<SubmitToFalOutcome> SubmitOnceAsync(int attempt, bool companionWaited)
     {
-        var input = new SubmitToFalInput(_job.Id, _state.Mode, _job.Request, _job.Source, Planned(JobEventTypes.Submitted, null, null, null),
-            _job.CreatedAt, attempt, companionWaited, _job.Variant, Steps: 3, Ended: _state.Failed.Count > 0 ? _state.Failed : null);
+        var input = new SubmitToFalInput(
+            JobId: _job.Id,
+            Mode: _state.Mode,
+            Request: _job.Request,
+            Source: _job.Source,
+            Announcement: Planned(JobEventTypes.Submitted, null, null, null),
+            CreatedAt: _job.CreatedAt)
+        {
+            Attempt = attempt,
+            CompanionWaited = companionWaited,
+            Variant = _job.Variant,
+            Steps = 3,
+            Ended = _state.Failed.Count > 0 ? _state.Failed : null,
+        };
         var outcome = await _steps.AskAsync<SubmitToFalOutcome>(JobSteps.Submit, input, attempt: attempt) switch
         {
             StepResult<SubmitToFalOutcome>.Answered { Value: { } answered } => answered,
@@ -134,7 +146,8 @@ internal sealed partial class VideoJobRun
 
         var nextAt = Now + delay;
         _log.WaitingForFal(_job.Id, error.Message, nextAt);
-        Progress(JobStages.WaitingForFal, retrying: new JobRetry("submit", _state.Attempts, error.Message, new DateTimeOffset(nextAt, TimeSpan.Zero)));
+        var retry = new JobRetry("submit", _state.Attempts, error.Message, new DateTimeOffset(nextAt, TimeSpan.Zero));
+        Progress(JobStages.WaitingForFal, retrying: retry);
         var waited = await WaitAsync<object>(null, nextAt, deadline: null);
         _state = _state with
         {
@@ -246,7 +259,10 @@ internal sealed partial class VideoJobRun
             problem ?? "fal's request history could not be read", new DateTimeOffset(next, TimeSpan.Zero)));
     }
 
-    /// <summary>A webhook names the lost submit: fal had it. Its success is the job's verdict; its error too, unless another submit may still succeed.</summary>
+    /// <summary>
+    /// A webhook names the lost submit: fal had it. Its success is the job's verdict; its error too, unless another
+    /// submit may still succeed.
+    /// </summary>
     private async Task<Submission?> ConfirmedByWebhookAsync(FalCompletion completion)
     {
         _state = _state.WithRequestId(completion.RequestId) with { Unconfirmed = Math.Max(0, _state.Unconfirmed - 1) };

@@ -142,8 +142,23 @@ internal sealed partial class VideoJobRun
     private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
     {
         _log.JobEnded(_job.Id, _state.Mode, outcome, error?.Code ?? "none", _state.LastRequestId ?? "none");
-        return new(_job.Id, _state.Mode, outcome, _state.LastRequestId, video, seed, error, _state.SubmittedAt, _state.FalCompletedAt, Now,
-            _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null, _state.ReachedFal ? _state.Cost : null, _state.EndUserId, _state.Correlation,
-            _job.Request is null ? _state.Prompt : null);
+        return new(
+            Id: _job.Id,
+            Mode: _state.Mode,
+            Outcome: outcome,
+            FalRequestId: _state.LastRequestId,
+            Video: video,
+            Seed: seed,
+            Error: error,
+            SubmittedAt: _state.SubmittedAt)
+        {
+            FalCompletedAt = _state.FalCompletedAt,
+            FinishedAt = Now,
+            FalRequestIds = _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null,
+            Cost = _state.ReachedFal ? _state.Cost : null,
+            EndUserId = _state.EndUserId,
+            Correlation = _state.Correlation,
+            Prompt = _job.Request is null ? _state.Prompt : null,
+        };
     }
 }

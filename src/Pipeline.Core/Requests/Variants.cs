@@ -14,7 +14,10 @@ public static class Variants
 
     public const int Max = 8;
 
-    /// <summary>Removes <c>variants</c> from <paramref name="body"/> and returns the count (1 when absent); a bad value is an error by field.</summary>
+    /// <summary>
+    /// Removes <c>variants</c> from <paramref name="body"/> and returns the count (1 when absent); a bad value is an
+    /// error by field.
+    /// </summary>
     public static int Split(JsonObject body, ValidationErrors errors)
     {
         if (!body.TryGetPropertyValue(Field, out var node))
@@ -30,7 +33,10 @@ public static class Variants
     public static int Peek(JsonNode? body) =>
         body is JsonObject obj && obj.TryGetPropertyValue(Field, out var node) ? Count(node, new ValidationErrors()) : 1;
 
-    /// <summary>The seed of variant <paramref name="index"/> (from 1); null when there is only one variant and no seed was asked for.</summary>
+    /// <summary>
+    /// The seed of variant <paramref name="index"/> (from 1); null when there is only one variant and no seed was asked
+    /// for.
+    /// </summary>
     public static long? SeedOf(long? requested, string firstJobId, int index, int of)
     {
         if (of <= 1)

@@ -7,7 +7,10 @@ namespace Pipeline.Core.Steps;
 /// </summary>
 public static class JobSteps
 {
-    /// <summary>Reads the drop, admits the job and sends it to fal once per attempt (<see cref="Activities.SubmitToFalActivity"/>).</summary>
+    /// <summary>
+    /// Reads the drop, admits the job and sends it to fal once per attempt
+    /// (<see cref="Activities.SubmitToFalActivity"/>).
+    /// </summary>
     public const string Submit = "SubmitJob";
 
     /// <summary>Looks for a submit whose answer was lost in fal's request history (<see cref="Activities.FindAtFalActivity"/>).</summary>
@@ -31,7 +34,10 @@ public static class JobSteps
     /// <summary>Publishes a job event, or keeps it for later delivery (<see cref="Activities.PublishJobEventActivity"/>).</summary>
     public const string Announce = "AnnounceJobEvent";
 
-    /// <summary>Gives back the job's slot and, when fal never had it, its reservation (<see cref="Activities.ReleaseJobSlotActivity"/>).</summary>
+    /// <summary>
+    /// Gives back the job's slot and, when fal never had it, its reservation
+    /// (<see cref="Activities.ReleaseJobSlotActivity"/>).
+    /// </summary>
     public const string Settle = "SettleJob";
 
     /// <summary>Records a batch job's end (<see cref="Activities.RecordBatchEndActivity"/>).</summary>

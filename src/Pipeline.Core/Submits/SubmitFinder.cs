@@ -71,7 +71,10 @@ public partial class SubmitFinder(SubmitLedger submits, FalQueueClient fal, IOpt
         }
     }
 
-    /// <summary>The id of a request fal lists for the claim's endpoint since its time, with its input, that the job does not know yet.</summary>
+    /// <summary>
+    /// The id of a request fal lists for the claim's endpoint since its time, with its input, that the job does not
+    /// know yet.
+    /// </summary>
     private async Task<string?> FindAsync(SubmitRecord claim, HashSet<string> known, CancellationToken cancellationToken)
     {
         string? cursor = null;
@@ -106,9 +109,11 @@ public partial class SubmitFinder(SubmitLedger submits, FalQueueClient fal, IOpt
             FalQueueClient.ResponseUrlFor(baseUrl, endpointId, requestId), FalQueueClient.CancelUrlFor(baseUrl, endpointId, requestId));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: lost submit {Attempt} found in fal's request history as {FalRequestId}; adopted")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Job {JobId}: lost submit {Attempt} found in fal's request history as {FalRequestId}; adopted")]
     private partial void LogFound(string jobId, int attempt, string falRequestId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: fal's request history could not be read ({Reason}); waiting for a webhook instead")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: fal's request history could not be read ({Reason}); waiting for a webhook instead")]
     private partial void LogUnreadable(string? jobId, string reason);
 }

@@ -24,7 +24,10 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Claims a submit (<paramref name="claim"/>, in state sending) for this run, or returns what an earlier run recorded.</summary>
+    /// <summary>
+    /// Claims a submit (<paramref name="claim"/>, in state sending) for this run, or returns what an earlier run
+    /// recorded.
+    /// </summary>
     public virtual async Task<SubmitClaim> ClaimAsync(SubmitRecord claim, CancellationToken cancellationToken)
     {
         var (jobId, attempt) = (claim.JobId, claim.Attempt);
@@ -138,6 +141,8 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
     private BlobClient Blob(string jobId, int attempt) =>
         storage.Jobs.GetBlobClient($"{Prefix}{jobId}/{attempt.ToString("D2", CultureInfo.InvariantCulture)}.json");
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: fal's answer to submit {Attempt} ({State}) could not be recorded (status {Status}); a rerun will treat it as unknown")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Job {JobId}: fal's answer to submit {Attempt} ({State}) could not be recorded (status {Status}); " +
+            "a rerun will treat it as unknown")]
     private partial void LogAnswerNotRecorded(string jobId, int attempt, SubmitState state, int status);
 }

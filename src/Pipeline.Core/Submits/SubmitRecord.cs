@@ -28,6 +28,7 @@ public enum SubmitState
 /// One submit of a job to fal (<c>jobs/submits/{job id}/{attempt}.json</c>): written before the POST and completed with
 /// fal's answer, so an activity that runs again (a crash, a redelivered work item) knows what the first run did. It
 /// also keeps what the job turned out to be (mode, estimate, end user, correlation), which a rerun reports unchanged.
+/// The claim and fal's answer are positional; the rest are properties, in this order in the blob.
 /// </summary>
 public sealed record SubmitRecord(
     [property: JsonPropertyName("job_id")] string JobId,
@@ -37,12 +38,20 @@ public sealed record SubmitRecord(
     [property: JsonPropertyName("request")] FalRequestRef? Request = null,
     [property: JsonPropertyName("queue_position")] int? QueuePosition = null,
     [property: JsonPropertyName("answered_at")] DateTimeOffset? AnsweredAt = null,
-    [property: JsonPropertyName("error")] JobError? Error = null,
-    [property: JsonPropertyName("mode")] VideoMode? Mode = null,
-    [property: JsonPropertyName("cost")] JobCost? Cost = null,
-    [property: JsonPropertyName("end_user_id")] string? EndUserId = null,
-    [property: JsonPropertyName("correlation")] IReadOnlyDictionary<string, string>? Correlation = null)
+    [property: JsonPropertyName("error")] JobError? Error = null)
 {
+    [JsonPropertyName("mode")]
+    public VideoMode? Mode { get; init; }
+
+    [JsonPropertyName("cost")]
+    public JobCost? Cost { get; init; }
+
+    [JsonPropertyName("end_user_id")]
+    public string? EndUserId { get; init; }
+
+    [JsonPropertyName("correlation")]
+    public IReadOnlyDictionary<string, string>? Correlation { get; init; }
+
     /// <summary>The endpoint the submit went to (version 3), to look for it in fal's request history.</summary>
     [JsonPropertyName("endpoint_id")]
     public string? EndpointId { get; init; }

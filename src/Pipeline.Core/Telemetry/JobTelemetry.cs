@@ -28,7 +28,9 @@ public sealed class JobTelemetry : IDisposable
     /// <summary>The span's W3C trace context, kept with a job so that later steps (the webhook) join its trace.</summary>
     public string? TraceParent => _span?.Id;
 
-    /// <param name="jobTraceParent">The job's trace context (<see cref="Jobs.VideoJob.TraceParent"/>), for a step that fal or a timer starts.</param>
+    /// <param name="jobTraceParent">
+    /// The job's trace context (<see cref="Jobs.VideoJob.TraceParent"/>), for a step that fal or a timer starts.
+    /// </param>
     public static JobTelemetry Start(ILogger logger, string operation, string jobId, ActivityKind kind = ActivityKind.Internal, string? jobTraceParent = null) =>
         new(logger, operation, jobId, kind, jobTraceParent);
 

@@ -260,7 +260,8 @@ public partial class FalWebhookReceiver(
     [LoggerMessage(Level = LogLevel.Information, Message = "fal webhook for job {JobId} (request {FalRequestId}) ignored: {Reason}")]
     private partial void LogIgnored(string? jobId, string falRequestId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "fal webhook applied to job {JobId} (request {FalRequestId}, succeeded: {Succeeded})")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "fal webhook applied to job {JobId} (request {FalRequestId}, succeeded: {Succeeded})")]
     private partial void LogApplied(string jobId, string falRequestId, bool succeeded);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "fal webhook for job {JobId} could not be raised")]

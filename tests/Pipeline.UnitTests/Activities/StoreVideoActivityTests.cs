@@ -28,12 +28,15 @@ public sealed class StoreVideoActivityTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private static StoreVideoInput Input(JobEvent? announcement) => new("inbox-1", VideoMode.ImageToVideo, Drop, "fal-req-0001", 42,
-        "https://v3b.fal.media/files/b/x/output.mp4", "video/mp4", "trips/photo.mp4", 1_843_211, announcement);
+        "https://v3b.fal.media/files/b/x/output.mp4", "video/mp4", "trips/photo.mp4")
+    {
+        FileSize = 1_843_211, Announcement = announcement,
+    };
 
     private StoreVideoActivity Activity() => new(_store.Object, _m.Admission.Object, _m.Fal.Object, _m.Announcer, _batches.Object, _m.Time, NullLogger<StoreVideoActivity>.Instance);
 
     private static readonly Pipeline.Core.Batches.BatchJobEnd PlannedEnd = new("inbox-1",
-        new Pipeline.Core.Jobs.JobBatch("b-trips", Pipeline.Core.Jobs.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m, null, null);
+        new Pipeline.Core.Jobs.JobBatch("b-trips", Pipeline.Core.Jobs.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m);
 
     [Fact]
     public async Task RunAsync_Stored_AnnouncesSucceededWithTheVideoAndTheFinishTime()

@@ -26,7 +26,7 @@ public sealed class SubmitToFalActivityTests
         _m.SubmitActivity();
 
     private static SubmitToFalInput HttpInput(int attempt = 1) =>
-        new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now, attempt);
+        new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now) { Attempt = attempt };
 
     [Fact]
     public async Task RunAsync_HttpJob_SubmitsWithTheJobsWebhookAndAnnouncesWithFalsId()
@@ -76,7 +76,7 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_RunAgainAfterAClaimWithoutAnswer_IsOutcomeUnknownWithoutSending()
     {
-        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Sending, Now, Cost: Cost));
+        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Sending, Now) { Cost = Cost });
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
 

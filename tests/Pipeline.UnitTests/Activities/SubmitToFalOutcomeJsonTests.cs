@@ -72,6 +72,16 @@ public sealed class SubmitToFalOutcomeJsonTests
     }
 
     [Fact]
+    public void Version1Outcome_KeepsItsEndUserAndCorrelation()
+    {
+        var read = JsonSerializer.Deserialize<SubmitToFalOutcome>("""{"Request":null,"Mode":"text-to-video","OutcomeUnknown":true,"EndUserId":"u-1","Correlation":{"order":"o-1"},"HoldsSlot":true}""")!;
+
+        var unknown = Assert.IsType<SubmitToFalOutcome.OutcomeUnknown>(read);
+        Assert.True(unknown.HoldsSlot);
+        Assert.Equal((VideoMode.TextToVideo, "u-1", "o-1"), (unknown.Mode, unknown.EndUserId, unknown.Correlation?["order"]));
+    }
+
+    [Fact]
     public void Version1RefusalWithoutAnError_IsFalRejected() =>
         Assert.Equal("fal_rejected", Assert.IsType<SubmitToFalOutcome.NotSubmitted>(JsonSerializer.Deserialize<SubmitToFalOutcome>("""{"Request":null}""")).Error.Code);
 }

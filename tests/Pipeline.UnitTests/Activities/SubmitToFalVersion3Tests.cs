@@ -34,7 +34,10 @@ public sealed class SubmitToFalVersion3Tests
         _m.SubmitActivity();
 
     private static SubmitToFalInput Input(int attempt = 1, IReadOnlyList<string>? ended = null) =>
-        new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now, attempt, Steps: 3, Ended: ended);
+        new("api-1", VideoMode.ImageToVideo, Request, JobSource.Http, Planned(JobEventTypes.Submitted), Now)
+        {
+            Attempt = attempt, Steps = 3, Ended = ended,
+        };
 
     private int Sent() => _m.Fal.Invocations.Count(i => i.Method.Name == nameof(FalQueueClient.SubmitAsync));
 
@@ -187,5 +190,5 @@ public sealed class SubmitToFalVersion3Tests
     }
 
     private static FalRequestHistoryItem Listed(string id, JsonObject input) =>
-        new(id, "bytedance/seedance-2.0/fast/image-to-video", null, null, null, 200, null, input, null);
+        new(id, "bytedance/seedance-2.0/fast/image-to-video", null, null, null, 200, null) { JsonInput = input };
 }

@@ -85,7 +85,10 @@ public sealed class VideoJobServiceTests : IDisposable
     }
 
     private static VideoJobResult Result(JobOutcome outcome, StoredVideo? video = null, JobError? error = null, long? seed = null) =>
-        new(Id, VideoMode.ImageToVideo, outcome, FalRequestId, video, seed, error, Job.CreatedAt, Job.CreatedAt.AddMinutes(2), Job.CreatedAt.AddMinutes(3));
+        new(Id, VideoMode.ImageToVideo, outcome, FalRequestId, video, seed, error, Job.CreatedAt)
+        {
+            FalCompletedAt = Job.CreatedAt.AddMinutes(2), FinishedAt = Job.CreatedAt.AddMinutes(3),
+        };
 
     private Task<VideoJobView?> GetAsync(VideoJobService? service = null, string id = Id) =>
         (service ?? Service()).GetAsync(_client.Client.Object, id, TestContext.Current.CancellationToken);

@@ -120,7 +120,7 @@ public sealed class FalQueueClientHistoryTests
 
         Assert.Equal(
             new FalRequestHistoryItem("r-1", FalClientHarness.Endpoint, null, null, new DateTimeOffset(2026, 12, 6, 10, 0, 8, TimeSpan.Zero),
-                499, null, null, null),
+                499, null),
             Assert.Single(page.Items));
         Assert.Equal((null, false), (page.NextCursor, page.HasMore));
     }

@@ -83,7 +83,7 @@ public sealed class VideoJobOrchestratorTests
 
         var submit = Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
         var input = (SubmitToFalInput)submit.Input!;
-        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http, null, HttpJob().CreatedAt, Attempt: 1),
+        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http, null, HttpJob().CreatedAt) { Attempt = 1 },
             input with { Announcement = null });
         Assert.Equal(JobEventTypes.Submitted, input.Announcement?.Type);
         var retry = submit.Options?.Retry?.Policy;
@@ -110,9 +110,15 @@ public sealed class VideoJobOrchestratorTests
 
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(
-            new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob, 1843211), // fal's file_size, checked against the download
+            new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob)
+            {
+                FileSize = 1843211, // fal's file_size, checked against the download
+            },
             ((StoreVideoInput)store.Input!) with { Announcement = null, JobCreatedAt = null });
-        Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At, At, At), result with { FalRequestIds = null });
+        Assert.Equal(new VideoJobResult(job.Id, VideoMode.ImageToVideo, JobOutcome.Succeeded, FalRequestId, Stored(), 3141592653, null, At)
+        {
+            FalCompletedAt = At, FinishedAt = At,
+        }, result with { FalRequestIds = null });
         Assert.Equal([FalRequestId], result.FalRequestIds);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Succeeded], h.EventTypes);
         var succeeded = h.Events[1];
@@ -501,7 +507,7 @@ public sealed class VideoJobOrchestratorTests
 
         Assert.Equal(Start + Timings.SidecarGrace, Assert.Single(h.Timers).FireAt);
         var submitted = (SubmitToFalInput)Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input!;
-        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source, null, job.CreatedAt, Attempt: 1, CompanionWaited: true), submitted with { Announcement = null });
+        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source, null, job.CreatedAt) { Attempt = 1, CompanionWaited = true }, submitted with { Announcement = null });
         Assert.Equal(VideoMode.ReferenceToVideo, result.Mode);
         Assert.Equal([JobStages.Preparing, JobStages.Submitting], h.Statuses.Take(2).Select(s => s.Stage));
         Assert.Equal(VideoMode.ReferenceToVideo, Assert.Single(h.Events).Data.Mode);

@@ -10,7 +10,10 @@ public sealed class VideoMetadataTests
 {
     private static VideoToStore Input(string? endUser = null, IReadOnlyDictionary<string, string>? correlation = null, string source = "trips/photo.jpg") =>
         new StoreVideoInput("inbox-1", VideoMode.ImageToVideo, new JobSource(JobSourceKind.Inbox, "inbox", source, "0x1"), "fal-req-1", 42,
-            "https://v3.fal.media/files/x/output.mp4", "video/mp4", "trips/photo.mp4", EndUserId: endUser, Correlation: correlation).ToStore();
+            "https://v3.fal.media/files/x/output.mp4", "video/mp4", "trips/photo.mp4")
+        {
+            EndUserId = endUser, Correlation = correlation,
+        }.ToStore();
 
     private static int Size(IDictionary<string, string> metadata) => metadata.Sum(m => m.Key.Length + m.Value.Length);
 
