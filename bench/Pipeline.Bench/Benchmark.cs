@@ -1,3 +1,4 @@
+using FalEmulator;
 using Pipeline.Core.Inbox;
 
 namespace Pipeline.Bench;
@@ -101,11 +102,7 @@ public sealed partial class Benchmark(BenchOptions options)
             "--LocalHost:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--Pipeline:PublicBaseUrl", $"http://localhost:{port}",
             "--LocalHost:UseEmulator", "false",
-            "--Fal:BaseUrl", fal.BaseAddress.ToString(),
-            "--FAL_KEY", fal.ApiKey,
-            "--FalWebhook:JwksUrl", fal.JwksUrl,
-            "--Pipeline:MediaHosts:0", fal.BaseAddress.Host,
-            "--Pipeline:AllowHttpDownloads", "true",
+            .. PipelineSettings.For(fal.BaseAddress, fal.ApiKey).AsArguments(),
             "--Pipeline:SendInputsAsDataUris", "false",
             "--LocalHost:TaskHub", "bench" + Guid.NewGuid().ToString("N")[..8],
             "--LocalHost:Home", home,

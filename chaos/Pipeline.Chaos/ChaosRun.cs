@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using FalEmulator;
 using Pipeline.Core.Jobs;
 
 namespace Pipeline.Chaos;
@@ -173,15 +174,11 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             "--LocalHost:ScanInterval", "00:00:00.500",
             "--LocalHost:ReconcileInterval", "00:00:05",
             "--LocalHost:OutboxInterval", "00:00:05",
-            "--Fal:BaseUrl", proxies.Fal is { } fal ? Origin(fal) : EmulatorUrl,
-            "--Fal:AdminBaseUrl", proxies.Fal is { } platform ? Origin(platform) : EmulatorUrl, // fal's request history
-            "--FAL_KEY", EmulatorKey,
+            // fal's queue and platform API through the fal proxy when there is one; the JWKS and files from the emulator
+            .. PipelineSettings.For(new Uri(EmulatorUrl), EmulatorKey, proxies.Fal).AsArguments(),
             "--Fal:FirstRetryDelay", "00:00:00.200",
-            "--FalWebhook:JwksUrl", $"{EmulatorUrl}/.well-known/jwks.json",
             "--Pipeline:PublicBaseUrl", BaseUrl,
             "--Pipeline:SendInputsAsDataUris", "false",
-            "--Pipeline:MediaHosts:0", "127.0.0.1",
-            "--Pipeline:AllowHttpDownloads", "true",
             "--Pipeline:WebhookWait", "00:00:04",
             "--Pipeline:PollInterval", "00:00:01",
             "--Pipeline:UnconfirmedSubmitWait", "00:00:20",

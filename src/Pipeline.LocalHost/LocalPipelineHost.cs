@@ -79,12 +79,10 @@ public static partial class LocalPipelineHost
                 o.TimeScale = options.EmulatorTimeScale;
                 o.Runners = options.EmulatorRunners;
             }, options.EmulatorPort);
-            defaults["Fal:BaseUrl"] = emulator.BaseAddress.ToString();
-            defaults["Fal:AdminBaseUrl"] = emulator.BaseAddress.ToString(); // it serves fal's platform API (request history) too
-            defaults["FAL_KEY"] = emulator.ApiKey; // the real key, if set, never goes to the emulator
-            defaults["FalWebhook:JwksUrl"] = emulator.JwksUrl;
-            defaults["Pipeline:MediaHosts:0"] = emulator.BaseAddress.Host;
-            defaults["Pipeline:AllowHttpDownloads"] = "true";
+            foreach (var (key, value) in PipelineSettings.For(emulator))
+            {
+                defaults[key] = value;
+            }
         }
         else
         {

@@ -173,9 +173,8 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
     private static List<string> WithExternalFal(FalEmulatorHost fal, int port)
     {
         var arguments = LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]);
-        arguments.AddRange(["--LocalHost:UseEmulator", "false", "--Fal:BaseUrl", fal.BaseAddress.ToString(), "--Fal:AdminBaseUrl", fal.BaseAddress.ToString(),
-            "--FAL_KEY", fal.ApiKey, "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false",
-            "--FalWebhook:JwksUrl", fal.JwksUrl, "--Pipeline:MediaHosts:0", "127.0.0.1", "--Pipeline:AllowHttpDownloads", "true"]);
+        arguments.AddRange(["--LocalHost:UseEmulator", "false", .. PipelineSettings.For(fal).AsArguments(),
+            "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false"]);
         return arguments;
     }
 

@@ -85,12 +85,9 @@ public sealed class PipelineTestHost : IAsyncDisposable
     {
         var port = LocalHostProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
-        var values = new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>(PipelineSettings.For(emulator))
         {
             [PipelineStorage.ConnectionName] = azurite.ConnectionString,
-            ["FAL_KEY"] = emulator.ApiKey,
-            ["Fal:BaseUrl"] = emulator.BaseAddress.ToString(),
-            ["Fal:AdminBaseUrl"] = emulator.BaseAddress.ToString(), // the emulator serves fal's platform API too
             ["Fal:FirstRetryDelay"] = "00:00:00.050",
             ["Pipeline:PublicBaseUrl"] = baseAddress.ToString(),
             ["Pipeline:WebhookWait"] = "00:00:03",
@@ -98,9 +95,6 @@ public sealed class PipelineTestHost : IAsyncDisposable
             ["Pipeline:JobDeadline"] = "00:01:00",
             ["Pipeline:SidecarGrace"] = "00:00:00.500",
             ["Pipeline:LoneRequestWait"] = "00:00:01",
-            ["FalWebhook:JwksUrl"] = emulator.JwksUrl,
-            ["Pipeline:MediaHosts:0"] = "127.0.0.1",
-            ["Pipeline:AllowHttpDownloads"] = "true",
             ["EventGrid:TopicEndpoint"] = sink.TopicEndpoint.ToString(),
             ["EventGrid:TopicKey"] = sink.Key,
         };
