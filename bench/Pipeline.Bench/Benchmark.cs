@@ -110,7 +110,7 @@ public sealed partial class Benchmark(BenchOptions options)
             "--Pipeline:WebhookWait", "00:00:15", // three times the emulated generation: the webhook path should never need a poll
             "--Pipeline:PollInterval", "00:00:02",
             "--EventGrid:TopicEndpoint", sink.Endpoint.ToString(),
-            "--EventGrid:TopicKey", "bench",
+            "--EventGrid:TopicKey", sink.Key,
             "--Logging:LogLevel:Default", "Warning",
         ];
         var (app, _) = await LocalPipelineHost.BuildAsync(args, CountStorageCalls, registry => registry.AddPipelineTasks(CountEpisodes));
