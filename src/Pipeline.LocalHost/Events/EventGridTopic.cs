@@ -25,7 +25,8 @@ public static class EventGridTopic
     public const string SingleMediaType = "application/cloudevents+json";
 
     /// <summary>Reads a publish call; <paramref name="key"/> is the one it must carry (none: every call is refused).</summary>
-    public static async Task<TopicPost> ReceiveAsync(HttpRequest request, string? key, TopicRules rules, CancellationToken cancellationToken)
+    public static async Task<TopicPost> ReceiveAsync(
+        HttpRequest request, string? key, TopicRules rules, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var arrivedAt = DateTimeOffset.UtcNow;
@@ -35,7 +36,8 @@ public static class EventGridTopic
             body = await reader.ReadToEndAsync(cancellationToken);
         }
 
-        var keyAccepted = !string.IsNullOrEmpty(key) && string.Equals(request.Headers[KeyHeader].ToString(), key, StringComparison.Ordinal);
+        var keyAccepted = !string.IsNullOrEmpty(key)
+                          && string.Equals(request.Headers[KeyHeader].ToString(), key, StringComparison.Ordinal);
         var post = new TopicPost(request.ContentType, keyAccepted, StatusCodes.Status200OK, body, arrivedAt);
         if (!keyAccepted)
         {

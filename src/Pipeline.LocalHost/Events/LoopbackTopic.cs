@@ -30,7 +30,8 @@ public sealed class LoopbackTopic : IAsyncDisposable
     /// <param name="key">The access key publishers must send.</param>
     /// <param name="onPost">Sees every call as the topic read it and returns it as it is to be answered.</param>
     /// <param name="cancellationToken">Gives up starting.</param>
-    public static async Task<LoopbackTopic> StartAsync(string key, Func<TopicPost, TopicPost> onPost, CancellationToken cancellationToken = default)
+    public static async Task<LoopbackTopic> StartAsync(
+        string key, Func<TopicPost, TopicPost> onPost, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(onPost);
@@ -59,7 +60,8 @@ public sealed class LoopbackTopic : IAsyncDisposable
         if (post.Problem is { } problem)
         {
             var code = ((System.Net.HttpStatusCode)post.Status).ToString();
-            await response.WriteAsJsonAsync(new ErrorBody(new ErrorDetail(code, problem)), TopicJson.Default.ErrorBody, cancellationToken: cancellationToken);
+            var body = new ErrorBody(new ErrorDetail(code, problem));
+            await response.WriteAsJsonAsync(body, TopicJson.Default.ErrorBody, cancellationToken: cancellationToken);
         }
     }
 
