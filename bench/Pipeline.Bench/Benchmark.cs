@@ -50,7 +50,8 @@ public sealed partial class Benchmark(BenchOptions options)
         await using var fal = await RemoteFal.StartAsync(options.TimeScale, FreePort());
         var (app, home) = await StartPipelineAsync(sink, fal);
         _userStorage = new PipelineStorage(new BlobServiceClient(app.Configuration[PipelineStorage.ConnectionName]));
-        _accountant = new Accountant(_storage, spans, id => _episodes.GetValueOrDefault(id), fal.CallsAsync, () => sink.Traffic.Posts, AzuritePid, fal.Pid);
+        _accountant = new Accountant(
+            _storage, spans, id => _episodes.GetValueOrDefault(id), fal.CallsAsync, () => sink.Traffic.Posts, AzuritePid, fal.Pid);
         try
         {
             var client = app.Services.GetRequiredService<DurableTaskClient>();
@@ -126,8 +127,14 @@ public sealed partial class Benchmark(BenchOptions options)
     private void CountStorageCalls(WebApplicationBuilder builder)
     {
         CountEngineCalls(builder.Services, builder.Configuration[PipelineStorage.ConnectionName]!);
-        string[] localExtras = ["InboxContainerTrigger", "InboxFolderMirror", "VideosFolderMirror", "JobProgressReporter", "JobReconcilerLoop", "JobPurgeLoop"];
-        foreach (var extra in builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && localExtras.Contains(d.ImplementationType?.Name)).ToList())
+        string[] localExtras =
+        [
+            "InboxContainerTrigger", "InboxFolderMirror", "VideosFolderMirror", "JobProgressReporter", "JobReconcilerLoop", "JobPurgeLoop",
+        ];
+        var extras = builder.Services
+            .Where(d => d.ServiceType == typeof(IHostedService) && localExtras.Contains(d.ImplementationType?.Name))
+            .ToList();
+        foreach (var extra in extras)
         {
             builder.Services.Remove(extra);
         }
@@ -144,8 +151,10 @@ public sealed partial class Benchmark(BenchOptions options)
     private void CountEngineCalls(IServiceCollection services, string connection) =>
         services.AddSingleton(new StorageAccountClientProvider(
             StorageServiceClientProvider.ForBlob(connection, Counted(new BlobClientOptions(), _storage, "engine", "blob")),
-            StorageServiceClientProvider.ForQueue(connection, Counted(new Azure.Storage.Queues.QueueClientOptions(), _storage, "engine", "queue")),
-            StorageServiceClientProvider.ForTable(connection, Counted(new Azure.Data.Tables.TableClientOptions(), _storage, "engine", "table"))));
+            StorageServiceClientProvider.ForQueue(
+                connection, Counted(new Azure.Storage.Queues.QueueClientOptions(), _storage, "engine", "queue")),
+            StorageServiceClientProvider.ForTable(
+                connection, Counted(new Azure.Data.Tables.TableClientOptions(), _storage, "engine", "table"))));
 
     private static T Counted<T>(T clientOptions, StorageLedger ledger, string source, string service) where T : Azure.Core.ClientOptions
     {
@@ -186,7 +195,8 @@ public sealed partial class Benchmark(BenchOptions options)
         await Task.Delay(TimeSpan.FromSeconds(1));
     }
 
-    private static async Task<List<VideoJobResult>> WaitAllAsync(DurableTaskClient client, IReadOnlyCollection<string> ids, TimeSpan timeout)
+    private static async Task<List<VideoJobResult>> WaitAllAsync(
+        DurableTaskClient client, IReadOnlyCollection<string> ids, TimeSpan timeout)
     {
         await WaitAllCompletedAsync(client, ids, timeout);
         var results = new List<VideoJobResult>();
