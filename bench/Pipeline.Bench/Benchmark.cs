@@ -1,3 +1,4 @@
+using FalEmulator;
 using Pipeline.Core.Inbox;
 
 namespace Pipeline.Bench;
@@ -49,7 +50,8 @@ public sealed partial class Benchmark(BenchOptions options)
         await using var fal = await RemoteFal.StartAsync(options.TimeScale, FreePort());
         var (app, home) = await StartPipelineAsync(sink, fal);
         _userStorage = new PipelineStorage(new BlobServiceClient(app.Configuration[PipelineStorage.ConnectionName]));
-        _accountant = new Accountant(_storage, spans, id => _episodes.GetValueOrDefault(id), fal.CallsAsync, () => sink.Traffic.Posts, AzuritePid, fal.Pid);
+        _accountant = new Accountant(
+            _storage, spans, id => _episodes.GetValueOrDefault(id), fal.CallsAsync, () => sink.Traffic.Posts, AzuritePid, fal.Pid);
         try
         {
             var client = app.Services.GetRequiredService<DurableTaskClient>();
@@ -101,11 +103,7 @@ public sealed partial class Benchmark(BenchOptions options)
             "--LocalHost:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--Pipeline:PublicBaseUrl", $"http://localhost:{port}",
             "--LocalHost:UseEmulator", "false",
-            "--Fal:BaseUrl", fal.BaseAddress.ToString(),
-            "--FAL_KEY", fal.ApiKey,
-            "--FalWebhook:JwksUrl", fal.JwksUrl,
-            "--Pipeline:MediaHosts:0", fal.BaseAddress.Host,
-            "--Pipeline:AllowHttpDownloads", "true",
+            .. PipelineSettings.For(fal.BaseAddress, fal.ApiKey).AsArguments(),
             "--Pipeline:SendInputsAsDataUris", "false",
             "--LocalHost:TaskHub", "bench" + Guid.NewGuid().ToString("N")[..8],
             "--LocalHost:Home", home,
@@ -113,7 +111,7 @@ public sealed partial class Benchmark(BenchOptions options)
             "--Pipeline:WebhookWait", "00:00:15", // three times the emulated generation: the webhook path should never need a poll
             "--Pipeline:PollInterval", "00:00:02",
             "--EventGrid:TopicEndpoint", sink.Endpoint.ToString(),
-            "--EventGrid:TopicKey", "bench",
+            "--EventGrid:TopicKey", sink.Key,
             "--Logging:LogLevel:Default", "Warning",
         ];
         var (app, _) = await LocalPipelineHost.BuildAsync(args, CountStorageCalls, registry => registry.AddPipelineTasks(CountEpisodes));
@@ -129,8 +127,14 @@ public sealed partial class Benchmark(BenchOptions options)
     private void CountStorageCalls(WebApplicationBuilder builder)
     {
         CountEngineCalls(builder.Services, builder.Configuration[PipelineStorage.ConnectionName]!);
-        string[] localExtras = ["InboxContainerTrigger", "InboxFolderMirror", "VideosFolderMirror", "JobProgressReporter", "JobReconcilerLoop", "JobPurgeLoop"];
-        foreach (var extra in builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && localExtras.Contains(d.ImplementationType?.Name)).ToList())
+        string[] localExtras =
+        [
+            "InboxContainerTrigger", "InboxFolderMirror", "VideosFolderMirror", "JobProgressReporter", "JobReconcilerLoop", "JobPurgeLoop",
+        ];
+        var extras = builder.Services
+            .Where(d => d.ServiceType == typeof(IHostedService) && localExtras.Contains(d.ImplementationType?.Name))
+            .ToList();
+        foreach (var extra in extras)
         {
             builder.Services.Remove(extra);
         }
@@ -147,8 +151,10 @@ public sealed partial class Benchmark(BenchOptions options)
     private void CountEngineCalls(IServiceCollection services, string connection) =>
         services.AddSingleton(new StorageAccountClientProvider(
             StorageServiceClientProvider.ForBlob(connection, Counted(new BlobClientOptions(), _storage, "engine", "blob")),
-            StorageServiceClientProvider.ForQueue(connection, Counted(new Azure.Storage.Queues.QueueClientOptions(), _storage, "engine", "queue")),
-            StorageServiceClientProvider.ForTable(connection, Counted(new Azure.Data.Tables.TableClientOptions(), _storage, "engine", "table"))));
+            StorageServiceClientProvider.ForQueue(
+                connection, Counted(new Azure.Storage.Queues.QueueClientOptions(), _storage, "engine", "queue")),
+            StorageServiceClientProvider.ForTable(
+                connection, Counted(new Azure.Data.Tables.TableClientOptions(), _storage, "engine", "table"))));
 
     private static T Counted<T>(T clientOptions, StorageLedger ledger, string source, string service) where T : Azure.Core.ClientOptions
     {
@@ -189,7 +195,8 @@ public sealed partial class Benchmark(BenchOptions options)
         await Task.Delay(TimeSpan.FromSeconds(1));
     }
 
-    private static async Task<List<VideoJobResult>> WaitAllAsync(DurableTaskClient client, IReadOnlyCollection<string> ids, TimeSpan timeout)
+    private static async Task<List<VideoJobResult>> WaitAllAsync(
+        DurableTaskClient client, IReadOnlyCollection<string> ids, TimeSpan timeout)
     {
         await WaitAllCompletedAsync(client, ids, timeout);
         var results = new List<VideoJobResult>();

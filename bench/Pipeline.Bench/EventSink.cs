@@ -1,68 +1,66 @@
-using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
+using Pipeline.LocalHost.Events;
 
 namespace Pipeline.Bench;
 
-/// <summary>A loopback Event Grid topic that notes when each CloudEvent arrived.</summary>
+/// <summary>
+/// A loopback Event Grid topic (the shared <see cref="LoopbackTopic"/>) that notes when each CloudEvent arrived.
+/// </summary>
 public sealed class EventSink : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackTopic? _topic;
+    private long _posts;
+    private long _events;
 
-    private EventSink(WebApplication app, Uri endpoint)
+    private EventSink()
     {
-        _app = app;
-        Endpoint = endpoint;
     }
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _topic!.TopicEndpoint;
+
+    /// <summary>The access key the pipeline's publisher sends.</summary>
+    public string Key => _topic!.Key;
 
     /// <summary>By (job, type): when the event arrived, and the job's <c>finished_at</c> as the event states it.</summary>
     public ConcurrentDictionary<string, (string Type, DateTimeOffset ReceivedAt, DateTimeOffset? FinishedAt)> Received { get; } = new();
 
+    /// <summary>Publish calls received (each an Event Grid operation per 64 KB of its events), and the events in them.</summary>
+    public (long Posts, long Events) Traffic => (Interlocked.Read(ref _posts), Interlocked.Read(ref _events));
+
     public static async Task<EventSink> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        EventSink? sink = null;
-        app.MapPost("/api/events", async (HttpRequest request) =>
-        {
-            var at = DateTimeOffset.UtcNow;
-            var body = await JsonNode.ParseAsync(request.Body);
-            Interlocked.Increment(ref sink!._posts);
-            foreach (var e in (body as JsonArray ?? []).OfType<JsonObject>())
-            {
-                Interlocked.Increment(ref sink._events);
-                // data.id is the job id; keep the first arrival of each (job, type)
-                var finished = e["data"]?["timings"]?["finished_at"]?.GetValue<DateTimeOffset>();
-                sink!.Received.TryAdd($"{e["data"]?["id"]}|{e["type"]}", (e["type"]!.ToString(), at, finished));
-            }
-
-            return Results.Ok();
-        });
-        await app.StartAsync();
-        var address = app.Urls.First();
-        sink = new EventSink(app, new Uri(address + "/api/events"));
+        var sink = new EventSink();
+        sink._topic = await LoopbackTopic.StartAsync("bench", sink.Note);
         return sink;
     }
 
-    public DateTimeOffset? ReceivedAt(string jobId, string type) => Received.TryGetValue($"{jobId}|{type}", out var r) ? r.ReceivedAt : null;
+    public DateTimeOffset? ReceivedAt(string jobId, string type) =>
+        Received.TryGetValue($"{jobId}|{type}", out var r) ? r.ReceivedAt : null;
 
     /// <summary>When the job finished by its event: for "succeeded", the moment the video was stored.</summary>
-    public DateTimeOffset? FinishedAt(string jobId, string type) => Received.TryGetValue($"{jobId}|{type}", out var r) ? r.FinishedAt : null;
-
-    private long _posts;
-    private long _events;
-
-    /// <summary>Publish calls received (each an Event Grid operation per 64 KB of its events), and the events in them.</summary>
-    public (long Posts, long Events) Traffic => (Interlocked.Read(ref _posts), Interlocked.Read(ref _events));
+    public DateTimeOffset? FinishedAt(string jobId, string type) =>
+        Received.TryGetValue($"{jobId}|{type}", out var r) ? r.FinishedAt : null;
 
     public int Count(string type) => Received.Values.Count(r => r.Type == type);
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_topic is not null)
+        {
+            await _topic.DisposeAsync();
+        }
+    }
+
+    private TopicPost Note(TopicPost post)
+    {
+        Interlocked.Increment(ref _posts);
+        foreach (var e in post.Events.Select(e => e.ToJsonObject()))
+        {
+            Interlocked.Increment(ref _events);
+            // data.id is the job id; keep the first arrival of each (job, type)
+            var finished = e["data"]?["timings"]?["finished_at"]?.GetValue<DateTimeOffset>();
+            Received.TryAdd($"{e["data"]?["id"]}|{e["type"]}", (e["type"]!.ToString(), post.ArrivedAt, finished));
+        }
+
+        return post;
     }
 }

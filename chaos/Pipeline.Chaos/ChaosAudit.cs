@@ -38,7 +38,8 @@ public sealed record AuditResult(
 /// </summary>
 public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, string emulatorUrl, string emulatorKey, string home)
 {
-    private static readonly string[] TerminalTypes = ["Pipeline.VideoJob.Succeeded", "Pipeline.VideoJob.Failed", "Pipeline.VideoJob.Cancelled"];
+    private static readonly string[] TerminalTypes =
+        ["Pipeline.VideoJob.Succeeded", "Pipeline.VideoJob.Failed", "Pipeline.VideoJob.Cancelled"];
 
     /// <param name="outages">The run's outages, in time since <paramref name="began"/>.</param>
     public async Task<AuditResult> RunAsync(
@@ -84,7 +85,8 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
             {
                 if (job.SidecarStatus?["error"]?["code"]?.GetValue<string>() != "superseded")
                 {
-                    Fail($"its sidecar's job ended {job.SidecarStatus?["status"]} ({job.SidecarStatus?["error"]?["code"]}), expected superseded");
+                    Fail($"its sidecar's job ended {job.SidecarStatus?["status"]} ({job.SidecarStatus?["error"]?["code"]}), "
+                        + "expected superseded");
                 }
 
                 if (requests.Any(r => JobOf(r) == sidecar))
@@ -95,7 +97,10 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
 
             // 3. One outcome, announced once.
             var mineEvents = events.Where(e => e["data"]?["id"]?.GetValue<string>() == id).ToList();
-            var terminal = mineEvents.Where(e => TerminalTypes.Contains(e["type"]!.GetValue<string>())).Select(e => (Id: e["id"]!.GetValue<string>(), Type: e["type"]!.GetValue<string>())).Distinct().ToList();
+            var terminal = mineEvents.Where(e => TerminalTypes.Contains(e["type"]!.GetValue<string>()))
+                .Select(e => (Id: e["id"]!.GetValue<string>(), Type: e["type"]!.GetValue<string>()))
+                .Distinct()
+                .ToList();
             terminalEvents += terminal.Count;
             if (terminal.Count != 1)
             {
@@ -106,7 +111,10 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
                 Fail($"its terminal event is {terminal[0].Type}, expected {expected}");
             }
 
-            var submitted = mineEvents.Where(e => e["type"]!.GetValue<string>() == "Pipeline.VideoJob.Submitted").Select(e => e["id"]!.GetValue<string>()).Distinct().Count();
+            var submitted = mineEvents.Where(e => e["type"]!.GetValue<string>() == "Pipeline.VideoJob.Submitted")
+                .Select(e => e["id"]!.GetValue<string>())
+                .Distinct()
+                .Count();
             if (mine.Count > 0 && submitted != 1)
             {
                 Fail($"{submitted} distinct Submitted events, expected 1");
@@ -138,7 +146,8 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
                     Fail("its video does not start with an MP4 box");
                 }
 
-                if (job.Scenario.Source == JobSource.InboxPair && source is not null && !(await PromptOfAsync(falId!, cancellationToken) ?? "").Contains(job.Token, StringComparison.Ordinal))
+                if (job.Scenario.Source == JobSource.InboxPair && source is not null
+                    && !(await PromptOfAsync(falId!, cancellationToken) ?? "").Contains(job.Token, StringComparison.Ordinal))
                 {
                     Fail("its image's request did not carry its sidecar's prompt");
                 }
@@ -167,7 +176,11 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
     }
 
     private async Task CheckNothingHeldAsync(
-        IReadOnlyList<ChaosJob> jobs, Dictionary<string, int> falRequests, bool settled, List<Violation> violations, CancellationToken cancellationToken)
+        IReadOnlyList<ChaosJob> jobs,
+        Dictionary<string, int> falRequests,
+        bool settled,
+        List<Violation> violations,
+        CancellationToken cancellationToken)
     {
         var container = storage.GetBlobContainerClient("jobs");
         if (!settled)
@@ -185,7 +198,8 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
 
         try
         {
-            var slots = JsonNode.Parse((await container.GetBlobClient("usage/slots.json").DownloadContentAsync(cancellationToken)).Value.Content.ToString());
+            var slotsBlob = await container.GetBlobClient("usage/slots.json").DownloadContentAsync(cancellationToken);
+            var slots = JsonNode.Parse(slotsBlob.Value.Content.ToString());
             foreach (var holder in (slots?["holders"] as JsonObject ?? []).Select(h => h.Key))
             {
                 violations.Add(new Violation(holder, "settle", "still holds a concurrency slot"));
@@ -211,7 +225,8 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
             var atFal = falRequests.GetValueOrDefault(job.Id!) > 0;
             if (atFal != entries.Contains(job.Id!))
             {
-                violations.Add(new Violation(job.Id!, job.Scenario.Name, atFal ? "fal had it, but its spend is not counted" : "its spend is counted, but fal never had it"));
+                violations.Add(new Violation(job.Id!, job.Scenario.Name,
+                    atFal ? "fal had it, but its spend is not counted" : "its spend is counted, but fal never had it"));
             }
 
             if (job.SidecarId is { } sidecar && entries.Contains(sidecar))
@@ -267,7 +282,9 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
                 continue;
             }
 
-            var head = (await container.GetBlobClient(blob.Name).DownloadContentAsync(new BlobDownloadOptions { Range = new Azure.HttpRange(0, 8) }, cancellationToken)).Value.Content.ToArray();
+            var firstBytes = new BlobDownloadOptions { Range = new Azure.HttpRange(0, 8) };
+            var downloaded = await container.GetBlobClient(blob.Name).DownloadContentAsync(firstBytes, cancellationToken);
+            var head = downloaded.Value.Content.ToArray();
             var box = head.Length >= 8 && System.Text.Encoding.ASCII.GetString(head, 4, 4) is "ftyp" or "free" or "moov" or "mdat";
             videos[blob.Name] = new Video(blob.Properties.ContentLength ?? -1, blob.Metadata, box);
         }
@@ -282,7 +299,8 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
     {
         // The emulator keeps the input; fal's status does not show it, so the audit asks the emulator's request list.
         var all = await http.GetFromJsonAsync<JsonArray>($"{emulatorUrl}/_emulator/requests", cancellationToken);
-        return all?.OfType<JsonObject>().FirstOrDefault(r => r["request_id"]?.GetValue<string>() == requestId)?["prompt"]?.GetValue<string>();
+        return all?.OfType<JsonObject>()
+            .FirstOrDefault(r => r["request_id"]?.GetValue<string>() == requestId)?["prompt"]?.GetValue<string>();
     }
 
     private async Task<JsonObject?> ResultAsync(string requestId, CancellationToken cancellationToken)

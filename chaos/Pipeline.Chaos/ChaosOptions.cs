@@ -10,12 +10,20 @@ namespace Pipeline.Chaos;
 /// <c>chaos/run.sh</c> starts an Azurite of its own).
 /// </summary>
 public sealed record ChaosOptions(
-    int Jobs, int Kills, int Seed, double TimeScale, TimeSpan Timeout, string Storage, OutageOptions? Outages = null, TimeSpan? SendOver = null)
+    int Jobs,
+    int Kills,
+    int Seed,
+    double TimeScale,
+    TimeSpan Timeout,
+    string Storage,
+    OutageOptions? Outages = null,
+    TimeSpan? SendOver = null)
 {
     public static ChaosOptions Parse(string[] args, string storage)
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         var outages = OutageOptions.Parse(args);
+        var sendOver = Value("--send-over") is { } over ? TimeSpan.Parse(over, CultureInfo.InvariantCulture) : (TimeSpan?)null;
         return new ChaosOptions(
             Value("--jobs") is { } jobs ? int.Parse(jobs, CultureInfo.InvariantCulture) : 200,
             Value("--kills") is { } kills ? int.Parse(kills, CultureInfo.InvariantCulture) : 20,
@@ -23,9 +31,9 @@ public sealed record ChaosOptions(
             Value("--time-scale") is { } scale ? double.Parse(scale, CultureInfo.InvariantCulture) : 0.05,
             Value("--timeout") is { } timeout
                 ? TimeSpan.Parse(timeout, CultureInfo.InvariantCulture)
-                : TimeSpan.FromMinutes(20) + outages.Total + (Value("--send-over") is { } spread ? TimeSpan.Parse(spread, CultureInfo.InvariantCulture) : TimeSpan.Zero),
+                : TimeSpan.FromMinutes(20) + outages.Total + (sendOver ?? TimeSpan.Zero),
             storage,
             outages,
-            Value("--send-over") is { } over ? TimeSpan.Parse(over, CultureInfo.InvariantCulture) : null);
+            sendOver);
     }
 }

@@ -4,7 +4,8 @@ using System.Text;
 namespace Pipeline.Chaos;
 
 /// <summary>The run's figures and the audit's verdict, as a markdown table per scenario.</summary>
-public sealed record ChaosReport(ChaosOptions Options, IReadOnlyList<ChaosJob> Jobs, AuditResult Audit, TimeSpan Duration, IReadOnlyList<TimeSpan> Restarts)
+public sealed record ChaosReport(
+    ChaosOptions Options, IReadOnlyList<ChaosJob> Jobs, AuditResult Audit, TimeSpan Duration, IReadOnlyList<TimeSpan> Restarts)
 {
     public bool Passed => Audit.Violations.Count == 0;
 
@@ -29,12 +30,14 @@ public sealed record ChaosReport(ChaosOptions Options, IReadOnlyList<ChaosJob> J
         {
             var ids = group.Select(j => j.Id!).ToHashSet();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {group.Key} | {group.Count()} | {group.Count(j => Status(j) == "succeeded")} | {group.Count(j => Status(j) == "failed")} | "
-                + $"{ids.Sum(id => Audit.FalRequests.GetValueOrDefault(id))} | {group.Count()} | {Audit.Violations.Count(v => v.Scenario == group.Key)} |");
+                $"| {group.Key} | {group.Count()} | {group.Count(j => Status(j) == "succeeded")} | "
+                + $"{group.Count(j => Status(j) == "failed")} | {ids.Sum(id => Audit.FalRequests.GetValueOrDefault(id))} | "
+                + $"{group.Count()} | {Audit.Violations.Count(v => v.Scenario == group.Key)} |");
         }
 
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"| **all** | {Jobs.Count} | {Jobs.Count(j => Status(j) == "succeeded")} | {Jobs.Count(j => Status(j) == "failed")} | {Audit.FalRequests.Values.Sum()} | {Audit.TerminalEvents} | **{Audit.Violations.Count}** |");
+            $"| **all** | {Jobs.Count} | {Jobs.Count(j => Status(j) == "succeeded")} | {Jobs.Count(j => Status(j) == "failed")} | "
+            + $"{Audit.FalRequests.Values.Sum()} | {Audit.TerminalEvents} | **{Audit.Violations.Count}** |");
         AppendOutages(text);
         foreach (var violation in Audit.Violations)
         {

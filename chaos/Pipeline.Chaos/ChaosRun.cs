@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using FalEmulator;
 using Pipeline.Core.Jobs;
 
 namespace Pipeline.Chaos;
@@ -53,7 +54,9 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         _proxies = proxies;
         // The files on a host of their own, as fal.media is: else they would follow the queue API's proxy (its Host header).
         await using var emulator = ChildProcess.Start("FalEmulator.dll",
-            ["--urls", EmulatorUrl, "--FalEmulator:TimeScale", options.TimeScale.ToString(CultureInfo.InvariantCulture), "--FalEmulator:Runners", "64",
+            ["--urls", EmulatorUrl,
+             "--FalEmulator:TimeScale", options.TimeScale.ToString(CultureInfo.InvariantCulture),
+             "--FalEmulator:Runners", "64",
              "--FalEmulator:FilesBaseUrl", proxies.Files is { } files ? Origin(files) : EmulatorUrl,
              "--Logging:LogLevel:Default", "Warning"], _home);
         await emulator.WaitUntilReadyAsync(_http, $"{EmulatorUrl}/.well-known/jwks.json", TimeSpan.FromSeconds(60), cancellationToken);
@@ -101,8 +104,11 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
-            throw new TimeoutException($"the chaos run did not finish within {options.Timeout}: {jobs.Count(j => !j.Finished)} jobs unfinished "
-                + $"({string.Join(", ", jobs.Where(j => !j.Finished).Take(10).Select(j => $"{j.Id ?? "unsent"} {j.Scenario.Name} {j.Status?["stage"]}"))}); host output:\n{host.Tail()}", e);
+            var unfinished = jobs.Where(j => !j.Finished).Take(10)
+                .Select(j => $"{j.Id ?? "unsent"} {j.Scenario.Name} {j.Status?["stage"]}");
+            throw new TimeoutException(
+                $"the chaos run did not finish within {options.Timeout}: {jobs.Count(j => !j.Finished)} jobs unfinished "
+                + $"({string.Join(", ", unfinished)}); host output:\n{host.Tail()}", e);
         }
         finally
         {
@@ -173,15 +179,11 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             "--LocalHost:ScanInterval", "00:00:00.500",
             "--LocalHost:ReconcileInterval", "00:00:05",
             "--LocalHost:OutboxInterval", "00:00:05",
-            "--Fal:BaseUrl", proxies.Fal is { } fal ? Origin(fal) : EmulatorUrl,
-            "--Fal:AdminBaseUrl", proxies.Fal is { } platform ? Origin(platform) : EmulatorUrl, // fal's request history
-            "--FAL_KEY", EmulatorKey,
+            // fal's queue and platform API through the fal proxy when there is one; the JWKS and files from the emulator
+            .. PipelineSettings.For(new Uri(EmulatorUrl), EmulatorKey, proxies.Fal).AsArguments(),
             "--Fal:FirstRetryDelay", "00:00:00.200",
-            "--FalWebhook:JwksUrl", $"{EmulatorUrl}/.well-known/jwks.json",
             "--Pipeline:PublicBaseUrl", BaseUrl,
             "--Pipeline:SendInputsAsDataUris", "false",
-            "--Pipeline:MediaHosts:0", "127.0.0.1",
-            "--Pipeline:AllowHttpDownloads", "true",
             "--Pipeline:WebhookWait", "00:00:04",
             "--Pipeline:PollInterval", "00:00:01",
             "--Pipeline:UnconfirmedSubmitWait", "00:00:20",
@@ -207,12 +209,15 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         }
     }
 
-    /// <summary>Sends the jobs, four at a time, about five a second; an HTTP job is sent again (same idempotency key) until answered.</summary>
+    /// <summary>
+    /// Sends the jobs, four at a time, about five a second; an HTTP job is sent again (same idempotency key) until answered.
+    /// </summary>
     private async Task SubmitAllAsync(List<ChaosJob> jobs, BlobServiceClient storage, CancellationToken cancellationToken)
     {
         var inbox = storage.GetBlobContainerClient("inbox");
         await inbox.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (job, token) =>
+        var four = new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(jobs, four, async (job, token) =>
         {
             await SubmitAsync(job, inbox, token);
             job.SentAt = _clock.Elapsed;
@@ -227,7 +232,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
         switch (job.Scenario.Source)
         {
             case JobSource.HttpJson:
-                job.Id = await PostAsync(job, "text-to-video", () => JsonContent.Create(new { prompt = job.Prompt, resolution = "480p", duration = "4" }), cancellationToken);
+                job.Id = await PostAsync(job, "text-to-video",
+                    () => JsonContent.Create(new { prompt = job.Prompt, resolution = "480p", duration = "4" }), cancellationToken);
                 job.OutputBlob = $"jobs/{job.Id}.mp4";
                 break;
             case JobSource.MultipartImage:
@@ -235,12 +241,18 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
                 job.OutputBlob = $"jobs/{job.Id}.mp4";
                 break;
             case JobSource.MultipartReferences:
-                job.Id = await PostAsync(job, "reference-to-video", () => Form($"@Image1 meets @Image2. {job.Prompt}", ("images[]", "a.jpg"), ("images[]", "b.jpg")), cancellationToken);
+                job.Id = await PostAsync(job, "reference-to-video",
+                    () => Form($"@Image1 meets @Image2. {job.Prompt}", ("images[]", "a.jpg"), ("images[]", "b.jpg")), cancellationToken);
                 job.OutputBlob = $"jobs/{job.Id}.mp4";
                 break;
             case JobSource.InboxImage:
-                job.Id = await DropAsync(inbox, $"images/{job.Token}.jpg", BinaryData.FromBytes(_image),
-                    new Dictionary<string, string> { ["prompt"] = Uri.EscapeDataString(job.Prompt), ["resolution"] = "480p", ["duration"] = "4" }, cancellationToken);
+                var metadata = new Dictionary<string, string>
+                {
+                    ["prompt"] = Uri.EscapeDataString(job.Prompt),
+                    ["resolution"] = "480p",
+                    ["duration"] = "4",
+                };
+                job.Id = await DropAsync(inbox, $"images/{job.Token}.jpg", BinaryData.FromBytes(_image), metadata, cancellationToken);
                 job.OutputBlob = $"images/{job.Token}.mp4";
                 break;
             case JobSource.InboxPair:
@@ -251,8 +263,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
                 job.OutputBlob = $"pairs/{job.Token}.mp4";
                 break;
             case JobSource.InboxJson:
-                job.Id = await DropAsync(inbox, $"ideas/{job.Token}.json",
-                    BinaryData.FromObjectAsJson(new { mode = "text-to-video", prompt = job.Prompt, resolution = "480p", duration = "4" }), null, cancellationToken);
+                var idea = new { mode = "text-to-video", prompt = job.Prompt, resolution = "480p", duration = "4" };
+                job.Id = await DropAsync(inbox, $"ideas/{job.Token}.json", BinaryData.FromObjectAsJson(idea), null, cancellationToken);
                 job.OutputBlob = $"ideas/{job.Token}.mp4";
                 break;
         }
@@ -275,7 +287,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
 
                 if ((int)response.StatusCode is >= 400 and < 500)
                 {
-                    throw new InvalidOperationException($"{mode} refused {job.Token}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                    var answer = await response.Content.ReadAsStringAsync(cancellationToken);
+                    throw new InvalidOperationException($"{mode} refused {job.Token}: {(int)response.StatusCode} {answer}");
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -306,9 +319,15 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
     }
 
     /// <summary>Uploads a blob as a person would; the job's id is what the trigger derives from the blob's version.</summary>
-    private static async Task<string> DropAsync(BlobContainerClient inbox, string name, BinaryData content, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    private static async Task<string> DropAsync(
+        BlobContainerClient inbox,
+        string name,
+        BinaryData content,
+        IDictionary<string, string>? metadata,
+        CancellationToken cancellationToken)
     {
-        var uploaded = await inbox.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken);
+        var uploaded = await inbox.GetBlobClient(name)
+            .UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken);
         return JobIds.ForBlob(inbox.Name, name, uploaded.Value.ETag.ToString());
     }
 
@@ -363,7 +382,8 @@ public sealed class ChaosRun(ChaosOptions options, Action<string> log) : IDispos
             & await EmptyWithinAsync(jobsContainer, "events/", TimeSpan.FromMinutes(15), cancellationToken);
     }
 
-    private static async Task<bool> EmptyWithinAsync(BlobContainerClient container, string prefix, TimeSpan wait, CancellationToken cancellationToken)
+    private static async Task<bool> EmptyWithinAsync(
+        BlobContainerClient container, string prefix, TimeSpan wait, CancellationToken cancellationToken)
     {
         var until = DateTimeOffset.UtcNow + wait;
         while (DateTimeOffset.UtcNow < until)

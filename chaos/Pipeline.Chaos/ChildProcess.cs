@@ -24,7 +24,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string dll, IEnumerable<string> arguments, string workingDirectory, IDictionary<string, string>? environment = null)
+    public static ChildProcess Start(
+        string dll, IEnumerable<string> arguments, string workingDirectory, IDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {

@@ -2,7 +2,8 @@ using Pipeline.Chaos;
 
 // The chaos audit (see README, Security and reliability): prints the table; exits 1 on any violation.
 var storage = Environment.GetEnvironmentVariable("PipelineStorage")
-    ?? throw new InvalidOperationException("set PipelineStorage to the storage's connection string (chaos/run.sh starts an Azurite of its own)");
+    ?? throw new InvalidOperationException(
+        "set PipelineStorage to the storage's connection string (chaos/run.sh starts an Azurite of its own)");
 var options = ChaosOptions.Parse(args, storage);
 using var run = new ChaosRun(options, Console.WriteLine);
 var report = await run.RunAsync(CancellationToken.None);

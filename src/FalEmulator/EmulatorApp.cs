@@ -12,7 +12,8 @@ namespace FalEmulator;
 /// <summary>Builds the emulator's web application; the standalone program and the in-process host share it.</summary>
 public static class EmulatorApp
 {
-    public static WebApplication Build(string[] args, Action<FalEmulatorOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null)
+    public static WebApplication Build(
+        string[] args, Action<FalEmulatorOptions>? configure = null, Action<WebApplicationBuilder>? configureBuilder = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         configureBuilder?.Invoke(builder);

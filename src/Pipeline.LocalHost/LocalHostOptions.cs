@@ -72,6 +72,9 @@ public sealed class LocalHostOptions
     /// <summary>How often the inbox container and the videos container are looked at.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where this machine reaches the host: <c>http://localhost:{Port}</c>, whatever it listens on.</summary>
+    public string BaseUrl => $"http://localhost:{Port}";
+
     public string InboxFolder => Path.Combine(HomeFolder, "inbox");
 
     public string VideosFolder => Path.Combine(HomeFolder, "videos");

@@ -25,11 +25,15 @@ public static class Mp4Duration
         file.ReadExactly(fields);
         var times = version == 1 ? 3 + 16 : 3 + 8;
         var timescale = BinaryPrimitives.ReadUInt32BigEndian(fields[times..]);
-        var duration = version == 1 ? BinaryPrimitives.ReadUInt64BigEndian(fields[(times + 4)..]) : BinaryPrimitives.ReadUInt32BigEndian(fields[(times + 4)..]);
+        var duration = version == 1
+            ? BinaryPrimitives.ReadUInt64BigEndian(fields[(times + 4)..])
+            : BinaryPrimitives.ReadUInt32BigEndian(fields[(times + 4)..]);
         return timescale == 0 ? null : (double)duration / timescale;
     }
 
-    /// <summary>Moves the stream to the payload of the first box of that type before <paramref name="end"/>, and returns the box's end.</summary>
+    /// <summary>
+    /// Moves the stream to the payload of the first box of that type before <paramref name="end"/>, and returns the box's end.
+    /// </summary>
     private static long? FindBox(Stream stream, string type, long end)
     {
         Span<byte> header = stackalloc byte[16];

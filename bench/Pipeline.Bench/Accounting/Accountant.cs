@@ -9,14 +9,26 @@ namespace Pipeline.Bench.Accounting;
 /// <param name="azuritePid">The storage emulator's process, whose CPU time is read from /proc.</param>
 /// <param name="falPid">The fal emulator's process, likewise.</param>
 public sealed class Accountant(
-    StorageLedger storage, SpanLedger spans, Func<string, int> episodes, Func<Task<IReadOnlyList<RecordedCall>>> falCalls, Func<long> eventGridPosts,
-    int? azuritePid, int? falPid)
+    StorageLedger storage,
+    SpanLedger spans,
+    Func<string, int> episodes,
+    Func<Task<IReadOnlyList<RecordedCall>>> falCalls,
+    Func<long> eventGridPosts,
+    int? azuritePid,
+    int? falPid)
 {
     public sealed record Mark(
-        IReadOnlyDictionary<StorageCall, long> Storage, int FalCalls, long EventGridPosts, TimeSpan ProcessCpu, TimeSpan? AzuriteCpu, TimeSpan? FalCpu, long Started);
+        IReadOnlyDictionary<StorageCall, long> Storage,
+        int FalCalls,
+        long EventGridPosts,
+        TimeSpan ProcessCpu,
+        TimeSpan? AzuriteCpu,
+        TimeSpan? FalCpu,
+        long Started);
 
-    public async Task<Mark> BeginAsync() =>
-        new(storage.Snapshot(), (await falCalls()).Count, eventGridPosts(), ProcessCpu(), CpuOf(azuritePid), CpuOf(falPid), Stopwatch.GetTimestamp());
+    public async Task<Mark> BeginAsync() => new(
+        storage.Snapshot(), (await falCalls()).Count, eventGridPosts(), ProcessCpu(), CpuOf(azuritePid), CpuOf(falPid),
+        Stopwatch.GetTimestamp());
 
     /// <param name="instances">The orchestrations the scenario started (a sidecar's own start among them).</param>
     /// <param name="videos">The jobs to share the cost among (default: one per instance).</param>
@@ -33,10 +45,11 @@ public sealed class Accountant(
             spans.For(ids),
             calls,
             eventGridPosts() - mark.EventGridPosts,
-            ProcessCpu() - mark.ProcessCpu,
-            CpuOf(azuritePid) - mark.AzuriteCpu,
-            CpuOf(falPid) - mark.FalCpu,
-            Stopwatch.GetElapsedTime(mark.Started));
+            new TimeTaken(
+                Stopwatch.GetElapsedTime(mark.Started),
+                ProcessCpu() - mark.ProcessCpu,
+                CpuOf(azuritePid) - mark.AzuriteCpu,
+                CpuOf(falPid) - mark.FalCpu));
     }
 
     private static TimeSpan ProcessCpu()
@@ -55,7 +68,8 @@ public sealed class Accountant(
 
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                    + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 }

@@ -53,7 +53,8 @@ public static class AzurePrices
     public static double Of(StorageCall call) => call.Service switch
     {
         "blob" when call.Operation.StartsWith("delete", StringComparison.Ordinal) => 0,
-        "blob" when call.Operation.StartsWith("write", StringComparison.Ordinal) || call.Operation.StartsWith("list", StringComparison.Ordinal) => BlobWrite,
+        "blob" when call.Operation.StartsWith("write", StringComparison.Ordinal)
+                    || call.Operation.StartsWith("list", StringComparison.Ordinal) => BlobWrite,
         "blob" => BlobRead,
         "queue" => QueueOperation,
         _ => TableTransaction,

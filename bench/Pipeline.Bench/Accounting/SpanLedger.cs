@@ -26,7 +26,8 @@ public sealed class SpanLedger : IDisposable
     private void Record(Activity span)
     {
         var name = span.OperationName;
-        var execution = (span.Source.Name == "Microsoft.DurableTask" && span.Kind == ActivityKind.Server && name.StartsWith("activity:", StringComparison.Ordinal))
+        var execution = (span.Source.Name == "Microsoft.DurableTask" && span.Kind == ActivityKind.Server
+                         && name.StartsWith("activity:", StringComparison.Ordinal))
                         || name == "fal.webhook";
         if (execution && (span.GetTagItem("durabletask.task.instance_id") ?? span.GetTagItem("job.id")) is string job)
         {
@@ -40,9 +41,15 @@ public sealed class SpanLedger : IDisposable
             .GroupBy(s => s.Name)
             .ToDictionary(g => g.Key, g => (g.Count(), TimeSpan.FromTicks(g.Sum(s => s.Duration.Ticks))));
 
-    /// <summary>The first execution of that name (Durable's spans add the version: <c>activity:StoreVideo@(2)</c>) for a job: when it started and how long it ran.</summary>
+    /// <summary>
+    /// The first execution of that name (Durable's spans add the version: <c>activity:StoreVideo@(2)</c>) for a job: when it
+    /// started and how long it ran.
+    /// </summary>
     public (DateTimeOffset Start, TimeSpan Duration)? First(string jobId, string name) =>
-        _spans.Where(s => s.JobId == jobId && (s.Name == name || s.Name.StartsWith(name + "@", StringComparison.Ordinal))).OrderBy(s => s.Start).Select(s => ((DateTimeOffset, TimeSpan)?)(s.Start, s.Duration)).FirstOrDefault();
+        _spans.Where(s => s.JobId == jobId && (s.Name == name || s.Name.StartsWith(name + "@", StringComparison.Ordinal)))
+            .OrderBy(s => s.Start)
+            .Select(s => ((DateTimeOffset, TimeSpan)?)(s.Start, s.Duration))
+            .FirstOrDefault();
 
     public void Dispose() => _listener.Dispose();
 }

@@ -11,7 +11,8 @@ public sealed class StorageLedger
 
     public IReadOnlyDictionary<StorageCall, long> Snapshot() => new Dictionary<StorageCall, long>(_counts);
 
-    public static Dictionary<StorageCall, long> Since(IReadOnlyDictionary<StorageCall, long> before, IReadOnlyDictionary<StorageCall, long> now) =>
+    public static Dictionary<StorageCall, long> Since(
+        IReadOnlyDictionary<StorageCall, long> before, IReadOnlyDictionary<StorageCall, long> now) =>
         now.Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))
             .Where(kv => kv.Count > 0)
             .ToDictionary(kv => kv.Key, kv => kv.Count);

@@ -15,7 +15,11 @@ public sealed class BaselineInboxReader : InboxReader
     private readonly PipelineStorage _storage;
 
     public BaselineInboxReader(
-        PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, IOptions<Pipeline.Core.Callbacks.CallbackOptions> callbacks, TimeProvider time,
+        PipelineStorage storage,
+        InboxPresets presets,
+        IOptions<PipelineOptions> options,
+        IOptions<Pipeline.Core.Callbacks.CallbackOptions> callbacks,
+        TimeProvider time,
         Pipeline.Core.Inbox.PendingManifests pending)
         : base(storage, presets, options, callbacks, time, pending) => _storage = storage;
 
@@ -25,7 +29,8 @@ public sealed class BaselineInboxReader : InboxReader
         var prepared = await base.PrepareAsync(source, createdAt, companionWaited, cancellationToken, variant);
         if (BeforeCuts.On && prepared is PreparedJob.Ready && IsImage(source.BlobName ?? ""))
         {
-            await _storage.Blob(source.Container ?? PipelineStorage.InboxContainerName, source.BlobName!).GetPropertiesAsync(cancellationToken: cancellationToken);
+            await _storage.Blob(source.Container ?? PipelineStorage.InboxContainerName, source.BlobName!)
+                .GetPropertiesAsync(cancellationToken: cancellationToken);
         }
 
         return prepared;

@@ -9,7 +9,9 @@ public sealed class BaselineVideoStore : VideoStore
 {
     private readonly PipelineStorage _storage;
 
-    public BaselineVideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, MediaDownloadPolicy downloads, TimeProvider time, ILogger<VideoStore> logger)
+    public BaselineVideoStore(
+        PipelineStorage storage, IHttpClientFactory httpClientFactory, MediaDownloadPolicy downloads, TimeProvider time,
+        ILogger<VideoStore> logger)
         : base(storage, httpClientFactory, downloads, time, logger) => _storage = storage;
 
     public override async Task<StoredVideo> StoreAsync(VideoToStore input, CancellationToken cancellationToken)

@@ -89,7 +89,8 @@ public sealed partial class Benchmark
 
         await Task.Delay(TimeSpan.FromSeconds(5)); // every orchestration at its wait, every partition's lease taken
         var raised = new ConcurrentDictionary<string, DateTimeOffset>();
-        await Parallel.ForEachAsync(ids.Select((id, i) => (id, i)), new ParallelOptions { MaxDegreeOfParallelism = ids.Count }, async (item, ct) =>
+        var all = new ParallelOptions { MaxDegreeOfParallelism = ids.Count };
+        await Parallel.ForEachAsync(ids.Select((id, i) => (id, i)), all, async (item, ct) =>
         {
             var id = item.id;
             await Task.Delay(_webhookOffsets[item.i % _webhookOffsets.Count], ct);
@@ -104,11 +105,14 @@ public sealed partial class Benchmark
 
         await app.StopAsync();
         var hops = Stats.Of(started.Select(s => s.Value - raised[s.Key]));
-        _rows.Add(new Row($"engine alone, {ids.Count} events raised as the webhooks came", "event raised → next activity started (two hops)", hops.ToString()));
+        _rows.Add(new Row(
+            $"engine alone, {ids.Count} events raised as the webhooks came", "event raised → next activity started (two hops)",
+            hops.ToString()));
         if (_webhookToStoreP95 is { } pipeline)
         {
-            _rows.Add(new Row("webhook path", "webhook answered → store started, p95, against the engine's two hops", $"{pipeline:F0} ms against {hops.P95:F0} ms",
-                "within two engine hops"));
+            _rows.Add(new Row(
+                "webhook path", "webhook answered → store started, p95, against the engine's two hops",
+                $"{pipeline:F0} ms against {hops.P95:F0} ms", "within two engine hops"));
         }
     }
 
@@ -146,7 +150,9 @@ public sealed partial class Benchmark
         });
         var client = app.Services.GetRequiredService<DurableTaskClient>();
         eventRaiser = client;
-        var accountant = new Accountant(_storage, spans, id => episodes.GetValueOrDefault(id), () => Task.FromResult<IReadOnlyList<RecordedCall>>([]), () => 0, AzuritePid, null);
+        var accountant = new Accountant(
+            _storage, spans, id => episodes.GetValueOrDefault(id), () => Task.FromResult<IReadOnlyList<RecordedCall>>([]), () => 0,
+            AzuritePid, null);
         var mark = await accountant.BeginAsync();
         var clock = Stopwatch.StartNew();
         var ids = new ConcurrentBag<string>();
@@ -166,7 +172,8 @@ public sealed partial class Benchmark
         await WaitAllCompletedAsync(client, [.. ids], TimeSpan.FromMinutes(2));
         _accounts.Add(await accountant.EndAsync(mark, $"engine alone, {count}", [.. ids]));
         await app.StopAsync();
-        _rows.Add(new Row($"engine alone, {count} orchestrations", "throughput (a job's shape: 2 activities, 1 event)", $"{rate:F1} orchestrations/s"));
+        _rows.Add(new Row(
+            $"engine alone, {count} orchestrations", "throughput (a job's shape: 2 activities, 1 event)", $"{rate:F1} orchestrations/s"));
         if (_baselineThroughput.TryGetValue(count, out var before))
         {
             _rows.Add(new Row($"burst of {count} drops{BeforeCuts}", "share of the engine's ceiling", $"{100 * before / rate:F0} %"));
@@ -182,7 +189,8 @@ public sealed partial class Benchmark
         {
             var (burstCpu, engineCpu) = (AllCpu(burst), AllCpu(engine));
             _rows.Add(new Row($"burst of {count} drops", "CPU per job, all processes, against the engine alone's",
-                $"{burstCpu:F0} ms against {engineCpu:F0} ms: {100 * engineCpu / burstCpu:F0} % if the {Environment.ProcessorCount} cores bound both"));
+                $"{burstCpu:F0} ms against {engineCpu:F0} ms: "
+                + $"{100 * engineCpu / burstCpu:F0} % if the {Environment.ProcessorCount} cores bound both"));
         }
     }
 }

@@ -13,7 +13,8 @@ public sealed partial class Benchmark
         var before = _storage.Snapshot();
         await app.Services.GetRequiredService<Pipeline.Core.Housekeeping.JobReconciler>().RunAsync(client, CancellationToken.None);
         var reconcile = WithoutPolls(StorageLedger.Since(before, _storage.Snapshot()));
-        _fixedCosts.Add(new Row("reconciler pass", "storage transactions", $"{reconcile.Values.Sum()} ({Describe(reconcile)})", "every minute in Azure"));
+        _fixedCosts.Add(new Row(
+            "reconciler pass", "storage transactions", $"{reconcile.Values.Sum()} ({Describe(reconcile)})", "every minute in Azure"));
 
         before = _storage.Snapshot();
         await app.Services.GetRequiredService<Pipeline.Core.Housekeeping.JobPurger>().RunAsync(client, CancellationToken.None);

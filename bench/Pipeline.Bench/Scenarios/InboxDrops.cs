@@ -55,7 +55,8 @@ public sealed partial class Benchmark
         {
             var sidecar = $"{folder}/img-{i:D3}.json";
             var name = $"{folder}/img-{i:D3}.jpg";
-            await _userStorage!.Inbox.GetBlobClient(sidecar).UploadAsync(BinaryData.FromString("""{"prompt":"A slow pan across the scene","resolution":"480p","duration":"4"}"""));
+            const string sidecarJson = """{"prompt":"A slow pan across the scene","resolution":"480p","duration":"4"}""";
+            await _userStorage!.Inbox.GetBlobClient(sidecar).UploadAsync(BinaryData.FromString(sidecarJson));
             if (await starter.StartAsync(client, PipelineStorage.InboxContainerName, sidecar, CancellationToken.None) is { } sidecarJob)
             {
                 sidecars.Add(sidecarJob);
@@ -71,6 +72,8 @@ public sealed partial class Benchmark
         await WaitFinishedAsync([.. images, .. sidecars], TimeSpan.FromMinutes(5));
         _accounts.Add(await _accountant.EndAsync(mark, "inbox image with a sidecar", [.. images, .. sidecars], images.Count));
         var results = await WaitAllAsync(client, images, TimeSpan.FromMinutes(5));
-        _rows.Add(new Row("inbox image with a sidecar", "jobs succeeded", $"{results.Count(r => r.Outcome == JobOutcome.Succeeded)} of {images.Count} (and {sidecars.Count} sidecar starts)"));
+        var succeeded = results.Count(r => r.Outcome == JobOutcome.Succeeded);
+        _rows.Add(new Row("inbox image with a sidecar", "jobs succeeded",
+            $"{succeeded} of {images.Count} (and {sidecars.Count} sidecar starts)"));
     }
 }

@@ -5,13 +5,15 @@ public sealed partial class Benchmark
 {
     private async Task MemoryAsync(WebApplication app, EventSink sink, int megabytes)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) };
+        var baseAddress = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        using var http = new HttpClient { BaseAddress = baseAddress };
         var client = app.Services.GetRequiredService<DurableTaskClient>();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         await Task.Delay(1000);
         var idle = Sample();
-        using var response = await http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = $"large [emulator: file_bytes={megabytes}MB]", resolution = "480p", duration = "4" });
+        var body = new { prompt = $"large [emulator: file_bytes={megabytes}MB]", resolution = "480p", duration = "4" };
+        using var response = await http.PostAsJsonAsync("/api/videos/text-to-video", body);
         var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.ToString();
         long peak = idle;
         using var done = new CancellationTokenSource();
@@ -27,9 +29,12 @@ public sealed partial class Benchmark
         await done.CancelAsync();
         await sampler;
         var scenario = $"storing a {megabytes} MB video";
-        _rows.Add(new Row(scenario, "stored", result.Video is { } v ? $"{v.SizeBytes / (1024.0 * 1024):F0} MB" : $"failed: {result.Error?.Message}"));
-        _rows.Add(new Row(scenario, "peak working set above idle", $"{(peak - idle) / (1024.0 * 1024):F1} MB (idle {idle / (1024.0 * 1024):F0} MB)", "< 64 MB"));
-        await app.Services.GetRequiredService<PipelineStorage>().Videos.GetBlobClient(result.Video?.Blob["videos/".Length..] ?? "none").DeleteIfExistsAsync();
+        var stored = result.Video is { } v ? $"{v.SizeBytes / (1024.0 * 1024):F0} MB" : $"failed: {result.Error?.Message}";
+        _rows.Add(new Row(scenario, "stored", stored));
+        _rows.Add(new Row(scenario, "peak working set above idle",
+            $"{(peak - idle) / (1024.0 * 1024):F1} MB (idle {idle / (1024.0 * 1024):F0} MB)", "< 64 MB"));
+        var videos = app.Services.GetRequiredService<PipelineStorage>().Videos;
+        await videos.GetBlobClient(result.Video?.Blob["videos/".Length..] ?? "none").DeleteIfExistsAsync();
 
         static long Sample()
         {

@@ -36,7 +36,8 @@ public static class ControlApi
             return Results.NoContent();
         }).WithName("ClearCalls");
         control.MapGet("/requests", (RequestStore store) => Results.Json(store.All.Select(Describe))).WithName("Requests");
-        control.MapGet("/faults", (InstanceFaults faults) => Results.Json(new JsonObject { ["faults"] = faults.Spec })).WithName("GetFaults");
+        control.MapGet("/faults", (InstanceFaults faults) => Results.Json(new JsonObject { ["faults"] = faults.Spec }))
+            .WithName("GetFaults");
         control.MapPut("/faults", async (HttpContext http, InstanceFaults faults) =>
         {
             using var reader = new StreamReader(http.Request.Body);

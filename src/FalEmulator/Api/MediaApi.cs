@@ -18,12 +18,19 @@ public static class MediaApi
     }
 
     private static async Task<IResult> ServeAsync(
-        HttpContext http, string requestId, string fileName, RequestStore store, Microsoft.Extensions.Options.IOptions<Options.FalEmulatorOptions> options, TimeProvider time)
+        HttpContext http,
+        string requestId,
+        string fileName,
+        RequestStore store,
+        Microsoft.Extensions.Options.IOptions<Options.FalEmulatorOptions> options,
+        TimeProvider time)
     {
         CallRecording.Classify(http, CallKind.File, requestId);
         var request = store.Find(requestId);
-        var expired = request is { OutputLifetime: { } lifetime, CompletedAt: { } completed } && time.GetUtcNow() > completed + options.Value.Scale(lifetime);
-        if (request?.VideoPath is not { } path || fileName != "output.mp4" || request.Faults.File == FileFault.Gone || expired || request.PayloadsDeletedAt is not null)
+        var expired = request is { OutputLifetime: { } lifetime, CompletedAt: { } completed }
+                      && time.GetUtcNow() > completed + options.Value.Scale(lifetime);
+        if (request?.VideoPath is not { } path || fileName != "output.mp4" || request.Faults.File == FileFault.Gone || expired
+            || request.PayloadsDeletedAt is not null)
         {
             return Results.Json(new JsonObject { ["detail"] = "File not found" }, statusCode: 404);
         }

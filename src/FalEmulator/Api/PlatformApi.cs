@@ -13,7 +13,8 @@ namespace FalEmulator.Api;
 /// </summary>
 public static class PlatformApi
 {
-    private static readonly ConcurrentDictionary<string, (DateTimeOffset At, int Status, JsonObject Body)> Replays = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, (DateTimeOffset At, int Status, JsonObject Body)> Replays =
+        new(StringComparer.Ordinal);
 
     public static IEndpointRouteBuilder MapPlatformApi(this IEndpointRouteBuilder app)
     {
@@ -22,7 +23,8 @@ public static class PlatformApi
         return app;
     }
 
-    private static IResult DeletePayloads(HttpContext http, string requestId, RequestStore store, IOptions<Options.FalEmulatorOptions> options, TimeProvider time)
+    private static IResult DeletePayloads(
+        HttpContext http, string requestId, RequestStore store, IOptions<Options.FalEmulatorOptions> options, TimeProvider time)
     {
         CallRecording.Classify(http, CallKind.DeletePayloads, requestId);
         var header = http.Request.Headers.Authorization.ToString();

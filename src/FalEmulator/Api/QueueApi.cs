@@ -121,7 +121,8 @@ public static class QueueApi
         }
 
         http.Response.Headers["x-fal-request-id"] = request.RequestId;
-        var answer = StatusBody(request, faults.AnswerHost is { } host ? $"{http.Request.Scheme}://{host}" : baseUrl, store, includeLogs: false);
+        var answerBaseUrl = faults.AnswerHost is { } host ? $"{http.Request.Scheme}://{host}" : baseUrl;
+        var answer = StatusBody(request, answerBaseUrl, store, includeLogs: false);
         answer["gateway_request_id"] = request.GatewayRequestId;
         return Results.Json(answer);
     }
@@ -181,7 +182,10 @@ public static class QueueApi
     {
         try
         {
-            return JsonNode.Parse(header) is JsonObject o && o["expiration_duration_seconds"] is JsonValue v && v.TryGetValue<double>(out var seconds) && seconds > 0
+            return JsonNode.Parse(header) is JsonObject o
+                   && o["expiration_duration_seconds"] is JsonValue v
+                   && v.TryGetValue<double>(out var seconds)
+                   && seconds > 0
                 ? TimeSpan.FromSeconds(seconds)
                 : null;
         }

@@ -12,7 +12,10 @@ public enum WebhookFault
     /// <summary>Signed with a key that is not in the emulator's JWKS.</summary>
     BadSignature,
 
-    /// <summary>An OK delivery whose payload is null with <c>payload_error</c> set (fal could not serialize it): the result call has the video.</summary>
+    /// <summary>
+    /// An OK delivery whose payload is null with <c>payload_error</c> set (fal could not serialize it): the result call has
+    /// the video.
+    /// </summary>
     NoPayload,
 }
 
@@ -73,7 +76,9 @@ public sealed record FaultPlan
     /// </summary>
     public int SubmitLost { get; init; }
 
-    /// <summary>The first N submits of the same body are accepted (queued, run, billed) but answered 200 without a <c>request_id</c>.</summary>
+    /// <summary>
+    /// The first N submits of the same body are accepted (queued, run, billed) but answered 200 without a <c>request_id</c>.
+    /// </summary>
     public int SubmitNoId { get; init; }
 
     /// <summary>The submit is queued at once but answered only after this long (emulated time): a slow gateway.</summary>
@@ -85,7 +90,9 @@ public sealed record FaultPlan
     /// <summary>fal forgets the request once it is queued: status, result and cancel answer 404 and no webhook comes.</summary>
     public bool Forgotten { get; init; }
 
-    /// <summary>The submit answer's status, response and cancel URLs name this host (<c>host[:port]</c>) instead of the emulator's.</summary>
+    /// <summary>
+    /// The submit answer's status, response and cancel URLs name this host (<c>host[:port]</c>) instead of the emulator's.
+    /// </summary>
     public string? AnswerHost { get; init; }
 
     public ResultFault Result { get; init; }
@@ -110,7 +117,8 @@ public sealed record FaultPlan
     /// <summary>The request appears in the request history only this long (emulated) after it ended: the history's indexing lag.</summary>
     public TimeSpan HistoryDelay { get; init; }
 
-    private static readonly Regex PromptMarker = new(@"\[emulator:(?<spec>[^\]]*)\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    private static readonly Regex PromptMarker = new(
+        @"\[emulator:(?<spec>[^\]]*)\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     /// <summary>Finds a <c>[emulator: …]</c> marker in a prompt; returns the prompt without it.</summary>
     public static string? ExtractFromPrompt(string prompt, out string promptWithoutMarker)
@@ -172,7 +180,12 @@ public sealed record FaultPlan
                         _ => throw new FormatException($"request: expected forgotten or kept, got '{value}'"),
                     },
                 },
-                "answer_host" => plan with { AnswerHost = Uri.CheckHostName(value.Split(':')[0]) != UriHostNameType.Unknown ? value : throw new FormatException($"answer_host: expected host[:port], got '{value}'") },
+                "answer_host" => plan with
+                {
+                    AnswerHost = Uri.CheckHostName(value.Split(':')[0]) != UriHostNameType.Unknown
+                        ? value
+                        : throw new FormatException($"answer_host: expected host[:port], got '{value}'"),
+                },
                 "result" => ParseResult(plan, value),
                 "file_bytes" => plan with { FileBytes = ParseSize(key, value) },
                 "file" when value.StartsWith("slow", StringComparison.Ordinal) => plan with

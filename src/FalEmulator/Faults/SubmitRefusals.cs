@@ -21,7 +21,9 @@ public sealed class SubmitRefusals
 {
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
-    /// <summary>What this attempt meets: 429s first, then 500s, then lost answers, then answers without an id, then a plain answer.</summary>
+    /// <summary>
+    /// What this attempt meets: 429s first, then 500s, then lost answers, then answers without an id, then a plain answer.
+    /// </summary>
     public SubmitFate Next(string endpointId, ReadOnlySpan<byte> body, FaultPlan plan)
     {
         if (plan.Submit429 == 0 && plan.Submit500 == 0 && plan.SubmitLost == 0 && plan.SubmitNoId == 0)

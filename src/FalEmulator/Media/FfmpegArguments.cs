@@ -42,7 +42,8 @@ internal static class FfmpegArguments
             var fadeFrames = CrossfadeSeconds * VideoRenderer.FramesPerSecond;
             graph.Append(KenBurns("[0:v]", plan, frames, zoomIn: true)).Append("[a];")
                 .Append(KenBurns("[1:v]", plan, fadeFrames, zoomIn: false)).Append("[b];")
-                .Append(Invariant($"[a][b]xfade=transition=fade:duration={CrossfadeSeconds}:offset={plan.DurationSeconds - CrossfadeSeconds}[v]"));
+                .Append(Invariant(
+                    $"[a][b]xfade=transition=fade:duration={CrossfadeSeconds}:offset={plan.DurationSeconds - CrossfadeSeconds}[v]"));
         }
 
         AddOutput(args, plan, graph.ToString(), audioInput, outputPath);
@@ -58,7 +59,8 @@ internal static class FfmpegArguments
         var args = new List<string>(Prologue)
         {
             "-f", "lavfi",
-            "-i", Invariant($"color=c=0x{BackgroundColor(plan.Prompt)}:s={plan.Width}x{plan.Height}:r={VideoRenderer.FramesPerSecond}:d={plan.DurationSeconds}"),
+            "-i", Invariant($"color=c=0x{BackgroundColor(plan.Prompt)}:s={plan.Width}x{plan.Height}")
+                + Invariant($":r={VideoRenderer.FramesPerSecond}:d={plan.DurationSeconds}"),
         };
         AddToneInput(args, plan);
 
@@ -74,7 +76,8 @@ internal static class FfmpegArguments
                 .Append(Invariant($":expansion=none:fontcolor=white:fontsize={fontSize}:line_spacing={fontSize / 4}"))
                 .Append(":x=(w-text_w)/2:y=(h-text_h)/2,")
                 .Append("drawtext=").Append(font)
-                .Append(":text=").Append(EscapeFilterValue($"fal emulator - {plan.Mode} - {plan.Width}x{plan.Height} - {plan.DurationSeconds}s"))
+                .Append(":text=")
+                .Append(EscapeFilterValue($"fal emulator - {plan.Mode} - {plan.Width}x{plan.Height} - {plan.DurationSeconds}s"))
                 .Append(Invariant($":expansion=none:fontcolor=white@0.6:fontsize={Math.Max(10, fontSize / 2)}"))
                 .Append(":x=(w-text_w)/2:y=h-2*text_h,");
         }
@@ -108,7 +111,9 @@ internal static class FfmpegArguments
         return graphLevel.ToString();
     }
 
-    /// <summary>A dark colour derived from the prompt, so different prompts are told apart at a glance and white text stays readable.</summary>
+    /// <summary>
+    /// A dark colour derived from the prompt, so different prompts are told apart at a glance and white text stays readable.
+    /// </summary>
     internal static string BackgroundColor(string prompt)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(prompt));
@@ -146,7 +151,8 @@ internal static class FfmpegArguments
     {
         if (plan.GenerateAudio)
         {
-            args.AddRange(["-f", "lavfi", "-i", Invariant($"sine=frequency={ToneFrequencyHz}:sample_rate=48000:duration={plan.DurationSeconds}")]);
+            var tone = Invariant($"sine=frequency={ToneFrequencyHz}:sample_rate=48000:duration={plan.DurationSeconds}");
+            args.AddRange(["-f", "lavfi", "-i", tone]);
         }
     }
 
@@ -163,7 +169,8 @@ internal static class FfmpegArguments
         // Covering a few pixels more than needed avoids scale rounding leaving the crop 1 px short.
         return input + Invariant(
             $"scale=w={(2 * w) + 4}:h={(2 * h) + 4}:force_original_aspect_ratio=increase,crop={2 * w}:{2 * h},setsar=1,") +
-            Invariant($"zoompan=z='{zoom}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d={frames}:s={w}x{h}:fps={VideoRenderer.FramesPerSecond},") +
+            Invariant($"zoompan=z='{zoom}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'") +
+            Invariant($":d={frames}:s={w}x{h}:fps={VideoRenderer.FramesPerSecond},") +
             "setsar=1,format=yuv420p";
     }
 

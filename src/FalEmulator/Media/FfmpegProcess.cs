@@ -59,7 +59,8 @@ internal static class FfmpegProcess
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             await Task.WhenAll(stderrTask, stdoutTask).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            throw new TimeoutException($"ffmpeg did not finish within {timeout.TotalSeconds:0} s and was killed.{FormatTail(await stderrTask.ConfigureAwait(false))}");
+            var tail = FormatTail(await stderrTask.ConfigureAwait(false));
+            throw new TimeoutException($"ffmpeg did not finish within {timeout.TotalSeconds:0} s and was killed.{tail}");
         }
 
         var stderr = await stderrTask.ConfigureAwait(false);

@@ -97,7 +97,9 @@ public class VideoRenderer : IDisposable
         var start = spec.StartImagePath is null ? null : await ReadImageAsync(spec.StartImagePath, cancellationToken).ConfigureAwait(false);
 
         // A crossfade needs something to fade from, so an end image alone is ignored.
-        var end = start is null || spec.EndImagePath is null ? null : await ReadImageAsync(spec.EndImagePath, cancellationToken).ConfigureAwait(false);
+        var end = start is null || spec.EndImagePath is null
+            ? null
+            : await ReadImageAsync(spec.EndImagePath, cancellationToken).ConfigureAwait(false);
         var (width, height) = VideoGeometry.Resolve(spec.Resolution, spec.AspectRatio, start?.Info);
 
         if (!await _ffmpegAvailable.Value.WaitAsync(cancellationToken).ConfigureAwait(false))
@@ -176,7 +178,8 @@ public class VideoRenderer : IDisposable
         }
 
         VideoRendererLog.CacheHit(_logger, finalPath);
-        return new RenderedVideo(file.FullName, file.Length, plan.Width, plan.Height, plan.DurationSeconds, plan.GenerateAudio, RenderedWithFfmpeg: true);
+        return new RenderedVideo(
+            file.FullName, file.Length, plan.Width, plan.Height, plan.DurationSeconds, plan.GenerateAudio, RenderedWithFfmpeg: true);
     }
 
     private async Task<RenderedVideo> RenderWithFfmpegAsync(RenderPlan plan, string finalPath, CancellationToken cancellationToken)
@@ -201,13 +204,16 @@ public class VideoRenderer : IDisposable
                 }
                 else
                 {
-                    await File.WriteAllTextAsync(textFilePath, PromptText.Layout(plan.Prompt, plan.Width, plan.Height), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
-                    var withText = await RunAsync(FfmpegArguments.ForText(plan, partialPath, textFileName, FontFile), cancellationToken).ConfigureAwait(false);
+                    var text = PromptText.Layout(plan.Prompt, plan.Width, plan.Height);
+                    await File.WriteAllTextAsync(textFilePath, text, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+                    var withText = await RunAsync(FfmpegArguments.ForText(plan, partialPath, textFileName, FontFile), cancellationToken)
+                        .ConfigureAwait(false);
                     if (withText.ExitCode != 0)
                     {
                         // The text is decoration: a missing font or a drawtext-less build must not fail the job.
                         VideoRendererLog.DrawTextFailed(_logger, withText.ExitCode, withText.StandardErrorTail);
-                        await RunOrThrowAsync(FfmpegArguments.ForText(plan, partialPath, textFileName: null, fontFile: null), cancellationToken).ConfigureAwait(false);
+                        var plain = FfmpegArguments.ForText(plan, partialPath, textFileName: null, fontFile: null);
+                        await RunOrThrowAsync(plain, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -224,8 +230,11 @@ public class VideoRenderer : IDisposable
             }
 
             File.Move(partialPath, finalPath, overwrite: true);
-            VideoRendererLog.Rendered(_logger, plan.Mode, plan.Width, plan.Height, plan.DurationSeconds, plan.GenerateAudio, stopwatch.ElapsedMilliseconds, finalPath, output.Length);
-            return new RenderedVideo(finalPath, output.Length, plan.Width, plan.Height, plan.DurationSeconds, plan.GenerateAudio, RenderedWithFfmpeg: true);
+            VideoRendererLog.Rendered(
+                _logger, plan.Mode, plan.Width, plan.Height, plan.DurationSeconds, plan.GenerateAudio, stopwatch.ElapsedMilliseconds,
+                finalPath, output.Length);
+            return new RenderedVideo(
+                finalPath, output.Length, plan.Width, plan.Height, plan.DurationSeconds, plan.GenerateAudio, RenderedWithFfmpeg: true);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -244,7 +253,8 @@ public class VideoRenderer : IDisposable
         VideoRendererLog.RunningFfmpeg(_logger, _ffmpegPath, new CommandLine(arguments));
         try
         {
-            return await FfmpegProcess.RunAsync(_ffmpegPath, arguments, RenderDirectory, FfmpegTimeout, cancellationToken).ConfigureAwait(false);
+            return await FfmpegProcess.RunAsync(_ffmpegPath, arguments, RenderDirectory, FfmpegTimeout, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
@@ -257,7 +267,8 @@ public class VideoRenderer : IDisposable
         var result = await RunAsync(arguments, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
-            throw new VideoRenderException($"ffmpeg exited with code {result.ExitCode}.{FfmpegProcess.FormatTail(result.StandardErrorTail)}");
+            throw new VideoRenderException(
+                $"ffmpeg exited with code {result.ExitCode}.{FfmpegProcess.FormatTail(result.StandardErrorTail)}");
         }
     }
 
@@ -271,7 +282,8 @@ public class VideoRenderer : IDisposable
         }
 
         VideoRendererLog.FallbackServed(_logger, path, withAudio);
-        return new RenderedVideo(file.FullName, file.Length, FallbackWidth, FallbackHeight, FallbackDurationSeconds, withAudio, RenderedWithFfmpeg: false);
+        return new RenderedVideo(
+            file.FullName, file.Length, FallbackWidth, FallbackHeight, FallbackDurationSeconds, withAudio, RenderedWithFfmpeg: false);
     }
 
     /// <summary>Runs <c>ffmpeg -version</c> once; any failure to start or a non-zero exit means "unavailable".</summary>
@@ -286,7 +298,8 @@ public class VideoRenderer : IDisposable
         try
         {
             // Not tied to any caller's token: the answer is cached for every later request.
-            var result = await FfmpegProcess.RunAsync(_ffmpegPath, ["-hide_banner", "-version"], null, TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(false);
+            var result = await FfmpegProcess.RunAsync(
+                _ffmpegPath, ["-hide_banner", "-version"], null, TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
                 VideoRendererLog.FfmpegUnavailable(_logger, _ffmpegPath, $"-version exited with code {result.ExitCode}");
@@ -310,7 +323,8 @@ public class VideoRenderer : IDisposable
         await using (stream.ConfigureAwait(false))
         {
             var header = new byte[ProbeHeaderBytes];
-            var filled = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            var filled = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken)
+                .ConfigureAwait(false);
             stream.Position = 0;
 
             // The cache key covers the image bytes, not its path: downloads of the same URL land in new files.
@@ -415,7 +429,8 @@ internal sealed record RenderPlan(
     /// <summary>Hash of the output-determining inputs (the prompt only matters when it is drawn).</summary>
     public string CacheKey { get; } = ComputeKey(Mode, Prompt, Width, Height, DurationSeconds, GenerateAudio, Start, End);
 
-    private static string ComputeKey(string mode, string prompt, int width, int height, int seconds, bool audio, ImageInput? start, ImageInput? end)
+    private static string ComputeKey(
+        string mode, string prompt, int width, int height, int seconds, bool audio, ImageInput? start, ImageInput? end)
     {
         var text = start is null ? mode + "\n" + prompt : string.Empty;
         var material = string.Create(

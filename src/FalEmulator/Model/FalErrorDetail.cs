@@ -16,7 +16,8 @@ public sealed record FalErrorDetail(
     [property: JsonPropertyName("ctx")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonObject? Ctx = null,
     [property: JsonPropertyName("input")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonNode? Input = null)
 {
-    public static FalErrorDetail Create(IReadOnlyList<object> loc, string type, string msg, JsonObject? ctx = null, JsonNode? input = null) =>
+    public static FalErrorDetail Create(
+        IReadOnlyList<object> loc, string type, string msg, JsonObject? ctx = null, JsonNode? input = null) =>
         new(loc, msg, type, DocumentationUrl(type), ctx, input?.DeepClone());
 
     public static string DocumentationUrl(string type) => $"https://docs.fal.ai/errors/#{type}";

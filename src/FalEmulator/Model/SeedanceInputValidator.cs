@@ -12,7 +12,8 @@ namespace FalEmulator.Model;
 public static class SeedanceInputValidator
 {
     public static readonly IReadOnlyList<string> Resolutions = ["480p", "720p"];
-    public static readonly IReadOnlyList<string> Durations = ["auto", .. Enumerable.Range(4, 12).Select(n => n.ToString(CultureInfo.InvariantCulture))];
+    public static readonly IReadOnlyList<string> Durations =
+        ["auto", .. Enumerable.Range(4, 12).Select(n => n.ToString(CultureInfo.InvariantCulture))];
     public static readonly IReadOnlyList<string> AspectRatios = ["auto", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"];
 
     public const int MaxImageUrls = 9;
@@ -25,7 +26,8 @@ public static class SeedanceInputValidator
         var errors = new List<FalErrorDetail>();
         if (body is not JsonObject obj)
         {
-            errors.Add(FalErrorDetail.Create(["body"], "model_attributes_type", "Input should be a valid dictionary or object to extract fields from", input: body));
+            errors.Add(FalErrorDetail.Create(
+                ["body"], "model_attributes_type", "Input should be a valid dictionary or object to extract fields from", input: body));
             return (null, errors);
         }
 
@@ -151,7 +153,8 @@ public static class SeedanceInputValidator
                         return false;
                 }
 
-                errors.Add(FalErrorDetail.Create(["body", field], "bool_parsing", "Input should be a valid boolean, unable to interpret input", input: node));
+                errors.Add(FalErrorDetail.Create(
+                    ["body", field], "bool_parsing", "Input should be a valid boolean, unable to interpret input", input: node));
                 return null;
             default:
                 errors.Add(FalErrorDetail.Create(["body", field], "bool_type", "Input should be a valid boolean", input: node));
@@ -177,12 +180,18 @@ public static class SeedanceInputValidator
                     return (long)number;
                 }
 
-                errors.Add(FalErrorDetail.Create(["body", field], "int_from_float", "Input should be a valid integer, got a number with a fractional part", input: node));
+                errors.Add(FalErrorDetail.Create(
+                    ["body", field],
+                    "int_from_float",
+                    "Input should be a valid integer, got a number with a fractional part",
+                    input: node));
                 return null;
-            case JsonValueKind.String when long.TryParse(node.GetValue<string>().Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed):
+            case JsonValueKind.String when long.TryParse(
+                node.GetValue<string>().Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed):
                 return parsed;
             case JsonValueKind.String:
-                errors.Add(FalErrorDetail.Create(["body", field], "int_parsing", "Input should be a valid integer, unable to parse string as an integer", input: node));
+                errors.Add(FalErrorDetail.Create(
+                    ["body", field], "int_parsing", "Input should be a valid integer, unable to parse string as an integer", input: node));
                 return null;
             default:
                 errors.Add(FalErrorDetail.Create(["body", field], "int_type", "Input should be a valid integer", input: node));

@@ -64,7 +64,8 @@ public class SeedanceModel(InputFetcher inputFetcher, VideoRenderer renderer, Ti
             return (ValidationFailure(errors), null);
         }
 
-        request.Log($"Generating {VideoGeometry.ResolveDurationSeconds(input.Duration)} s of video at {input.Resolution}", time.GetUtcNow());
+        var seconds = VideoGeometry.ResolveDurationSeconds(input.Duration);
+        request.Log($"Generating {seconds} s of video at {input.Resolution}", time.GetUtcNow());
         var prompt = input.Prompt;
         FaultPlan.ExtractFromPrompt(prompt, out prompt);
         var spec = new RenderSpec(input.Mode, prompt, input.Duration, input.Resolution, input.AspectRatio, input.GenerateAudio,
@@ -102,7 +103,8 @@ public class SeedanceModel(InputFetcher inputFetcher, VideoRenderer renderer, Ti
     {
         var (type, msg) = status switch
         {
-            422 => ("content_policy_violation", "The content could not be processed because it contained material flagged by a content checker."),
+            422 => ("content_policy_violation",
+                "The content could not be processed because it contained material flagged by a content checker."),
             504 => ("generation_timeout", "Generation timeout"),
             400 => ("downstream_service_error", "Downstream service error"),
             _ => ("internal_server_error", "Internal server error"),

@@ -11,7 +11,9 @@ public sealed class FalEmulatorOptions
     /// <summary>Keys accepted in <c>Authorization: Key &lt;key&gt;</c>. fal keys look like <c>id:secret</c>.</summary>
     public List<string> ApiKeys { get; set; } = ["emulator-key-id:emulator-key-secret"];
 
-    /// <summary>Admin keys accepted by the platform API (<c>DELETE /v1/models/requests/{id}/payloads</c>); queue keys are refused there.</summary>
+    /// <summary>
+    /// Admin keys accepted by the platform API (<c>DELETE /v1/models/requests/{id}/payloads</c>); queue keys are refused there.
+    /// </summary>
     public List<string> AdminKeys { get; set; } = ["emulator-admin-id:emulator-admin-secret"];
 
     /// <summary>Real seconds per emulated second: 1 behaves like fal, 0.01 makes a 5 s generation take 50 ms.</summary>

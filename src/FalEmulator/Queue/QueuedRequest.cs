@@ -23,7 +23,8 @@ public sealed record RequestOutcome(int StatusCode, JsonObject Body, string? Err
 }
 
 /// <summary>One request in the emulated queue. Mutable state is guarded by the instance's lock.</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to release.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to release.")]
 public sealed class QueuedRequest
 {
     private readonly Lock _gate = new();
@@ -93,7 +94,9 @@ public sealed class QueuedRequest
 
     public RequestOutcome? Outcome { get { lock (_gate) { return _outcome; } } }
 
-    /// <summary>How long the output stays downloadable after completion (<c>X-Fal-Object-Lifecycle-Preference</c>); null: no expiry.</summary>
+    /// <summary>
+    /// How long the output stays downloadable after completion (<c>X-Fal-Object-Lifecycle-Preference</c>); null: no expiry.
+    /// </summary>
     public TimeSpan? OutputLifetime { get; init; }
 
     /// <summary>When the platform API deleted the request's payloads and output files; null while they exist.</summary>
@@ -208,7 +211,10 @@ public sealed class QueuedRequest
 
     /// <summary>fal's answer for a request cancelled by its caller (request-errors doc: 499, client_cancelled).</summary>
     public static RequestOutcome Cancelled() =>
-        new(499, new JsonObject { ["detail"] = "Request cancelled by the client", ["error_type"] = "client_cancelled" }, "client_cancelled");
+        new(
+            499,
+            new JsonObject { ["detail"] = "Request cancelled by the client", ["error_type"] = "client_cancelled" },
+            "client_cancelled");
 }
 
 public enum CancelAnswer

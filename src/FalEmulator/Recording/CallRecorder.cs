@@ -20,11 +20,13 @@ public enum CallKind
 }
 
 /// <summary>One HTTP request the emulator received, and its answer.</summary>
-public sealed record RecordedCall(DateTimeOffset At, CallKind Kind, string Method, string Path, string Query, int StatusCode, string? RequestId);
+public sealed record RecordedCall(
+    DateTimeOffset At, CallKind Kind, string Method, string Path, string Query, int StatusCode, string? RequestId);
 
 /// <summary>One webhook delivery attempt the emulator made.</summary>
 /// <param name="Outcome">"delivered", "failed" (non-2xx or network error), or "dropped" (the drop fault).</param>
-public sealed record RecordedDelivery(DateTimeOffset At, string RequestId, string Url, int Attempt, int? StatusCode, string Outcome, bool BadSignature);
+public sealed record RecordedDelivery(
+    DateTimeOffset At, string RequestId, string Url, int Attempt, int? StatusCode, string Outcome, bool BadSignature);
 
 /// <summary>Everything the instance received and sent, so tests can assert how many fal calls a job cost.</summary>
 public sealed class CallRecorder

@@ -88,7 +88,8 @@ public sealed partial class WebhookDispatcher(
         }
     }
 
-    private async Task<bool> SendAsync(QueuedRequest request, string url, byte[] body, int attempt, bool badSignature, CancellationToken cancellationToken)
+    private async Task<bool> SendAsync(
+        QueuedRequest request, string url, byte[] body, int attempt, bool badSignature, CancellationToken cancellationToken)
     {
         System.Diagnostics.Activity.Current = null; // fal's delivery belongs to no trace of the caller's
         var signature = signer.Sign(request.RequestId, body, time.GetUtcNow(), rogue: badSignature);
@@ -109,13 +110,15 @@ public sealed partial class WebhookDispatcher(
             using var response = await httpClientFactory.CreateClient(HttpClientName).SendAsync(message, cts.Token);
             status = (int)response.StatusCode;
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e)
+            when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogDeliveryError(request.RequestId, attempt, e.Message);
         }
 
         var ok = status is >= 200 and < 300;
-        recorder.Record(new RecordedDelivery(time.GetUtcNow(), request.RequestId, url, attempt, status, ok ? "delivered" : "failed", badSignature));
+        recorder.Record(new RecordedDelivery(
+            time.GetUtcNow(), request.RequestId, url, attempt, status, ok ? "delivered" : "failed", badSignature));
         return ok;
     }
 

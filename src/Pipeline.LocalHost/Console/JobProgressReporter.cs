@@ -13,7 +13,8 @@ namespace Pipeline.LocalHost.Console;
 /// line counts its batch: done, failed, remaining. It reads at most <see cref="JobsPerTick"/> jobs a second, in turn, so
 /// a burst of hundreds of drops does not turn the console into a load on the durable store.
 /// </summary>
-public sealed partial class JobProgressReporter(DurableTaskClient client, JobWatchList watch, BatchLedger batches, ILogger<JobProgressReporter> logger)
+public sealed partial class JobProgressReporter(
+    DurableTaskClient client, JobWatchList watch, BatchLedger batches, ILogger<JobProgressReporter> logger)
     : Housekeeping.ResilientLoop(logger)
 {
     public const int JobsPerTick = 25;
@@ -118,7 +119,8 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
     /// <summary>One line for the batch of a job that ended (a folder's only when it holds more than one job).</summary>
     private async Task ReportBatchAsync(JobBatch batch, CancellationToken cancellationToken)
     {
-        if (await batches.ProgressAsync(batch.Id, "", cancellationToken) is not { } progress || (batch.Kind == BatchKind.Folder && progress.Total < 2))
+        if (await batches.ProgressAsync(batch.Id, "", cancellationToken) is not { } progress
+            || (batch.Kind == BatchKind.Folder && progress.Total < 2))
         {
             return;
         }
@@ -132,7 +134,9 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
         }
 
         _lastBatch[batch.Id] = counts;
-        LogBatch(progress.Name, progress.Kind, progress.Done, progress.Total, progress.Failed + progress.Cancelled, progress.Remaining, progress.Refused);
+        LogBatch(
+            progress.Name, progress.Kind, progress.Done, progress.Total, progress.Failed + progress.Cancelled, progress.Remaining,
+            progress.Refused);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "job {JobId} started ({Mode}, from {Source})")]
@@ -147,6 +151,7 @@ public sealed partial class JobProgressReporter(DurableTaskClient client, JobWat
     [LoggerMessage(Level = LogLevel.Warning, Message = "job {JobId}: {Outcome} after {Seconds} s: {Reason}")]
     private partial void LogEnded(string jobId, string outcome, string reason, int seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "batch {Batch} ({Kind}): {Done} of {Total} done, {Failed} failed or cancelled, {Remaining} remaining, {Refused} refused")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "batch {Batch} ({Kind}): {Done} of {Total} done, "
+        + "{Failed} failed or cancelled, {Remaining} remaining, {Refused} refused")]
     private partial void LogBatch(string batch, BatchKind kind, int done, int total, int failed, int remaining, int refused);
 }

@@ -23,14 +23,27 @@ public sealed class JobWatchList
     public IReadOnlyCollection<string> Ids => [.. _ids.Keys];
 }
 
-/// <summary>The core's scheduler, telling the watch list about every job it starts or finds (listing instances is not served by the local sidecar).</summary>
+/// <summary>
+/// The core's scheduler, telling the watch list about every job it starts or finds (listing instances is not served by
+/// the local sidecar).
+/// </summary>
 public sealed class WatchedJobScheduler(
-    JobWatchList watch, IOptions<PipelineOptions> options, TimeProvider time, JobIndex index, OpenJobs open, Pipeline.Core.Batches.BatchLedger batches,
-    IOptions<Pipeline.Core.Callbacks.CallbackOptions> callbacks, ILogger<JobScheduler> logger, IOptions<Pipeline.Core.Costs.CostOptions> costs)
+    JobWatchList watch,
+    IOptions<PipelineOptions> options,
+    TimeProvider time,
+    JobIndex index,
+    OpenJobs open,
+    Pipeline.Core.Batches.BatchLedger batches,
+    IOptions<Pipeline.Core.Callbacks.CallbackOptions> callbacks,
+    ILogger<JobScheduler> logger,
+    IOptions<Pipeline.Core.Costs.CostOptions> costs)
     : JobScheduler(options, time, index, open, batches, callbacks, logger, costs)
 {
     public override async Task<JobStart> StartAsync(
-        DurableTaskClient client, VideoJob job, CancellationToken cancellationToken, Func<CancellationToken, Task<Pipeline.Core.Costs.BudgetRefusal?>>? reserve = null)
+        DurableTaskClient client,
+        VideoJob job,
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task<Pipeline.Core.Costs.BudgetRefusal?>>? reserve = null)
     {
         var started = await base.StartAsync(client, job, cancellationToken, reserve);
         if (started is not JobStart.Refused)

@@ -12,9 +12,11 @@ public sealed class QuietConsoleLoggerProvider(ILoggerProvider console) : ILogge
     /// <summary>Puts this provider in the place of the console's (which the host's defaults and <c>AddSimpleConsole</c> add).</summary>
     public static void ReplaceConsole(ILoggingBuilder logging)
     {
-        var console = logging.Services.Single(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider));
+        var console = logging.Services.Single(
+            d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider));
         logging.Services.Remove(console);
-        logging.Services.AddSingleton<ILoggerProvider>(services => new QuietConsoleLoggerProvider(ActivatorUtilities.CreateInstance<ConsoleLoggerProvider>(services)));
+        logging.Services.AddSingleton<ILoggerProvider>(
+            services => new QuietConsoleLoggerProvider(ActivatorUtilities.CreateInstance<ConsoleLoggerProvider>(services)));
     }
 
     public ILogger CreateLogger(string categoryName)
@@ -23,7 +25,8 @@ public sealed class QuietConsoleLoggerProvider(ILoggerProvider console) : ILogge
         return HarmlessEngineWarnings.MayLogIn(categoryName) ? new QuietLogger(logger, categoryName) : logger;
     }
 
-    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => (console as ISupportExternalScope)?.SetScopeProvider(scopeProvider);
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) =>
+        (console as ISupportExternalScope)?.SetScopeProvider(scopeProvider);
 
     public void Dispose() => console.Dispose();
 
@@ -34,7 +37,8 @@ public sealed class QuietConsoleLoggerProvider(ILoggerProvider console) : ILogge
 
         public bool IsEnabled(LogLevel logLevel) => logger.IsEnabled(logLevel);
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!HarmlessEngineWarnings.IsHarmless(category, logLevel, eventId, formatter(state, exception)))
             {

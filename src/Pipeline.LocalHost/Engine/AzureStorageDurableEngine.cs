@@ -20,13 +20,19 @@ namespace Pipeline.LocalHost.Engine;
 public static partial class AzureStorageDurableEngine
 {
     /// <param name="tasks">What the worker runs (default: the pipeline's orchestrator and activities).</param>
-    public static IServiceCollection AddAzureStorageDurableEngine(this IServiceCollection services, string storageConnectionString, LocalHostOptions options,
+    public static IServiceCollection AddAzureStorageDurableEngine(
+        this IServiceCollection services,
+        string storageConnectionString,
+        LocalHostOptions options,
         Action<DurableTaskRegistry>? tasks = null)
     {
         var address = $"http://localhost:{FreePort()}";
         // A host may bring its own storage clients for the task hub (the benchmark counts their calls); else the connection string's.
-        services.AddHostedService(sp => new Sidecar(address,
-            sp.GetService<StorageAccountClientProvider>() ?? new StorageAccountClientProvider(storageConnectionString), options, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(sp => new Sidecar(
+            address,
+            sp.GetService<StorageAccountClientProvider>() ?? new StorageAccountClientProvider(storageConnectionString),
+            options,
+            sp.GetRequiredService<ILoggerFactory>()));
         services.AddDurableTaskWorker(builder =>
         {
             builder.UseGrpc(address);
@@ -56,7 +62,8 @@ public static partial class AzureStorageDurableEngine
     }
 
     /// <summary>The sidecar: a Kestrel host (HTTP/2, loopback) serving the task hub over gRPC.</summary>
-    private sealed partial class Sidecar(string address, StorageAccountClientProvider storage, LocalHostOptions options, ILoggerFactory loggerFactory) : IHostedService
+    private sealed partial class Sidecar(
+        string address, StorageAccountClientProvider storage, LocalHostOptions options, ILoggerFactory loggerFactory) : IHostedService
     {
         /// <summary>How long the host's stop waits for the backend to let go of its leases and listeners.</summary>
         private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(5);
@@ -77,7 +84,8 @@ public static partial class AzureStorageDurableEngine
                 WorkItemQueueVisibilityTimeout = options.QueueVisibilityTimeout,
                 LoggerFactory = loggerFactory,
             });
-            await Housekeeping.UntilStorageAnswers.RunAsync(service.CreateIfNotExistsAsync, "The durable task hub", _logger, cancellationToken);
+            await Housekeeping.UntilStorageAnswers.RunAsync(
+                service.CreateIfNotExistsAsync, "The durable task hub", _logger, cancellationToken);
             _service = service;
 
             var builder = WebApplication.CreateSlimBuilder();
@@ -86,7 +94,8 @@ public static partial class AzureStorageDurableEngine
             builder.Services.AddSingleton(loggerFactory);
             builder.Services.AddGrpc();
             // The dispatchers get a service that renews their work items' locks; the client calls go straight through.
-            _dispatched = new RenewingOrchestrationService(service, options.QueueVisibilityTimeout, loggerFactory.CreateLogger<RenewingOrchestrationService>());
+            _dispatched = new RenewingOrchestrationService(
+                service, options.QueueVisibilityTimeout, loggerFactory.CreateLogger<RenewingOrchestrationService>());
             builder.Services.AddSingleton<IOrchestrationService>(_dispatched);
             builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
             builder.Services.AddSingleton<TaskHubGrpcServer>();
@@ -128,7 +137,8 @@ public static partial class AzureStorageDurableEngine
             }
         }
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: the backend had not let go of its task hub after {Bound}; the host stops without it")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: the backend had not let go of its task hub after {Bound}; "
+            + "the host stops without it")]
         private partial void LogStopAbandoned(TimeSpan bound);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Durable engine: Azure Storage backend, task hub {TaskHub}")]

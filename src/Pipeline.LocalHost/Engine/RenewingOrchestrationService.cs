@@ -12,7 +12,8 @@ namespace Pipeline.LocalHost.Engine;
 /// it is locked until it is completed, abandoned or released, so the timeout can stay short (a killed process's work
 /// is picked up again within it) whatever the length of the work.
 /// </summary>
-internal sealed partial class RenewingOrchestrationService(IOrchestrationService inner, TimeSpan visibilityTimeout, ILogger logger) : IOrchestrationService
+internal sealed partial class RenewingOrchestrationService(IOrchestrationService inner, TimeSpan visibilityTimeout, ILogger logger)
+    : IOrchestrationService
 {
     /// <summary>An item held longer than this is let go: its worker is presumably gone (the sidecar waits for it forever).</summary>
     private static readonly TimeSpan MaxHold = TimeSpan.FromHours(3);
@@ -51,7 +52,8 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
         await inner.AbandonTaskActivityWorkItemAsync(workItem);
     }
 
-    public async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    public async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(
+        TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
         var item = await inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
         if (item is not null)
@@ -67,12 +69,18 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
     }
 
     public async Task CompleteTaskOrchestrationWorkItemAsync(
-        TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState newOrchestrationRuntimeState, IList<TaskMessage> outboundMessages,
-        IList<TaskMessage> orchestratorMessages, IList<TaskMessage> timerMessages, TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState)
+        TaskOrchestrationWorkItem workItem,
+        OrchestrationRuntimeState newOrchestrationRuntimeState,
+        IList<TaskMessage> outboundMessages,
+        IList<TaskMessage> orchestratorMessages,
+        IList<TaskMessage> timerMessages,
+        TaskMessage continuedAsNewMessage,
+        OrchestrationState orchestrationState)
     {
         await LetGoAsync(workItem);
         await inner.CompleteTaskOrchestrationWorkItemAsync(
-            workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+            workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage,
+            orchestrationState);
     }
 
     public async Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem)
@@ -88,9 +96,11 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
     }
 
     // The dispatchers renew nothing themselves; renewal belongs to this class alone.
-    public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => inner.RenewTaskActivityWorkItemLockAsync(workItem);
+    public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) =>
+        inner.RenewTaskActivityWorkItemLockAsync(workItem);
 
-    public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
+    public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) =>
+        inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
 
     public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
 
@@ -155,7 +165,8 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
 
     public Task DeleteAsync(bool deleteInstanceStore) => inner.DeleteAsync(deleteInstanceStore);
 
-    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) => inner.IsMaxMessageCountExceeded(currentMessageCount, runtimeState);
+    public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) =>
+        inner.IsMaxMessageCountExceeded(currentMessageCount, runtimeState);
 
     public int GetDelayInSecondsAfterOnProcessException(Exception exception) => inner.GetDelayInSecondsAfterOnProcessException(exception);
 
@@ -215,7 +226,8 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
             _stop.Dispose();
         }
 
-        private static async Task LoopAsync(string what, Func<Task<DateTime>> renew, TimeSpan interval, ILogger logger, CancellationToken stop)
+        private static async Task LoopAsync(
+            string what, Func<Task<DateTime>> renew, TimeSpan interval, ILogger logger, CancellationToken stop)
         {
             var heldSince = DateTime.UtcNow;
             var lockedUntil = DateTime.UtcNow + interval * 3;
@@ -262,6 +274,7 @@ internal sealed partial class RenewingOrchestrationService(IOrchestrationService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: the backend did not stop cleanly ({Error}: {Reason})")]
     private static partial void LogStopFailed(ILogger logger, string error, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: {WorkItem} held for {MaxHold} without an answer from the worker; its lock is no longer renewed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable engine: {WorkItem} held for {MaxHold} without an answer from the worker; "
+        + "its lock is no longer renewed")]
     private static partial void LogGivenUp(ILogger logger, string workItem, TimeSpan maxHold);
 }

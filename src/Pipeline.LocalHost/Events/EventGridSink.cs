@@ -1,12 +1,12 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
 namespace Pipeline.LocalHost.Events;
 
 /// <summary>
-/// Stands in for the Event Grid topic on one machine: the real EventGridPublisherClient posts CloudEvents here; each one
-/// is printed and appended, one JSON object a line, to <c>events.jsonl</c>.
+/// Stands in for the Event Grid topic on one machine: the real EventGridPublisherClient posts CloudEvents here (read as
+/// <see cref="EventGridTopic"/> reads them, by <see cref="TopicRules.AnyJson"/>, from this machine only); each one is
+/// appended, one JSON object a line, to <c>events.jsonl</c> (and logged, at Debug).
 /// </summary>
 public static partial class EventGridSink
 {
@@ -16,27 +16,22 @@ public static partial class EventGridSink
 
     public static IEndpointRouteBuilder MapEventGridSink(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, async (HttpRequest request, IOptions<LocalHostOptions> options, IOptions<Pipeline.Core.Options.EventGridOptions> topic, ILoggerFactory loggers,
-            CancellationToken ct) =>
+        app.MapPost(Path, async (HttpRequest request, IOptions<LocalHostOptions> options,
+            IOptions<Pipeline.Core.Options.EventGridOptions> topic, ILoggerFactory loggers, CancellationToken ct) =>
         {
             // Only this machine, with the key this run made and gave its own publisher.
-            if (request.HttpContext.Connection.RemoteIpAddress is not { } remote || !System.Net.IPAddress.IsLoopback(remote)
-                || string.IsNullOrEmpty(topic.Value.TopicKey) || request.Headers["aeg-sas-key"] != topic.Value.TopicKey)
+            if (request.HttpContext.Connection.RemoteIpAddress is not { } remote || !System.Net.IPAddress.IsLoopback(remote))
             {
                 return Results.Unauthorized();
             }
 
-            JsonNode? body;
-            try
+            var post = await EventGridTopic.ReceiveAsync(request, topic.Value.TopicKey, TopicRules.AnyJson, ct);
+            if (post.Status != StatusCodes.Status200OK)
             {
-                body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
-            }
-            catch (JsonException)
-            {
-                return Results.BadRequest();
+                return Results.StatusCode(post.Status);
             }
 
-            var events = body is JsonArray array ? [.. array.OfType<JsonObject>()] : body is JsonObject single ? new List<JsonObject> { single } : [];
+            var events = post.Events.Select(e => e.ToJsonObject()).ToList();
             var logger = loggers.CreateLogger("Events");
             lock (FileGate)
             {

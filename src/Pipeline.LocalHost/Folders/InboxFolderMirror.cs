@@ -16,7 +16,8 @@ namespace Pipeline.LocalHost.Folders;
 /// once; one file that fails, or one folder that cannot be read (<see cref="FolderListing"/>), is logged once and never
 /// stops the others.
 /// </summary>
-public sealed partial class InboxFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<InboxFolderMirror> logger)
+public sealed partial class InboxFolderMirror(
+    PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<InboxFolderMirror> logger)
     : Housekeeping.ResilientLoop(logger)
 {
     private readonly Dictionary<string, (long Length, DateTime WrittenAt)> _lastSeen = [];

@@ -9,7 +9,8 @@ namespace Pipeline.LocalHost.Folders;
 /// that cannot be written — its place taken by an earlier blob (<see cref="LocalNameClaims"/>), or refused by the disk —
 /// is reported once and skipped; every other blob goes on being mirrored.
 /// </summary>
-public sealed partial class VideosFolderMirror(PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<VideosFolderMirror> logger)
+public sealed partial class VideosFolderMirror(
+    PipelineStorage storage, IOptions<LocalHostOptions> options, ILogger<VideosFolderMirror> logger)
     : Housekeeping.ResilientLoop(logger)
 {
     private readonly Dictionary<string, string> _mirrored = [];

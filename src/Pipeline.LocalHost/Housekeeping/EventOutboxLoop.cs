@@ -4,7 +4,8 @@ using Pipeline.Core.Events;
 namespace Pipeline.LocalHost.Housekeeping;
 
 /// <summary>The local host's timer for <see cref="EventOutbox.SweepAsync"/> (the Functions app has a timer trigger).</summary>
-public sealed class EventOutboxLoop(EventOutbox outbox, IOptions<LocalHostOptions> options, ILogger<EventOutboxLoop> logger) : ResilientLoop(logger)
+public sealed class EventOutboxLoop(EventOutbox outbox, IOptions<LocalHostOptions> options, ILogger<EventOutboxLoop> logger)
+    : ResilientLoop(logger)
 {
     protected override string What => "Delivering kept events";
 

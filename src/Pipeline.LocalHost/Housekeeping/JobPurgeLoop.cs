@@ -4,8 +4,11 @@ using Pipeline.Core.Housekeeping;
 
 namespace Pipeline.LocalHost.Housekeeping;
 
-/// <summary>The local host's timer for <see cref="JobPurger"/> (the Functions app has a timer trigger): at start, then every interval.</summary>
-public sealed class JobPurgeLoop(IServiceProvider services, IOptions<LocalHostOptions> options, ILogger<JobPurgeLoop> logger) : ResilientLoop(logger)
+/// <summary>
+/// The local host's timer for <see cref="JobPurger"/> (the Functions app has a timer trigger): at start, then every interval.
+/// </summary>
+public sealed class JobPurgeLoop(IServiceProvider services, IOptions<LocalHostOptions> options, ILogger<JobPurgeLoop> logger)
+    : ResilientLoop(logger)
 {
     protected override string What => "The purge";
 

@@ -37,7 +37,8 @@ public sealed class ModelBehaviourTests
             new[] { ("body.prompt", "missing"), ("body.resolution", "one_of"), ("body.duration", "one_of"), ("body.aspect_ratio", "one_of"),
                 ("body.generate_audio", "bool_parsing"), ("body.seed", "int_from_float"), ("body.image_url", "missing") }.Order(),
             Errors(result).Order());
-        var resolution = result["detail"]!.AsArray().Single(d => d!["type"]!.GetValue<string>() == "one_of" && d["loc"]![1]!.GetValue<string>() == "resolution")!;
+        var resolution = result["detail"]!.AsArray()
+            .Single(d => d!["type"]!.GetValue<string>() == "one_of" && d["loc"]![1]!.GetValue<string>() == "resolution")!;
         Assert.Equal(["480p", "720p"], resolution["ctx"]!["expected"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Equal("https://docs.fal.ai/errors/#one_of", resolution["url"]!.GetValue<string>());
         Assert.NotEmpty(resolution["msg"]!.GetValue<string>());
@@ -121,7 +122,8 @@ public sealed class ModelBehaviourTests
 
         Assert.Equal(HttpStatusCode.OK, code);
         using var anonymous = new HttpClient();
-        var mp4 = Media.Mp4Inspector.Parse(await anonymous.GetByteArrayAsync(result["video"]!["url"]!.GetValue<string>(), EmulatorClient.Token));
+        var bytes = await anonymous.GetByteArrayAsync(result["video"]!["url"]!.GetValue<string>(), EmulatorClient.Token);
+        var mp4 = Media.Mp4Inspector.Parse(bytes);
         Assert.Contains("ftyp", mp4.TopLevelTypes);
         Assert.Contains("moov", mp4.TopLevelTypes);
         var video = Assert.Single(mp4.VideoTracks);
@@ -167,7 +169,8 @@ public sealed class ModelBehaviourTests
     public async Task Cancel_RunningRequest_StopsTheModelWith499()
     {
         await using var fal = await EmulatorClient.StartAsync(o => o.RunLatency = TimeSpan.FromSeconds(1000));
-        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = "long", resolution = "480p", duration = "4" });
+        var (_, submitted, _) =
+            await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = "long", resolution = "480p", duration = "4" });
         var statusUrl = submitted["status_url"]!.GetValue<string>();
         await fal.WaitUntilAsync(async () => (await fal.GetAsync(statusUrl)).Body["status"]!.GetValue<string>() == "IN_PROGRESS");
 
@@ -202,7 +205,8 @@ public sealed class ModelBehaviourTests
     public async Task Cancel_CompletedRequest_AnswersAlreadyCompleted()
     {
         await using var fal = await EmulatorClient.StartAsync();
-        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = "done", resolution = "480p", duration = "4" });
+        var (_, submitted, _) =
+            await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = "done", resolution = "480p", duration = "4" });
         await fal.WaitForCompletionAsync(submitted["status_url"]!.GetValue<string>());
 
         var (code, body) = await fal.PutAsync(submitted["cancel_url"]!.GetValue<string>());

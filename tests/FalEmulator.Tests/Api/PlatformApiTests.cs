@@ -14,7 +14,8 @@ public sealed class PlatformApiTests
 
     private static async Task<(string RequestId, string VideoUrl)> CompletedAsync(EmulatorClient fal, string? faults = null)
     {
-        var (_, queued, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = "p", resolution = "480p", duration = "4" }, faults: faults);
+        var (_, queued, _) = await fal.SubmitAsync(
+            SeedanceEndpoints.TextToVideo, new { prompt = "p", resolution = "480p", duration = "4" }, faults: faults);
         await fal.WaitForCompletionAsync(queued["status_url"]!.GetValue<string>());
         var (_, result) = await fal.GetAsync(queued["response_url"]!.GetValue<string>());
         return (queued["request_id"]!.GetValue<string>(), result["video"]!["url"]!.GetValue<string>());
@@ -90,7 +91,8 @@ public sealed class PlatformApiTests
         await using var fal = await EmulatorClient.StartAsync();
 
         await Assert.ThrowsAnyAsync<HttpRequestException>(() =>
-            fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = "lost", resolution = "480p", duration = "4" }, faults: "submit_lost=1"));
+            fal.SubmitAsync(
+                SeedanceEndpoints.TextToVideo, new { prompt = "lost", resolution = "480p", duration = "4" }, faults: "submit_lost=1"));
 
         Assert.Single(fal.Host.Requests.All, r => r.Input?.Prompt == "lost");
     }
@@ -100,7 +102,10 @@ public sealed class PlatformApiTests
     {
         await using var fal = await EmulatorClient.StartAsync();
 
-        var (_, queued, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = "p", resolution = "480p", duration = "4" }, faults: "answer_host=evil.example:8080");
+        var (_, queued, _) = await fal.SubmitAsync(
+            SeedanceEndpoints.TextToVideo,
+            new { prompt = "p", resolution = "480p", duration = "4" },
+            faults: "answer_host=evil.example:8080");
 
         Assert.StartsWith("http://evil.example:8080/", queued["status_url"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.StartsWith("http://evil.example:8080/", queued["cancel_url"]!.GetValue<string>(), StringComparison.Ordinal);

@@ -91,10 +91,12 @@ public sealed class QueueApiTests
         var ids = new List<JsonObject>();
         for (var i = 0; i < 3; i++)
         {
-            ids.Add((await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, new { prompt = $"job {i}", resolution = "480p", duration = "4" })).Body);
+            var input = new { prompt = $"job {i}", resolution = "480p", duration = "4" };
+            ids.Add((await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, input)).Body);
         }
 
-        await fal.WaitUntilAsync(async () => (await fal.GetAsync(ids[0]["status_url"]!.GetValue<string>())).Body["status"]!.GetValue<string>() == "IN_PROGRESS");
+        await fal.WaitUntilAsync(async () =>
+            (await fal.GetAsync(ids[0]["status_url"]!.GetValue<string>())).Body["status"]!.GetValue<string>() == "IN_PROGRESS");
         Assert.Equal(0, (await fal.GetAsync(ids[1]["status_url"]!.GetValue<string>())).Body["queue_position"]!.GetValue<int>());
         Assert.Equal(1, (await fal.GetAsync(ids[2]["status_url"]!.GetValue<string>())).Body["queue_position"]!.GetValue<int>());
     }
@@ -134,7 +136,8 @@ public sealed class QueueApiTests
 
         var id = submitted["request_id"]!.GetValue<string>();
         Assert.Equal($"http://127.0.0.1:9/cdn/files/{id}/output.mp4", result["video"]!["url"]!.GetValue<string>());
-        Assert.StartsWith(fal.Host.BaseAddress.ToString().TrimEnd('/'), submitted["status_url"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            fal.Host.BaseAddress.ToString().TrimEnd('/'), submitted["status_url"]!.GetValue<string>(), StringComparison.Ordinal);
         // The emulator still serves the file itself: whatever stands at that base forwards to it.
         using var anonymous = new HttpClient();
         using var file = await anonymous.GetAsync(new Uri(fal.Host.BaseAddress, $"files/{id}/output.mp4"), EmulatorClient.Token);
@@ -237,7 +240,8 @@ public sealed class QueueApiTests
             stranger.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
         }
 
-        using var submit = await stranger.PostAsync("/" + SeedanceEndpoints.TextToVideo, EmulatorClient.Json("{\"prompt\":\"x\"}"), EmulatorClient.Token);
+        using var submit = await stranger.PostAsync(
+            "/" + SeedanceEndpoints.TextToVideo, EmulatorClient.Json("{\"prompt\":\"x\"}"), EmulatorClient.Token);
         using var status = await stranger.GetAsync(submitted["status_url"]!.GetValue<string>(), EmulatorClient.Token);
         using var result = await stranger.GetAsync(submitted["response_url"]!.GetValue<string>(), EmulatorClient.Token);
         using var cancel = await stranger.PutAsync(submitted["cancel_url"]!.GetValue<string>(), null, EmulatorClient.Token);
@@ -251,7 +255,8 @@ public sealed class QueueApiTests
     {
         await using var fal = await EmulatorClient.StartAsync();
 
-        using var response = await fal.Http.PostAsync("/" + SeedanceEndpoints.TextToVideo, EmulatorClient.Json("{not json"), EmulatorClient.Token);
+        using var response = await fal.Http.PostAsync(
+            "/" + SeedanceEndpoints.TextToVideo, EmulatorClient.Json("{not json"), EmulatorClient.Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("bad_request", (await EmulatorClient.ReadAsync(response))["error_type"]!.GetValue<string>());

@@ -91,8 +91,10 @@ public sealed class RequestHistoryApiTests
         var both = new HashSet<string> { text, image };
 
         Assert.Equal([text], HistoryCalls.Ids((await fal.ListAsync(Endpoint(T2V))).Body));
-        Assert.Equal(both, [.. HistoryCalls.Ids((await fal.ListAsync(Endpoint(T2V) + "," + Uri.EscapeDataString(SeedanceEndpoints.ImageToVideo))).Body)]);
-        Assert.Equal(both, [.. HistoryCalls.Ids((await fal.ListAsync(Endpoint(T2V) + "&" + Endpoint(SeedanceEndpoints.ImageToVideo))).Body)]);
+        var commaSeparated = await fal.ListAsync(Endpoint(T2V) + "," + Uri.EscapeDataString(SeedanceEndpoints.ImageToVideo));
+        Assert.Equal(both, [.. HistoryCalls.Ids(commaSeparated.Body)]);
+        var repeated = await fal.ListAsync(Endpoint(T2V) + "&" + Endpoint(SeedanceEndpoints.ImageToVideo));
+        Assert.Equal(both, [.. HistoryCalls.Ids(repeated.Body)]);
         Assert.Empty(HistoryCalls.Ids((await fal.ListAsync(Endpoint("bytedance/seedance-2.0"))).Body)); // ids match whole
     }
 
@@ -111,7 +113,8 @@ public sealed class RequestHistoryApiTests
         string? cursor = null;
         do
         {
-            var (status, page) = await fal.ListAsync(Endpoint(T2V) + "&limit=2" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
+            var (status, page) =
+                await fal.ListAsync(Endpoint(T2V) + "&limit=2" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
             Assert.Equal(HttpStatusCode.OK, status);
             seen.AddRange(HistoryCalls.Ids(page));
             cursor = page["next_cursor"]?.GetValue<string>();
@@ -178,7 +181,8 @@ public sealed class RequestHistoryApiTests
 
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(body), item["json_input"]));
         Assert.Equal("""{"n":1.50}""", item["json_input"]!["extra"]!.ToJsonString()); // the submitted text, not a re-encoding
-        Assert.StartsWith(fal.Host.BaseAddress.ToString().TrimEnd('/') + "/files/", item["json_output"]!["video"]!["url"]!.GetValue<string>(),
+        Assert.StartsWith(
+            fal.Host.BaseAddress.ToString().TrimEnd('/') + "/files/", item["json_output"]!["video"]!["url"]!.GetValue<string>(),
             StringComparison.Ordinal);
 
         using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/v1/models/requests/{id}/payloads");

@@ -16,7 +16,12 @@ public sealed class StandaloneProgramTests
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "FalEmulator.dll"), "--urls", $"http://127.0.0.1:{port}", "--FalEmulator:TimeScale", "0.01" },
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "FalEmulator.dll"),
+                "--urls", $"http://127.0.0.1:{port}",
+                "--FalEmulator:TimeScale", "0.01",
+            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,

@@ -87,7 +87,9 @@ public sealed class FaultKnobTests
         var second = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
         var third = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
 
-        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK], [first.Status, second.Status, third.Status]);
+        Assert.Equal(
+            [HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK],
+            [first.Status, second.Status, third.Status]);
         Assert.Null(first.Body["error_type"]);
         Assert.NotNull(third.Body["video"]);
     }
@@ -114,7 +116,8 @@ public sealed class FaultKnobTests
         await using var fal = await EmulatorClient.StartAsync();
         await using var pipeline = await StandInPipeline.StartAsync();
 
-        var (_, submitted, _) = await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, pipeline.Url, "request=forgotten, queue=0s, run=0s");
+        var (_, submitted, _) =
+            await fal.SubmitAsync(SeedanceEndpoints.TextToVideo, Input, pipeline.Url, "request=forgotten, queue=0s, run=0s");
         await fal.WaitUntilAsync(() => Task.FromResult(fal.Host.Requests.All.Single().CompletedAt is not null));
 
         Assert.Equal(HttpStatusCode.NotFound, (await fal.GetAsync(submitted["status_url"]!.GetValue<string>())).Status);
@@ -147,7 +150,8 @@ public sealed class FaultKnobTests
         var (_, result) = await fal.GetAsync(submitted["response_url"]!.GetValue<string>());
 
         using var anonymous = new HttpClient();
-        using var response = await anonymous.GetAsync(result["video"]!["url"]!.GetValue<string>(), HttpCompletionOption.ResponseHeadersRead, EmulatorClient.Token);
+        using var response = await anonymous.GetAsync(
+            result["video"]!["url"]!.GetValue<string>(), HttpCompletionOption.ResponseHeadersRead, EmulatorClient.Token);
         Assert.Equal(result["video"]!["file_size"]!.GetValue<long>(), response.Content.Headers.ContentLength);
         await using var stream = await response.Content.ReadAsStreamAsync(EmulatorClient.Token);
 

@@ -7,7 +7,8 @@ public sealed class FaultPlanTests
     [Fact]
     public void Parse_EveryKnob_SetsItsField()
     {
-        var plan = FaultPlan.Parse("queue=250ms; run=3s, webhook=drop; webhook_duplicates=2; webhook_delay=1m; submit_429=1; submit_500=2; result=error:422; file=truncated; cancel=ignore");
+        var plan = FaultPlan.Parse("queue=250ms; run=3s, webhook=drop; webhook_duplicates=2; webhook_delay=1m; submit_429=1; "
+                                   + "submit_500=2; result=error:422; file=truncated; cancel=ignore");
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), plan.QueueLatency);
         Assert.Equal(TimeSpan.FromSeconds(3), plan.RunLatency);
@@ -48,7 +49,8 @@ public sealed class FaultPlanTests
     [Fact]
     public void Parse_SlowFile_TakesItsDuration()
     {
-        Assert.Equal((FileFault.Slow, TimeSpan.FromSeconds(10)), (FaultPlan.Parse("file=slow").File, FaultPlan.Parse("file=slow").SlowFileDuration));
+        var slow = FaultPlan.Parse("file=slow");
+        Assert.Equal((FileFault.Slow, TimeSpan.FromSeconds(10)), (slow.File, slow.SlowFileDuration));
         Assert.Equal(TimeSpan.FromSeconds(20), FaultPlan.Parse("file=slow:20s").SlowFileDuration);
     }
 

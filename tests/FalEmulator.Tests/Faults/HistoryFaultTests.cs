@@ -82,7 +82,8 @@ public sealed class HistoryFaultTests
     {
         await using var fal = await EmulatorClient.StartAsync();
 
-        using var set = await fal.Http.PutAsync("/_emulator/history-outage", new StringContent("30s", Encoding.UTF8, "text/plain"), EmulatorClient.Token);
+        using var set = await fal.Http.PutAsync(
+            "/_emulator/history-outage", new StringContent("30s", Encoding.UTF8, "text/plain"), EmulatorClient.Token);
         var state = await EmulatorClient.ReadAsync(set);
         var (during, _) = await fal.ListAsync(Query);
 
@@ -100,7 +101,8 @@ public sealed class HistoryFaultTests
     {
         await using var fal = await EmulatorClient.StartAsync();
 
-        using var set = await fal.Http.PutAsync("/_emulator/history-outage", new StringContent("soon", Encoding.UTF8, "text/plain"), EmulatorClient.Token);
+        using var set = await fal.Http.PutAsync(
+            "/_emulator/history-outage", new StringContent("soon", Encoding.UTF8, "text/plain"), EmulatorClient.Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, set.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await fal.ListAsync(Query)).Status);

@@ -41,7 +41,8 @@ public sealed class RequestHistoryQueryTests
     [Fact]
     public void Parse_DatesAndOffsets_AreReadAsIso8601()
     {
-        var query = Parse("?endpoint_id=a/b&start=2026-12-01&end=2026-12-02T10:30:00%2B02:00&cursor=Mw%3D%3D&expand=payloads&sort_by=duration")!;
+        var query = Parse(
+            "?endpoint_id=a/b&start=2026-12-01&end=2026-12-02T10:30:00%2B02:00&cursor=Mw%3D%3D&expand=payloads&sort_by=duration")!;
 
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), query.Start);
         Assert.Equal(new DateTimeOffset(2026, 12, 2, 8, 30, 0, TimeSpan.Zero), query.End);

@@ -23,7 +23,9 @@ internal static class MediaTestFiles
         }
 
         var source = Path.GetFullPath(Path.Combine(sourceDirectory, "..", "Fixtures", name));
-        return File.Exists(source) ? source : throw new FileNotFoundException($"Test fixture {name} not found in {copied} or {source}.", name);
+        return File.Exists(source)
+            ? source
+            : throw new FileNotFoundException($"Test fixture {name} not found in {copied} or {source}.", name);
     }
 
     private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;

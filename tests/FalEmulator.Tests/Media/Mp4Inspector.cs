@@ -26,7 +26,8 @@ internal sealed record Mp4Track(string HandlerType, double Width, double Height,
 /// </summary>
 internal sealed class Mp4Inspector
 {
-    private static readonly HashSet<string> Containers = new(StringComparer.Ordinal) { "moov", "trak", "mdia", "minf", "stbl", "edts", "udta" };
+    private static readonly HashSet<string> Containers =
+        new(StringComparer.Ordinal) { "moov", "trak", "mdia", "minf", "stbl", "edts", "udta" };
 
     private Mp4Inspector(IReadOnlyList<Mp4Box> topLevelBoxes, uint movieTimescale, ulong movieDuration, IReadOnlyList<Mp4Track> tracks)
     {
@@ -171,7 +172,9 @@ internal sealed class Mp4Inspector
         if (version == 1)
         {
             Require(box, 32);
-            return (BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(p + 20, 4)), BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(p + 24, 8)));
+            return (
+                BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(p + 20, 4)),
+                BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(p + 24, 8)));
         }
 
         Require(box, 20);

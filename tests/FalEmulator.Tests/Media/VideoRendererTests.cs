@@ -31,11 +31,15 @@ public sealed class VideoRendererTests : IDisposable
     public async Task RenderAsync_ImageToVideo480p_HasRequestedDimensionsAndAudio()
     {
         using var renderer = CreateRenderer();
-        var spec = ImageSpec("render-1280x720.jpg") with { Duration = "4", Resolution = "480p", AspectRatio = "16:9", GenerateAudio = true };
+        var spec = ImageSpec("render-1280x720.jpg") with
+        {
+            Duration = "4", Resolution = "480p", AspectRatio = "16:9", GenerateAudio = true,
+        };
 
         var video = await renderer.RenderAsync(spec, TestContext.Current.CancellationToken);
 
-        Assert.Equal(new RenderedVideo(video.Path, new FileInfo(video.Path).Length, 854, 480, 4, HasAudio: true, RenderedWithFfmpeg: true), video);
+        Assert.Equal(
+            new RenderedVideo(video.Path, new FileInfo(video.Path).Length, 854, 480, 4, HasAudio: true, RenderedWithFfmpeg: true), video);
         Assert.StartsWith(renderer.RenderDirectory, video.Path, StringComparison.Ordinal);
         AssertMp4(video.Path, 854, 480, 4, hasAudio: true);
     }
@@ -154,7 +158,8 @@ public sealed class VideoRendererTests : IDisposable
         using var renderer = CreateRenderer();
         var spec = TextSpec("the same job submitted four times");
 
-        var videos = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => renderer.RenderAsync(spec, TestContext.Current.CancellationToken)));
+        var videos = await Task.WhenAll(
+            Enumerable.Range(0, 4).Select(_ => renderer.RenderAsync(spec, TestContext.Current.CancellationToken)));
 
         Assert.All(videos, v => Assert.Equal(videos[0], v));
         Assert.Equal(1, renderer.FfmpegRenderCount);
@@ -204,7 +209,10 @@ public sealed class VideoRendererTests : IDisposable
     {
         var path = ffmpegPath.StartsWith('/') ? ffmpegPath : MediaTestFiles.Fixture(ffmpegPath);
         using var renderer = CreateRenderer(path);
-        var spec = TextSpec("no ffmpeg here") with { Resolution = "720p", AspectRatio = "9:16", Duration = "12", GenerateAudio = generateAudio };
+        var spec = TextSpec("no ffmpeg here") with
+        {
+            Resolution = "720p", AspectRatio = "9:16", Duration = "12", GenerateAudio = generateAudio,
+        };
 
         var video = await renderer.RenderAsync(spec, TestContext.Current.CancellationToken);
 
@@ -226,7 +234,8 @@ public sealed class VideoRendererTests : IDisposable
 
         // Cancel once ffmpeg is really running (seen in /proc on Linux), so the kill path is what gets tested.
         var deadline = Stopwatch.StartNew();
-        while (!render.IsCompleted && FfmpegProcessesUsing(renderer.RenderDirectory).Count == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        while (!render.IsCompleted && FfmpegProcessesUsing(renderer.RenderDirectory).Count == 0
+               && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
@@ -311,15 +320,18 @@ public sealed class VideoRendererTests : IDisposable
 
     private VideoRenderer CreateRenderer(string ffmpegPath = "ffmpeg")
     {
-        var options = Microsoft.Extensions.Options.Options.Create(new FalEmulatorOptions { FfmpegPath = ffmpegPath, WorkDirectory = _workDirectory });
+        var options = Microsoft.Extensions.Options.Options.Create(
+            new FalEmulatorOptions { FfmpegPath = ffmpegPath, WorkDirectory = _workDirectory });
         return new VideoRenderer(options, NullLogger<VideoRenderer>.Instance);
     }
 
     private static RenderSpec TextSpec(string prompt) =>
-        new("text-to-video", prompt, Duration: "4", Resolution: "480p", AspectRatio: "16:9", GenerateAudio: false, StartImagePath: null, EndImagePath: null);
+        new("text-to-video", prompt, Duration: "4", Resolution: "480p", AspectRatio: "16:9", GenerateAudio: false,
+            StartImagePath: null, EndImagePath: null);
 
     private static RenderSpec ImageSpec(string fixture) =>
-        new("image-to-video", "a slow zoom", Duration: "4", Resolution: "480p", AspectRatio: "auto", GenerateAudio: true, MediaTestFiles.Fixture(fixture), EndImagePath: null);
+        new("image-to-video", "a slow zoom", Duration: "4", Resolution: "480p", AspectRatio: "auto", GenerateAudio: true,
+            MediaTestFiles.Fixture(fixture), EndImagePath: null);
 
     private static void AssertMp4(string path, int width, int height, int seconds, bool hasAudio)
     {
@@ -327,7 +339,8 @@ public sealed class VideoRendererTests : IDisposable
 
         Assert.Equal("ftyp", mp4.TopLevelTypes[0]);
         Assert.Contains("moov", mp4.TopLevelTypes);
-        Assert.True(mp4.TopLevelTypes.IndexOf("moov") < mp4.TopLevelTypes.IndexOf("mdat"), "moov must precede mdat (faststart): " + string.Join(',', mp4.TopLevelTypes));
+        Assert.True(mp4.TopLevelTypes.IndexOf("moov") < mp4.TopLevelTypes.IndexOf("mdat"),
+            "moov must precede mdat (faststart): " + string.Join(',', mp4.TopLevelTypes));
         Assert.InRange(mp4.MovieDurationSeconds, seconds - DurationTolerance, seconds + DurationTolerance);
 
         var video = Assert.Single(mp4.VideoTracks);

@@ -63,7 +63,8 @@ public sealed class SeedanceInputValidatorTests
         static string Urls(int n) => "[" + string.Join(',', Enumerable.Range(0, n).Select(i => $"\"u{i}\"")) + "]";
 
         Assert.Empty(Validate("reference-to-video", $$"""{"prompt":"x","image_urls":{{Urls(9)}},"video_urls":{{Urls(3)}}}""").Errors);
-        var error = Assert.Single(Validate("reference-to-video", $$"""{"prompt":"x","image_urls":{{Urls(9)}},"video_urls":{{Urls(3)}},"audio_urls":{{Urls(1)}}}""").Errors);
+        var tooMany = $$"""{"prompt":"x","image_urls":{{Urls(9)}},"video_urls":{{Urls(3)}},"audio_urls":{{Urls(1)}}}""";
+        var error = Assert.Single(Validate("reference-to-video", tooMany).Errors);
         Assert.Equal(["body"], error.Loc);
     }
 

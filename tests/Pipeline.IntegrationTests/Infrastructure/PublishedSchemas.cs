@@ -14,7 +14,8 @@ public static class PublishedSchemas
         var folder = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "schemas", "events");
         var options = new BuildOptions { SchemaRegistry = new SchemaRegistry() };
         return Directory.EnumerateFiles(folder, "*.json")
-            .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => JsonSchema.FromText(File.ReadAllText(f), options), StringComparer.Ordinal);
+            .ToDictionary(
+                f => Path.GetFileNameWithoutExtension(f), f => JsonSchema.FromText(File.ReadAllText(f), options), StringComparer.Ordinal);
     });
 
     /// <summary>Why <paramref name="data"/> is not a valid <paramref name="type"/> event's data; empty when it is.</summary>
@@ -28,12 +29,19 @@ public static class PublishedSchemas
         return ProblemsOf(schema, data);
     }
 
-    /// <summary>Every error of evaluating <paramref name="instance"/> against <paramref name="schema"/>, with where it is; empty when valid.</summary>
+    /// <summary>
+    /// Every error of evaluating <paramref name="instance"/> against <paramref name="schema"/>, with where it is; empty when valid.
+    /// </summary>
     public static List<string> ProblemsOf(JsonSchema schema, JsonElement instance)
     {
         var results = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         return results.IsValid
             ? []
-            : [.. (results.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key} {e.Value}"))];
+            :
+            [
+                .. (results.Details ?? [])
+                    .Where(d => d.Errors is { Count: > 0 })
+                    .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key} {e.Value}")),
+            ];
     }
 }

@@ -29,7 +29,8 @@ public sealed class DurableEngineTests
             tasks: registry =>
             {
                 registry.AddPipelineTasks();
-                registry.AddOrchestratorFunc<string, int>(SlowOrchestration, async (context, input) => await context.CallActivityAsync<int>(SlowActivity, input));
+                registry.AddOrchestratorFunc<string, int>(
+                    SlowOrchestration, async (context, input) => await context.CallActivityAsync<int>(SlowActivity, input));
                 registry.AddActivityFunc<string, int>(SlowActivity, async (_, _) =>
                 {
                     var run = Interlocked.Increment(ref _runs);
@@ -47,6 +48,7 @@ public sealed class DurableEngineTests
         Assert.Equal(1, _runs);
         var workItems = new QueueClient(host.Azurite.ConnectionString, $"{host.TaskHub.ToLowerInvariant()}-workitems");
         Assert.Equal(0, (await workItems.GetPropertiesAsync(TestContext.Current.CancellationToken)).Value.ApproximateMessagesCount);
-        Assert.DoesNotContain(host.Logs.Lines, l => l.Contains("processed multiple times", StringComparison.Ordinal) || l.Contains("PopReceiptMismatch", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Lines, l => l.Contains("processed multiple times", StringComparison.Ordinal)
+                                                    || l.Contains("PopReceiptMismatch", StringComparison.Ordinal));
     }
 }

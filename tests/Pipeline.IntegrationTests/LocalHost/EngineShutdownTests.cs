@@ -85,7 +85,8 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
         });
         var service = new RenewingOrchestrationService(inner.Object, TimeSpan.FromSeconds(30), NullLogger.Instance);
 
-        var stops = Enumerable.Range(0, 8).Select(i => Task.Run(() => i % 2 == 0 ? service.StopAsync() : service.StopAsync(isForced: true)));
+        var stops = Enumerable.Range(0, 8)
+            .Select(i => Task.Run(() => i % 2 == 0 ? service.StopAsync() : service.StopAsync(isForced: true)));
         await Task.WhenAll(stops); // none throws: a throw in the sidecar's stopping callback would end the process
 
         Assert.Equal(1, calls);
@@ -160,10 +161,15 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
             StorageServiceClientProvider.ForBlob(azurite.ConnectionString, new Azure.Storage.Blobs.BlobClientOptions()),
             StorageServiceClientProvider.ForQueue(azurite.ConnectionString, queueOptions),
             StorageServiceClientProvider.ForTable(azurite.ConnectionString, new Azure.Data.Tables.TableClientOptions())));
-        var options = new LocalHostOptions { TaskHub = "stop" + Guid.NewGuid().ToString("N")[..8], MaxQueuePollingInterval = TimeSpan.FromMilliseconds(100) };
+        var options = new LocalHostOptions
+        {
+            TaskHub = "stop" + Guid.NewGuid().ToString("N")[..8],
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(100),
+        };
         builder.Services.AddAzureStorageDurableEngine(azurite.ConnectionString, options, registry =>
         {
-            registry.AddOrchestratorFunc<string, string>("Shutdown.Job", (context, input) => context.CallActivityAsync<string>("Shutdown.Step", input));
+            registry.AddOrchestratorFunc<string, string>(
+                "Shutdown.Job", (context, input) => context.CallActivityAsync<string>("Shutdown.Step", input));
             registry.AddActivityFunc<string, string>("Shutdown.Step", (_, input) => step(input));
         });
         var app = builder.Build();
@@ -185,7 +191,8 @@ public sealed class EngineShutdownTests(AzuriteFixture azurite)
         var last = -1;
         while (engine.QueueCalls.Count != last)
         {
-            Assert.True(since.Elapsed < TimeSpan.FromSeconds(20), $"still polling 20 s after the stop ({engine.QueueCalls.Count} queue calls)");
+            Assert.True(
+                since.Elapsed < TimeSpan.FromSeconds(20), $"still polling 20 s after the stop ({engine.QueueCalls.Count} queue calls)");
             last = engine.QueueCalls.Count;
             await Task.Delay(window, Token);
         }

@@ -18,11 +18,24 @@ public sealed class HarmlessEngineWarningsTests
         { HarmlessEngineWarnings.WorkerCategory, LogLevel.Warning, 56, IdleReconnect, true },
         { HarmlessEngineWarnings.LegacyWorkerCategory, LogLevel.Warning, 56, IdleReconnect, true },
         { HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, 139, FinishedJobDiscards, true },
-        { HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, 139, "api-1: Discarding 2 dequeued history event(s): Instance is Completed", true },
+        {
+            HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, 139,
+            "api-1: Discarding 2 dequeued history event(s): Instance is Completed", true
+        },
         // the same categories' other warnings stay
-        { HarmlessEngineWarnings.WorkerCategory, LogLevel.Warning, 21, "Received and dropped an unknown 'X' work-item from the sidecar.", false },
-        { HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, 139, "api-1: Discarding 1 dequeued history event(s): Instance not found", false },
-        { HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, 138, "api-1: Split brain detected: Another worker already updated the history for this instance - the 1 history event result(s) will be discarded", false },
+        {
+            HarmlessEngineWarnings.WorkerCategory, LogLevel.Warning, 21,
+            "Received and dropped an unknown 'X' work-item from the sidecar.", false
+        },
+        {
+            HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, 139,
+            "api-1: Discarding 1 dequeued history event(s): Instance not found", false
+        },
+        {
+            HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, 138,
+            "api-1: Split brain detected: Another worker already updated the history for this instance - "
+            + "the 1 history event result(s) will be discarded", false
+        },
         // the same text at another level or from another category stays
         { HarmlessEngineWarnings.WorkerCategory, LogLevel.Error, 56, IdleReconnect, false },
         { "Pipeline.Core.Api.JobScheduler", LogLevel.Warning, 56, IdleReconnect, false },
@@ -30,7 +43,8 @@ public sealed class HarmlessEngineWarningsTests
 
     [Theory]
     [MemberData(nameof(Warnings))]
-    public void IsHarmless_OnlyForTheIdleReconnectAndTheFinishedJobsDiscards(string category, LogLevel level, int eventId, string message, bool harmless) =>
+    public void IsHarmless_OnlyForTheIdleReconnectAndTheFinishedJobsDiscards(
+        string category, LogLevel level, int eventId, string message, bool harmless) =>
         Assert.Equal(harmless, HarmlessEngineWarnings.IsHarmless(category, level, new EventId(eventId), message));
 
     [Fact]
@@ -40,12 +54,17 @@ public sealed class HarmlessEngineWarningsTests
         using var quiet = new QuietConsoleLoggerProvider(console);
 
         Write(quiet, HarmlessEngineWarnings.LegacyWorkerCategory, LogLevel.Warning, new EventId(56, "ConnectionTimeout"), IdleReconnect);
-        Write(quiet, HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, new EventId(139, "DiscardingWorkItem"), FinishedJobDiscards);
-        Write(quiet, HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, new EventId(138, "SplitBrainDetected"), "api-1: Split brain detected");
+        Write(quiet, HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, new EventId(139, "DiscardingWorkItem"),
+            FinishedJobDiscards);
+        Write(quiet, HarmlessEngineWarnings.StorageBackendCategory, LogLevel.Warning, new EventId(138, "SplitBrainDetected"),
+            "api-1: Split brain detected");
         Write(quiet, "LocalHost", LogLevel.Information, default, "Video pipeline: open http://localhost:7071/");
 
         Assert.Equal(
-            [$"Warning {HarmlessEngineWarnings.StorageBackendCategory}: api-1: Split brain detected ", "Information LocalHost: Video pipeline: open http://localhost:7071/ "],
+            [
+                $"Warning {HarmlessEngineWarnings.StorageBackendCategory}: api-1: Split brain detected ",
+                "Information LocalHost: Video pipeline: open http://localhost:7071/ ",
+            ],
             console.Lines);
     }
 

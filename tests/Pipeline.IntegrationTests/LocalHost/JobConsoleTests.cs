@@ -24,7 +24,8 @@ public sealed class JobConsoleTests() : OwnAzuriteAndHome("pipeline-console-")
         var folder = Path.Combine(Home, "inbox", "pair");
         Directory.CreateDirectory(folder);
 
-        await File.WriteAllTextAsync(Path.Combine(folder, "harbour.json"), """{ "prompt": "Boats rock in the harbour", "resolution": "480p", "duration": "4" }""", Token);
+        await File.WriteAllTextAsync(Path.Combine(folder, "harbour.json"),
+            """{ "prompt": "Boats rock in the harbour", "resolution": "480p", "duration": "4" }""", Token);
         var sidecar = await WaitForJobAsync(host, "inbox/pair/harbour.json", stage: "preparing");
         await Task.Delay(TimeSpan.FromSeconds(2.5), Token); // the console has looked at it (every second) while it waits
         await File.WriteAllBytesAsync(Path.Combine(folder, "harbour.jpg"), TestFiles.Jpeg.ToArray(), Token);
@@ -48,15 +49,19 @@ public sealed class JobConsoleTests() : OwnAzuriteAndHome("pipeline-console-")
         Directory.CreateDirectory(folder);
 
         await File.WriteAllTextAsync(Path.Combine(folder, "plan.csv"),
-            "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\nA fox in the snow,480p,99\r\n", Token);
+            "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\n"
+            + "A fox in the snow,480p,99\r\n", Token);
         await WaitUntilAsync(() => Task.FromResult(File.Exists(Path.Combine(Home, "videos", "shots", "plan.error.json"))), host);
         await File.WriteAllTextAsync(Path.Combine(folder, "plan.csv"),
             "prompt,resolution,duration\r\nA kite over the dunes,480p,4\r\nA lantern in the rain,480p,4\r\n", Token);
-        await WaitUntilAsync(() => Task.FromResult(host.Output.Contains("batch inbox/shots/plan.csv (Manifest): 2 of 2 done, 0 failed or cancelled, 0 remaining", StringComparison.Ordinal)), host);
+        const string batchLine = "batch inbox/shots/plan.csv (Manifest): ";
+        await WaitUntilAsync(() => Task.FromResult(
+            host.Output.Contains(batchLine + "2 of 2 done, 0 failed or cancelled, 0 remaining", StringComparison.Ordinal)), host);
 
         // A line per end the console saw (two jobs that end within one of its one-second looks both count 2 of 2).
-        Assert.InRange(host.Output.Split('\n').Count(l => l.Contains("batch inbox/shots/plan.csv (Manifest): ", StringComparison.Ordinal)), 1, 2);
-        Assert.Contains("Manifest inbox/shots/plan.csv refused: 1 of 3 rows are invalid; nothing was started", host.Output, StringComparison.Ordinal);
+        Assert.InRange(host.Output.Split('\n').Count(l => l.Contains(batchLine, StringComparison.Ordinal)), 1, 2);
+        Assert.Contains(
+            "Manifest inbox/shots/plan.csv refused: 1 of 3 rows are invalid; nothing was started", host.Output, StringComparison.Ordinal);
     }
 
     /// <summary>The id of the job of that source, once it is listed (and at that stage, when one is given).</summary>
@@ -66,7 +71,8 @@ public sealed class JobConsoleTests() : OwnAzuriteAndHome("pipeline-console-")
         await WaitUntilAsync(async () =>
         {
             var jobs = (await host.Http.GetFromJsonAsync<JsonObject>("/api/videos?limit=100", Token))!["items"]!.AsArray();
-            var job = jobs.FirstOrDefault(j => j!["source"]!.GetValue<string>() == source && (stage is null || j["stage"]?.GetValue<string>() == stage));
+            var job = jobs.FirstOrDefault(
+                j => j!["source"]!.GetValue<string>() == source && (stage is null || j["stage"]?.GetValue<string>() == stage));
             id = job?["id"]!.GetValue<string>();
             return id is not null;
         }, host);

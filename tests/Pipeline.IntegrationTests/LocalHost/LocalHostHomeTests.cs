@@ -49,7 +49,8 @@ public sealed class LocalHostHomeTests : IAsyncLifetime
     {
         var port = LocalHostProcess.FreePort();
         List<string> arguments = [.. LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]), .. extraArguments];
-        return LocalHostProcess.StartProgramAsync(_pipelineHome, port, _azurite.ConnectionString, arguments, workingDirectory: _startedFrom);
+        return LocalHostProcess.StartProgramAsync(
+            _pipelineHome, port, _azurite.ConnectionString, arguments, workingDirectory: _startedFrom);
     }
 
     private static async Task WaitForFoldersAsync(string home, LocalHostProcess host)

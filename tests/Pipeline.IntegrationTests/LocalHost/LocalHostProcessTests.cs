@@ -26,7 +26,8 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
 
         Directory.CreateDirectory(Path.Combine(Home, "inbox", "trip"));
         await File.WriteAllBytesAsync(Path.Combine(Home, "inbox", "trip", "beach.jpg"), TestFiles.Jpeg.ToArray(), Token);
-        using var submit = await host.Http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt = "A paper boat on a pond", resolution = "480p", duration = "4" }, Token);
+        using var submit = await host.Http.PostAsJsonAsync(
+            "/api/videos/text-to-video", new { prompt = "A paper boat on a pond", resolution = "480p", duration = "4" }, Token);
         var id = (await submit.Content.ReadFromJsonAsync<JsonObject>(Token))!["id"]!.GetValue<string>();
 
         var dropped = Path.Combine(Home, "videos", "trip", "beach.mp4");
@@ -71,9 +72,11 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
 
             foreach (var id in new[] { waiting, storing })
             {
-                await WaitUntilAsync(async () => (await StatusAsync(host, id))["status"]!.GetValue<string>() is "succeeded" or "failed" or "cancelled", host);
+                await WaitUntilAsync(async () => (await StatusAsync(host, id))["status"]!.GetValue<string>()
+                    is "succeeded" or "failed" or "cancelled", host);
                 Assert.Equal("succeeded", (await StatusAsync(host, id))["status"]!.GetValue<string>());
-                Assert.True(File.Exists(Path.Combine(Home, "videos", "jobs", id + ".mp4")) || await WaitForFileAsync(Path.Combine(Home, "videos", "jobs", id + ".mp4"), host));
+                var video = Path.Combine(Home, "videos", "jobs", id + ".mp4");
+                Assert.True(File.Exists(video) || await WaitForFileAsync(video, host));
             }
         }
         finally
@@ -84,7 +87,9 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
         Assert.Equal(2, fal.Recorder.Calls.Count(c => c.Kind == CallKind.Submit)); // one submission per job, restarts included
         foreach (var id in new[] { waiting, storing })
         {
-            var terminal = TerminalEvents().Where(e => e["data"]!["id"]!.GetValue<string>() == id).Select(e => e["id"]!.GetValue<string>()).Distinct();
+            var terminal = TerminalEvents().Where(e => e["data"]!["id"]!.GetValue<string>() == id)
+                .Select(e => e["id"]!.GetValue<string>())
+                .Distinct();
             Assert.Equal([$"{id}.succeeded"], terminal); // at-least-once delivery may repeat it, but never a second outcome
         }
     }
@@ -101,7 +106,8 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         var exitCode = await host.TerminateAsync();
 
-        Assert.True(exitCode == 0, $"exit {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none within 60 s"}:\n{host.Output}");
+        var exit = exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none within 60 s";
+        Assert.True(exitCode == 0, $"exit {exit}:\n{host.Output}");
         Assert.DoesNotContain("Unhandled exception", host.Output, StringComparison.Ordinal);
         Assert.InRange(stopping.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(30));
     }
@@ -154,7 +160,8 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
             var exitCode = await host.TerminateAsync();
 
             Assert.True(exitCode == 0, $"exit {exitCode}:\n{host.Output}");
-            var record = await Azurite.BlobServiceClient.GetBlobContainerClient("jobs").GetBlobClient($"submits/{id}/01.json").DownloadContentAsync(Token);
+            var record = await Azurite.BlobServiceClient.GetBlobContainerClient("jobs").GetBlobClient($"submits/{id}/01.json")
+                .DownloadContentAsync(Token);
             Assert.Equal("accepted", JsonNode.Parse(record.Value.Content.ToString())!["state"]!.GetValue<string>()); // not left "sending"
             await host.DisposeAsync();
             host = await LocalHostProcess.StartProgramAsync(Home, port, Azurite.ConnectionString, arguments);
@@ -173,15 +180,15 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
     private static List<string> WithExternalFal(FalEmulatorHost fal, int port)
     {
         var arguments = LocalHostProcess.TestArguments(port, "t" + Guid.NewGuid().ToString("N")[..10]);
-        arguments.AddRange(["--LocalHost:UseEmulator", "false", "--Fal:BaseUrl", fal.BaseAddress.ToString(), "--Fal:AdminBaseUrl", fal.BaseAddress.ToString(),
-            "--FAL_KEY", fal.ApiKey, "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false",
-            "--FalWebhook:JwksUrl", fal.JwksUrl, "--Pipeline:MediaHosts:0", "127.0.0.1", "--Pipeline:AllowHttpDownloads", "true"]);
+        arguments.AddRange(["--LocalHost:UseEmulator", "false", .. PipelineSettings.For(fal).AsArguments(),
+            "--Pipeline:PublicBaseUrl", $"http://localhost:{port}", "--Pipeline:SendInputsAsDataUris", "false"]);
         return arguments;
     }
 
     private static async Task<string> SubmitAsync(LocalHostProcess host, string prompt)
     {
-        using var response = await host.Http.PostAsJsonAsync("/api/videos/text-to-video", new { prompt, resolution = "480p", duration = "4" }, Token);
+        using var response = await host.Http.PostAsJsonAsync(
+            "/api/videos/text-to-video", new { prompt, resolution = "480p", duration = "4" }, Token);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonObject>(Token))!["id"]!.GetValue<string>();
     }
@@ -197,7 +204,12 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
             return [];
         }
 
-        return [.. File.ReadAllLines(file).Select(l => JsonNode.Parse(l)!.AsObject()).Where(e => e["type"]!.GetValue<string>() != JobEventTypes.Submitted)];
+        return
+        [
+            .. File.ReadAllLines(file)
+                .Select(l => JsonNode.Parse(l)!.AsObject())
+                .Where(e => e["type"]!.GetValue<string>() != JobEventTypes.Submitted),
+        ];
     }
 
     private static async Task<bool> WaitForFileAsync(string path, LocalHostProcess host)
@@ -206,7 +218,8 @@ public sealed class LocalHostProcessTests() : OwnAzuriteAndHome("pipeline-home-"
         return true;
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition, LocalHostProcess host) => WaitUntilAsync(() => Task.FromResult(condition()), host);
+    private static Task WaitUntilAsync(Func<bool> condition, LocalHostProcess host) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), host);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, LocalHostProcess host)
     {

@@ -38,7 +38,8 @@ public sealed partial class OneShotJobTests() : OwnAzuriteAndHome("pipeline-ones
         Assert.Equal((video.Length / 1_000_000.0).ToString("0.00", CultureInfo.InvariantCulture), last.Groups["mb"].Value);
         Assert.InRange(double.Parse(last.Groups["seconds"].Value, CultureInfo.InvariantCulture), 4.9, 5.1); // the emulator's "auto" is 5 s
         Assert.StartsWith("inbox-", last.Groups["job"].Value, StringComparison.Ordinal);
-        Assert.Contains(output.Take(output.Count - 1), line => line.Contains("Video pipeline: open", StringComparison.Ordinal)); // the log came first
+        // the log came first
+        Assert.Contains(output.Take(output.Count - 1), line => line.Contains("Video pipeline: open", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -70,7 +71,8 @@ public sealed partial class OneShotJobTests() : OwnAzuriteAndHome("pipeline-ones
         var image = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "samples", "portrait.jpg");
         foreach (var milliseconds in new[] { 400, 700, 1000, 1300, 1600, 2000, 2600 })
         {
-            var (exitCode, output, errors) = await RunAsync([image, "--prompt", "The person turns"], TimeSpan.FromMilliseconds(milliseconds));
+            var (exitCode, output, errors) =
+                await RunAsync([image, "--prompt", "The person turns"], TimeSpan.FromMilliseconds(milliseconds));
 
             var all = $"SIGTERM after {milliseconds} ms: exit {exitCode}:\n{string.Join('\n', output)}\n{errors}";
             Assert.True(exitCode is 130 or 143, all);
@@ -221,9 +223,11 @@ public sealed partial class OneShotJobTests() : OwnAzuriteAndHome("pipeline-ones
         LocalHostProcess.RunProgramAsync(
             Home, Azurite.ConnectionString, [.. arguments, .. LocalHostProcess.TestArguments(host.Port, _taskHub)], terminateAfter);
 
-    private Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunAsync(List<string> arguments, TimeSpan? terminateAfter = null) =>
+    private Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunAsync(
+        List<string> arguments, TimeSpan? terminateAfter = null) =>
         LocalHostProcess.RunProgramAsync(Home, Azurite.ConnectionString,
-            [.. arguments, .. LocalHostProcess.TestArguments(LocalHostProcess.FreePort(), "t" + Guid.NewGuid().ToString("N")[..10])], terminateAfter);
+            [.. arguments, .. LocalHostProcess.TestArguments(LocalHostProcess.FreePort(), "t" + Guid.NewGuid().ToString("N")[..10])],
+            terminateAfter);
 
     [GeneratedRegex(@"^video: (?<path>/.+\.mp4) \((?<seconds>\d+\.\d) s, (?<mb>\d+\.\d\d) MB; job (?<job>\S+) succeeded\)$")]
     private static partial Regex VideoLine();

@@ -15,7 +15,10 @@ public sealed class ReadinessTests
     public async Task Root_AnswersThePageWith200_TheSameAsApiApp()
     {
         await using var host = await LocalHostInProcess.StartAsync();
-        using var withoutRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.Http.BaseAddress };
+        using var withoutRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = host.Http.BaseAddress,
+        };
 
         using var root = await withoutRedirects.GetAsync("/", Token);
         using var app = await withoutRedirects.GetAsync("/api/app/", Token);

@@ -27,7 +27,8 @@ public sealed class ResilientLoopTests
 
         Assert.True(loop.Passes >= 40, $"{loop.Passes} passes: the loop stopped");
         Assert.Single(logs.Lines, l => l.Level == LogLevel.Warning);
-        Assert.Single(logs.Lines, l => l.Level == LogLevel.Information && l.Message.Contains("after 25 failed passes", StringComparison.Ordinal));
+        Assert.Single(
+            logs.Lines, l => l.Level == LogLevel.Information && l.Message.Contains("after 25 failed passes", StringComparison.Ordinal));
     }
 
     /// <summary>Fails its first passes with what an outage throws (a storage error, then a timeout that is not the host's stop).</summary>
@@ -69,7 +70,8 @@ public sealed class ResilientLoopTests
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             lock (_lines)
             {

@@ -32,7 +32,8 @@ public sealed class TelemetryTests
             builder.Services.ConfigureOpenTelemetryLoggerProvider(l => l.AddInMemoryExporter(logs));
         });
 
-        var id = await host.SubmitAsync(new { prompt = "A traced lighthouse", resolution = "480p", duration = "4", end_user_id = "tracer" });
+        var id = await host.SubmitAsync(
+            new { prompt = "A traced lighthouse", resolution = "480p", duration = "4", end_user_id = "tracer" });
         var job = await host.WaitForJobAsync(id);
         var dropped = await host.DropAsync("traced/harbour.jpg", TestFiles.Jpeg);
         await host.WaitForJobAsync(dropped);
@@ -59,14 +60,20 @@ public sealed class TelemetryTests
 
         // Every span of the job is in the request's trace, and the trace has every step.
         Assert.All(ofJob, s => Assert.True(s.TraceId == trace, $"{s.DisplayName} is in trace {s.TraceId}, not the request's {trace}"));
-        foreach (var step in new[] { "video_job.start", JobSteps.Submit, "fal.webhook", JobSteps.Store, "orchestration:VideoJob", $"activity:{JobSteps.Submit}", $"activity:{JobSteps.Store}" })
+        string[] steps =
+        [
+            "video_job.start", JobSteps.Submit, "fal.webhook", JobSteps.Store, "orchestration:VideoJob", $"activity:{JobSteps.Submit}",
+            $"activity:{JobSteps.Store}",
+        ];
+        foreach (var step in steps)
         {
             Assert.Contains(ofJob, s => s.DisplayName == step || s.DisplayName.StartsWith(step + "@", StringComparison.Ordinal));
         }
 
         // fal's webhook came in a trace of its own (fal sends no trace context): its step joined the job's, linked to it.
         var webhook = Assert.Single(ofJob, s => s.DisplayName == "fal.webhook");
-        var delivery = Assert.Single(all, s => s.Kind == ActivityKind.Server && s.GetTagItem("http.route") is "/api/fal/webhook" && webhook.Links.Any(l => l.Context.SpanId == s.SpanId));
+        var delivery = Assert.Single(all, s => s.Kind == ActivityKind.Server && s.GetTagItem("http.route") is "/api/fal/webhook"
+                                               && webhook.Links.Any(l => l.Context.SpanId == s.SpanId));
         Assert.NotEqual(trace, delivery.TraceId);
 
         // The job's dimensions on its pipeline spans.
@@ -77,7 +84,8 @@ public sealed class TelemetryTests
         Assert.Equal(job.FalRequestId, Tag(webhook, PipelineTelemetry.FalRequestId));
 
         // An inbox job is a trace of its own, started at its drop.
-        var inbox = all.Where(s => Tag(s, PipelineTelemetry.JobId) == dropped || Tag(s, "durabletask.task.instance_id") == dropped).ToList();
+        var inbox = all.Where(s => Tag(s, PipelineTelemetry.JobId) == dropped || Tag(s, "durabletask.task.instance_id") == dropped)
+            .ToList();
         var start = Assert.Single(inbox, s => s.DisplayName == "video_job.start");
         Assert.All(inbox, s => Assert.Equal(start.TraceId, s.TraceId));
         Assert.Contains(inbox, s => s.DisplayName == JobSteps.Store);
@@ -90,10 +98,13 @@ public sealed class TelemetryTests
             records = [.. logs];
         }
 
-        var ended = Assert.Single(records, r => r.FormattedMessage?.StartsWith($"Job {id} ", StringComparison.Ordinal) == true && r.FormattedMessage.Contains("ended", StringComparison.Ordinal));
+        var ended = Assert.Single(records, r => r.FormattedMessage?.StartsWith($"Job {id} ", StringComparison.Ordinal) == true
+                                                && r.FormattedMessage.Contains("ended", StringComparison.Ordinal));
         Assert.Equal(id, Scope(ended, PipelineTelemetry.JobId));
         Assert.Equal("text-to-video", Scope(ended, PipelineTelemetry.JobMode));
-        var stepLines = records.Where(r => r.CategoryName?.StartsWith("Pipeline.Core.Activities", StringComparison.Ordinal) == true && r.TraceId == trace).ToList();
+        var stepLines = records
+            .Where(r => r.CategoryName?.StartsWith("Pipeline.Core.Activities", StringComparison.Ordinal) == true && r.TraceId == trace)
+            .ToList();
         Assert.NotEmpty(stepLines);
         Assert.All(stepLines, r => Assert.Equal(id, Scope(r, PipelineTelemetry.JobId)));
 

@@ -23,7 +23,8 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(
+            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             provider._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }

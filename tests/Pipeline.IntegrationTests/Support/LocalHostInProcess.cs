@@ -21,7 +21,14 @@ public sealed class LocalHostInProcess : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly AzuriteFixture _azurite;
 
-    private LocalHostInProcess(WebApplication app, FalEmulatorHost emulator, AzuriteFixture azurite, string home, string taskHub, int port, CapturingLoggerProvider logs)
+    private LocalHostInProcess(
+        WebApplication app,
+        FalEmulatorHost emulator,
+        AzuriteFixture azurite,
+        string home,
+        string taskHub,
+        int port,
+        CapturingLoggerProvider logs)
     {
         _app = app;
         _azurite = azurite;
@@ -53,11 +60,13 @@ public sealed class LocalHostInProcess : IAsyncDisposable
     public static Task<LocalHostInProcess> StartAsync(params string[] extraArguments) => StartAsync(extraArguments, tasks: null);
 
     /// <param name="tasks">What the durable worker runs (default: the pipeline's tasks).</param>
-    public static async Task<LocalHostInProcess> StartAsync(string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks) =>
+    public static async Task<LocalHostInProcess> StartAsync(
+        string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks) =>
         await StartAsync(extraArguments, tasks, configure: null);
 
     /// <param name="configure">A last word on the builder (a test's telemetry exporter).</param>
-    public static async Task<LocalHostInProcess> StartAsync(string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks, Action<WebApplicationBuilder>? configure)
+    public static async Task<LocalHostInProcess> StartAsync(
+        string[] extraArguments, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks, Action<WebApplicationBuilder>? configure)
     {
         var azurite = new AzuriteFixture();
         await azurite.InitializeAsync();
@@ -65,7 +74,13 @@ public sealed class LocalHostInProcess : IAsyncDisposable
         var port = LocalHostProcess.FreePort();
         var taskHub = "t" + Guid.NewGuid().ToString("N")[..10];
         var logs = new CapturingLoggerProvider();
-        List<string> args = [.. LocalHostProcess.TestArguments(port, taskHub), "--LocalHost:Home", home, "--PipelineStorage", azurite.ConnectionString, .. extraArguments];
+        List<string> args =
+        [
+            .. LocalHostProcess.TestArguments(port, taskHub),
+            "--LocalHost:Home", home,
+            "--PipelineStorage", azurite.ConnectionString,
+            .. extraArguments,
+        ];
         var (app, emulator) = await LocalPipelineHost.BuildAsync([.. args], builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
@@ -111,12 +126,15 @@ public sealed class LocalHostInProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The events the host's sink wrote, each job event checked against its published schema (a violation fails the test).</summary>
+    /// <summary>
+    /// The events the host's sink wrote, each job event checked against its published schema (a violation fails the test).
+    /// </summary>
     public List<JsonObject> Events()
     {
         var file = Path.Combine(Home, "events.jsonl");
         List<JsonObject> events = File.Exists(file) ? [.. File.ReadAllLines(file).Select(l => JsonNode.Parse(l)!.AsObject())] : [];
-        foreach (var e in events.Where(e => e["type"]?.GetValue<string>().StartsWith("Pipeline.VideoJob.", StringComparison.Ordinal) == true))
+        var jobEvents = events.Where(e => e["type"]?.GetValue<string>().StartsWith("Pipeline.VideoJob.", StringComparison.Ordinal) == true);
+        foreach (var e in jobEvents)
         {
             using var data = System.Text.Json.JsonDocument.Parse(e["data"]!.ToJsonString());
             var problems = Infrastructure.PublishedSchemas.EventProblems(e["type"]!.GetValue<string>(), data.RootElement);

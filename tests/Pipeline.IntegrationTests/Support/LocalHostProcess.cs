@@ -137,8 +137,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
 
     /// <summary>Runs the built program to its end (a one-shot job); returns its exit code, its stdout lines and its stderr.</summary>
     /// <param name="terminateAfter">Sends SIGTERM this long after the start, as a service manager or Ctrl+C would.</param>
-    public static async Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunProgramAsync(string home, string storage, IEnumerable<string> arguments,
-        TimeSpan? terminateAfter = null)
+    public static async Task<(int ExitCode, IReadOnlyList<string> Output, string Errors)> RunProgramAsync(
+        string home, string storage, IEnumerable<string> arguments, TimeSpan? terminateAfter = null)
     {
         using var process = Process.Start(Prepared(Program(home), home, storage, arguments))!;
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -213,7 +213,11 @@ public sealed class LocalHostProcess : IAsyncDisposable
     /// <summary>Waits for <c>/</c> to answer 200 itself, as a readiness check that follows no redirect does.</summary>
     private async Task WaitUntilReadyAsync()
     {
-        using var readiness = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress, Timeout = Http.Timeout };
+        using var readiness = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = Http.BaseAddress,
+            Timeout = Http.Timeout,
+        };
         var until = DateTimeOffset.UtcNow.AddSeconds(120); // the script may build first
         while (true)
         {

@@ -8,7 +8,12 @@ public static class NodeScript
 {
     public static ProcessStartInfo StartInfo(params string[] arguments)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = AzuriteFixture.FindRepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = AzuriteFixture.FindRepositoryRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -81,16 +81,17 @@ public sealed class PipelineTestHost : IAsyncDisposable
     }
 
     private static async Task<PipelineTestHost> StartAppAsync(
-        AzuriteFixture azurite, FalEmulatorHost emulator, EventGridSink sink, Action<Dictionary<string, string?>>? settings, Action<IServiceCollection>? services)
+        AzuriteFixture azurite,
+        FalEmulatorHost emulator,
+        EventGridSink sink,
+        Action<Dictionary<string, string?>>? settings,
+        Action<IServiceCollection>? services)
     {
         var port = LocalHostProcess.FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
-        var values = new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>(PipelineSettings.For(emulator))
         {
             [PipelineStorage.ConnectionName] = azurite.ConnectionString,
-            ["FAL_KEY"] = emulator.ApiKey,
-            ["Fal:BaseUrl"] = emulator.BaseAddress.ToString(),
-            ["Fal:AdminBaseUrl"] = emulator.BaseAddress.ToString(), // the emulator serves fal's platform API too
             ["Fal:FirstRetryDelay"] = "00:00:00.050",
             ["Pipeline:PublicBaseUrl"] = baseAddress.ToString(),
             ["Pipeline:WebhookWait"] = "00:00:03",
@@ -98,9 +99,6 @@ public sealed class PipelineTestHost : IAsyncDisposable
             ["Pipeline:JobDeadline"] = "00:01:00",
             ["Pipeline:SidecarGrace"] = "00:00:00.500",
             ["Pipeline:LoneRequestWait"] = "00:00:01",
-            ["FalWebhook:JwksUrl"] = emulator.JwksUrl,
-            ["Pipeline:MediaHosts:0"] = "127.0.0.1",
-            ["Pipeline:AllowHttpDownloads"] = "true",
             ["EventGrid:TopicEndpoint"] = sink.TopicEndpoint.ToString(),
             ["EventGrid:TopicKey"] = sink.Key,
         };
@@ -115,7 +113,8 @@ public sealed class PipelineTestHost : IAsyncDisposable
             builder.Logging.AddProvider(new FileLoggerProvider(logFile));
         }
         builder.Services.AddVideoPipeline();
-        builder.Services.AddInMemoryDurableTask(tasks => tasks.AddPipelineTasks(), new InMemoryDurableTaskOptions { Port = LocalHostProcess.FreePort() });
+        builder.Services.AddInMemoryDurableTask(
+            tasks => tasks.AddPipelineTasks(), new InMemoryDurableTaskOptions { Port = LocalHostProcess.FreePort() });
         services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapPipelineApi();
@@ -134,7 +133,8 @@ public sealed class PipelineTestHost : IAsyncDisposable
     }
 
     /// <summary>POSTs a job; returns the status code and the JSON answer.</summary>
-    public async Task<(HttpStatusCode Status, JsonObject Body, HttpResponseMessage Response)> SubmitAsync(string mode, object body, string? idempotencyKey = null)
+    public async Task<(HttpStatusCode Status, JsonObject Body, HttpResponseMessage Response)> SubmitAsync(
+        string mode, object body, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/videos/{mode}") { Content = JsonContent.Create(body) };
         if (idempotencyKey is not null)
@@ -147,13 +147,18 @@ public sealed class PipelineTestHost : IAsyncDisposable
         return (response.StatusCode, JsonNode.Parse(text)!.AsObject(), response);
     }
 
-    /// <summary>POSTs a job as a form: <paramref name="fields"/> as fields, <paramref name="files"/> as file parts (field, file name, bytes).</summary>
+    /// <summary>
+    /// POSTs a job as a form: <paramref name="fields"/> as fields, <paramref name="files"/> as file parts (field, file name, bytes).
+    /// </summary>
     public Task<(HttpStatusCode Status, JsonObject Body)> SubmitFormAsync(
         string mode, IReadOnlyDictionary<string, string> fields, params (string Field, string FileName, BinaryData Content)[] files) =>
         SubmitFormAsync(mode, null, fields, files);
 
     public async Task<(HttpStatusCode Status, JsonObject Body)> SubmitFormAsync(
-        string mode, string? idempotencyKey, IReadOnlyDictionary<string, string> fields, params (string Field, string FileName, BinaryData Content)[] files)
+        string mode,
+        string? idempotencyKey,
+        IReadOnlyDictionary<string, string> fields,
+        params (string Field, string FileName, BinaryData Content)[] files)
     {
         using var form = new MultipartFormDataContent();
         foreach (var (name, value) in fields)
@@ -200,9 +205,12 @@ public sealed class PipelineTestHost : IAsyncDisposable
             {
                 var instance = await Client.GetInstanceAsync(id, getInputsAndOutputs: true, Token);
                 var falRequest = job["fal_request_id"]?.GetValue<string>() is { } falId ? Fal.Requests.Find(falId) : null;
-                throw new TimeoutException($"job {id} did not finish: {job.ToJsonString()}; orchestration: {instance?.RuntimeStatus} {instance?.SerializedCustomStatus} {instance?.FailureDetails}; "
-                    + $"at fal: {falRequest?.State} {falRequest?.Outcome?.StatusCode}; fal calls: {string.Join(", ", Fal.Recorder.Calls.Select(c => $"{c.Kind} {c.StatusCode}"))}; "
-                    + $"deliveries: {string.Join(", ", Fal.Recorder.Deliveries.Select(d => $"{d.Outcome} {d.StatusCode}"))}; events: {string.Join(", ", Events.Events.Select(e => e.Type))}");
+                var calls = string.Join(", ", Fal.Recorder.Calls.Select(c => $"{c.Kind} {c.StatusCode}"));
+                var deliveries = string.Join(", ", Fal.Recorder.Deliveries.Select(d => $"{d.Outcome} {d.StatusCode}"));
+                throw new TimeoutException($"job {id} did not finish: {job.ToJsonString()}; "
+                    + $"orchestration: {instance?.RuntimeStatus} {instance?.SerializedCustomStatus} {instance?.FailureDetails}; "
+                    + $"at fal: {falRequest?.State} {falRequest?.Outcome?.StatusCode}; fal calls: {calls}; "
+                    + $"deliveries: {deliveries}; events: {string.Join(", ", Events.Events.Select(e => e.Type))}");
             }
 
             await Task.Delay(100, Token);
@@ -225,11 +233,15 @@ public sealed class PipelineTestHost : IAsyncDisposable
 
     /// <summary>Posts a webhook body for a job as fal would, signed with the emulator's key unless told otherwise.</summary>
     /// <param name="token">The URL's token; by default the job's own (as the pipeline gave fal), "" for none.</param>
-    public async Task<HttpResponseMessage> PostWebhookAsync(string jobId, string requestId, string body, DateTimeOffset? signedAt = null, bool sign = true, string? token = null)
+    public async Task<HttpResponseMessage> PostWebhookAsync(
+        string jobId, string requestId, string body, DateTimeOffset? signedAt = null, bool sign = true, string? token = null)
     {
         token ??= Services.GetRequiredService<WebhookToken>().For(jobId);
         var bytes = System.Text.Encoding.UTF8.GetBytes(body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/fal/webhook?job={jobId}&token={token}") { Content = new ByteArrayContent(bytes) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/fal/webhook?job={jobId}&token={token}")
+        {
+            Content = new ByteArrayContent(bytes),
+        };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         if (sign)
         {
@@ -245,7 +257,8 @@ public sealed class PipelineTestHost : IAsyncDisposable
 
     /// <summary>A fal OK body for <paramref name="requestId"/> whose video is at <paramref name="videoUrl"/>.</summary>
     public static string OkWebhookBody(string requestId, string videoUrl) =>
-        $$"""{"request_id":"{{requestId}}","gateway_request_id":"{{requestId}}","status":"OK","payload":{"video":{"url":"{{videoUrl}}","content_type":"video/mp4"},"seed":1},"error":null}""";
+        $$"""{"request_id":"{{requestId}}","gateway_request_id":"{{requestId}}","status":"OK","payload":"""
+        + $$"""{"video":{"url":"{{videoUrl}}","content_type":"video/mp4"},"seed":1},"error":null}""";
 
     public async ValueTask DisposeAsync()
     {

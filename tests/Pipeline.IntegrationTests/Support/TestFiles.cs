@@ -3,12 +3,12 @@ namespace Pipeline.IntegrationTests.Support;
 /// <summary>Small committed images (tests/Pipeline.IntegrationTests/Fixtures), copied beside the test assembly.</summary>
 public static class TestFiles
 {
-    public static BinaryData Jpeg => BinaryData.FromBytes(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "landscape-320x180.jpg")));
+    public static BinaryData Jpeg => FromOutput("Fixtures", "landscape-320x180.jpg");
 
-    public static BinaryData Png => BinaryData.FromBytes(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "portrait-64x96.png")));
+    public static BinaryData Png => FromOutput("Fixtures", "portrait-64x96.png");
 
     /// <summary>A 2 s MP4 (the emulator's own fallback clip, copied beside the tests).</summary>
-    public static BinaryData Mp4 => BinaryData.FromBytes(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "assets", "fallback-silent.mp4")));
+    public static BinaryData Mp4 => FromOutput("assets", "fallback-silent.mp4");
 
     /// <summary>One second of silence as a 8 kHz mono 16-bit WAV.</summary>
     public static BinaryData Wav
@@ -40,4 +40,8 @@ public static class TestFiles
     }
 
     public static BinaryData Json(object value) => BinaryData.FromObjectAsJson(value);
+
+    /// <summary>A file of the test assembly's output folder.</summary>
+    private static BinaryData FromOutput(string folder, string name) =>
+        BinaryData.FromBytes(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, folder, name)));
 }

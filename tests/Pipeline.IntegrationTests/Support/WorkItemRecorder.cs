@@ -23,24 +23,37 @@ public sealed class WorkItemRecorder : Interceptor
         _episodes.TryGetValue(instanceId, out var list) ? list : [];
 
     /// <summary>Runs today's orchestrator on an episode's history, as the Functions host would.</summary>
-    public static P.OrchestratorResponse Replay(P.OrchestratorRequest request) =>
-        P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(Microsoft.DurableTask.Worker.Grpc.GrpcOrchestrationRunner.LoadAndRun<Core.Jobs.VideoJob, Core.Jobs.VideoJobResult>(
-            request.ToByteString().ToBase64(), async (context, job) => await Core.Orchestrations.VideoJobOrchestrator.RunAsync(context, job!))));
+    public static P.OrchestratorResponse Replay(P.OrchestratorRequest request)
+    {
+        var response = Microsoft.DurableTask.Worker.Grpc.GrpcOrchestrationRunner.LoadAndRun<Core.Jobs.VideoJob, Core.Jobs.VideoJobResult>(
+            request.ToByteString().ToBase64(),
+            async (context, job) => await Core.Orchestrations.VideoJobOrchestrator.RunAsync(context, job!));
+        return P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(response));
+    }
 
     /// <summary>What an episode decided: each action's id, kind and target.</summary>
     public static IReadOnlyList<string> Decisions(P.OrchestratorResponse response) =>
-        [.. response.Actions.Select(a => $"{a.Id} {a.OrchestratorActionTypeCase} {a.ScheduleTask?.Name}{a.SendEvent?.Name}{a.CompleteOrchestration?.OrchestrationStatus}")];
+        [
+            .. response.Actions.Select(a =>
+                $"{a.Id} {a.OrchestratorActionTypeCase} "
+                + $"{a.ScheduleTask?.Name}{a.SendEvent?.Name}{a.CompleteOrchestration?.OrchestrationStatus}"),
+        ];
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
-        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+        TRequest request,
+        ClientInterceptorContext<TRequest, TResponse> context,
+        AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
     {
         var call = continuation(request, context);
         return new AsyncServerStreamingCall<TResponse>(
-            new RecordingStream<TResponse>(call.ResponseStream, this), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+            new RecordingStream<TResponse>(call.ResponseStream, this), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers,
+            call.Dispose);
     }
 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
-        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+        TRequest request,
+        ClientInterceptorContext<TRequest, TResponse> context,
+        AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         if (request is P.OrchestratorResponse response && _pending.TryRemove(response.InstanceId, out var given))
         {
@@ -82,7 +95,8 @@ public sealed class WorkItemRecorder : Interceptor
     {
         var last = EpisodesOf(instanceId).Last();
         return System.Text.Json.JsonSerializer.Serialize(
-            new { description, request = last.Request.ToByteString().ToBase64(), response = last.Response.ToByteString().ToBase64() }, Indented);
+            new { description, request = last.Request.ToByteString().ToBase64(), response = last.Response.ToByteString().ToBase64() },
+            Indented);
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
