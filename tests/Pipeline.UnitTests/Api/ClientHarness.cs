@@ -30,8 +30,10 @@ internal sealed class ClientHarness
             });
         Client.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .Returns(Task.CompletedTask);
-        Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
-            .Returns((TaskName _, object? _, StartOrchestrationOptions? options, CancellationToken _) => Task.FromResult(options?.InstanceId ?? "generated"));
+        Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
+                It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .Returns((TaskName _, object? _, StartOrchestrationOptions? options, CancellationToken _) =>
+                Task.FromResult(options?.InstanceId ?? "generated"));
     }
 
     public Mock<DurableTaskClient> Client { get; }
@@ -51,7 +53,12 @@ internal sealed class ClientHarness
     public IReadOnlyList<(string Id, bool GetInputsAndOutputs)> Lookups => _lookups;
 
     public static OrchestrationMetadata Metadata(
-        string id, OrchestrationRuntimeStatus status, object? input = null, object? output = null, object? customStatus = null, TaskFailureDetails? failure = null) =>
+        string id,
+        OrchestrationRuntimeStatus status,
+        object? input = null,
+        object? output = null,
+        object? customStatus = null,
+        TaskFailureDetails? failure = null) =>
         new(VideoJobOrchestrator.Name, id)
         {
             RuntimeStatus = status,

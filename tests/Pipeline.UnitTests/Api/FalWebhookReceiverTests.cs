@@ -23,7 +23,12 @@ public sealed class FalWebhookReceiverTests
           "gateway_request_id": "{{FalRequestId}}",
           "status": "OK",
           "payload": {
-            "video": { "url": "https://v3b.fal.media/files/b/octopus/output.mp4", "content_type": "video/mp4", "file_name": "output.mp4", "file_size": 1843211 },
+            "video": {
+              "url": "https://v3b.fal.media/files/b/octopus/output.mp4",
+              "content_type": "video/mp4",
+              "file_name": "output.mp4",
+              "file_size": 1843211
+            },
             "seed": 3141592653
           },
           "error": null
@@ -38,7 +43,11 @@ public sealed class FalWebhookReceiverTests
           "error": "Invalid status code: 422",
           "payload": {
             "detail": [
-              { "loc": ["body", "image_url"], "msg": "Failed to download the file. Please check if the URL is accessible.", "type": "file_download_error" },
+              {
+                "loc": ["body", "image_url"],
+                "msg": "Failed to download the file. Please check if the URL is accessible.",
+                "type": "file_download_error"
+              },
               { "loc": ["body", "duration"], "msg": "Input should be 'auto', '4', '5'", "type": "one_of" }
             ]
           }
@@ -50,13 +59,15 @@ public sealed class FalWebhookReceiverTests
 
     public FalWebhookReceiverTests()
     {
-        _verifier.Setup(v => v.IsAuthenticAsync(It.IsAny<Func<string, string?>>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        _verifier.Setup(v => v.IsAuthenticAsync(
+                It.IsAny<Func<string, string?>>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(true);
     }
 
     private static OrchestrationMetadata Running(string? falRequestId = FalRequestId) =>
         Metadata(JobId, OrchestrationRuntimeStatus.Running,
-            customStatus: new JobProgress(falRequestId is null ? JobStages.Submitting : JobStages.Queued, VideoMode.ImageToVideo, falRequestId, 1));
+            customStatus: new JobProgress(
+                falRequestId is null ? JobStages.Submitting : JobStages.Queued, VideoMode.ImageToVideo, falRequestId, 1));
 
     private static readonly WebhookToken Tokens = new(
         Microsoft.Extensions.Options.Options.Create(new FalWebhookOptions { UrlSecret = "test-webhook-secret" }),
@@ -65,19 +76,32 @@ public sealed class FalWebhookReceiverTests
     private static FalWebhookOptions Options { get; } = new() { UrlSecret = "test-webhook-secret", VerifySignatures = false };
 
     private FalWebhookReceiver Receiver(FalWebhookOptions? options = null) =>
-        new(_verifier.Object, Tokens, Submits, Microsoft.Extensions.Options.Options.Create(options ?? Options), NullLogger<FalWebhookReceiver>.Instance);
+        new(
+            _verifier.Object,
+            Tokens,
+            Submits,
+            Microsoft.Extensions.Options.Options.Create(options ?? Options),
+            NullLogger<FalWebhookReceiver>.Instance);
 
     private Activities.InMemorySubmitLedger Submits { get; } = new(TimeProvider.System);
 
     private Task<WebhookReceipt> ReceiveAsync(string? jobId, string body) =>
         ReceiveAsync(jobId, body, jobId is null ? null : Tokens.For(jobId));
 
-    private Task<WebhookReceipt> ReceiveAsync(string? jobId, string body, string? token, Func<string, string?>? header = null, FalWebhookOptions? options = null, long? declaredLength = null) =>
+    private Task<WebhookReceipt> ReceiveAsync(
+        string? jobId,
+        string body,
+        string? token,
+        Func<string, string?>? header = null,
+        FalWebhookOptions? options = null,
+        long? declaredLength = null) =>
         Receiver(options).ReceiveAsync(_client.Client.Object, jobId, token, header ?? (_ => null), declaredLength,
             new MemoryStream(Encoding.UTF8.GetBytes(body)), TestContext.Current.CancellationToken);
 
     private void VerifyNoRaise() =>
-        _client.Client.Verify(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _client.Client.Verify(
+            c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()),
+            Times.Never);
 
     private FalCompletion RaisedCompletion()
     {
@@ -122,7 +146,8 @@ public sealed class FalWebhookReceiverTests
 
         Assert.Equal(WebhookReceipt.Applied, receipt);
         Assert.Equal(
-            new FalCompletion(FalRequestId, true, "https://v3b.fal.media/files/b/octopus/output.mp4", "video/mp4", 1843211, 3141592653, null, null),
+            new FalCompletion(
+                FalRequestId, true, "https://v3b.fal.media/files/b/octopus/output.mp4", "video/mp4", 1843211, 3141592653, null, null),
             RaisedCompletion());
     }
 
@@ -181,18 +206,23 @@ public sealed class FalWebhookReceiverTests
         Assert.False(completion.Succeeded);
         Assert.Null(completion.VideoUrl);
         Assert.Equal(
-            "Invalid status code: 422: image_url: Failed to download the file. Please check if the URL is accessible.; duration: Input should be 'auto', '4', '5'",
+            "Invalid status code: 422: image_url: Failed to download the file. Please check if the URL is accessible.; "
+                + "duration: Input should be 'auto', '4', '5'",
             completion.Error);
         Assert.Equal("file_download_error", completion.ErrorType);
     }
 
     [Theory]
-    [InlineData("""{ "detail": "Internal Server Error", "error_type": "internal_server_error" }""", "boom: Internal Server Error", "internal_server_error")]
+    [InlineData(
+        """{ "detail": "Internal Server Error", "error_type": "internal_server_error" }""",
+        "boom: Internal Server Error",
+        "internal_server_error")]
     [InlineData("null", "boom", null)]
     [InlineData("""{ "detail": [ { "msg": "no loc", "type": "missing" } ] }""", "boom: body: no loc", "missing")]
     public void Parse_ErrorPayloadShapes_KeepsFalsMessage(string payload, string error, string? errorType)
     {
-        var completion = FalWebhookReceiver.Parse(Encoding.UTF8.GetBytes($$"""{ "request_id": "r", "status": "ERROR", "error": "boom", "payload": {{payload}} }"""));
+        var completion = FalWebhookReceiver.Parse(Encoding.UTF8.GetBytes(
+            $$"""{ "request_id": "r", "status": "ERROR", "error": "boom", "payload": {{payload}} }"""));
 
         Assert.Equal(new FalCompletion("r", false, null, null, null, null, error, errorType), completion);
     }
@@ -201,7 +231,13 @@ public sealed class FalWebhookReceiverTests
     public void Parse_ErrorWithPayloadError_AppendsIt()
     {
         var completion = FalWebhookReceiver.Parse(Encoding.UTF8.GetBytes("""
-            { "request_id": "r", "status": "ERROR", "error": "Response payload could not be serialized", "payload": null, "payload_error": "payload too large" }
+            {
+              "request_id": "r",
+              "status": "ERROR",
+              "error": "Response payload could not be serialized",
+              "payload": null,
+              "payload_error": "payload too large"
+            }
             """));
 
         Assert.Equal("Response payload could not be serialized: payload too large", completion?.Error);
@@ -218,7 +254,8 @@ public sealed class FalWebhookReceiverTests
     [Fact]
     public void Parse_OkWithoutVideo_IsFalsSuccessWithoutItsUrlForTheJobToReadTheResult()
     {
-        var completion = FalWebhookReceiver.Parse(Encoding.UTF8.GetBytes("""{ "request_id": "r", "status": "OK", "payload": { "seed": 5 } }"""));
+        var completion = FalWebhookReceiver.Parse(
+            Encoding.UTF8.GetBytes("""{ "request_id": "r", "status": "OK", "payload": { "seed": 5 } }"""));
 
         Assert.Equal(new FalCompletion("r", true, null, null, null, 5, null, null), completion);
     }
@@ -256,7 +293,8 @@ public sealed class FalWebhookReceiverTests
     public async Task ReceiveAsync_VerifierRefuses_UnauthenticatedWithoutLookup()
     {
         _client.Instance = Running();
-        _verifier.Setup(v => v.IsAuthenticAsync(It.IsAny<Func<string, string?>>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        _verifier.Setup(v => v.IsAuthenticAsync(
+                It.IsAny<Func<string, string?>>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(false);
 
         var receipt = await ReceiveAsync(JobId, OkBody);
@@ -273,7 +311,8 @@ public sealed class FalWebhookReceiverTests
         Func<string, string?> headers = name => name == "X-Fal-Webhook-Signature" ? "abcd" : null;
         byte[]? seen = null;
         string? signature = null;
-        _verifier.Setup(v => v.IsAuthenticAsync(It.IsAny<Func<string, string?>>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
+        _verifier.Setup(v => v.IsAuthenticAsync(
+                It.IsAny<Func<string, string?>>(), It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<CancellationToken>()))
             .Callback((Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken _) =>
             {
                 seen = body.ToArray();
@@ -281,7 +320,14 @@ public sealed class FalWebhookReceiverTests
             })
             .ReturnsAsync(true);
 
-        await Receiver().ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), headers, bytes.Length, new MemoryStream(bytes), TestContext.Current.CancellationToken);
+        await Receiver().ReceiveAsync(
+            _client.Client.Object,
+            JobId,
+            Tokens.For(JobId),
+            headers,
+            bytes.Length,
+            new MemoryStream(bytes),
+            TestContext.Current.CancellationToken);
 
         Assert.Equal(bytes, seen);
         Assert.Equal("abcd", signature);
@@ -308,7 +354,8 @@ public sealed class FalWebhookReceiverTests
     [InlineData(JobId, "not-a-token")]
     public async Task ReceiveAsync_UrlWithoutTheJobsToken_IsRefusedBeforeTheBodyIsRead(string? jobId, string? token)
     {
-        var receipt = await Receiver().ReceiveAsync(_client.Client.Object, jobId, token, _ => "x", null, new UnreadableStream(), TestContext.Current.CancellationToken);
+        var receipt = await Receiver().ReceiveAsync(
+            _client.Client.Object, jobId, token, _ => "x", null, new UnreadableStream(), TestContext.Current.CancellationToken);
 
         Assert.Equal(WebhookReceipt.Unauthenticated, receipt);
         Assert.Empty(_client.Client.Invocations);
@@ -326,7 +373,14 @@ public sealed class FalWebhookReceiverTests
     [Fact]
     public async Task ReceiveAsync_DeclaredLengthPastTheLimit_IsTooLargeBeforeTheBodyIsRead()
     {
-        var receipt = await Receiver().ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), _ => "x", 30_000_000, new UnreadableStream(), TestContext.Current.CancellationToken);
+        var receipt = await Receiver().ReceiveAsync(
+            _client.Client.Object,
+            JobId,
+            Tokens.For(JobId),
+            _ => "x",
+            30_000_000,
+            new UnreadableStream(),
+            TestContext.Current.CancellationToken);
 
         Assert.Equal(WebhookReceipt.TooLarge, receipt);
         Assert.Empty(_client.Client.Invocations);
@@ -337,7 +391,8 @@ public sealed class FalWebhookReceiverTests
     {
         var endless = new CountingStream(new byte[4096]);
 
-        var receipt = await Receiver().ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), _ => "x", null, endless, TestContext.Current.CancellationToken);
+        var receipt = await Receiver().ReceiveAsync(
+            _client.Client.Object, JobId, Tokens.For(JobId), _ => "x", null, endless, TestContext.Current.CancellationToken);
 
         Assert.Equal(WebhookReceipt.TooLarge, receipt);
         Assert.InRange(endless.BytesRead, Options.MaxBodyBytes + 1, Options.MaxBodyBytes + 4096);
@@ -350,7 +405,14 @@ public sealed class FalWebhookReceiverTests
         var verifying = new FalWebhookOptions { UrlSecret = "test-webhook-secret", VerifySignatures = true };
         Func<string, string?> headers = name => name == "X-Fal-Webhook-Signature" ? null : "x";
 
-        var receipt = await Receiver(verifying).ReceiveAsync(_client.Client.Object, JobId, Tokens.For(JobId), headers, null, new UnreadableStream(), TestContext.Current.CancellationToken);
+        var receipt = await Receiver(verifying).ReceiveAsync(
+            _client.Client.Object,
+            JobId,
+            Tokens.For(JobId),
+            headers,
+            null,
+            new UnreadableStream(),
+            TestContext.Current.CancellationToken);
 
         Assert.Equal(WebhookReceipt.Unauthenticated, receipt);
     }
@@ -361,8 +423,10 @@ public sealed class FalWebhookReceiverTests
         _client.Instance = Running();
         var ours = new FalWebhookOptions { UrlSecret = "test-webhook-secret", VerifySignatures = false, UserId = "our-fal-user" };
 
-        var theirs = await ReceiveAsync(JobId, OkBody, Tokens.For(JobId), name => name == "X-Fal-Webhook-User-Id" ? "attacker" : null, ours);
-        var mine = await ReceiveAsync(JobId, OkBody, Tokens.For(JobId), name => name == "X-Fal-Webhook-User-Id" ? "our-fal-user" : null, ours);
+        var theirs = await ReceiveAsync(
+            JobId, OkBody, Tokens.For(JobId), name => name == "X-Fal-Webhook-User-Id" ? "attacker" : null, ours);
+        var mine = await ReceiveAsync(
+            JobId, OkBody, Tokens.For(JobId), name => name == "X-Fal-Webhook-User-Id" ? "our-fal-user" : null, ours);
 
         Assert.Equal(WebhookReceipt.Unauthenticated, theirs);
         Assert.Equal(WebhookReceipt.Applied, mine);
@@ -389,7 +453,8 @@ public sealed class FalWebhookReceiverTests
     {
         public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("the body was read");
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => throw new InvalidOperationException("the body was read");
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("the body was read");
     }
 
     /// <summary>A body that never ends (a chunked flood), counting what was read of it.</summary>
@@ -411,7 +476,8 @@ public sealed class FalWebhookReceiverTests
     {
         _client.Instances.Enqueue(Running());
         _client.Instance = Metadata(JobId, OrchestrationRuntimeStatus.Completed);
-        _client.Client.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+        _client.Client.Setup(c => c.RaiseEventAsync(
+                It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("instance is not running"));
 
         var receipt = await ReceiveAsync(JobId, OkBody);
@@ -424,7 +490,8 @@ public sealed class FalWebhookReceiverTests
     public async Task ReceiveAsync_RaiseFailsWhileTheJobRuns_RetryLater()
     {
         _client.Instance = Running();
-        _client.Client.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+        _client.Client.Setup(c => c.RaiseEventAsync(
+                It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("sidecar unavailable"));
 
         var receipt = await ReceiveAsync(JobId, OkBody);
@@ -436,7 +503,8 @@ public sealed class FalWebhookReceiverTests
     public async Task ReceiveAsync_CallerCancels_Throws()
     {
         _client.Instance = Running();
-        _client.Client.Setup(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+        _client.Client.Setup(c => c.RaiseEventAsync(
+                It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new OperationCanceledException());
 
         await Assert.ThrowsAsync<OperationCanceledException>(() => ReceiveAsync(JobId, OkBody));

@@ -25,14 +25,23 @@ public sealed class JobSchedulerTests
     private readonly ClientHarness _client = new();
 
     private static JobScheduler Scheduler(PipelineOptions? options = null, TimeProvider? time = null) =>
-        new(Options.Create(options ?? new PipelineOptions()), time ?? TimeProvider.System, Index.Object, Open.Object, Batches, Callbacks, NullLogger<JobScheduler>.Instance);
+        new(
+            Options.Create(options ?? new PipelineOptions()),
+            time ?? TimeProvider.System,
+            Index.Object,
+            Open.Object,
+            Batches,
+            Callbacks,
+            NullLogger<JobScheduler>.Instance);
 
     private static readonly PipelineStorage Storage = new(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"));
 
     /// <summary>The jobs here belong to no batch, so the ledger is never called (it would need Azurite).</summary>
-    internal static readonly Pipeline.Core.Batches.BatchLedger Batches = new(Storage, TimeProvider.System, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
+    internal static readonly Pipeline.Core.Batches.BatchLedger Batches =
+        new(Storage, TimeProvider.System, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
 
-    internal static readonly IOptions<Pipeline.Core.Callbacks.CallbackOptions> Callbacks = Options.Create(new Pipeline.Core.Callbacks.CallbackOptions());
+    internal static readonly IOptions<Pipeline.Core.Callbacks.CallbackOptions> Callbacks =
+        Options.Create(new Pipeline.Core.Callbacks.CallbackOptions());
 
     private static readonly Mock<JobIndex> Index = new(Storage);
 
@@ -41,7 +50,8 @@ public sealed class JobSchedulerTests
     /// <summary>Every claim is this request's (no concurrent request for the same job).</summary>
     internal static Mock<OpenJobs> Claims(Mock<OpenJobs> open)
     {
-        open.Setup(o => o.TryAddAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        open.Setup(o => o.TryAddAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(true);
         return open;
     }
 
@@ -71,7 +81,8 @@ public sealed class JobSchedulerTests
 
         Assert.IsType<JobStart.Started>(started);
         VerifyScheduled(Times.Once());
-        var schedule = Assert.Single(_client.Client.Invocations, i => i.Method.Name == nameof(DurableTaskClient.ScheduleNewOrchestrationInstanceAsync));
+        var schedule = Assert.Single(
+            _client.Client.Invocations, i => i.Method.Name == nameof(DurableTaskClient.ScheduleNewOrchestrationInstanceAsync));
         Assert.Equal(VideoJobOrchestrator.Name, ((TaskName)schedule.Arguments[0]).Name);
         Assert.Equal(Job, schedule.Arguments[1]); // the job as given (no listener here, so no trace context is added)
         var options = Assert.IsType<StartOrchestrationOptions>(schedule.Arguments[2]);
@@ -91,7 +102,8 @@ public sealed class JobSchedulerTests
     {
         _client.Instance = Metadata(Job.Id, OrchestrationRuntimeStatus.Running, Job with { RequestFingerprint = "theirs" });
 
-        var started = await Scheduler().StartAsync(_client.Client.Object, Job with { RequestFingerprint = "mine" }, TestContext.Current.CancellationToken);
+        var started = await Scheduler().StartAsync(
+            _client.Client.Object, Job with { RequestFingerprint = "mine" }, TestContext.Current.CancellationToken);
 
         Assert.IsType<JobStart.Conflict>(started);
         VerifyScheduled(Times.Never());
@@ -101,29 +113,48 @@ public sealed class JobSchedulerTests
     public async Task StartAsync_ClaimedByAConcurrentRequestForTheSameThing_IsThatJobOnceItExists()
     {
         var open = new Mock<OpenJobs>(Storage);
-        open.Setup(o => o.TryAddAsync(Job.Id, It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        open.Setup(o => o.TryAddAsync(Job.Id, It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(false);
         open.Setup(o => o.FingerprintOfAsync(Job.Id, It.IsAny<CancellationToken>())).ReturnsAsync("same");
         _client.Instances.Enqueue(null); // not there at the first look; the other request starts it meanwhile
         _client.Instance = Metadata(Job.Id, OrchestrationRuntimeStatus.Pending);
         var index = new Mock<JobIndex>(Storage);
-        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, index.Object, open.Object, Batches, Callbacks, NullLogger<JobScheduler>.Instance);
+        var scheduler = new JobScheduler(
+            Options.Create(new PipelineOptions()),
+            TimeProvider.System,
+            index.Object,
+            open.Object,
+            Batches,
+            Callbacks,
+            NullLogger<JobScheduler>.Instance);
 
-        var started = await scheduler.StartAsync(_client.Client.Object, Job with { RequestFingerprint = "same" }, TestContext.Current.CancellationToken);
+        var started = await scheduler.StartAsync(
+            _client.Client.Object, Job with { RequestFingerprint = "same" }, TestContext.Current.CancellationToken);
 
         Assert.IsType<JobStart.Existed>(started);
         VerifyScheduled(Times.Never());
-        index.Verify(i => i.AddAsync(It.IsAny<VideoJob>(), It.IsAny<CancellationToken>()), Times.Never); // one index entry: the other request's
+        // one index entry: the other request's
+        index.Verify(i => i.AddAsync(It.IsAny<VideoJob>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
     public async Task StartAsync_ClaimedByAConcurrentRequestForSomethingElse_IsAConflict()
     {
         var open = new Mock<OpenJobs>(Storage);
-        open.Setup(o => o.TryAddAsync(Job.Id, It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
+        open.Setup(o => o.TryAddAsync(Job.Id, It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(false);
         open.Setup(o => o.FingerprintOfAsync(Job.Id, It.IsAny<CancellationToken>())).ReturnsAsync("theirs");
-        var scheduler = new JobScheduler(Options.Create(new PipelineOptions()), TimeProvider.System, Index.Object, open.Object, Batches, Callbacks, NullLogger<JobScheduler>.Instance);
+        var scheduler = new JobScheduler(
+            Options.Create(new PipelineOptions()),
+            TimeProvider.System,
+            Index.Object,
+            open.Object,
+            Batches,
+            Callbacks,
+            NullLogger<JobScheduler>.Instance);
 
-        var started = await scheduler.StartAsync(_client.Client.Object, Job with { RequestFingerprint = "mine" }, TestContext.Current.CancellationToken);
+        var started = await scheduler.StartAsync(
+            _client.Client.Object, Job with { RequestFingerprint = "mine" }, TestContext.Current.CancellationToken);
 
         Assert.IsType<JobStart.Conflict>(started);
         VerifyScheduled(Times.Never());
@@ -134,7 +165,11 @@ public sealed class JobSchedulerTests
     {
         var refusal = new Pipeline.Core.Costs.BudgetRefusal("the app's daily budget of $1 would be passed");
 
-        var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken, _ => Task.FromResult<Pipeline.Core.Costs.BudgetRefusal?>(refusal));
+        var started = await Scheduler().StartAsync(
+            _client.Client.Object,
+            Job,
+            TestContext.Current.CancellationToken,
+            _ => Task.FromResult<Pipeline.Core.Costs.BudgetRefusal?>(refusal));
 
         Assert.Equal(refusal, Assert.IsType<JobStart.Refused>(started).Refusal);
         VerifyScheduled(Times.Never());
@@ -146,7 +181,8 @@ public sealed class JobSchedulerTests
     {
         _client.Instances.Enqueue(null);
         _client.Instance = Metadata(Job.Id, OrchestrationRuntimeStatus.Running);
-        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
+                It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("An Orchestration instance with the ID already exists."));
 
         var started = await Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken);
@@ -158,7 +194,8 @@ public sealed class JobSchedulerTests
     [Fact]
     public async Task StartAsync_ScheduleThrowsAndNoInstanceExists_Rethrows()
     {
-        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
+                It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("sidecar down"));
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
@@ -170,10 +207,12 @@ public sealed class JobSchedulerTests
     [Fact]
     public async Task StartAsync_CallerCancels_RethrowsWithoutLookingAgain()
     {
-        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+        _client.Client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(
+                It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new OperationCanceledException());
 
-        await Assert.ThrowsAsync<OperationCanceledException>(() => Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<OperationCanceledException>(
+            () => Scheduler().StartAsync(_client.Client.Object, Job, TestContext.Current.CancellationToken));
 
         Assert.Single(_client.Lookups);
     }
@@ -183,12 +222,23 @@ public sealed class JobSchedulerTests
     {
         var options = new PipelineOptions
         {
-            WebhookWait = TimeSpan.FromSeconds(70), PollInterval = TimeSpan.FromSeconds(11), JobDeadline = TimeSpan.FromMinutes(9), SidecarGrace = TimeSpan.FromSeconds(3),
-            UnconfirmedSubmitWait = TimeSpan.FromMinutes(4), FalUnavailableWait = TimeSpan.FromMinutes(45),
+            WebhookWait = TimeSpan.FromSeconds(70),
+            PollInterval = TimeSpan.FromSeconds(11),
+            JobDeadline = TimeSpan.FromMinutes(9),
+            SidecarGrace = TimeSpan.FromSeconds(3),
+            UnconfirmedSubmitWait = TimeSpan.FromMinutes(4),
+            FalUnavailableWait = TimeSpan.FromMinutes(45),
         };
 
-        Assert.Equal(new JobTimings(TimeSpan.FromSeconds(70), TimeSpan.FromSeconds(11), TimeSpan.FromMinutes(9), TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(4),
-            FalUnavailableWait: TimeSpan.FromMinutes(45)), Scheduler(options).Timings);
+        Assert.Equal(
+            new JobTimings(
+                TimeSpan.FromSeconds(70),
+                TimeSpan.FromSeconds(11),
+                TimeSpan.FromMinutes(9),
+                TimeSpan.FromSeconds(3),
+                TimeSpan.FromMinutes(4),
+                FalUnavailableWait: TimeSpan.FromMinutes(45)),
+            Scheduler(options).Timings);
     }
 
     [Fact]

@@ -32,7 +32,8 @@ public sealed class VideoJobServiceTests : IDisposable
         new JobTimings(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(5)),
         new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero));
 
-    private static readonly StoredVideo Video = new("videos/trips/photo.mp4", "http://127.0.0.1:10000/devstoreaccount1/videos/trips/photo.mp4", "video/mp4", 1_843_211);
+    private static readonly StoredVideo Video = new(
+        "videos/trips/photo.mp4", "http://127.0.0.1:10000/devstoreaccount1/videos/trips/photo.mp4", "video/mp4", 1_843_211);
 
     private readonly ClientHarness _client = new();
     private readonly PipelineStorage _storage = new(new BlobServiceClient("UseDevelopmentStorage=true"));
@@ -54,15 +55,20 @@ public sealed class VideoJobServiceTests : IDisposable
         public static Mock<Pipeline.Core.Events.EventOutbox> Outbox()
         {
             var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"));
-            var outbox = new Mock<Pipeline.Core.Events.EventOutbox>(storage, null!, Options.Create(new Pipeline.Core.Options.EventGridOptions()),
-                TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Pipeline.Core.Events.EventOutbox>.Instance);
+            var outbox = new Mock<Pipeline.Core.Events.EventOutbox>(
+                storage,
+                null!,
+                Options.Create(new Pipeline.Core.Options.EventGridOptions()),
+                TimeProvider.System,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Pipeline.Core.Events.EventOutbox>.Instance);
             outbox.Setup(o => o.ListAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
             return outbox;
         }
 
         public static Mock<Pipeline.Core.Housekeeping.ReconciledOutcomes> Outcomes()
         {
-            var outcomes = new Mock<Pipeline.Core.Housekeeping.ReconciledOutcomes>(new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")));
+            var outcomes = new Mock<Pipeline.Core.Housekeeping.ReconciledOutcomes>(
+                new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")));
             outcomes.Setup(o => o.ReadAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((VideoJobResult?)null);
             return outcomes;
         }
@@ -79,9 +85,26 @@ public sealed class VideoJobServiceTests : IDisposable
     private VideoJobService Service(TimeSpan? videoUrlSasLifetime = null)
     {
         var options = Options.Create(new PipelineOptions { VideoUrlSasLifetime = videoUrlSasLifetime ?? TimeSpan.Zero });
-        return new VideoJobService(new JobScheduler(options, new FixedTimeProvider(Now), Index.Object, JobSchedulerTests.Claims(new Mock<OpenJobs>(_storage)).Object, JobSchedulerTests.Batches, JobSchedulerTests.Callbacks, NullLogger<JobScheduler>.Instance), Index.Object, new UploadStore(_storage), _storage, _signer, options,
-            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())), Ledger.Object, JobSchedulerTests.Batches, JobSchedulerTests.Callbacks,
-            Outbox.Object, Outcomes.Object);
+        return new VideoJobService(
+            new JobScheduler(
+                options,
+                new FixedTimeProvider(Now),
+                Index.Object,
+                JobSchedulerTests.Claims(new Mock<OpenJobs>(_storage)).Object,
+                JobSchedulerTests.Batches,
+                JobSchedulerTests.Callbacks,
+                NullLogger<JobScheduler>.Instance),
+            Index.Object,
+            new UploadStore(_storage),
+            _storage,
+            _signer,
+            options,
+            new Pipeline.Core.Costs.PriceTable(Options.Create(new Pipeline.Core.Costs.CostOptions())),
+            Ledger.Object,
+            JobSchedulerTests.Batches,
+            JobSchedulerTests.Callbacks,
+            Outbox.Object,
+            Outcomes.Object);
     }
 
     private static VideoJobResult Result(JobOutcome outcome, StoredVideo? video = null, JobError? error = null, long? seed = null) =>
@@ -98,7 +121,11 @@ public sealed class VideoJobServiceTests : IDisposable
     [Fact]
     public async Task GetAsync_QueuedAtFal_IsQueuedWithQueuePosition()
     {
-        _client.Instance = Metadata(Id, OrchestrationRuntimeStatus.Running, Job, customStatus: new JobProgress(JobStages.Queued, VideoMode.ImageToVideo, FalRequestId, 4));
+        _client.Instance = Metadata(
+            Id,
+            OrchestrationRuntimeStatus.Running,
+            Job,
+            customStatus: new JobProgress(JobStages.Queued, VideoMode.ImageToVideo, FalRequestId, 4));
 
         var view = await GetAsync();
 
@@ -122,7 +149,8 @@ public sealed class VideoJobServiceTests : IDisposable
     [InlineData(JobStages.Cancelling)]
     public async Task GetAsync_RunningAtFalOrLater_IsRunning(string stage)
     {
-        _client.Instance = Metadata(Id, OrchestrationRuntimeStatus.Running, Job, customStatus: new JobProgress(stage, VideoMode.ImageToVideo, FalRequestId));
+        _client.Instance = Metadata(
+            Id, OrchestrationRuntimeStatus.Running, Job, customStatus: new JobProgress(stage, VideoMode.ImageToVideo, FalRequestId));
 
         var view = await GetAsync();
 
@@ -136,7 +164,8 @@ public sealed class VideoJobServiceTests : IDisposable
     [InlineData(JobStages.Submitting)]
     public async Task GetAsync_BeforeFalHasTheJob_IsQueued(string stage)
     {
-        _client.Instance = Metadata(Id, OrchestrationRuntimeStatus.Running, Job, customStatus: new JobProgress(stage, VideoMode.ImageToVideo));
+        _client.Instance = Metadata(
+            Id, OrchestrationRuntimeStatus.Running, Job, customStatus: new JobProgress(stage, VideoMode.ImageToVideo));
 
         var view = await GetAsync();
 
@@ -160,7 +189,8 @@ public sealed class VideoJobServiceTests : IDisposable
     [Fact]
     public async Task GetAsync_ModeSettledBySidecar_ShowsTheCustomStatusMode()
     {
-        _client.Instance = Metadata(Id, OrchestrationRuntimeStatus.Running, Job, customStatus: new JobProgress(JobStages.Submitting, VideoMode.ReferenceToVideo));
+        _client.Instance = Metadata(
+            Id, OrchestrationRuntimeStatus.Running, Job, customStatus: new JobProgress(JobStages.Submitting, VideoMode.ReferenceToVideo));
 
         Assert.Equal(VideoMode.ReferenceToVideo, (await GetAsync())?.Mode);
     }
@@ -287,7 +317,12 @@ public sealed class VideoJobServiceTests : IDisposable
     [Fact]
     public async Task SubmitAsync_InvalidBody_ReturnsTheProblemsWithoutScheduling()
     {
-        var result = await Service().SubmitAsync(_client.Client.Object, VideoMode.ImageToVideo, JsonNode.Parse("""{ "prompt": "" }"""), null, TestContext.Current.CancellationToken);
+        var result = await Service().SubmitAsync(
+            _client.Client.Object,
+            VideoMode.ImageToVideo,
+            JsonNode.Parse("""{ "prompt": "" }"""),
+            null,
+            TestContext.Current.CancellationToken);
 
         Assert.Null(result.Id);
         Assert.False(result.Created);
@@ -301,7 +336,12 @@ public sealed class VideoJobServiceTests : IDisposable
     [InlineData("line\nbreak")]
     public async Task SubmitAsync_BadIdempotencyKey_IsRefusedByHeaderName(string key)
     {
-        var result = await Service().SubmitAsync(_client.Client.Object, VideoMode.TextToVideo, JsonNode.Parse("""{ "prompt": "p" }"""), key, TestContext.Current.CancellationToken);
+        var result = await Service().SubmitAsync(
+            _client.Client.Object,
+            VideoMode.TextToVideo,
+            JsonNode.Parse("""{ "prompt": "p" }"""),
+            key,
+            TestContext.Current.CancellationToken);
 
         Assert.Equal(["Idempotency-Key"], result.Errors!.Keys);
         Assert.Empty(_client.Client.Invocations);
@@ -310,7 +350,12 @@ public sealed class VideoJobServiceTests : IDisposable
     [Fact]
     public async Task SubmitAsync_IdempotencyKeyOver255_IsRefused()
     {
-        var result = await Service().SubmitAsync(_client.Client.Object, VideoMode.TextToVideo, JsonNode.Parse("""{ "prompt": "p" }"""), new string('k', 256), TestContext.Current.CancellationToken);
+        var result = await Service().SubmitAsync(
+            _client.Client.Object,
+            VideoMode.TextToVideo,
+            JsonNode.Parse("""{ "prompt": "p" }"""),
+            new string('k', 256),
+            TestContext.Current.CancellationToken);
 
         Assert.Equal(["Idempotency-Key"], result.Errors!.Keys);
     }
@@ -318,12 +363,18 @@ public sealed class VideoJobServiceTests : IDisposable
     [Fact]
     public async Task SubmitAsync_ValidRequest_SchedulesAnHttpJobWithTheValidatedRequest()
     {
-        var result = await Service().SubmitAsync(_client.Client.Object, VideoMode.TextToVideo, JsonNode.Parse("""{ "prompt": "An octopus", "duration": 6 }"""), null, TestContext.Current.CancellationToken);
+        var result = await Service().SubmitAsync(
+            _client.Client.Object,
+            VideoMode.TextToVideo,
+            JsonNode.Parse("""{ "prompt": "An octopus", "duration": 6 }"""),
+            null,
+            TestContext.Current.CancellationToken);
 
         Assert.True(result.Created);
         Assert.Null(result.Errors);
         Assert.True(JobIds.IsWellFormed(result.Id));
-        var schedule = Assert.Single(_client.Client.Invocations, i => i.Method.Name == nameof(DurableTaskClient.ScheduleNewOrchestrationInstanceAsync));
+        var schedule = Assert.Single(
+            _client.Client.Invocations, i => i.Method.Name == nameof(DurableTaskClient.ScheduleNewOrchestrationInstanceAsync));
         var job = Assert.IsType<VideoJob>(schedule.Arguments[1]);
         Assert.Equal(result.Id, job.Id);
         Assert.Equal(JobSource.Http, job.Source);
@@ -336,10 +387,12 @@ public sealed class VideoJobServiceTests : IDisposable
     public async Task SubmitAsync_SameIdempotencyKeyAgain_AnswersTheSameJobWithoutStartingIt()
     {
         var body = JsonNode.Parse("""{ "prompt": "p" }""");
-        var first = await Service().SubmitAsync(_client.Client.Object, VideoMode.TextToVideo, body, "order-17", TestContext.Current.CancellationToken);
+        var first = await Service().SubmitAsync(
+            _client.Client.Object, VideoMode.TextToVideo, body, "order-17", TestContext.Current.CancellationToken);
         _client.Instance = Metadata(first.Id!, OrchestrationRuntimeStatus.Running);
 
-        var second = await Service().SubmitAsync(_client.Client.Object, VideoMode.TextToVideo, body, "order-17", TestContext.Current.CancellationToken);
+        var second = await Service().SubmitAsync(
+            _client.Client.Object, VideoMode.TextToVideo, body, "order-17", TestContext.Current.CancellationToken);
 
         Assert.Equal(first.Id, second.Id);
         Assert.True(first.Created);
@@ -357,7 +410,9 @@ public sealed class VideoJobServiceTests : IDisposable
         var result = await Service().CancelAsync(_client.Client.Object, Id, TestContext.Current.CancellationToken);
 
         Assert.Equal(CancelResult.Accepted, result);
-        _client.Client.Verify(c => c.RaiseEventAsync(Id, VideoJobOrchestrator.CancelEvent, It.IsAny<CancelRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+        _client.Client.Verify(
+            c => c.RaiseEventAsync(Id, VideoJobOrchestrator.CancelEvent, It.IsAny<CancelRequest>(), It.IsAny<CancellationToken>()),
+            Times.Once);
     }
 
     [Theory]
@@ -371,14 +426,18 @@ public sealed class VideoJobServiceTests : IDisposable
         var result = await Service().CancelAsync(_client.Client.Object, Id, TestContext.Current.CancellationToken);
 
         Assert.Equal(CancelResult.AlreadyFinished, result);
-        _client.Client.Verify(c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _client.Client.Verify(
+            c => c.RaiseEventAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()),
+            Times.Never);
     }
 
     [Fact]
     public async Task CancelAsync_UnknownOrMalformedJob_IsNotFound()
     {
         Assert.Equal(CancelResult.NotFound, await Service().CancelAsync(_client.Client.Object, Id, TestContext.Current.CancellationToken));
-        Assert.Equal(CancelResult.NotFound, await Service().CancelAsync(_client.Client.Object, "nope", TestContext.Current.CancellationToken));
+        Assert.Equal(
+            CancelResult.NotFound,
+            await Service().CancelAsync(_client.Client.Object, "nope", TestContext.Current.CancellationToken));
         Assert.Single(_client.Lookups);
     }
 }
