@@ -35,27 +35,42 @@ internal sealed class ActivityMocks
         var options = MsOptions.Create(new PipelineOptions { PublicBaseUrl = new Uri("https://app.example.com") });
         var storage = new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true"));
         Options = options;
-        Inbox = new Mock<InboxReader>(storage, new InboxPresets(storage), options, Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Callbacks.CallbackOptions()), Time,
+        Inbox = new Mock<InboxReader>(
+            storage,
+            new InboxPresets(storage),
+            options,
+            Microsoft.Extensions.Options.Options.Create(new Pipeline.Core.Callbacks.CallbackOptions()),
+            Time,
             new Pipeline.Core.Inbox.PendingManifests(storage));
         Inputs = new Mock<FalInputResolver>(storage, new BlobUrlSigner(storage, Time), options);
         Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((VideoRequest r, CancellationToken _) => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt });
-        Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<System.Text.Json.Nodes.JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+        Fal.Setup(f => f.SubmitAsync(
+                It.IsAny<string>(), It.IsAny<System.Text.Json.Nodes.JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Accepted);
         var costs = MsOptions.Create(new Pipeline.Core.Costs.CostOptions());
         Slots = new Mock<Pipeline.Core.Costs.ConcurrencySlots>(storage, costs, Time);
         Submits = new InMemorySubmitLedger(Time);
         Admission = new Mock<Pipeline.Core.Costs.JobAdmission>(
-            new Pipeline.Core.Costs.PriceTable(costs), new Mock<Pipeline.Core.Costs.UsageLedger>(storage, costs).Object, Slots.Object, Submits,
+            new Pipeline.Core.Costs.PriceTable(costs),
+            new Mock<Pipeline.Core.Costs.UsageLedger>(storage, costs).Object,
+            Slots.Object,
+            Submits,
             new Mock<OpenJobs>(storage).Object);
-        Admission.Setup(a => a.AdmitAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<VideoMode>(), It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
+        Admission.Setup(a => a.AdmitAsync(
+                It.IsAny<string>(),
+                It.IsAny<DateTimeOffset>(),
+                It.IsAny<VideoMode>(),
+                It.IsAny<VideoRequest>(),
+                It.IsAny<CancellationToken>()))
             .ReturnsAsync(new Pipeline.Core.Costs.Admission(Cost, null, true));
         Publisher = new Mock<JobEventPublisher>(null!, options, NullLogger<JobEventPublisher>.Instance);
         Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
             .Callback((JobEvent e, CancellationToken _) => Published.Add(e))
             .Returns(Task.CompletedTask);
         // The real outbox's delivery path over the mocked publisher; what it keeps stays in memory (no storage here).
-        Outbox = new Mock<EventOutbox>(storage, Publisher.Object, MsOptions.Create(new EventGridOptions()), Time, NullLogger<EventOutbox>.Instance);
+        Outbox = new Mock<EventOutbox>(
+            storage, Publisher.Object, MsOptions.Create(new EventGridOptions()), Time, NullLogger<EventOutbox>.Instance);
         Outbox.Setup(o => o.AnnounceAsync(It.IsAny<JobEvent>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Returns(async (JobEvent e, bool behind, CancellationToken token) =>
             {
@@ -87,7 +102,8 @@ internal sealed class ActivityMocks
     private static Mock<Pipeline.Core.Inbox.OutputNames> NewOutputs()
     {
         var outputs = new Mock<Pipeline.Core.Inbox.OutputNames>(new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")));
-        outputs.Setup(o => o.ForDropAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<int>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+        outputs.Setup(o => o.ForDropAsync(
+                It.IsAny<string>(), It.IsAny<string>(), It.IsAny<int>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string _, string name, int variant, int variants, CancellationToken _) =>
                 Variants.OutputName(InboxReader.OutputBlobFor(name), variant, variants));
         return outputs;
@@ -107,8 +123,21 @@ internal sealed class ActivityMocks
 
     /// <summary>The submit step over these seams (<paramref name="ledger"/>: another submit ledger than <see cref="Submits"/>).</summary>
     public SubmitToFalActivity SubmitActivity(Pipeline.Core.Submits.SubmitLedger? ledger = null) =>
-        new(Fal.Object, Inbox.Object, Inputs.Object, new WebhookUrls(Options, Tokens), Admission.Object, ledger ?? Submits, Finder.Object, Gate,
-            Uses.Object, Outputs.Object, Photos.Object, Announcer, Time, NullLogger<SubmitToFalActivity>.Instance);
+        new(
+            Fal.Object,
+            Inbox.Object,
+            Inputs.Object,
+            new WebhookUrls(Options, Tokens),
+            Admission.Object,
+            ledger ?? Submits,
+            Finder.Object,
+            Gate,
+            Uses.Object,
+            Outputs.Object,
+            Photos.Object,
+            Announcer,
+            Time,
+            NullLogger<SubmitToFalActivity>.Instance);
 
     /// <summary>Who uses an inbox image: its own job, unless a test says a manifest does.</summary>
     public Mock<Pipeline.Core.Inbox.ImageUses> Uses { get; } = NewUses();
@@ -116,7 +145,8 @@ internal sealed class ActivityMocks
     private static Mock<Pipeline.Core.Inbox.ImageUses> NewUses()
     {
         var uses = new Mock<Pipeline.Core.Inbox.ImageUses>(new PipelineStorage(new BlobServiceClient("UseDevelopmentStorage=true")));
-        uses.Setup(u => u.ClaimForDropAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((true, (string?)null));
+        uses.Setup(u => u.ClaimForDropAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((true, (string?)null));
         return uses;
     }
 
@@ -165,7 +195,9 @@ internal sealed class ActivityMocks
 
     public Microsoft.Extensions.Options.IOptions<PipelineOptions> Options { get; }
 
-    public WebhookToken Tokens { get; } = new(MsOptions.Create(new FalWebhookOptions { UrlSecret = "test-webhook-secret" }), MsOptions.Create(new FalQueueClientOptions()));
+    public WebhookToken Tokens { get; } = new(
+        MsOptions.Create(new FalWebhookOptions { UrlSecret = "test-webhook-secret" }),
+        MsOptions.Create(new FalQueueClientOptions()));
 
     public Mock<FalQueueClient> Fal { get; } = new();
 
@@ -188,6 +220,17 @@ internal sealed class ActivityMocks
     public JobAnnouncer Announcer => new(Outbox.Object, NullLogger<JobAnnouncer>.Instance);
 
     /// <summary>An event as the orchestration plans it, before the activity completes it.</summary>
-    public static JobEvent Planned(string type) => new(type, "videos/trips/photo.mp4", Now.AddMinutes(-1),
-        new JobEventData("inbox-1", VideoMode.ImageToVideo, "inbox/trips/photo.jpg", null, null, null, null, new JobTimeline(Now.AddMinutes(-2), null, null, null)));
+    public static JobEvent Planned(string type) => new(
+        type,
+        "videos/trips/photo.mp4",
+        Now.AddMinutes(-1),
+        new JobEventData(
+            "inbox-1",
+            VideoMode.ImageToVideo,
+            "inbox/trips/photo.jpg",
+            null,
+            null,
+            null,
+            null,
+            new JobTimeline(Now.AddMinutes(-2), null, null, null)));
 }

@@ -8,7 +8,10 @@ namespace Pipeline.UnitTests.Activities;
 
 /// <summary>The submit ledger's semantics (claim only if absent, answer only the claim) in memory, for unit tests.</summary>
 public class InMemorySubmitLedger(TimeProvider time)
-    : SubmitLedger(new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true")), time, NullLogger<SubmitLedger>.Instance)
+    : SubmitLedger(
+        new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true")),
+        time,
+        NullLogger<SubmitLedger>.Instance)
 {
     private readonly ConcurrentDictionary<(string, int), (SubmitRecord Record, ETag ETag)> _records = new();
 

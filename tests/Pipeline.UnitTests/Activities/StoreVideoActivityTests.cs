@@ -11,7 +11,8 @@ namespace Pipeline.UnitTests.Activities;
 
 public sealed class StoreVideoActivityTests
 {
-    private static readonly StoredVideo Video = new("videos/trips/photo.mp4", "https://account.blob.core.windows.net/videos/trips/photo.mp4", "video/mp4", 1_843_211);
+    private static readonly StoredVideo Video = new(
+        "videos/trips/photo.mp4", "https://account.blob.core.windows.net/videos/trips/photo.mp4", "video/mp4", 1_843_211);
 
     private readonly ActivityMocks _m = new();
     private readonly Mock<VideoStore> _store;
@@ -20,7 +21,8 @@ public sealed class StoreVideoActivityTests
     public StoreVideoActivityTests()
     {
         var storage = new PipelineStorage(new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"));
-        _store = new Mock<VideoStore>(storage, Mock.Of<IHttpClientFactory>(), new MediaDownloadPolicy(_m.Options), _m.Time, NullLogger<VideoStore>.Instance);
+        _store = new Mock<VideoStore>(
+            storage, Mock.Of<IHttpClientFactory>(), new MediaDownloadPolicy(_m.Options), _m.Time, NullLogger<VideoStore>.Instance);
         _store.Setup(s => s.StoreAsync(It.IsAny<VideoToStore>(), It.IsAny<CancellationToken>())).ReturnsAsync(Video);
         _batches = new Mock<Pipeline.Core.Batches.BatchLedger>(storage, _m.Time, NullLogger<Pipeline.Core.Batches.BatchLedger>.Instance);
     }
@@ -33,7 +35,14 @@ public sealed class StoreVideoActivityTests
         FileSize = 1_843_211, Announcement = announcement,
     };
 
-    private StoreVideoActivity Activity() => new(_store.Object, _m.Admission.Object, _m.Fal.Object, _m.Announcer, _batches.Object, _m.Time, NullLogger<StoreVideoActivity>.Instance);
+    private StoreVideoActivity Activity() => new(
+        _store.Object,
+        _m.Admission.Object,
+        _m.Fal.Object,
+        _m.Announcer,
+        _batches.Object,
+        _m.Time,
+        NullLogger<StoreVideoActivity>.Instance);
 
     private static readonly Pipeline.Core.Batches.BatchJobEnd PlannedEnd = new("inbox-1",
         new Pipeline.Core.Jobs.JobBatch("b-trips", Pipeline.Core.Jobs.BatchKind.Folder, "inbox/trips"), null, "succeeded", null, 42, 0.43m);
@@ -55,7 +64,8 @@ public sealed class StoreVideoActivityTests
     [Fact]
     public async Task RunAsync_CopyFails_AnnouncesNothing()
     {
-        _store.Setup(s => s.StoreAsync(It.IsAny<VideoToStore>(), It.IsAny<CancellationToken>())).ThrowsAsync(new HttpRequestException("the video download answered 404"));
+        _store.Setup(s => s.StoreAsync(It.IsAny<VideoToStore>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new HttpRequestException("the video download answered 404"));
 
         await Assert.ThrowsAsync<HttpRequestException>(() => Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token));
 
@@ -65,7 +75,8 @@ public sealed class StoreVideoActivityTests
     [Fact]
     public async Task RunAsync_EventGridDown_KeepsTheEventForLaterAndCountsItAnnounced()
     {
-        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
+        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
 
         var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token);
 
@@ -77,7 +88,8 @@ public sealed class StoreVideoActivityTests
     [Fact]
     public async Task RunAsync_EventGridAndTheOutboxDown_ReturnsTheVideoUnannounced()
     {
-        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
+        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
         _m.KeepFails = true;
 
         var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)), Token);
@@ -120,8 +132,11 @@ public sealed class StoreVideoActivityTests
     [InlineData("anything else")]
     public async Task RunAsync_BatchRecordFails_KeepsTheVideoAndLeavesTheEndToTheOrchestration(string failure)
     {
-        Exception thrown = failure == "storage" ? new Azure.RequestFailedException(503, "server busy") : new InvalidOperationException("results file unreadable");
-        _batches.Setup(b => b.RecordEndAsync(It.IsAny<Pipeline.Core.Batches.BatchJobEnd>(), It.IsAny<CancellationToken>())).ThrowsAsync(thrown);
+        Exception thrown = failure == "storage"
+            ? new Azure.RequestFailedException(503, "server busy")
+            : new InvalidOperationException("results file unreadable");
+        _batches.Setup(b => b.RecordEndAsync(It.IsAny<Pipeline.Core.Batches.BatchJobEnd>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(thrown);
 
         var outcome = await Activity().RunAsync(Input(Planned(JobEventTypes.Succeeded)) with { BatchEnd = PlannedEnd }, Token);
 

@@ -14,9 +14,14 @@ namespace Pipeline.UnitTests.Activities;
 
 public sealed class SubmitToFalActivityTests
 {
-    private static readonly VideoRequest Request = new() { Prompt = "An octopus plays football", ImageUrl = "https://cdn.example.com/octopus.png" };
+    private static readonly VideoRequest Request = new()
+    {
+        Prompt = "An octopus plays football",
+        ImageUrl = "https://cdn.example.com/octopus.png",
+    };
 
-    private static readonly FalRequestRef AcceptedRef = new(Accepted.RequestId, Accepted.StatusUrl, Accepted.ResponseUrl, Accepted.CancelUrl);
+    private static readonly FalRequestRef AcceptedRef =
+        new(Accepted.RequestId, Accepted.StatusUrl, Accepted.ResponseUrl, Accepted.CancelUrl);
 
     private readonly ActivityMocks _m = new();
 
@@ -33,8 +38,13 @@ public sealed class SubmitToFalActivityTests
     {
         var outcome = await Activity().RunAsync(HttpInput(), Token);
 
-        _m.Fal.Verify(f => f.SubmitAsync("bytedance/seedance-2.0/fast/image-to-video", It.Is<JsonObject>(b => (string)b["prompt"]! == Request.Prompt),
-            new Uri($"https://app.example.com/api/fal/webhook?job=api-1&token={_m.Tokens.For("api-1")}"), It.IsAny<CancellationToken>()), Times.Once);
+        _m.Fal.Verify(
+            f => f.SubmitAsync(
+                "bytedance/seedance-2.0/fast/image-to-video",
+                It.Is<JsonObject>(b => (string)b["prompt"]! == Request.Prompt),
+                new Uri($"https://app.example.com/api/fal/webhook?job=api-1&token={_m.Tokens.For("api-1")}"),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
         var submitted = Assert.IsType<SubmitToFalOutcome.Submitted>(outcome);
         Assert.Equal(AcceptedRef, submitted.Request);
         Assert.Equal(2, submitted.QueuePosition);
@@ -66,7 +76,9 @@ public sealed class SubmitToFalActivityTests
 
         var again = await Activity().RunAsync(HttpInput(), Token);
 
-        _m.Fal.Verify(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()), Times.Once);
+        _m.Fal.Verify(
+            f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()),
+            Times.Once);
         Assert.Equal(((SubmitToFalOutcome.Submitted)first).Request, Assert.IsType<SubmitToFalOutcome.Submitted>(again).Request);
         Assert.Equal(2, _m.Published.Count);
         Assert.Single(_m.Published.Select(e => e.CloudEventId).Distinct());
@@ -139,7 +151,8 @@ public sealed class SubmitToFalActivityTests
         var ledger = new Mock<InMemorySubmitLedger>(_m.Time) { CallBase = true };
         var claimed = new SubmitRecord("api-1", 1, SubmitState.Sending, Now);
         ledger.Setup(l => l.FindAsync("api-1", 1, It.IsAny<CancellationToken>())).ReturnsAsync((SubmitRecord?)null);
-        ledger.Setup(l => l.ClaimAsync(It.IsAny<SubmitRecord>(), It.IsAny<CancellationToken>())).ReturnsAsync(new SubmitClaim.Taken(claimed));
+        ledger.Setup(l => l.ClaimAsync(It.IsAny<SubmitRecord>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new SubmitClaim.Taken(claimed));
         var activity = _m.SubmitActivity(ledger.Object);
 
         var outcome = await activity.RunAsync(HttpInput(), Token);
@@ -152,12 +165,19 @@ public sealed class SubmitToFalActivityTests
     public async Task RunAsync_InboxDrop_ReadsTheDropAndSubmitsItsModeAndRequest()
     {
         var fromSidecar = Request with { Prompt = "from the sidecar", ImageUrl = null, ImageUrls = ["https://cdn.example.com/a.png"] };
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ReturnsAsync(new PreparedJob.Ready(VideoMode.ReferenceToVideo, fromSidecar));
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null))
+            .ReturnsAsync(new PreparedJob.Ready(VideoMode.ReferenceToVideo, fromSidecar));
 
-        var outcome = await Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, Planned(JobEventTypes.Submitted), Now), Token);
+        var outcome = await Activity().RunAsync(
+            new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, Planned(JobEventTypes.Submitted), Now), Token);
 
-        _m.Fal.Verify(f => f.SubmitAsync("bytedance/seedance-2.0/fast/reference-to-video", It.Is<JsonObject>(b => (string)b["prompt"]! == "from the sidecar"),
-            It.IsAny<Uri?>(), It.IsAny<CancellationToken>()), Times.Once);
+        _m.Fal.Verify(
+            f => f.SubmitAsync(
+                "bytedance/seedance-2.0/fast/reference-to-video",
+                It.Is<JsonObject>(b => (string)b["prompt"]! == "from the sidecar"),
+                It.IsAny<Uri?>(),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
         Assert.Equal(VideoMode.ReferenceToVideo, outcome.Mode);
         Assert.Equal(VideoMode.ReferenceToVideo, Assert.Single(_m.Published).Data.Mode);
     }
@@ -178,9 +198,11 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_InvalidDrop_FailsWithTheProblemWithoutSubmittingOrAnnouncing()
     {
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ReturnsAsync(new PreparedJob.Invalid(VideoMode.ImageToVideo, "prompt: is required"));
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null))
+            .ReturnsAsync(new PreparedJob.Invalid(VideoMode.ImageToVideo, "prompt: is required"));
 
-        var outcome = await Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, Planned(JobEventTypes.Submitted), Now), Token);
+        var outcome = await Activity().RunAsync(
+            new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, Planned(JobEventTypes.Submitted), Now), Token);
 
         Assert.Equal(new JobError("invalid_request", "prompt: is required"), Assert.IsType<SubmitToFalOutcome.NotSubmitted>(outcome).Error);
         AssertNothingSubmitted();
@@ -189,7 +211,8 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_SupersededSidecar_EndsSupersededWithoutSubmitting()
     {
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ReturnsAsync(new PreparedJob.Superseded());
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null))
+            .ReturnsAsync(new PreparedJob.Superseded());
 
         var outcome = await Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.TextToVideo, null, Drop, CreatedAt: Now), Token);
 
@@ -209,9 +232,11 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_DropUnreadable_ThrowsNothingSubmittedSoTheOrchestrationMayRetry()
     {
-        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null)).ThrowsAsync(new Azure.RequestFailedException(503, "server busy"));
+        _m.Inbox.Setup(i => i.PrepareAsync(Drop, Now, false, It.IsAny<CancellationToken>(), null))
+            .ThrowsAsync(new Azure.RequestFailedException(503, "server busy"));
 
-        var e = await Assert.ThrowsAsync<NothingSubmittedException>(() => Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, CreatedAt: Now), Token));
+        var e = await Assert.ThrowsAsync<NothingSubmittedException>(
+            () => Activity().RunAsync(new SubmitToFalInput("inbox-1", VideoMode.ImageToVideo, null, Drop, CreatedAt: Now), Token));
 
         Assert.Contains("server busy", e.Message, StringComparison.Ordinal);
         AssertNothingSubmitted();
@@ -220,7 +245,8 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_InputsUnreadableAfterAdmission_GivesTheSlotAndReservationBackAndThrowsNothingSubmitted()
     {
-        _m.Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("no SAS"));
+        _m.Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("no SAS"));
 
         await Assert.ThrowsAsync<NothingSubmittedException>(() => Activity().RunAsync(HttpInput(), Token));
 
@@ -246,7 +272,8 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_EventGridDown_KeepsSubmittedForLaterAndSaysSo()
     {
-        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
+        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
 
@@ -260,7 +287,8 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_EventGridAndTheOutboxDown_StillReturnsTheSubmissionUnannounced()
     {
-        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>())).ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
+        _m.Publisher.Setup(p => p.PublishAsync(It.IsAny<JobEvent>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Azure.RequestFailedException(503, "topic unavailable"));
         _m.KeepFails = true;
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
@@ -272,7 +300,9 @@ public sealed class SubmitToFalActivityTests
 
     private void AssertNothingSubmitted()
     {
-        _m.Fal.Verify(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _m.Fal.Verify(
+            f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()),
+            Times.Never);
         Assert.Empty(_m.Published);
     }
 }

@@ -48,11 +48,39 @@ public sealed class SubmitToFalOutcomeJsonTests
     }
 
     [Theory]
-    [InlineData("""{"Request":{"RequestId":"r1","StatusUrl":"https://q/s","ResponseUrl":"https://q/r","CancelUrl":"https://q/c"},"QueuePosition":2,"Error":null,"Mode":"image-to-video","Superseded":false,"SubmittedAt":"2026-12-01T12:00:00+00:00","Announced":true,"OutcomeUnknown":false,"WaitingForSlot":false,"Cost":{"video_seconds":4,"estimated_cost_usd":0.43},"EndUserId":"u","Correlation":null,"HoldsSlot":true}""", typeof(SubmitToFalOutcome.Submitted))]
-    [InlineData("""{"Request":null,"QueuePosition":null,"Error":null,"Mode":"image-to-video","Superseded":false,"SubmittedAt":null,"Announced":false,"OutcomeUnknown":true,"WaitingForSlot":false,"Cost":null,"EndUserId":null,"Correlation":null,"HoldsSlot":true}""", typeof(SubmitToFalOutcome.OutcomeUnknown))]
-    [InlineData("""{"Request":null,"QueuePosition":null,"Error":null,"Mode":null,"Superseded":false,"SubmittedAt":null,"Announced":false,"OutcomeUnknown":false,"WaitingForSlot":true,"Cost":null,"EndUserId":null,"Correlation":null,"HoldsSlot":false}""", typeof(SubmitToFalOutcome.WaitingForSlot))]
-    [InlineData("""{"Request":null,"QueuePosition":null,"Error":null,"Mode":"image-to-video","Superseded":true,"SubmittedAt":null,"Announced":false,"OutcomeUnknown":false,"WaitingForSlot":false,"Cost":null,"EndUserId":null,"Correlation":null,"HoldsSlot":false}""", typeof(SubmitToFalOutcome.Superseded))]
-    [InlineData("""{"Request":null,"QueuePosition":null,"Error":{"code":"fal_rejected","message":"no"},"Mode":null,"Superseded":false,"SubmittedAt":null,"Announced":false,"OutcomeUnknown":false,"WaitingForSlot":false,"Cost":null,"EndUserId":null,"Correlation":null,"HoldsSlot":false}""", typeof(SubmitToFalOutcome.NotSubmitted))]
+    [InlineData(
+        """
+        {"Request":{"RequestId":"r1","StatusUrl":"https://q/s","ResponseUrl":"https://q/r","CancelUrl":"https://q/c"},
+         "QueuePosition":2,"Error":null,"Mode":"image-to-video","Superseded":false,"SubmittedAt":"2026-12-01T12:00:00+00:00",
+         "Announced":true,"OutcomeUnknown":false,"WaitingForSlot":false,"Cost":{"video_seconds":4,"estimated_cost_usd":0.43},
+         "EndUserId":"u","Correlation":null,"HoldsSlot":true}
+        """,
+        typeof(SubmitToFalOutcome.Submitted))]
+    [InlineData(
+        """
+        {"Request":null,"QueuePosition":null,"Error":null,"Mode":"image-to-video","Superseded":false,"SubmittedAt":null,
+         "Announced":false,"OutcomeUnknown":true,"WaitingForSlot":false,"Cost":null,"EndUserId":null,"Correlation":null,"HoldsSlot":true}
+        """,
+        typeof(SubmitToFalOutcome.OutcomeUnknown))]
+    [InlineData(
+        """
+        {"Request":null,"QueuePosition":null,"Error":null,"Mode":null,"Superseded":false,"SubmittedAt":null,
+         "Announced":false,"OutcomeUnknown":false,"WaitingForSlot":true,"Cost":null,"EndUserId":null,"Correlation":null,"HoldsSlot":false}
+        """,
+        typeof(SubmitToFalOutcome.WaitingForSlot))]
+    [InlineData(
+        """
+        {"Request":null,"QueuePosition":null,"Error":null,"Mode":"image-to-video","Superseded":true,"SubmittedAt":null,
+         "Announced":false,"OutcomeUnknown":false,"WaitingForSlot":false,"Cost":null,"EndUserId":null,"Correlation":null,"HoldsSlot":false}
+        """,
+        typeof(SubmitToFalOutcome.Superseded))]
+    [InlineData(
+        """
+        {"Request":null,"QueuePosition":null,"Error":{"code":"fal_rejected","message":"no"},"Mode":null,"Superseded":false,
+         "SubmittedAt":null,"Announced":false,"OutcomeUnknown":false,"WaitingForSlot":false,"Cost":null,"EndUserId":null,
+         "Correlation":null,"HoldsSlot":false}
+        """,
+        typeof(SubmitToFalOutcome.NotSubmitted))]
     public void Version1Outcome_ReadsAsTheOutcomeItMeant(string json, Type expected)
     {
         var read = JsonSerializer.Deserialize<SubmitToFalOutcome>(json)!;
@@ -63,10 +91,16 @@ public sealed class SubmitToFalOutcomeJsonTests
     [Fact]
     public void Version1Submitted_KeepsItsRequestAndWhatTheJobTurnedOutToBe()
     {
-        var read = JsonSerializer.Deserialize<SubmitToFalOutcome>("""{"Request":{"RequestId":"r1","StatusUrl":"https://q/s","ResponseUrl":"https://q/r","CancelUrl":"https://q/c"},"QueuePosition":2,"Mode":"reference-to-video","SubmittedAt":"2026-12-01T12:00:00+00:00","Announced":true,"Cost":{"video_seconds":4,"estimated_cost_usd":0.43},"HoldsSlot":true}""");
+        var read = JsonSerializer.Deserialize<SubmitToFalOutcome>("""
+            {"Request":{"RequestId":"r1","StatusUrl":"https://q/s","ResponseUrl":"https://q/r","CancelUrl":"https://q/c"},
+             "QueuePosition":2,"Mode":"reference-to-video","SubmittedAt":"2026-12-01T12:00:00+00:00","Announced":true,
+             "Cost":{"video_seconds":4,"estimated_cost_usd":0.43},"HoldsSlot":true}
+            """);
 
         var submitted = Assert.IsType<SubmitToFalOutcome.Submitted>(read);
-        Assert.Equal(("r1", 2, true, true), (submitted.Request.RequestId, submitted.QueuePosition, submitted.Announced, submitted.HoldsSlot));
+        Assert.Equal(
+            ("r1", 2, true, true),
+            (submitted.Request.RequestId, submitted.QueuePosition, submitted.Announced, submitted.HoldsSlot));
         Assert.Equal(VideoMode.ReferenceToVideo, submitted.Mode);
         Assert.Equal(new JobCost(4, 0.43m), submitted.Cost);
     }
@@ -74,7 +108,9 @@ public sealed class SubmitToFalOutcomeJsonTests
     [Fact]
     public void Version1Outcome_KeepsItsEndUserAndCorrelation()
     {
-        var read = JsonSerializer.Deserialize<SubmitToFalOutcome>("""{"Request":null,"Mode":"text-to-video","OutcomeUnknown":true,"EndUserId":"u-1","Correlation":{"order":"o-1"},"HoldsSlot":true}""")!;
+        var read = JsonSerializer.Deserialize<SubmitToFalOutcome>("""
+            {"Request":null,"Mode":"text-to-video","OutcomeUnknown":true,"EndUserId":"u-1","Correlation":{"order":"o-1"},"HoldsSlot":true}
+            """)!;
 
         var unknown = Assert.IsType<SubmitToFalOutcome.OutcomeUnknown>(read);
         Assert.True(unknown.HoldsSlot);
@@ -83,5 +119,8 @@ public sealed class SubmitToFalOutcomeJsonTests
 
     [Fact]
     public void Version1RefusalWithoutAnError_IsFalRejected() =>
-        Assert.Equal("fal_rejected", Assert.IsType<SubmitToFalOutcome.NotSubmitted>(JsonSerializer.Deserialize<SubmitToFalOutcome>("""{"Request":null}""")).Error.Code);
+        Assert.Equal(
+            "fal_rejected",
+            Assert.IsType<SubmitToFalOutcome.NotSubmitted>(
+                JsonSerializer.Deserialize<SubmitToFalOutcome>("""{"Request":null}""")).Error.Code);
 }

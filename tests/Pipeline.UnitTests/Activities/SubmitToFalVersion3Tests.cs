@@ -19,7 +19,11 @@ namespace Pipeline.UnitTests.Activities;
 /// </summary>
 public sealed class SubmitToFalVersion3Tests
 {
-    private static readonly VideoRequest Request = new() { Prompt = "An octopus plays football", ImageUrl = "https://cdn.example.com/octopus.png" };
+    private static readonly VideoRequest Request = new()
+    {
+        Prompt = "An octopus plays football",
+        ImageUrl = "https://cdn.example.com/octopus.png",
+    };
 
     private static readonly FalRequestRef Earlier = new("fal-req-earlier",
         new Uri("https://queue.fal.run/bytedance/seedance-2.0/requests/fal-req-earlier/status"),
@@ -45,7 +49,8 @@ public sealed class SubmitToFalVersion3Tests
     public async Task RunAsync_FalRefusesTheConnection_IsFalUnavailableAndTheRecordSaysRefused()
     {
         _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new FalApiException("fal could not be connected to", status: null, errorCode: null, requestId: null, isRetryable: true));
+            .ThrowsAsync(new FalApiException(
+                "fal could not be connected to", status: null, errorCode: null, requestId: null, isRetryable: true));
 
         var outcome = await Activity().RunAsync(Input(), Token);
 
@@ -57,7 +62,8 @@ public sealed class SubmitToFalVersion3Tests
     public async Task RunAsync_RunAgainAfterFalWasAway_IsStillFalUnavailable()
     {
         // A crash after the refusal was recorded, before the orchestration took the answer: the rerun reads the record.
-        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Refused, Now, Error: new JobError("fal_unavailable", "Connection refused")));
+        _m.Submits.Put(new SubmitRecord(
+            "api-1", 1, SubmitState.Refused, Now, Error: new JobError("fal_unavailable", "Connection refused")));
 
         var outcome = await Activity().RunAsync(Input(), Token);
 
@@ -134,11 +140,16 @@ public sealed class SubmitToFalVersion3Tests
         {
             EndpointId = "bytedance/seedance-2.0/fast/image-to-video", InputFingerprint = FalInputFingerprint.Of(body),
         });
-        _m.Fal.Setup(f => f.ListRequestsAsync(It.IsAny<FalRequestHistoryQuery>(), It.IsAny<CancellationToken>())).ReturnsAsync(new FalRequestHistoryPage(
-            [
-                Listed("fal-req-other-job", new JsonObject { ["prompt"] = Request.Prompt, ["seed"] = JobSeeds.For("api-2") }),
-                Listed("fal-req-lost", new JsonObject { ["seed"] = JobSeeds.For("api-1"), ["prompt"] = Request.Prompt, ["image_url"] = "https://x/y" }),
-            ], null, false));
+        _m.Fal.Setup(f => f.ListRequestsAsync(It.IsAny<FalRequestHistoryQuery>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new FalRequestHistoryPage(
+                [
+                    Listed("fal-req-other-job", new JsonObject { ["prompt"] = Request.Prompt, ["seed"] = JobSeeds.For("api-2") }),
+                    Listed(
+                        "fal-req-lost",
+                        new JsonObject { ["seed"] = JobSeeds.For("api-1"), ["prompt"] = Request.Prompt, ["image_url"] = "https://x/y" }),
+                ],
+                null,
+                false));
 
         var outcome = await Activity().RunAsync(Input(attempt: 2), Token);
 
@@ -150,7 +161,10 @@ public sealed class SubmitToFalVersion3Tests
     [Fact]
     public async Task RunAsync_FalsHistoryUnreadable_SendsTheNextAttempt()
     {
-        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Sending, Now) { EndpointId = "bytedance/seedance-2.0/fast/image-to-video", InputFingerprint = "x" });
+        _m.Submits.Put(new SubmitRecord("api-1", 1, SubmitState.Sending, Now)
+        {
+            EndpointId = "bytedance/seedance-2.0/fast/image-to-video", InputFingerprint = "x",
+        });
         _m.Fal.Setup(f => f.ListRequestsAsync(It.IsAny<FalRequestHistoryQuery>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new FalApiException("fal answered 503", status: 503, errorCode: null, requestId: null, isRetryable: true));
 
@@ -175,7 +189,8 @@ public sealed class SubmitToFalVersion3Tests
     public async Task RunAsync_HostStopsWhileSending_TheStopWaitsForFalsAnswerAndItsRecord()
     {
         var answer = new TaskCompletionSource<FalSubmitResult>();
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>())).Returns(answer.Task);
+        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+            .Returns(answer.Task);
         var run = Activity().RunAsync(Input(), Token);
         await Task.Delay(50, Token);
 
