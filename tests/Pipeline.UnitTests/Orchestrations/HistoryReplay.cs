@@ -34,7 +34,8 @@ internal sealed class HistoryReplay
     private readonly int _recorded;
 
     /// <summary>Every activity the job scheduled after the recorded history (after the deploy), in order.</summary>
-    public IReadOnlyList<string> ScheduledAfterDeploy => [.. _history.Skip(_recorded).Where(e => e.TaskScheduled is not null).Select(e => e.TaskScheduled.Name)];
+    public IReadOnlyList<string> ScheduledAfterDeploy =>
+        [.. _history.Skip(_recorded).Where(e => e.TaskScheduled is not null).Select(e => e.TaskScheduled.Name)];
 
     public string Description { get; }
 
@@ -44,12 +45,14 @@ internal sealed class HistoryReplay
     /// <summary>The job's outcome once the orchestration completed.</summary>
     public VideoJobResult? Result { get; private set; }
 
-    public VideoJob Job => JsonSerializer.Deserialize<VideoJob>(_history.First(e => e.ExecutionStarted is not null).ExecutionStarted.Input)!;
+    public VideoJob Job =>
+        JsonSerializer.Deserialize<VideoJob>(_history.First(e => e.ExecutionStarted is not null).ExecutionStarted.Input)!;
 
     /// <summary>Version folders and fixture names: <c>v1/http-waiting-for-webhook</c>.</summary>
     public static HistoryReplay Load(string fixture)
     {
-        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Orchestrations", "Histories", fixture + ".json"))).RootElement;
+        var path = Path.Combine(AppContext.BaseDirectory, "Orchestrations", "Histories", fixture + ".json");
+        var json = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
         var request = P.OrchestratorRequest.Parser.ParseFrom(ByteString.FromBase64(json.GetProperty("request").GetString()!));
         var response = P.OrchestratorResponse.Parser.ParseFrom(ByteString.FromBase64(json.GetProperty("response").GetString()!));
         return new HistoryReplay(request, response, json.GetProperty("description").GetString()!);
@@ -59,7 +62,12 @@ internal sealed class HistoryReplay
     public static HistoryReplay Start(VideoJob job, string version, DateTime at)
     {
         var request = new P.OrchestratorRequest { InstanceId = job.Id, ExecutionId = "execution-1" };
-        request.NewEvents.Add(new P.HistoryEvent { EventId = -1, Timestamp = Timestamp.FromDateTime(at), OrchestratorStarted = new P.OrchestratorStartedEvent() });
+        request.NewEvents.Add(new P.HistoryEvent
+        {
+            EventId = -1,
+            Timestamp = Timestamp.FromDateTime(at),
+            OrchestratorStarted = new P.OrchestratorStartedEvent(),
+        });
         request.NewEvents.Add(new P.HistoryEvent
         {
             EventId = -1,
@@ -80,12 +88,14 @@ internal sealed class HistoryReplay
 
     /// <summary>The results of an activity's completed runs, in order.</summary>
     public IEnumerable<string> CompletedResults(string activity) =>
-        _history.Where(e => e.TaskCompleted is not null && _history.Any(s => s.EventId == e.TaskCompleted.TaskScheduledId && s.TaskScheduled?.Name == activity))
+        _history.Where(e => e.TaskCompleted is not null
+                && _history.Any(s => s.EventId == e.TaskCompleted.TaskScheduledId && s.TaskScheduled?.Name == activity))
             .Select(e => e.TaskCompleted.Result);
 
     /// <summary>Tasks scheduled and not yet answered: (id, name, input JSON).</summary>
     public IEnumerable<(int Id, string Name, string Input)> PendingTasks =>
-        _history.Where(e => e.TaskScheduled is not null && !_history.Any(d => d.TaskCompleted?.TaskScheduledId == e.EventId || d.TaskFailed?.TaskScheduledId == e.EventId))
+        _history.Where(e => e.TaskScheduled is not null
+                && !_history.Any(d => d.TaskCompleted?.TaskScheduledId == e.EventId || d.TaskFailed?.TaskScheduledId == e.EventId))
             .Select(e => (e.EventId, e.TaskScheduled.Name, e.TaskScheduled.Input));
 
     /// <summary>Timers created and not yet fired, soonest first.</summary>
@@ -140,7 +150,8 @@ internal sealed class HistoryReplay
 
         var completed = response.Actions.FirstOrDefault(a => a.CompleteOrchestration is not null)?.CompleteOrchestration;
         Assert.False(completed?.OrchestrationStatus == P.OrchestrationStatus.Failed,
-            $"{Description}: the orchestration failed: {completed?.FailureDetails?.ErrorType} {completed?.FailureDetails?.ErrorMessage} {completed?.Result}");
+            $"{Description}: the orchestration failed: "
+                + $"{completed?.FailureDetails?.ErrorType} {completed?.FailureDetails?.ErrorMessage} {completed?.Result}");
         if (completed is not null)
         {
             Result = JsonSerializer.Deserialize<VideoJobResult>(completed.Result);
@@ -177,13 +188,23 @@ internal sealed class HistoryReplay
         switch (action.OrchestratorActionTypeCase)
         {
             case P.OrchestratorAction.OrchestratorActionTypeOneofCase.ScheduleTask:
-                e.TaskScheduled = new P.TaskScheduledEvent { Name = action.ScheduleTask.Name, Version = action.ScheduleTask.Version, Input = action.ScheduleTask.Input };
+                e.TaskScheduled = new P.TaskScheduledEvent
+                {
+                    Name = action.ScheduleTask.Name,
+                    Version = action.ScheduleTask.Version,
+                    Input = action.ScheduleTask.Input,
+                };
                 return e;
             case P.OrchestratorAction.OrchestratorActionTypeOneofCase.CreateTimer:
                 e.TimerCreated = new P.TimerCreatedEvent { FireAt = action.CreateTimer.FireAt };
                 return e;
             case P.OrchestratorAction.OrchestratorActionTypeOneofCase.SendEvent:
-                e.EventSent = new P.EventSentEvent { InstanceId = action.SendEvent.Instance.InstanceId, Name = action.SendEvent.Name, Input = action.SendEvent.Data };
+                e.EventSent = new P.EventSentEvent
+                {
+                    InstanceId = action.SendEvent.Instance.InstanceId,
+                    Name = action.SendEvent.Name,
+                    Input = action.SendEvent.Data,
+                };
                 return e;
             default:
                 return null;

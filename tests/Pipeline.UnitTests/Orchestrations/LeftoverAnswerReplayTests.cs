@@ -48,8 +48,11 @@ public sealed class LeftoverAnswerReplayTests
             poisoned = true;
             return leftover switch
             {
-                "another step's answer" => JsonSerializer.Serialize(StepAnswer.Of(call.Question with { Step = JobSteps.Poll, Number = call.Question.Number + 1 },
-                    new FalPoll(FalRequestState.Completed, null, Success())), StepJson.Options),
+                "another step's answer" => JsonSerializer.Serialize(
+                    StepAnswer.Of(
+                        call.Question with { Step = JobSteps.Poll, Number = call.Question.Number + 1 },
+                        new FalPoll(FalRequestState.Completed, null, Success())),
+                    StepJson.Options),
                 "a bare poll result" => JsonSerializer.Serialize(new FalPoll(FalRequestState.InProgress, 1, null)),
                 _ => "true",
             };
@@ -60,8 +63,11 @@ public sealed class LeftoverAnswerReplayTests
         Assert.Equal(FalRequestId, result.FalRequestId);
         var clean = HistoryReplay.Start(HttpJob(), VideoJobOrchestrator.Version, Start);
         DriveToEnd(clean, (_, _) => null);
-        Assert.Equal(clean.AllScheduled.Count(n => n == step) + 1, job.AllScheduled.Count(n => n == step)); // asked once more, no other change
-        Assert.Equal(clean.AllScheduled.Count - clean.AllScheduled.Count(n => n == step), job.AllScheduled.Count - job.AllScheduled.Count(n => n == step));
+        // asked once more, no other change
+        Assert.Equal(clean.AllScheduled.Count(n => n == step) + 1, job.AllScheduled.Count(n => n == step));
+        Assert.Equal(
+            clean.AllScheduled.Count - clean.AllScheduled.Count(n => n == step),
+            job.AllScheduled.Count - job.AllScheduled.Count(n => n == step));
     }
 
     [Fact]

@@ -42,9 +42,16 @@ internal sealed class OrchestrationHarness
         new Uri($"https://queue.fal.test/bytedance/seedance-2.0/requests/{FalRequestId}/cancel"));
 
     public static readonly JobTimings Timings = new(
-        WebhookWait: TimeSpan.FromMinutes(2), PollInterval: TimeSpan.FromSeconds(30), Deadline: TimeSpan.FromMinutes(30), SidecarGrace: TimeSpan.FromSeconds(5));
+        WebhookWait: TimeSpan.FromMinutes(2),
+        PollInterval: TimeSpan.FromSeconds(30),
+        Deadline: TimeSpan.FromMinutes(30),
+        SidecarGrace: TimeSpan.FromSeconds(5));
 
-    public static readonly VideoRequest Request = new() { Prompt = "An octopus plays football", ImageUrl = "https://cdn.example.com/octopus.png" };
+    public static readonly VideoRequest Request = new()
+    {
+        Prompt = "An octopus plays football",
+        ImageUrl = "https://cdn.example.com/octopus.png",
+    };
 
     private readonly Dictionary<string, Func<object?, object?>> _handlers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<Task>> _events = new(StringComparer.Ordinal);
@@ -147,7 +154,8 @@ internal sealed class OrchestrationHarness
 
     /// <summary>The activity fails for good, as after its retries.</summary>
     public void Fails(string activity, string message) =>
-        On(activity, _ => throw new TaskFailedException(activity, 7, new TaskFailureDetails("System.InvalidOperationException", message, null, null, null)));
+        On(activity, _ => throw new TaskFailedException(
+            activity, 7, new TaskFailureDetails("System.InvalidOperationException", message, null, null, null)));
 
     /// <summary>Answers successive calls of the activity in order (the last one repeats).</summary>
     public void OnSequence(string activity, params object?[] answers)
@@ -179,17 +187,30 @@ internal sealed class OrchestrationHarness
         var run = VideoJobOrchestrator.RunAsync(Context.Object, job);
         Assert.True(run.IsCompleted, "the orchestrator is stuck; "
             + $"activities: [{string.Join(", ", _calls.Select(c => c.Name))}], "
-            + $"waits: [{string.Join(", ", _waits.Select(w => w.Name))}], timers: [{string.Join(", ", _timers.Select(t => t.FireAt.ToString("O")))}]");
+            + $"waits: [{string.Join(", ", _waits.Select(w => w.Name))}], "
+            + $"timers: [{string.Join(", ", _timers.Select(t => t.FireAt.ToString("O")))}]");
         return run;
     }
 
     public static VideoJob HttpJob(VideoMode mode = VideoMode.ImageToVideo, VideoRequest? request = null, JobTimings? timings = null) =>
-        new("api-0123456789abcdef0123456789abcdef", mode, request ?? Request, JobSource.Http, "jobs/api-0123456789abcdef0123456789abcdef.mp4", timings ?? Timings,
+        new(
+            "api-0123456789abcdef0123456789abcdef",
+            mode,
+            request ?? Request,
+            JobSource.Http,
+            "jobs/api-0123456789abcdef0123456789abcdef.mp4",
+            timings ?? Timings,
             new DateTimeOffset(Start.AddSeconds(-1), TimeSpan.Zero));
 
     public static VideoJob InboxJob(VideoMode mode = VideoMode.ImageToVideo, JobTimings? timings = null) =>
-        new("inbox-0123456789abcdef0123456789abcdef", mode, null, new JobSource(JobSourceKind.Inbox, "inbox", "trips/photo.jpg", "0x8DC1"), "trips/photo.mp4",
-            timings ?? Timings, new DateTimeOffset(Start.AddSeconds(-1), TimeSpan.Zero));
+        new(
+            "inbox-0123456789abcdef0123456789abcdef",
+            mode,
+            null,
+            new JobSource(JobSourceKind.Inbox, "inbox", "trips/photo.jpg", "0x8DC1"),
+            "trips/photo.mp4",
+            timings ?? Timings,
+            new DateTimeOffset(Start.AddSeconds(-1), TimeSpan.Zero));
 
     public static FalCompletion Success(string requestId = FalRequestId, string url = "https://v3b.fal.media/files/b/octopus/output.mp4") =>
         new(requestId, true, url, "video/mp4", 1_843_211, 3141592653, null, null);
@@ -198,19 +219,22 @@ internal sealed class OrchestrationHarness
         new(blob, "https://account.blob.core.windows.net/" + blob, "video/mp4", 1_843_211);
 
     /// <summary>What the store activity answers: the video, and whether it published "succeeded" itself.</summary>
-    public static StoreVideoOutcome StoredOutcome(bool announced = false) => new(Stored(), new DateTimeOffset(Start, TimeSpan.Zero), announced);
+    public static StoreVideoOutcome StoredOutcome(bool announced = false) =>
+        new(Stored(), new DateTimeOffset(Start, TimeSpan.Zero), announced);
 
     /// <summary>
     /// The next call of <paramref name="step"/> (a version 3 step) is answered with <paramref name="answer"/>'s JSON, made
     /// from its question: a leftover answer of another step, say.
     /// </summary>
-    public void AnswerNextWith(string step, Func<StepCall, object> answer) => _rawAnswers.GetOrAdd(step, _ => new Queue<Func<StepCall, object>>()).Enqueue(answer);
+    public void AnswerNextWith(string step, Func<StepCall, object> answer) =>
+        _rawAnswers.GetOrAdd(step, _ => new Queue<Func<StepCall, object>>()).Enqueue(answer);
 
     /// <summary>The step fails with <paramref name="failure"/> (answered, as a version 3 step answers its failures).</summary>
     public void StepFails(string step, StepFailure failure) => On(step, _ => throw new StepFailedException(failure));
 
     /// <summary>The inputs of a version 3 step's calls, read as <typeparamref name="T"/>.</summary>
-    public IEnumerable<T> StepInputs<T>(string step) => CallsOf(step).Select(c => ((StepCall)c.Input!).Input.Deserialize<T>(StepJson.Options)!);
+    public IEnumerable<T> StepInputs<T>(string step) =>
+        CallsOf(step).Select(c => ((StepCall)c.Input!).Input.Deserialize<T>(StepJson.Options)!);
 
     /// <summary>The events a version 3 job announced, in order.</summary>
     public IReadOnlyList<JobEvent> Announced => [.. StepInputs<JobAnnouncement>(JobSteps.Announce).Select(a => a.Event)];

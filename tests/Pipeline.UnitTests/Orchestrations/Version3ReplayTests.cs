@@ -57,7 +57,8 @@ public sealed class Version3ReplayTests
     }
 
     private static string SubmittedRequestId(HistoryReplay job) =>
-        JsonDocument.Parse(job.CompletedResults(JobSteps.Submit).Last()).RootElement.GetProperty("output").GetProperty("Request").GetProperty("RequestId").GetString()!;
+        JsonDocument.Parse(job.CompletedResults(JobSteps.Submit).Last()).RootElement
+            .GetProperty("output").GetProperty("Request").GetProperty("RequestId").GetString()!;
 
     private static FalCompletion Completion(string requestId) =>
         new(requestId, true, $"https://v3.fal.media/files/{requestId}/output.mp4", "video/mp4", 1000, 42, null, null);
@@ -73,11 +74,14 @@ public sealed class Version3ReplayTests
         var call = JsonSerializer.Deserialize<StepCall[]>(input, StepJson.Options)![0];
         object? output = step switch
         {
-            JobSteps.Submit => new SubmitToFalOutcome.Submitted(After, 0, new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero), true, false),
+            JobSteps.Submit => new SubmitToFalOutcome.Submitted(
+                After, 0, new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero), true, false),
             JobSteps.Poll => new FalPoll(FalRequestState.Completed, null, Completion(call.Question.FalRequestId ?? NewRequestId)),
             JobSteps.ReadResult => Completion(call.Question.FalRequestId ?? NewRequestId),
-            JobSteps.Store => new StoreVideoOutcome(new StoredVideo("videos/out.mp4", "https://account.blob.core.windows.net/videos/out.mp4", "video/mp4", 1000),
-                new DateTimeOffset(2026, 12, 6, 12, 1, 0, TimeSpan.Zero), Announced: true),
+            JobSteps.Store => new StoreVideoOutcome(
+                new StoredVideo("videos/out.mp4", "https://account.blob.core.windows.net/videos/out.mp4", "video/mp4", 1000),
+                new DateTimeOffset(2026, 12, 6, 12, 1, 0, TimeSpan.Zero),
+                Announced: true),
             JobSteps.FindAtFal => new FalSearch([], true),
             JobSteps.Announce => AnnounceOutcome.Delivered,
             JobSteps.Settle => null,

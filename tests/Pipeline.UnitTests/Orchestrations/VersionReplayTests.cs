@@ -109,7 +109,8 @@ public sealed class VersionReplayTests
     }
 
     private static string SubmittedRequestId(HistoryReplay job) =>
-        JsonDocument.Parse(job.CompletedResults(SubmitToFalActivity.Name).Last()).RootElement.GetProperty("Request").GetProperty("RequestId").GetString()!;
+        JsonDocument.Parse(job.CompletedResults(SubmitToFalActivity.Name).Last()).RootElement
+            .GetProperty("Request").GetProperty("RequestId").GetString()!;
 
     private static FalCompletion Completion(string requestId) =>
         new(requestId, true, $"https://v3.fal.media/files/{requestId}/output.mp4", "video/mp4", 1000, 42, null, null);
@@ -118,17 +119,25 @@ public sealed class VersionReplayTests
     private static string Answer(string activity, string input) => activity switch
     {
         SubmitToFalActivity.Name => $$"""
-            {"Request":{"RequestId":"{{NewRequestId}}","StatusUrl":"https://queue.fal.run/bytedance/seedance-2.0/requests/{{NewRequestId}}/status",
-             "ResponseUrl":"https://queue.fal.run/bytedance/seedance-2.0/requests/{{NewRequestId}}","CancelUrl":"https://queue.fal.run/bytedance/seedance-2.0/requests/{{NewRequestId}}/cancel"},
-             "QueuePosition":0,"Error":null,"Mode":"image-to-video","SubmittedAt":"2026-12-01T12:00:00+00:00","Announced":true,"HoldsSlot":false}
+            {"Request":{"RequestId":"{{NewRequestId}}",
+             "StatusUrl":"https://queue.fal.run/bytedance/seedance-2.0/requests/{{NewRequestId}}/status",
+             "ResponseUrl":"https://queue.fal.run/bytedance/seedance-2.0/requests/{{NewRequestId}}",
+             "CancelUrl":"https://queue.fal.run/bytedance/seedance-2.0/requests/{{NewRequestId}}/cancel"},
+             "QueuePosition":0,"Error":null,"Mode":"image-to-video","SubmittedAt":"2026-12-01T12:00:00+00:00","Announced":true,
+             "HoldsSlot":false}
             """,
         CheckFalStatusActivity.Name => $$"""
-            {"State":2,"QueuePosition":null,"Completion":{{JsonSerializer.Serialize(Completion(JsonDocument.Parse(input).RootElement[0].GetProperty("RequestId").GetString()!))}}}
+            {"State":2,"QueuePosition":null,"Completion":{{JsonSerializer.Serialize(Completion(PolledRequestId(input)))}}}
             """,
         StoreVideoActivity.Name => """
-            {"Video":{"blob":"videos/out.mp4","url":"https://account.blob.core.windows.net/videos/out.mp4","content_type":"video/mp4","size_bytes":1000},
+            {"Video":{"blob":"videos/out.mp4","url":"https://account.blob.core.windows.net/videos/out.mp4","content_type":"video/mp4",
+             "size_bytes":1000},
              "StoredAt":"2026-12-01T12:01:00+00:00","Announced":true,"PurgedAtFal":false,"WakeJob":null}
             """,
         _ => "true",
     };
+
+    /// <summary>The request id the status check was asked about.</summary>
+    private static string PolledRequestId(string input) =>
+        JsonDocument.Parse(input).RootElement[0].GetProperty("RequestId").GetString()!;
 }

@@ -18,7 +18,9 @@ public sealed class VideoJobOrchestratorTests
     private static readonly DateTimeOffset At = new(Start, TimeSpan.Zero);
 
     // Inbox jobs whose timers never fire must not wait for a sidecar first.
-    private static TaskFailureDetails Failure<T>(string message = "failed") where T : Exception => new(typeof(T).FullName!, message, null, null, null);
+    private static TaskFailureDetails Failure<T>(string message = "failed")
+        where T : Exception =>
+        new(typeof(T).FullName!, message, null, null, null);
 
     private static readonly JobTimings NoGrace = Timings with { SidecarGrace = TimeSpan.Zero };
 
@@ -83,14 +85,23 @@ public sealed class VideoJobOrchestratorTests
 
         var submit = Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
         var input = (SubmitToFalInput)submit.Input!;
-        Assert.Equal(new SubmitToFalInput("api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http, null, HttpJob().CreatedAt) { Attempt = 1 },
+        Assert.Equal(
+            new SubmitToFalInput(
+                "api-0123456789abcdef0123456789abcdef", VideoMode.ImageToVideo, Request, JobSource.Http, null, HttpJob().CreatedAt)
+            {
+                Attempt = 1,
+            },
             input with { Announcement = null });
         Assert.Equal(JobEventTypes.Submitted, input.Announcement?.Type);
         var retry = submit.Options?.Retry?.Policy;
         Assert.NotNull(retry);
         Assert.Equal(4, retry.MaxNumberOfAttempts);
-        Assert.True(Pipeline.Core.Orchestrations.VideoJobOrchestratorV2.SafeToResubmit(Failure<NothingSubmittedException>()), "nothing reached fal: safe to run again");
-        Assert.False(Pipeline.Core.Orchestrations.VideoJobOrchestratorV2.SafeToResubmit(Failure<InvalidOperationException>()), "anything else may have reached fal and been billed");
+        Assert.True(
+            Pipeline.Core.Orchestrations.VideoJobOrchestratorV2.SafeToResubmit(Failure<NothingSubmittedException>()),
+            "nothing reached fal: safe to run again");
+        Assert.False(
+            Pipeline.Core.Orchestrations.VideoJobOrchestratorV2.SafeToResubmit(Failure<InvalidOperationException>()),
+            "anything else may have reached fal and been billed");
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(4, store.Options?.Retry?.Policy?.MaxNumberOfAttempts);
     }
@@ -110,7 +121,15 @@ public sealed class VideoJobOrchestratorTests
 
         var store = Assert.Single(h.CallsOf(StoreVideoActivity.Name));
         Assert.Equal(
-            new StoreVideoInput(job.Id, VideoMode.ImageToVideo, JobSource.Http, FalRequestId, 3141592653, "https://v3b.fal.media/files/b/webhook/output.mp4", "video/mp4", job.OutputBlob)
+            new StoreVideoInput(
+                job.Id,
+                VideoMode.ImageToVideo,
+                JobSource.Http,
+                FalRequestId,
+                3141592653,
+                "https://v3b.fal.media/files/b/webhook/output.mp4",
+                "video/mp4",
+                job.OutputBlob)
             {
                 FileSize = 1843211, // fal's file_size, checked against the download
             },
@@ -151,9 +170,12 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_WebhookForAnotherRequest_IsIgnoredWithANewWaitAndThePollCompletesIt()
     {
         var h = new OrchestrationHarness();
-        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success(requestId: "someone-elses-request", url: "https://v3b.fal.media/files/b/foreign/output.mp4"));
+        h.Raised(
+            VideoJobOrchestrator.FalCompletedEvent,
+            Success(requestId: "someone-elses-request", url: "https://v3b.fal.media/files/b/foreign/output.mp4"));
         h.NeverRaised<FalCompletion>(VideoJobOrchestrator.FalCompletedEvent);
-        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.Completed, null, Success(url: "https://v3b.fal.media/files/b/polled/output.mp4")));
+        h.On(CheckFalStatusActivity.Name, _ => new FalPoll(
+            FalRequestState.Completed, null, Success(url: "https://v3b.fal.media/files/b/polled/output.mp4")));
         h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
         var result = await h.RunAsync(HttpJob());
@@ -172,7 +194,8 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent,
-            new FalCompletion(FalRequestId, false, null, null, null, 77, "Unprocessable Entity: prompt: content policy", "content_policy_violation"));
+            new FalCompletion(
+                FalRequestId, false, null, null, null, 77, "Unprocessable Entity: prompt: content policy", "content_policy_violation"));
 
         var result = await h.RunAsync(HttpJob());
 
@@ -188,7 +211,9 @@ public sealed class VideoJobOrchestratorTests
     {
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
-        h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(FalRequestId, false, null, null, null, null, "client_cancelled", "client_cancelled"));
+        h.Raised(
+            VideoJobOrchestrator.FalCompletedEvent,
+            new FalCompletion(FalRequestId, false, null, null, null, null, "client_cancelled", "client_cancelled"));
 
         var result = await h.RunAsync(HttpJob());
 
@@ -210,7 +235,9 @@ public sealed class VideoJobOrchestratorTests
         var fetch = Assert.Single(h.CallsOf(FetchFalResultActivity.Name));
         Assert.Equal(new FalResultQuery(FalRequestId, VideoMode.ImageToVideo, FalRef.ResponseUrl), fetch.Input);
         Assert.Equal(6, fetch.Options?.Retry?.Policy?.MaxNumberOfAttempts);
-        Assert.Equal("https://v3b.fal.media/files/b/fetched/output.mp4", ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).VideoUrl);
+        Assert.Equal(
+            "https://v3b.fal.media/files/b/fetched/output.mp4",
+            ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).VideoUrl);
     }
 
     [Fact]
@@ -243,12 +270,18 @@ public sealed class VideoJobOrchestratorTests
         var result = await h.RunAsync(HttpJob());
 
         Assert.Equal(
-            [Start + Timings.WebhookWait, Start + Timings.WebhookWait + Timings.PollInterval, Start + Timings.WebhookWait + (2 * Timings.PollInterval)],
+            [
+                Start + Timings.WebhookWait,
+                Start + Timings.WebhookWait + Timings.PollInterval,
+                Start + Timings.WebhookWait + (2 * Timings.PollInterval),
+            ],
             h.Timers.Select(t => t.FireAt));
         var polls = h.CallsOf(CheckFalStatusActivity.Name).ToList();
         Assert.Equal(3, polls.Count);
         Assert.All(polls, p => Assert.Equal(FalRef, p.Input));
-        Assert.Equal("https://v3b.fal.media/files/b/polled/output.mp4", ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).VideoUrl);
+        Assert.Equal(
+            "https://v3b.fal.media/files/b/polled/output.mp4",
+            ((StoreVideoInput)Assert.Single(h.CallsOf(StoreVideoActivity.Name)).Input!).VideoUrl);
         Assert.Equal(JobOutcome.Succeeded, result.Outcome);
         Assert.Equal(new DateTimeOffset(Start + Timings.WebhookWait + (2 * Timings.PollInterval), TimeSpan.Zero), result.FalCompletedAt);
         Assert.Equal(At, result.SubmittedAt);
@@ -295,7 +328,9 @@ public sealed class VideoJobOrchestratorTests
         Assert.Equal("fal_request_lost", result.Error?.Code);
         Assert.Equal(5, h.CallsOf(CheckFalStatusActivity.Name).Count()); // a found poll in between starts the count again
         Assert.Empty(h.CallsOf(CancelFalRequestActivity.Name));
-        Assert.Equal(new JobSlot(HttpJob().Id, HttpJob().CreatedAt, ReachedFal: true), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+        Assert.Equal(
+            new JobSlot(HttpJob().Id, HttpJob().CreatedAt, ReachedFal: true),
+            Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
     }
 
     [Fact]
@@ -304,7 +339,8 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         var polls = 0;
         h.On(CheckFalStatusActivity.Name, _ => ++polls == 1
-            ? throw new TaskFailedException(CheckFalStatusActivity.Name, 1, new TaskFailureDetails("HttpRequestException", "fal status 503", null, null, null))
+            ? throw new TaskFailedException(
+                CheckFalStatusActivity.Name, 1, new TaskFailureDetails("HttpRequestException", "fal status 503", null, null, null))
             : new FalPoll(FalRequestState.Completed, null, Success()));
         h.On(StoreVideoActivity.Name, _ => StoredOutcome());
 
@@ -331,7 +367,9 @@ public sealed class VideoJobOrchestratorTests
         Assert.Equal(FalRequestId, result.FalRequestId);
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Cancelled], h.EventTypes);
         Assert.Empty(h.CallsOf(StoreVideoActivity.Name));
-        Assert.Equal([CancelFalRequestActivity.Name, CheckFalStatusActivity.Name], h.Calls.Select(c => c.Name).Where(n => n is CancelFalRequestActivity.Name or CheckFalStatusActivity.Name));
+        Assert.Equal(
+            [CancelFalRequestActivity.Name, CheckFalStatusActivity.Name],
+            h.Calls.Select(c => c.Name).Where(n => n is CancelFalRequestActivity.Name or CheckFalStatusActivity.Name));
         Assert.True(Assert.Single(h.Timers).Token.IsCancellationRequested);
     }
 
@@ -367,7 +405,10 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_DeadlineReached_CancelsAtFalAndFailsWithDeadlineExceeded()
     {
         var h = new OrchestrationHarness();
-        var timings = Timings with { WebhookWait = TimeSpan.FromMinutes(2), PollInterval = TimeSpan.FromMinutes(2), Deadline = TimeSpan.FromMinutes(5) };
+        var timings = Timings with
+        {
+            WebhookWait = TimeSpan.FromMinutes(2), PollInterval = TimeSpan.FromMinutes(2), Deadline = TimeSpan.FromMinutes(5),
+        };
         h.On(CheckFalStatusActivity.Name, _ => new FalPoll(FalRequestState.InProgress, null, null));
 
         var result = await h.RunAsync(HttpJob(timings: timings));
@@ -426,7 +467,9 @@ public sealed class VideoJobOrchestratorTests
 
         Assert.Equal(JobOutcome.Superseded, result.Outcome);
         Assert.Null(result.Error);
-        Assert.Equal(new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+        Assert.Equal(
+            new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false),
+            Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
         Assert.Empty(h.Events);
         Assert.Empty(h.CallsOf(WriteErrorMarkerActivity.Name));
         Assert.Null(result.FalRequestId);
@@ -436,7 +479,10 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_InboxInvalid_WritesErrorMarkerAndFailsWithTheProblem()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("invalid_request", "prompt: is required")) { Mode = VideoMode.ImageToVideo });
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("invalid_request", "prompt: is required"))
+        {
+            Mode = VideoMode.ImageToVideo,
+        });
         var job = InboxJob();
 
         var result = await h.RunAsync(job);
@@ -444,7 +490,9 @@ public sealed class VideoJobOrchestratorTests
         var error = new JobError("invalid_request", "prompt: is required");
         Assert.Equal(error, result.Error);
         Assert.Equal(JobOutcome.Failed, result.Outcome);
-        Assert.Equal(new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob, JobOutcome.Failed, error, null), Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name)).Input);
+        Assert.Equal(
+            new ErrorMarkerInput(job.Id, job.Source, job.OutputBlob, JobOutcome.Failed, error, null),
+            Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name)).Input);
         var failed = Assert.Single(h.Events);
         Assert.Equal(JobEventTypes.Failed, failed.Type);
         Assert.Equal("videos/trips/photo.mp4", failed.Subject);
@@ -456,7 +504,8 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_InboxDropUnreadable_FailsInboxUnreadableWithMarker()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => throw new TaskFailedException(SubmitToFalActivity.Name, 7, Failure<NothingSubmittedException>("blob gone")));
+        h.On(SubmitToFalActivity.Name, _ => throw new TaskFailedException(
+            SubmitToFalActivity.Name, 7, Failure<NothingSubmittedException>("blob gone")));
 
         var result = await h.RunAsync(InboxJob());
 
@@ -493,21 +542,31 @@ public sealed class VideoJobOrchestratorTests
 
         Assert.Equal(JobOutcome.Cancelled, result.Outcome);
         Assert.Single(h.CallsOf(SubmitToFalActivity.Name));
-        Assert.Equal(new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+        Assert.Equal(
+            new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false),
+            Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
     }
 
     [Fact]
     public async Task RunAsync_Version1InboxJob_WaitsTheSidecarGraceThenSubmitsTheDropAndTakesTheModeItChose()
     {
         var h = new OrchestrationHarness { Version = "" };
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("fal_rejected", "no")) { Mode = VideoMode.ReferenceToVideo });
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("fal_rejected", "no"))
+        {
+            Mode = VideoMode.ReferenceToVideo,
+        });
         var job = InboxJob(VideoMode.ImageToVideo);
 
         var result = await h.RunAsync(job);
 
         Assert.Equal(Start + Timings.SidecarGrace, Assert.Single(h.Timers).FireAt);
         var submitted = (SubmitToFalInput)Assert.Single(h.CallsOf(SubmitToFalActivity.Name)).Input!;
-        Assert.Equal(new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source, null, job.CreatedAt) { Attempt = 1, CompanionWaited = true }, submitted with { Announcement = null });
+        Assert.Equal(
+            new SubmitToFalInput(job.Id, VideoMode.ImageToVideo, null, job.Source, null, job.CreatedAt)
+            {
+                Attempt = 1, CompanionWaited = true,
+            },
+            submitted with { Announcement = null });
         Assert.Equal(VideoMode.ReferenceToVideo, result.Mode);
         Assert.Equal([JobStages.Preparing, JobStages.Submitting], h.Statuses.Take(2).Select(s => s.Stage));
         Assert.Equal(VideoMode.ReferenceToVideo, Assert.Single(h.Events).Data.Mode);
@@ -530,7 +589,14 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, new FalCompletion(
-            FalRequestId, false, null, null, null, null, "Unprocessable Entity: image_url: Failed to download the file", "file_download_error"));
+            FalRequestId,
+            false,
+            null,
+            null,
+            null,
+            null,
+            "Unprocessable Entity: image_url: Failed to download the file",
+            "file_download_error"));
         var job = InboxJob(timings: NoGrace);
 
         var result = await h.RunAsync(job);
@@ -615,7 +681,10 @@ public sealed class VideoJobOrchestratorTests
         var h = new OrchestrationHarness();
         h.TimersNeverFire();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Submitted(FalRef, 3, At.AddSeconds(2), true, false) { Mode = VideoMode.ImageToVideo });
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.Submitted(FalRef, 3, At.AddSeconds(2), true, false)
+        {
+            Mode = VideoMode.ImageToVideo,
+        });
         h.On(StoreVideoActivity.Name, _ => StoredOutcome(announced: true));
         var job = HttpJob();
 
@@ -657,7 +726,8 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_Version1SubmitFailsAfterSending_FailsSubmitFailedNotInboxUnreadable()
     {
         var h = new OrchestrationHarness { Version = "" };
-        h.On(SubmitToFalActivity.Name, _ => throw new TaskFailedException(SubmitToFalActivity.Name, 7, Failure<InvalidOperationException>("connection reset")));
+        h.On(SubmitToFalActivity.Name, _ => throw new TaskFailedException(
+            SubmitToFalActivity.Name, 7, Failure<InvalidOperationException>("connection reset")));
 
         var result = await h.RunAsync(InboxJob(timings: NoGrace));
 
@@ -746,7 +816,9 @@ public sealed class VideoJobOrchestratorTests
         var result = await h.RunAsync(HttpJob());
 
         Assert.Equal("fal_error", result.Error?.Code);
-        Assert.Equal(new JobSlot(HttpJob().Id, HttpJob().CreatedAt, ReachedFal: true), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+        Assert.Equal(
+            new JobSlot(HttpJob().Id, HttpJob().CreatedAt, ReachedFal: true),
+            Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
         h.Context.Verify(c => c.SendEvent("api-next", VideoJobOrchestrator.SlotFreedEvent, Moq.It.IsAny<object>()), Moq.Times.Once);
     }
 
@@ -754,7 +826,8 @@ public sealed class VideoJobOrchestratorTests
     public async Task RunAsync_BudgetExceeded_FailsWithTheReasonAndNoCost()
     {
         var h = new OrchestrationHarness();
-        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(new JobError("budget_exceeded", "the app's daily budget of $10 would be passed"))
+        h.On(SubmitToFalActivity.Name, _ => new SubmitToFalOutcome.NotSubmitted(
+            new JobError("budget_exceeded", "the app's daily budget of $10 would be passed"))
         {
             Cost = new Pipeline.Core.Jobs.JobCost(4, 0.43m),
         });
@@ -763,7 +836,9 @@ public sealed class VideoJobOrchestratorTests
 
         Assert.Equal("budget_exceeded", result.Error?.Code);
         Assert.Null(result.Cost);
-        Assert.Equal(new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false), Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
+        Assert.Equal(
+            new JobSlot(InboxJob().Id, InboxJob().CreatedAt, ReachedFal: false),
+            Assert.Single(h.CallsOf(ReleaseJobSlotActivity.Name)).Input);
         var failed = Assert.Single(h.Events);
         Assert.Equal(0m, failed.Data.EstimatedCostUsd);
         Assert.Single(h.CallsOf(WriteErrorMarkerActivity.Name));

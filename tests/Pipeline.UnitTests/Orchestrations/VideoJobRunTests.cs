@@ -49,7 +49,8 @@ public sealed class VideoJobRunTests
         var h = Harness();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
         // A poll's answer that the engine hands to the copy's task (the same task id on another path of a crashed episode).
-        h.AnswerNextWith(JobSteps.Store, call => StepAnswer.Of(call.Question with { Step = JobSteps.Poll, Number = call.Question.Number - 1 },
+        h.AnswerNextWith(JobSteps.Store, call => StepAnswer.Of(
+            call.Question with { Step = JobSteps.Poll, Number = call.Question.Number - 1 },
             new FalPoll(FalRequestState.Completed, null, Success())));
 
         var result = await h.RunAsync(HttpJob());
@@ -64,7 +65,8 @@ public sealed class VideoJobRunTests
     {
         var h = Harness();
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success() with { VideoUrl = null });
-        h.AnswerNextWith(JobSteps.ReadResult, call => StepAnswer.Of(call.Question with { Step = JobSteps.Poll }, new FalPoll(FalRequestState.InProgress, 2, null)));
+        h.AnswerNextWith(JobSteps.ReadResult, call => StepAnswer.Of(
+            call.Question with { Step = JobSteps.Poll }, new FalPoll(FalRequestState.InProgress, 2, null)));
         h.On(JobSteps.ReadResult, _ => Success());
 
         var result = await h.RunAsync(HttpJob());
@@ -93,8 +95,11 @@ public sealed class VideoJobRunTests
     public async Task RunAsync_FalAwayForTwoMinutes_WaitsOnDurableTimersShowingWaitingForFalThenSubmits()
     {
         var h = Harness();
-        h.OnSequence(JobSteps.Submit,
-            new SubmitToFalOutcome.FalUnavailable(FalAway), new SubmitToFalOutcome.FalUnavailable(FalAway), new SubmitToFalOutcome.FalUnavailable(FalAway),
+        h.OnSequence(
+            JobSteps.Submit,
+            new SubmitToFalOutcome.FalUnavailable(FalAway),
+            new SubmitToFalOutcome.FalUnavailable(FalAway),
+            new SubmitToFalOutcome.FalUnavailable(FalAway),
             new SubmitToFalOutcome.Submitted(FalRef, 1, default, true, false));
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
 
@@ -224,7 +229,10 @@ public sealed class VideoJobRunTests
         h.On(JobSteps.Submit, _ => new SubmitToFalOutcome.OutcomeUnknown(HoldsSlot: false));
         h.OnSequence(JobSteps.FindAtFal, answers);
         h.On(JobSteps.Poll, _ => new FalPoll(FalRequestState.Completed, null, Success()));
-        var job = HttpJob(timings: Timings with { UnconfirmedSubmitWait = TimeSpan.FromMinutes(5), FalUnavailableWait = TimeSpan.FromHours(1) });
+        var job = HttpJob(timings: Timings with
+        {
+            UnconfirmedSubmitWait = TimeSpan.FromMinutes(5), FalUnavailableWait = TimeSpan.FromHours(1),
+        });
 
         var result = await h.RunAsync(job);
 
@@ -242,7 +250,9 @@ public sealed class VideoJobRunTests
         h.On(JobSteps.FindAtFal, _ => new FalSearch([], false, "connection refused", FalAway: true));
         var job = HttpJob(timings: Timings with
         {
-            UnconfirmedSubmitWait = TimeSpan.FromMinutes(5), FalUnavailableWait = TimeSpan.FromHours(1), Deadline = TimeSpan.FromMinutes(30),
+            UnconfirmedSubmitWait = TimeSpan.FromMinutes(5),
+            FalUnavailableWait = TimeSpan.FromHours(1),
+            Deadline = TimeSpan.FromMinutes(30),
         });
 
         var result = await h.RunAsync(job);
@@ -307,17 +317,26 @@ public sealed class VideoJobRunTests
     public async Task RunAsync_FalCouldNotFetchAnInboxFile_SubmitsAgainOnceStorageIsBack()
     {
         var h = Harness();
-        var refused = new FalCompletion(FalRequestId, false, null, null, null, null, "Invalid status code: 422: image_url: Failed to download the file",
+        var refused = new FalCompletion(
+            FalRequestId,
+            false,
+            null,
+            null,
+            null,
+            null,
+            "Invalid status code: 422: image_url: Failed to download the file",
             "file_download_error");
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, refused);
         h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success("fal-req-0002"));
         var submits = 0;
-        h.On(JobSteps.Submit, _ => new SubmitToFalOutcome.Submitted(++submits == 1 ? FalRef : FalRef with { RequestId = "fal-req-0002" }, 1, default, true, false));
+        h.On(JobSteps.Submit, _ => new SubmitToFalOutcome.Submitted(
+            ++submits == 1 ? FalRef : FalRef with { RequestId = "fal-req-0002" }, 1, default, true, false));
 
         var result = await h.RunAsync(InboxJob());
 
         Assert.Equal(JobOutcome.Succeeded, result.Outcome);
-        Assert.Equal([FalRequestId], h.StepInputs<SubmitToFalInput>(JobSteps.Submit).Last().Ended); // the next attempt is not refused for it
+        // the next attempt is not refused for it
+        Assert.Equal([FalRequestId], h.StepInputs<SubmitToFalInput>(JobSteps.Submit).Last().Ended);
         Assert.Contains(h.Statuses, s => s.Stage == JobStages.WaitingForFal);
     }
 
@@ -325,8 +344,10 @@ public sealed class VideoJobRunTests
     public async Task RunAsync_FalCouldNotFetchAUrlTheCallerGave_FailsWithFalsError()
     {
         var h = Harness();
-        h.Raised(VideoJobOrchestrator.FalCompletedEvent,
-            new FalCompletion(FalRequestId, false, null, null, null, null, "image_url: Failed to download the file", "file_download_error"));
+        h.Raised(
+            VideoJobOrchestrator.FalCompletedEvent,
+            new FalCompletion(
+                FalRequestId, false, null, null, null, null, "image_url: Failed to download the file", "file_download_error"));
 
         var result = await h.RunAsync(HttpJob()); // its image is https://cdn.example.com/octopus.png: not the pipeline's to serve
 
