@@ -2,7 +2,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Pipeline.UnitTests.Fal;
 
-internal sealed record LogEntry(LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyList<KeyValuePair<string, object?>> State)
+internal sealed record LogEntry(
+    LogLevel Level,
+    EventId EventId,
+    string Message,
+    Exception? Exception,
+    IReadOnlyList<KeyValuePair<string, object?>> State)
 {
     /// <summary>Everything a log sink could write: message, template, structured values and the exception.</summary>
     public string AllText =>
@@ -30,7 +35,8 @@ internal sealed class CapturingLogger<T> : ILogger<T>
 
     public bool IsEnabled(LogLevel logLevel) => true;
 
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    public void Log<TState>(
+        LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         var values = state as IReadOnlyList<KeyValuePair<string, object?>> ?? [];
         lock (_gate)

@@ -3,7 +3,9 @@ using Pipeline.Core.Fal;
 
 namespace Pipeline.UnitTests.Fal;
 
-/// <summary>A <see cref="FalQueueClient"/> over a <see cref="StubHttpHandler"/>, with captured logs and recorded (not slept) backoff.</summary>
+/// <summary>
+/// A <see cref="FalQueueClient"/> over a <see cref="StubHttpHandler"/>, with captured logs and recorded (not slept) backoff.
+/// </summary>
 internal sealed class FalClientHarness
 {
     public const string Key = "3f2a9c1e-key-id:9b7d0c55e1f4a2b8secret";

@@ -32,7 +32,8 @@ public sealed class FalKeyTests
 
         var error = Assert.Throws<InvalidOperationException>(client.EnsureConfigured);
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            client.SubmitAsync(FalClientHarness.Endpoint, new JsonObject { ["prompt"] = "x" }, null, TestContext.Current.CancellationToken));
+            client.SubmitAsync(
+                FalClientHarness.Endpoint, new JsonObject { ["prompt"] = "x" }, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("Key Vault reference", error.Message, StringComparison.Ordinal);
         Assert.Empty(harness.Handler.Requests);

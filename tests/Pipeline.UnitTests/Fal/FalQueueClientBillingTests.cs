@@ -7,7 +7,11 @@ namespace Pipeline.UnitTests.Fal;
 /// <summary>A submit is billable: the client never sends it twice when fal may have queued it, and the key goes only to fal.</summary>
 public sealed class FalQueueClientBillingTests
 {
-    private static readonly JsonObject Input = new() { ["prompt"] = "A kangaroo on a trampoline", ["image_url"] = "https://example.com/k.png" };
+    private static readonly JsonObject Input = new()
+    {
+        ["prompt"] = "A kangaroo on a trampoline",
+        ["image_url"] = "https://example.com/k.png",
+    };
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -85,7 +89,10 @@ public sealed class FalQueueClientBillingTests
         Assert.Equal("foreign_host", error.ErrorCode);
         Assert.False(error.IsRetryable);
         Assert.Contains(new Uri(url).Host, error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(FalClientHarness.KeySecret, string.Join('\n', harness.Logger.Entries.Select(e => e.AllText)), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            FalClientHarness.KeySecret,
+            string.Join('\n', harness.Logger.Entries.Select(e => e.AllText)),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,7 +116,10 @@ public sealed class FalQueueClientBillingTests
 
         await Submit(harness);
 
-        Assert.Contains("X-Fal-Object-Lifecycle-Preference: {\"expiration_duration_seconds\":10800}", harness.Handler.Requests[0].Headers, StringComparison.Ordinal);
+        Assert.Contains(
+            "X-Fal-Object-Lifecycle-Preference: {\"expiration_duration_seconds\":10800}",
+            harness.Handler.Requests[0].Headers,
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,7 +78,8 @@ public sealed class FalQueueClientHistoryTests
         harness.Options.AdminBaseUrl = new Uri("https://api.fal.test/proxy/");
         harness.Handler.Respond(HttpStatusCode.OK, Page());
 
-        await harness.CreateClient().ListRequestsAsync(Query with { Start = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero) }, Token);
+        await harness.CreateClient().ListRequestsAsync(
+            Query with { Start = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero) }, Token);
 
         Assert.Equal(
             "https://api.fal.test/proxy/v1/models/requests/by-endpoint?endpoint_id=bytedance%2Fseedance-2.0%2Ffast%2Fimage-to-video"
@@ -119,8 +120,8 @@ public sealed class FalQueueClientHistoryTests
         var page = await harness.CreateClient().ListRequestsAsync(Query, Token);
 
         Assert.Equal(
-            new FalRequestHistoryItem("r-1", FalClientHarness.Endpoint, null, null, new DateTimeOffset(2026, 12, 6, 10, 0, 8, TimeSpan.Zero),
-                499, null),
+            new FalRequestHistoryItem(
+                "r-1", FalClientHarness.Endpoint, null, null, new DateTimeOffset(2026, 12, 6, 10, 0, 8, TimeSpan.Zero), 499, null),
             Assert.Single(page.Items));
         Assert.Equal((null, false), (page.NextCursor, page.HasMore));
     }
@@ -195,7 +196,8 @@ public sealed class FalQueueClientHistoryTests
             { "detail": [ { "loc": ["query", "limit"], "msg": "Input should be less than or equal to 100", "type": "less_than_equal" } ] }
             """);
 
-        var error = await Assert.ThrowsAsync<FalApiException>(() => harness.CreateClient().ListRequestsAsync(Query with { Limit = 100 }, Token));
+        var error = await Assert.ThrowsAsync<FalApiException>(
+            () => harness.CreateClient().ListRequestsAsync(Query with { Limit = 100 }, Token));
 
         Assert.Equal((422, "less_than_equal"), (error.Status, error.ErrorCode));
         Assert.Equal("limit", Assert.Single(error.Detail).Field);
@@ -249,7 +251,8 @@ public sealed class FalQueueClientHistoryTests
     {
         var harness = Harness();
 
-        await Assert.ThrowsAsync<ArgumentException>("query", () => harness.CreateClient().ListRequestsAsync(RefusedQueries[refused], Token));
+        await Assert.ThrowsAsync<ArgumentException>(
+            "query", () => harness.CreateClient().ListRequestsAsync(RefusedQueries[refused], Token));
 
         Assert.Empty(harness.Handler.Requests);
     }

@@ -29,7 +29,9 @@ public sealed class FalQueueClientResultTests
         Assert.Equal(FalClientHarness.ResponseUrl, request.Uri);
         Assert.Equal($"Key {FalClientHarness.Key}", request.Authorization?.ToString());
         Assert.Equal("from-header", result.RequestId);
-        Assert.Equal(new FalFile(new Uri("https://v3b.fal.media/files/b/kangaroo/output.mp4"), "video/mp4", "output.mp4", 1843211), result.Video);
+        Assert.Equal(
+            new FalFile(new Uri("https://v3b.fal.media/files/b/kangaroo/output.mp4"), "video/mp4", "output.mp4", 1843211),
+            result.Video);
         Assert.Equal(3141592653, result.Seed);
     }
 
@@ -41,7 +43,9 @@ public sealed class FalQueueClientResultTests
 
         var result = await harness.CreateClient().GetResultAsync(FalClientHarness.ResponseUrl, TestContext.Current.CancellationToken);
 
-        Assert.Equal(new FalVideoResult(FalClientHarness.RequestId, new FalFile(new Uri("https://fal.media/v.mp4"), null, null, null), null), result);
+        Assert.Equal(
+            new FalVideoResult(FalClientHarness.RequestId, new FalFile(new Uri("https://fal.media/v.mp4"), null, null, null), null),
+            result);
     }
 
     [Fact]
@@ -78,7 +82,8 @@ public sealed class FalQueueClientResultTests
         Assert.False(error.IsRetryable);
         Assert.Equal(
             [
-                new FalErrorDetail("image_url", "Failed to download the file. Please check if the URL is accessible.", "file_download_error"),
+                new FalErrorDetail(
+                    "image_url", "Failed to download the file. Please check if the URL is accessible.", "file_download_error"),
                 new FalErrorDetail("image_urls", "Unsupported image format.", "unsupported_image_format"),
             ],
             error.Detail);
@@ -98,7 +103,9 @@ public sealed class FalQueueClientResultTests
         var error = await Assert.ThrowsAsync<FalApiException>(() =>
             harness.CreateClient().GetResultAsync(FalClientHarness.ResponseUrl, TestContext.Current.CancellationToken));
 
-        Assert.Equal(new FalErrorDetail("body", "The content could not be processed.", "content_policy_violation"), Assert.Single(error.Detail));
+        Assert.Equal(
+            new FalErrorDetail("body", "The content could not be processed.", "content_policy_violation"),
+            Assert.Single(error.Detail));
         Assert.Equal("content_policy_violation", error.ErrorCode);
     }
 
@@ -122,7 +129,9 @@ public sealed class FalQueueClientResultTests
     public async Task GetResultAsync_FlatErrorWithErrorTypeHeader_ReportsErrorType()
     {
         var harness = new FalClientHarness();
-        harness.Handler.Respond((HttpStatusCode)499, """{ "detail": "Request was cancelled by the client", "error_type": "client_cancelled" }""",
+        harness.Handler.Respond(
+            (HttpStatusCode)499,
+            """{ "detail": "Request was cancelled by the client", "error_type": "client_cancelled" }""",
             r => r.Headers.Add("X-Fal-Error-Type", "client_cancelled"));
 
         var error = await Assert.ThrowsAsync<FalApiException>(() =>
@@ -138,7 +147,8 @@ public sealed class FalQueueClientResultTests
     public async Task GetResultAsync_ErrorTypeOnlyInHeader_UsesTheHeader()
     {
         var harness = new FalClientHarness();
-        harness.Handler.Respond(HttpStatusCode.Forbidden, """{ "detail": "Forbidden" }""", r => r.Headers.Add("X-Fal-Error-Type", "forbidden"));
+        harness.Handler.Respond(
+            HttpStatusCode.Forbidden, """{ "detail": "Forbidden" }""", r => r.Headers.Add("X-Fal-Error-Type", "forbidden"));
 
         var error = await Assert.ThrowsAsync<FalApiException>(() =>
             harness.CreateClient().GetResultAsync(FalClientHarness.ResponseUrl, TestContext.Current.CancellationToken));

@@ -17,7 +17,9 @@ public sealed class FalQueueClientRetryTests
     {
         var harness = new FalClientHarness();
         harness.Handler
-            .Respond(HttpStatusCode.TooManyRequests, """{ "detail": "Too many requests: rate limit exceeded", "error_type": "rate_limited" }""")
+            .Respond(
+                HttpStatusCode.TooManyRequests,
+                """{ "detail": "Too many requests: rate limit exceeded", "error_type": "rate_limited" }""")
             .Respond(HttpStatusCode.OK, FalClientHarness.SubmitAnswer);
 
         var result = await Submit(harness);
@@ -36,7 +38,10 @@ public sealed class FalQueueClientRetryTests
     {
         var harness = new FalClientHarness();
         harness.Handler
-            .Respond(HttpStatusCode.TooManyRequests, null, r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)))
+            .Respond(
+                HttpStatusCode.TooManyRequests,
+                null,
+                r => r.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)))
             .Respond(HttpStatusCode.OK, FalClientHarness.SubmitAnswer);
 
         await Submit(harness);
@@ -126,7 +131,8 @@ public sealed class FalQueueClientRetryTests
         harness.Options.MaxRetries = 3;
         for (var i = 0; i < 3; i++)
         {
-            harness.Handler.Respond(HttpStatusCode.InternalServerError, """{ "detail": "Internal server error", "error_type": "internal_error" }""");
+            harness.Handler.Respond(
+                HttpStatusCode.InternalServerError, """{ "detail": "Internal server error", "error_type": "internal_error" }""");
         }
 
         harness.Handler.Respond(HttpStatusCode.ServiceUnavailable, """{ "detail": "Service Unavailable" }""");

@@ -15,7 +15,9 @@ public sealed class FalQueueClientSecretTests
         harness.Options.MaxRetries = 1;
         harness.Options.RequestTimeout = TimeSpan.FromMilliseconds(30);
         // A body echoing the request headers stands in for any answer that might contain the key.
-        var echo = $$"""{ "detail": "bad header Authorization: Key {{FalClientHarness.Key}}", "error_type": "{{FalClientHarness.KeySecret}}" }""";
+        var echo = $$"""
+            { "detail": "bad header Authorization: Key {{FalClientHarness.Key}}", "error_type": "{{FalClientHarness.KeySecret}}" }
+            """;
         harness.Handler
             .Respond(HttpStatusCode.TooManyRequests).Respond(HttpStatusCode.OK, FalClientHarness.SubmitAnswer)   // submit: retry, then ok
             .Throw(new HttpRequestException("Connection reset")).Hang()                                         // status: gives up
@@ -57,10 +59,15 @@ public sealed class FalQueueClientSecretTests
         var harness = new FalClientHarness();
         harness.Handler.Respond(HttpStatusCode.OK, FalClientHarness.SubmitAnswer);
 
-        await harness.CreateClient().SubmitAsync(FalClientHarness.Endpoint, Input, new Uri("https://hooks.example/fal"), TestContext.Current.CancellationToken);
+        await harness.CreateClient().SubmitAsync(
+            FalClientHarness.Endpoint, Input, new Uri("https://hooks.example/fal"), TestContext.Current.CancellationToken);
 
         var request = Assert.Single(harness.Handler.Requests);
-        Assert.Equal([$"Authorization: Key {FalClientHarness.Key}", "X-Fal-Object-Lifecycle-Preference: {\"expiration_duration_seconds\":86400}"],
+        Assert.Equal(
+            [
+                $"Authorization: Key {FalClientHarness.Key}",
+                "X-Fal-Object-Lifecycle-Preference: {\"expiration_duration_seconds\":86400}",
+            ],
             request.Headers.Trim().Split('\n', StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
         AssertNoSecret(request.Uri.AbsoluteUri);
         AssertNoSecret(request.Body!);

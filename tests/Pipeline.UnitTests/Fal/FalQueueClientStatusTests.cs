@@ -9,7 +9,8 @@ public sealed class FalQueueClientStatusTests
     [InlineData(HttpStatusCode.Accepted, "IN_QUEUE", FalRequestState.InQueue, 3)]
     [InlineData(HttpStatusCode.Accepted, "IN_PROGRESS", FalRequestState.InProgress, null)]
     [InlineData(HttpStatusCode.OK, "COMPLETED", FalRequestState.Completed, null)]
-    public async Task GetStatusAsync_EachState_ParsesStateAndQueuePosition(HttpStatusCode code, string status, FalRequestState state, int? position)
+    public async Task GetStatusAsync_EachState_ParsesStateAndQueuePosition(
+        HttpStatusCode code, string status, FalRequestState state, int? position)
     {
         var harness = new FalClientHarness();
         var positionJson = position is null ? "" : $", \"queue_position\": {position}";
@@ -60,7 +61,9 @@ public sealed class FalQueueClientStatusTests
 
         var result = await harness.CreateClient().GetStatusAsync(FalClientHarness.StatusUrl, TestContext.Current.CancellationToken);
 
-        Assert.Equal(new FalRequestStatus("r-9", FalRequestState.Completed, null, "Invalid status code: 422", "file_download_error"), result);
+        Assert.Equal(
+            new FalRequestStatus("r-9", FalRequestState.Completed, null, "Invalid status code: 422", "file_download_error"),
+            result);
     }
 
     [Fact]

@@ -43,7 +43,9 @@ public sealed class FalQueueClientSubmitTests
 
         await harness.CreateClient().SubmitAsync(FalClientHarness.Endpoint, Input(), null, TestContext.Current.CancellationToken);
 
-        Assert.Equal("https://queue.fal.test/bytedance/seedance-2.0/fast/image-to-video", Assert.Single(harness.Handler.Requests).Uri.AbsoluteUri);
+        Assert.Equal(
+            "https://queue.fal.test/bytedance/seedance-2.0/fast/image-to-video",
+            Assert.Single(harness.Handler.Requests).Uri.AbsoluteUri);
     }
 
     [Fact]
@@ -55,7 +57,9 @@ public sealed class FalQueueClientSubmitTests
 
         await harness.CreateClient().SubmitAsync(FalClientHarness.Endpoint, Input(), null, TestContext.Current.CancellationToken);
 
-        Assert.Equal("http://127.0.0.1:8090/fal/bytedance/seedance-2.0/fast/image-to-video", Assert.Single(harness.Handler.Requests).Uri.AbsoluteUri);
+        Assert.Equal(
+            "http://127.0.0.1:8090/fal/bytedance/seedance-2.0/fast/image-to-video",
+            Assert.Single(harness.Handler.Requests).Uri.AbsoluteUri);
     }
 
     [Fact]
@@ -64,7 +68,8 @@ public sealed class FalQueueClientSubmitTests
         var harness = new FalClientHarness();
         harness.Handler.Respond(HttpStatusCode.OK, FalClientHarness.SubmitAnswer);
 
-        var result = await harness.CreateClient().SubmitAsync(FalClientHarness.Endpoint, Input(), null, TestContext.Current.CancellationToken);
+        var result = await harness.CreateClient().SubmitAsync(
+            FalClientHarness.Endpoint, Input(), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(FalClientHarness.RequestId, result.RequestId);
         Assert.Equal("gw-" + FalClientHarness.RequestId, result.GatewayRequestId);
@@ -80,7 +85,8 @@ public sealed class FalQueueClientSubmitTests
         var harness = new FalClientHarness();
         harness.Handler.Respond(HttpStatusCode.OK, """{ "request_id": "r-1" }""");
 
-        var result = await harness.CreateClient().SubmitAsync(FalClientHarness.Endpoint, Input(), null, TestContext.Current.CancellationToken);
+        var result = await harness.CreateClient().SubmitAsync(
+            FalClientHarness.Endpoint, Input(), null, TestContext.Current.CancellationToken);
 
         Assert.Equal("r-1", result.RequestId);
         Assert.Null(result.GatewayRequestId);

@@ -14,9 +14,15 @@ public sealed class FalQueueClientUrlTests
     [InlineData("bytedance/seedance-2.0")]
     public void UrlHelpers_MultiSegmentEndpointId_UseOwnerAndAliasOnly(string endpointId)
     {
-        Assert.Equal("https://queue.fal.run/bytedance/seedance-2.0/requests/r-1/status", FalQueueClient.StatusUrlFor(Queue, endpointId, "r-1").AbsoluteUri);
-        Assert.Equal("https://queue.fal.run/bytedance/seedance-2.0/requests/r-1", FalQueueClient.ResponseUrlFor(Queue, endpointId, "r-1").AbsoluteUri);
-        Assert.Equal("https://queue.fal.run/bytedance/seedance-2.0/requests/r-1/cancel", FalQueueClient.CancelUrlFor(Queue, endpointId, "r-1").AbsoluteUri);
+        Assert.Equal(
+            "https://queue.fal.run/bytedance/seedance-2.0/requests/r-1/status",
+            FalQueueClient.StatusUrlFor(Queue, endpointId, "r-1").AbsoluteUri);
+        Assert.Equal(
+            "https://queue.fal.run/bytedance/seedance-2.0/requests/r-1",
+            FalQueueClient.ResponseUrlFor(Queue, endpointId, "r-1").AbsoluteUri);
+        Assert.Equal(
+            "https://queue.fal.run/bytedance/seedance-2.0/requests/r-1/cancel",
+            FalQueueClient.CancelUrlFor(Queue, endpointId, "r-1").AbsoluteUri);
     }
 
     [Fact]
@@ -51,7 +57,8 @@ public sealed class FalQueueClientUrlTests
         var mock = new Mock<FalQueueClient>();
         mock.Setup(c => c.GetStatusAsync(It.IsAny<Uri>(), It.IsAny<CancellationToken>())).ReturnsAsync(status);
 
-        var result = await mock.Object.GetStatusAsync(new Uri("https://queue.fal.run/x/y/requests/r-1/status"), TestContext.Current.CancellationToken);
+        var result = await mock.Object.GetStatusAsync(
+            new Uri("https://queue.fal.run/x/y/requests/r-1/status"), TestContext.Current.CancellationToken);
 
         Assert.Same(status, result);
     }
