@@ -26,10 +26,15 @@ public sealed partial class CoreLayoutTests
             }
         }
 
-        var uses = files.SelectMany(f => types.Where(t => t.Value != f.Folder && Regex.IsMatch(f.Code, $@"\b{t.Key}\b")).Select(t => (From: f.Folder, To: t.Value)))
+        var uses = files
+            .SelectMany(f => types
+                .Where(t => t.Value != f.Folder && Regex.IsMatch(f.Code, $@"\b{t.Key}\b"))
+                .Select(t => (From: f.Folder, To: t.Value)))
             .ToHashSet();
 
-        var mutual = uses.Where(u => string.CompareOrdinal(u.From, u.To) < 0 && uses.Contains((u.To, u.From))).Select(u => $"{u.From} <-> {u.To}");
+        var mutual = uses
+            .Where(u => string.CompareOrdinal(u.From, u.To) < 0 && uses.Contains((u.To, u.From)))
+            .Select(u => $"{u.From} <-> {u.To}");
         Assert.Empty(mutual);
     }
 
@@ -61,7 +66,9 @@ public sealed partial class CoreLayoutTests
         return folder.FullName;
     }
 
-    [GeneratedRegex(@"(?m)^(?:\[[^\]]*\]\s*)*(?:public |internal |static |sealed |abstract |partial |readonly )*(?:class|record|enum|interface|struct)\s+([A-Z]\w*)")]
+    [GeneratedRegex(
+        @"(?m)^(?:\[[^\]]*\]\s*)*(?:public |internal |static |sealed |abstract |partial |readonly )*"
+        + @"(?:class|record|enum|interface|struct)\s+([A-Z]\w*)")]
     private static partial Regex TopLevelType();
 
     [GeneratedRegex(@"//.*")]

@@ -52,7 +52,8 @@ public sealed class ManifestReaderTests
     [Fact]
     public async Task Jsonl_EachLineIsARow_ABadLineIsItsOwnProblem()
     {
-        var rows = Assert.IsType<ManifestRead.Rows>(await Read("a.jsonl", "{\"prompt\":\"one\"}\n\n[1,2]\n{\"prompt\":\"a\",\"prompt\":\"b\"}\n{oops\n")).Items;
+        var rows = Assert.IsType<ManifestRead.Rows>(
+            await Read("a.jsonl", "{\"prompt\":\"one\"}\n\n[1,2]\n{\"prompt\":\"a\",\"prompt\":\"b\"}\n{oops\n")).Items;
 
         Assert.Equal([1, 2, 3, 4], rows.Select(r => r.Row));
         Assert.Equal("one", rows[0].Fields!["prompt"]!.GetValue<string>());
@@ -84,13 +85,24 @@ public sealed class ManifestReaderTests
     public async Task TooManyRows_TooManyBytes_OrNotUtf8_AreRefusedWhole()
     {
         var rows = string.Concat(Enumerable.Repeat("{\"prompt\":\"x\"}\n", ManifestReader.MaxRows + 1));
-        Assert.Contains("at most 1000 rows", Assert.IsType<ManifestRead.Refused>(await Read("many.jsonl", rows)).Problem, StringComparison.Ordinal);
+        Assert.Contains(
+            "at most 1000 rows",
+            Assert.IsType<ManifestRead.Refused>(await Read("many.jsonl", rows)).Problem,
+            StringComparison.Ordinal);
 
         var huge = "prompt\n" + string.Concat(Enumerable.Repeat(new string('x', 5_000) + "\n", 900)); // 900 rows, 4.5 MB
-        Assert.Contains("longer than 65536", Assert.IsType<ManifestRead.Refused>(await Read("cell.csv", "prompt\n" + new string('x', 70_000))).Problem, StringComparison.Ordinal);
-        Assert.Contains("at most 4 MB", Assert.IsType<ManifestRead.Refused>(await Read("huge.csv", huge)).Problem, StringComparison.Ordinal);
+        Assert.Contains(
+            "longer than 65536",
+            Assert.IsType<ManifestRead.Refused>(await Read("cell.csv", "prompt\n" + new string('x', 70_000))).Problem,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "at most 4 MB",
+            Assert.IsType<ManifestRead.Refused>(await Read("huge.csv", huge)).Problem,
+            StringComparison.Ordinal);
 
-        Assert.Equal("the manifest is not UTF-8 text", Assert.IsType<ManifestRead.Refused>(await Read("latin1.csv", [(byte)'p', 0xE9, 0xFF, (byte)'\n'])).Problem);
+        Assert.Equal(
+            "the manifest is not UTF-8 text",
+            Assert.IsType<ManifestRead.Refused>(await Read("latin1.csv", [(byte)'p', 0xE9, 0xFF, (byte)'\n'])).Problem);
     }
 
     [Theory]

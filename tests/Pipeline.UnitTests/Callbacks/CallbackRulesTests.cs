@@ -40,7 +40,12 @@ public sealed class CallbackRulesTests
     [Fact]
     public void Split_TakesAnHttpsUrlAndAnEventFilter_AndRemovesBothFields()
     {
-        var body = new JsonObject { ["prompt"] = "x", ["webhook_url"] = "https://hooks.example.com/video?t=1", ["webhook_events"] = new JsonArray("succeeded", "failed") };
+        var body = new JsonObject
+        {
+            ["prompt"] = "x",
+            ["webhook_url"] = "https://hooks.example.com/video?t=1",
+            ["webhook_events"] = new JsonArray("succeeded", "failed"),
+        };
         var errors = new ValidationErrors();
 
         var callback = JobCallback.Split(body, new CallbackOptions(), errors);
@@ -58,7 +63,8 @@ public sealed class CallbackRulesTests
     [InlineData("http://hooks.example.com/x", null, "webhook_url", "must be an https URL")]
     [InlineData("https://10.0.0.5/x", null, "webhook_url", "must not point to a private, loopback or link-local address")]
     [InlineData("https://[::1]/x", null, "webhook_url", "must not point to a private, loopback or link-local address")]
-    [InlineData("https://169.254.169.254/latest/meta-data", null, "webhook_url", "must not point to a private, loopback or link-local address")]
+    [InlineData(
+        "https://169.254.169.254/latest/meta-data", null, "webhook_url", "must not point to a private, loopback or link-local address")]
     [InlineData("https://a.example.com/#f", null, "webhook_url", "may not carry a user name, password or fragment")]
     [InlineData("https://a.example.com/", "everything", "webhook_events", "must be a list of submitted, succeeded, failed, cancelled")]
     [InlineData(null, "succeeded", "webhook_events", "needs webhook_url")]
@@ -102,9 +108,14 @@ public sealed class CallbackRulesTests
     {
         var options = new CallbackOptions { AllowHttp = true, Secrets = [CallbackSigner.NewSecret()], Timeout = TimeSpan.FromSeconds(5) };
         using var http = new HttpClient(CallbackSender.Handler(options));
-        var sender = new CallbackSender(http, Options.Create(options), Options.Create(new PipelineOptions()), TimeProvider.System, NullLogger<CallbackSender>.Instance);
-        var jobEvent = new JobEvent(JobEventTypes.Submitted, "videos/x", DateTimeOffset.UtcNow,
-            new JobEventData("api-x", VideoMode.TextToVideo, "http", null, null, null, null, new JobTimeline(DateTimeOffset.UtcNow, null, null, null)));
+        var sender = new CallbackSender(
+            http, Options.Create(options), Options.Create(new PipelineOptions()), TimeProvider.System, NullLogger<CallbackSender>.Instance);
+        var jobEvent = new JobEvent(
+            JobEventTypes.Submitted,
+            "videos/x",
+            DateTimeOffset.UtcNow,
+            new JobEventData(
+                "api-x", VideoMode.TextToVideo, "http", null, null, null, null, new JobTimeline(DateTimeOffset.UtcNow, null, null, null)));
 
         var attempt = await sender.SendAsync(new JobCallback("http://localhost:9/hook"), jobEvent, TestContext.Current.CancellationToken);
 

@@ -35,7 +35,9 @@ public sealed class PriceTableTests
         var request = new VideoRequest { Prompt = "@Video1", Duration = "10", VideoUrls = ["https://example.com/v.mp4"] };
 
         Assert.Equal(new JobCost(10, 1.4514m), Prices.Estimate(VideoMode.ReferenceToVideo, request));
-        Assert.Equal(new JobCost(10, 2.419m), Prices.Estimate(VideoMode.ReferenceToVideo, request with { VideoUrls = [], ImageUrls = ["https://example.com/i.png"] }));
+        Assert.Equal(
+            new JobCost(10, 2.419m),
+            Prices.Estimate(VideoMode.ReferenceToVideo, request with { VideoUrls = [], ImageUrls = ["https://example.com/i.png"] }));
     }
 
     [Fact]
@@ -43,6 +45,8 @@ public sealed class PriceTableTests
     {
         var prices = new PriceTable(MsOptions.Create(new CostOptions { PricePerSecondUsd = new() { ["480p"] = 0.05m, ["720p"] = 0.1m } }));
 
-        Assert.Equal(0.2m, prices.Estimate(VideoMode.TextToVideo, new VideoRequest { Prompt = "p", Resolution = "480p", Duration = "4" }).EstimatedUsd);
+        Assert.Equal(
+            0.2m,
+            prices.Estimate(VideoMode.TextToVideo, new VideoRequest { Prompt = "p", Resolution = "480p", Duration = "4" }).EstimatedUsd);
     }
 }

@@ -20,7 +20,9 @@ public sealed class FalSignatureVerifierTests : IDisposable
     private const string UserId = "github|1234567";
 
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"request_id":"764cabcf-b745-4b3e-ae38-1200304cf45b","status":"OK","payload":{"video":{"url":"https://v3b.fal.media/files/x.mp4"}}}""");
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+        """{"request_id":"764cabcf-b745-4b3e-ae38-1200304cf45b","status":"OK","payload":"""
+        + """{"video":{"url":"https://v3b.fal.media/files/x.mp4"}}}""");
 
     private readonly FakeTimeProvider _time = new(Start);
     private readonly JwksHandler _jwks = new();

@@ -7,7 +7,8 @@ namespace Pipeline.UnitTests.Hardening;
 /// <summary>An Ed25519 key pair signing webhook deliveries exactly as fal documents it.</summary>
 internal sealed class FalSigningKey : IDisposable
 {
-    private readonly Key _key = Key.Create(SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
+    private readonly Key _key = Key.Create(
+        SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
 
     /// <summary>The raw public key as JWKS <c>x</c>: base64url, unpadded.</summary>
     public string X => Base64Url(_key.PublicKey.Export(KeyBlobFormat.RawPublicKey));

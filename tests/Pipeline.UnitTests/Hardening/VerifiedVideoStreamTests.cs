@@ -28,7 +28,8 @@ public sealed class VerifiedVideoStreamTests
 
     private static VerifiedVideoStream Verified(byte[] bytes, params long[] expected) => new(new MemoryStream(bytes), expected);
 
-    private static VerifiedVideoStream Trickled(byte[] bytes, int chunk, params long[] expected) => new(new ChunkedStream(bytes, chunk), expected);
+    private static VerifiedVideoStream Trickled(byte[] bytes, int chunk, params long[] expected) =>
+        new(new ChunkedStream(bytes, chunk), expected);
 
     [Fact]
     public async Task CopyToAsync_VideoOfExpectedLength_ReadsEverything()

@@ -14,10 +14,13 @@ public sealed class WebhookVerificationNoticeTests
     public async Task StartAsync_WarnsOnlyWhenVerificationIsOff(bool verify, bool warned)
     {
         var logger = new CapturingLogger<WebhookVerificationNotice>();
-        var notice = new WebhookVerificationNotice(Microsoft.Extensions.Options.Options.Create(new FalWebhookOptions { VerifySignatures = verify }), logger);
+        var notice = new WebhookVerificationNotice(
+            Microsoft.Extensions.Options.Options.Create(new FalWebhookOptions { VerifySignatures = verify }), logger);
 
         await notice.StartAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(warned, logger.Entries.Any(e => e.Level == LogLevel.Warning && e.Message.Contains("NOT verified", StringComparison.Ordinal)));
+        Assert.Equal(
+            warned,
+            logger.Entries.Any(e => e.Level == LogLevel.Warning && e.Message.Contains("NOT verified", StringComparison.Ordinal)));
     }
 }

@@ -33,13 +33,21 @@ public sealed class BlobUrlSignerTests
     {
         var service = new Mock<BlobServiceClient>();
         service.SetupGet(s => s.AccountName).Returns("pipelinestore");
-        var key = BlobsModelFactory.UserDelegationKey("object-id", "tenant-id", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2),
-            "b", "2025-01-05", Convert.ToBase64String(new byte[32]));
-        service.Setup(s => s.GetUserDelegationKeyAsync(It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+        var key = BlobsModelFactory.UserDelegationKey(
+            "object-id",
+            "tenant-id",
+            DateTimeOffset.UtcNow.AddMinutes(-5),
+            DateTimeOffset.UtcNow.AddDays(2),
+            "b",
+            "2025-01-05",
+            Convert.ToBase64String(new byte[32]));
+        service.Setup(s => s.GetUserDelegationKeyAsync(
+                It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Response.FromValue(key, Mock.Of<Response>()));
         var storage = new PipelineStorage(service.Object);
         using var signer = new BlobUrlSigner(storage, TimeProvider.System);
-        var blob = new BlobClient(new Uri("https://pipelinestore.blob.core.windows.net/inbox/trips/photo.jpg")); // no key: cannot sign itself
+        // no key: cannot sign itself
+        var blob = new BlobClient(new Uri("https://pipelinestore.blob.core.windows.net/inbox/trips/photo.jpg"));
 
         var first = await signer.ReadUrlAsync(blob, TimeSpan.FromHours(2), Token);
         var second = await signer.ReadUrlAsync(blob, TimeSpan.FromHours(2), Token);
@@ -49,7 +57,10 @@ public sealed class BlobUrlSignerTests
         Assert.Equal("r", query["sp"]);
         Assert.Equal("object-id", query["skoid"]);
         Assert.False(string.IsNullOrEmpty(query["sig"]));
-        Assert.StartsWith("https://pipelinestore.blob.core.windows.net/inbox/trips/photo.jpg?", second.ToString(), StringComparison.Ordinal);
-        service.Verify(s => s.GetUserDelegationKeyAsync(It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
+        Assert.StartsWith(
+            "https://pipelinestore.blob.core.windows.net/inbox/trips/photo.jpg?", second.ToString(), StringComparison.Ordinal);
+        service.Verify(
+            s => s.GetUserDelegationKeyAsync(It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()),
+            Times.Once);
     }
 }

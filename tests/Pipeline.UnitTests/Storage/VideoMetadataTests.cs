@@ -8,9 +8,17 @@ namespace Pipeline.UnitTests.Storage;
 /// <summary>A paid video is never refused for its metadata: what would pass Azure's 8 KiB limit is left out and named.</summary>
 public sealed class VideoMetadataTests
 {
-    private static VideoToStore Input(string? endUser = null, IReadOnlyDictionary<string, string>? correlation = null, string source = "trips/photo.jpg") =>
-        new StoreVideoInput("inbox-1", VideoMode.ImageToVideo, new JobSource(JobSourceKind.Inbox, "inbox", source, "0x1"), "fal-req-1", 42,
-            "https://v3.fal.media/files/x/output.mp4", "video/mp4", "trips/photo.mp4")
+    private static VideoToStore Input(
+        string? endUser = null, IReadOnlyDictionary<string, string>? correlation = null, string source = "trips/photo.jpg") =>
+        new StoreVideoInput(
+            "inbox-1",
+            VideoMode.ImageToVideo,
+            new JobSource(JobSourceKind.Inbox, "inbox", source, "0x1"),
+            "fal-req-1",
+            42,
+            "https://v3.fal.media/files/x/output.mp4",
+            "video/mp4",
+            "trips/photo.mp4")
         {
             EndUserId = endUser, Correlation = correlation,
         }.ToStore();
