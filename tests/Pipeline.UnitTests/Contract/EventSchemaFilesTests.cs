@@ -38,7 +38,9 @@ public sealed class EventSchemaFilesTests
         Assert.Equal("object", succeeded["properties"]!["video"]!["type"]!.GetValue<string>());
         Assert.Contains("error", failed["required"]!.AsArray().Select(r => r!.GetValue<string>()));
         Assert.False(succeeded["additionalProperties"]!.GetValue<bool>());
-        Assert.Equal(["text-to-video", "image-to-video", "reference-to-video"], succeeded["properties"]!["mode"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal(
+            ["text-to-video", "image-to-video", "reference-to-video"],
+            succeeded["properties"]!["mode"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()));
     }
 
     internal static string RepositoryRoot()

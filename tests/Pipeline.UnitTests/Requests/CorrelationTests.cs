@@ -23,7 +23,10 @@ public sealed class CorrelationTests
     [InlineData("""[ "a" ]""", "correlation", "must be an object")]
     [InlineData("""{ "Order": "1" }""", "correlation.Order", "lower-case")]
     [InlineData("""{ "order": 1 }""", "correlation.order", "must be a string")]
-    [InlineData("""{ "a": "b", "c": "d", "e": "f", "g": "h", "i": "j", "k": "l", "m": "n", "o": "p", "q": "r", "s": "t", "u": "v" }""", "correlation", "at most 10")]
+    [InlineData(
+        """{ "a": "b", "c": "d", "e": "f", "g": "h", "i": "j", "k": "l", "m": "n", "o": "p", "q": "r", "s": "t", "u": "v" }""",
+        "correlation",
+        "at most 10")]
     public void Read_BadMaps_NameTheFieldAndTheRule(string json, string field, string rule)
     {
         var errors = new ValidationErrors();

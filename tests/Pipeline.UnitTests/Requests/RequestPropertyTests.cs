@@ -18,8 +18,10 @@ public sealed class RequestPropertyTests
 
     private static readonly Gen<string> Text = Gen.OneOf(
         Gen.String,
-        Gen.OneOf("480p", "720p", "auto", "4", "15", "16", "0", "-1", "16:9", "9:16", "true", "1e400", "https://example.com/a.png",
-            "blob:uploads/x/a.png", "ftp://x", "@Image1 waves", "@Image99999999999 @Video0 @Audio4", "\u0000\u001f", "\uFFFD\uD800", "data:image/png;base64,AAAA"),
+        Gen.OneOf(
+            "480p", "720p", "auto", "4", "15", "16", "0", "-1", "16:9", "9:16", "true", "1e400", "https://example.com/a.png",
+            "blob:uploads/x/a.png", "ftp://x", "@Image1 waves", "@Image99999999999 @Video0 @Audio4", "\u0000\u001f", "\uFFFD\uD800",
+            "data:image/png;base64,AAAA"),
         Gen.Char.Array[0, 3000].Select(c => new string(c)));
 
     private static readonly Gen<JsonNode?> Scalar = Gen.OneOf(
@@ -31,7 +33,12 @@ public sealed class RequestPropertyTests
 
     private static Gen<JsonNode?> Value(int depth) => depth >= 3
         ? Scalar
-        : Gen.OneOf(Scalar, Scalar, Scalar, Value(depth + 1).Array[0, 14].Select(items => (JsonNode?)new JsonArray([.. items])), Body(depth + 1).Select(o => (JsonNode?)o));
+        : Gen.OneOf(
+            Scalar,
+            Scalar,
+            Scalar,
+            Value(depth + 1).Array[0, 14].Select(items => (JsonNode?)new JsonArray([.. items])),
+            Body(depth + 1).Select(o => (JsonNode?)o));
 
     private static Gen<JsonObject> Body(int depth) =>
         Gen.Select(Gen.OneOf(Gen.OneOf(Fields), Gen.String).Array[0, 10], Value(depth).Array[10], (keys, values) =>

@@ -6,7 +6,8 @@ namespace Pipeline.UnitTests.Requests;
 /// <summary>Runs the validator on JSON text, so each test reads as the body a caller would send.</summary>
 internal static class ValidatorHarness
 {
-    public static (VideoRequest? Request, ValidationErrors Errors) Validate(VideoMode mode, string json, bool allowBlobReferences = false) =>
+    public static (VideoRequest? Request, ValidationErrors Errors) Validate(
+        VideoMode mode, string json, bool allowBlobReferences = false) =>
         VideoRequestValidator.Validate(mode, JsonNode.Parse(json), allowBlobReferences);
 
     /// <summary>A valid request, failing the test with every problem when it is not.</summary>

@@ -32,7 +32,8 @@ public sealed class VideoRequestValidatorFilesTests
     [Fact]
     public void Validate_ImageToVideoWithEndImageUrl_KeepsBoth()
     {
-        var request = Valid(I2V, """{ "prompt": "p", "image_url": "https://a.example/start.png", "end_image_url": "http://a.example/end.png" }""");
+        var request = Valid(
+            I2V, """{ "prompt": "p", "image_url": "https://a.example/start.png", "end_image_url": "http://a.example/end.png" }""");
 
         Assert.Equal("https://a.example/start.png", request.ImageUrl);
         Assert.Equal("http://a.example/end.png", request.EndImageUrl);
@@ -121,7 +122,10 @@ public sealed class VideoRequestValidatorFilesTests
     [Fact]
     public void Validate_BlobReferenceWhenAllowed_IsKept()
     {
-        var request = Valid(I2V, """{ "prompt": "p", "image_url": "blob:inbox/trips/photo.jpg", "end_image_url": "blob:inbox/trips/end.jpg" }""", allowBlobReferences: true);
+        var request = Valid(
+            I2V,
+            """{ "prompt": "p", "image_url": "blob:inbox/trips/photo.jpg", "end_image_url": "blob:inbox/trips/end.jpg" }""",
+            allowBlobReferences: true);
 
         Assert.Equal("blob:inbox/trips/photo.jpg", request.ImageUrl);
         Assert.Equal("blob:inbox/trips/end.jpg", request.EndImageUrl);
@@ -130,7 +134,8 @@ public sealed class VideoRequestValidatorFilesTests
     [Fact]
     public void Validate_BlobReferencesInListsWhenAllowed_AreKept()
     {
-        var request = Valid(R2V, """{ "prompt": "p", "image_urls": ["blob:inbox/a.png", "https://a.example/b.png"] }""", allowBlobReferences: true);
+        var request = Valid(
+            R2V, """{ "prompt": "p", "image_urls": ["blob:inbox/a.png", "https://a.example/b.png"] }""", allowBlobReferences: true);
 
         Assert.Equal(["blob:inbox/a.png", "https://a.example/b.png"], request.ImageUrls);
     }
@@ -354,7 +359,8 @@ public sealed class VideoRequestValidatorFilesTests
     [InlineData("@Audio2", "audio_urls")]
     public void Validate_PromptVideoOrAudioBeyondTheList_IsRefused(string reference, string field)
     {
-        var messages = Problems(R2V, $$"""{ "prompt": "{{reference}}", "image_urls": {{Urls(1)}}, "{{field}}": {{Urls(1, "x")}} }""", "prompt");
+        var messages = Problems(
+            R2V, $$"""{ "prompt": "{{reference}}", "image_urls": {{Urls(1)}}, "{{field}}": {{Urls(1, "x")}} }""", "prompt");
 
         Assert.Equal([$"{reference} refers to item 2 of {field}, which has 1"], messages);
     }

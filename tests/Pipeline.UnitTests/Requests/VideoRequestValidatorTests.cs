@@ -108,7 +108,14 @@ public sealed class VideoRequestValidatorTests
 
         Assert.Equal(
             ("p", "480p", "12", "9:16", false, (long?)42, "user-7"),
-            (request.Prompt, request.Resolution, request.Duration, request.AspectRatio, request.GenerateAudio, request.Seed, request.EndUserId));
+            (
+                request.Prompt,
+                request.Resolution,
+                request.Duration,
+                request.AspectRatio,
+                request.GenerateAudio,
+                request.Seed,
+                request.EndUserId));
     }
 
     // ---- resolution ----
