@@ -71,8 +71,12 @@ public sealed class RecordJsonTests
             TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(10), TimeSpan.FromHours(1), TimeSpan.FromHours(24)),
         T0)
     {
-        Correlation = Correlation, RequestFingerprint = "fingerprint", TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-        Batch = Batch, Variant = Variant, Callback = new JobCallback("https://hooks.example/x", ["succeeded"]),
+        Correlation = Correlation,
+        RequestFingerprint = "fingerprint",
+        TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        Batch = Batch,
+        Variant = Variant,
+        Callback = new JobCallback("https://hooks.example/x", ["succeeded"]),
     };
 
     private static readonly VideoJobResult Result = new(
@@ -99,7 +103,8 @@ public sealed class RecordJsonTests
         "j-1", 2, SubmitState.Accepted, T0, Ref, 3, T0.AddSeconds(1), Error)
     {
         Mode = VideoMode.ImageToVideo, Cost = new JobCost(5, 0.43m), EndUserId = "u-1", Correlation = Correlation,
-        EndpointId = "bytedance/seedance-2.0/fast/image-to-video", InputFingerprint = "fp", OutputBlob = "trips/photo.mp4", Prompt = "A lighthouse",
+        EndpointId = "bytedance/seedance-2.0/fast/image-to-video", InputFingerprint = "fp", OutputBlob = "trips/photo.mp4",
+        Prompt = "A lighthouse",
     };
 
     private static readonly VideoJobView View = new(
@@ -132,32 +137,282 @@ public sealed class RecordJsonTests
 
     private static readonly Dictionary<string, (object Value, JsonSerializerOptions Options, string Json)> Payloads = new()
     {
-        ["VideoJob, durable"] = (Job, Durable, """{"Id":"j-1","Mode":"image-to-video","Request":{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":[]},"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"OutputBlob":"trips/photo.mp4","Timings":{"WebhookWait":"00:02:00","PollInterval":"00:00:30","Deadline":"00:30:00","SidecarGrace":"00:00:05","UnconfirmedSubmitWait":"00:10:00","SlotRetry":"00:00:10","FalUnavailableWait":"01:00:00","FalRetention":"1.00:00:00"},"CreatedAt":"2026-12-01T12:00:00+00:00","Correlation":{"order":"o-1"},"RequestFingerprint":"fingerprint","TraceParent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","Batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4},"Callback":{"url":"https://hooks.example/x","events":["succeeded"],"Origin":"https://hooks.example"}}"""),
-        ["VideoJob, worker"] = (Job, Worker, """{"id":"j-1","mode":"image-to-video","request":{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":[]},"source":{"kind":"inbox","container":"inbox","blobName":"trips/photo.jpg","eTag":"0x8DC1"},"outputBlob":"trips/photo.mp4","timings":{"webhookWait":"00:02:00","pollInterval":"00:00:30","deadline":"00:30:00","sidecarGrace":"00:00:05","unconfirmedSubmitWait":"00:10:00","slotRetry":"00:00:10","falUnavailableWait":"01:00:00","falRetention":"1.00:00:00"},"createdAt":"2026-12-01T12:00:00+00:00","correlation":{"order":"o-1"},"requestFingerprint":"fingerprint","traceParent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4},"callback":{"url":"https://hooks.example/x","events":["succeeded"],"origin":"https://hooks.example"}}"""),
-        ["VideoJobResult, durable"] = (Result, Durable, """{"Id":"j-1","Mode":"image-to-video","Outcome":"succeeded","FalRequestId":"r2","Video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"Seed":7,"Error":{"code":"fal_error","message":"it broke"},"SubmittedAt":"2026-12-01T12:01:00+00:00","FalCompletedAt":"2026-12-01T12:02:00+00:00","FinishedAt":"2026-12-01T12:03:00+00:00","FalRequestIds":["r1","r2"],"Cost":{"video_seconds":5,"estimated_cost_usd":0.43},"EndUserId":"u-1","Correlation":{"order":"o-1"},"Prompt":"A lighthouse"}"""),
-        ["VideoJobResult, worker"] = (Result, Worker, """{"id":"j-1","mode":"image-to-video","outcome":"succeeded","falRequestId":"r2","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"submittedAt":"2026-12-01T12:01:00+00:00","falCompletedAt":"2026-12-01T12:02:00+00:00","finishedAt":"2026-12-01T12:03:00+00:00","falRequestIds":["r1","r2"],"cost":{"video_seconds":5,"estimated_cost_usd":0.43},"endUserId":"u-1","correlation":{"order":"o-1"},"prompt":"A lighthouse"}"""),
-        ["StoreVideoInput, durable"] = (Store, Durable, """{"JobId":"j-1","Mode":"image-to-video","Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"FalRequestId":"r2","Seed":7,"VideoUrl":"https://fal.media/v.mp4","ContentType":"video/mp4","OutputBlob":"trips/photo.mp4","FileSize":1234,"Announcement":{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:00:00+00:00","Data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"},"end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"CloudEventId":"j-1.succeeded"},"EndUserId":"u-1","Correlation":{"order":"o-1"},"JobCreatedAt":"2026-12-01T12:00:00+00:00","BatchEnd":{"JobId":"j-1","Batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4},"Status":"failed","Video":"videos/j-1.mp4","Seed":7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"},"QueueEventBehind":true}"""),
-        ["StoreVideoInput, worker"] = (Store, Worker, """{"jobId":"j-1","mode":"image-to-video","source":{"kind":"inbox","container":"inbox","blobName":"trips/photo.jpg","eTag":"0x8DC1"},"falRequestId":"r2","seed":7,"videoUrl":"https://fal.media/v.mp4","contentType":"video/mp4","outputBlob":"trips/photo.mp4","fileSize":1234,"announcement":{"type":"Pipeline.VideoJob.Succeeded","subject":"videos/trips/photo.mp4","time":"2026-12-01T12:00:00+00:00","data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"},"end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"cloudEventId":"j-1.succeeded"},"endUserId":"u-1","correlation":{"order":"o-1"},"jobCreatedAt":"2026-12-01T12:00:00+00:00","batchEnd":{"jobId":"j-1","batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4},"status":"failed","video":"videos/j-1.mp4","seed":7,"costUsd":0.43,"errorCode":"fal_error","errorMessage":"it broke"},"queueEventBehind":true}"""),
-        ["StoreVideoInput, step"] = (Store, StepJson.Options, """{"JobId":"j-1","Mode":"image-to-video","Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"FalRequestId":"r2","Seed":7,"VideoUrl":"https://fal.media/v.mp4","ContentType":"video/mp4","OutputBlob":"trips/photo.mp4","FileSize":1234,"Announcement":{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:00:00+00:00","Data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"},"end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"CloudEventId":"j-1.succeeded"},"EndUserId":"u-1","Correlation":{"order":"o-1"},"JobCreatedAt":"2026-12-01T12:00:00+00:00","BatchEnd":{"JobId":"j-1","Batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4},"Status":"failed","Video":"videos/j-1.mp4","Seed":7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"},"QueueEventBehind":true}"""),
-        ["SubmitToFalInput, durable"] = (Submit, Durable, """{"JobId":"j-1","Mode":"image-to-video","Request":{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":[]},"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"Announcement":{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:00:00+00:00","Data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"},"end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"CloudEventId":"j-1.succeeded"},"CreatedAt":"2026-12-01T12:00:00+00:00","Attempt":2,"CompanionWaited":true,"Variant":{"index":2,"of":4},"Steps":3,"Ended":["r1"]}"""),
-        ["SubmitToFalInput, worker"] = (Submit, Worker, """{"jobId":"j-1","mode":"image-to-video","request":{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":[]},"source":{"kind":"inbox","container":"inbox","blobName":"trips/photo.jpg","eTag":"0x8DC1"},"announcement":{"type":"Pipeline.VideoJob.Succeeded","subject":"videos/trips/photo.mp4","time":"2026-12-01T12:00:00+00:00","data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"},"end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"cloudEventId":"j-1.succeeded"},"createdAt":"2026-12-01T12:00:00+00:00","attempt":2,"companionWaited":true,"variant":{"index":2,"of":4},"steps":3,"ended":["r1"]}"""),
-        ["SubmitToFalInput, step"] = (Submit, StepJson.Options, """{"JobId":"j-1","Mode":"image-to-video","Request":{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":[]},"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"Announcement":{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:00:00+00:00","Data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"},"end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"CloudEventId":"j-1.succeeded"},"CreatedAt":"2026-12-01T12:00:00+00:00","Attempt":2,"CompanionWaited":true,"Variant":{"index":2,"of":4},"Steps":3,"Ended":["r1"]}"""),
-        ["BatchJobEnd, durable"] = (BatchEnd, Durable, """{"JobId":"j-1","Batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4},"Status":"failed","Video":"videos/j-1.mp4","Seed":7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"}"""),
-        ["BatchJobEnd, worker"] = (BatchEnd, Worker, """{"jobId":"j-1","batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4},"status":"failed","video":"videos/j-1.mp4","seed":7,"costUsd":0.43,"errorCode":"fal_error","errorMessage":"it broke"}"""),
-        ["BatchJobEnd, step"] = (BatchEnd, StepJson.Options, """{"JobId":"j-1","Batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4},"Status":"failed","Video":"videos/j-1.mp4","Seed":7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"}"""),
-        ["JobEventData"] = (EventData, Durable, """{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"},"end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}}"""),
-        ["JobEventData, bare"] = (BareEventData, Durable, """{"id":"j-1","mode":"text-to-video","source":"http","fal_request_id":null,"video":null,"seed":null,"error":null,"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":null,"fal_completed_at":null,"finished_at":null},"end_user_id":null,"correlation":null,"video_seconds":null,"estimated_cost_usd":null}"""),
-        ["SubmitRecord"] = (Record, Web, """{"job_id":"j-1","attempt":2,"state":"accepted","claimed_at":"2026-12-01T12:00:00+00:00","request":{"requestId":"r1","statusUrl":"https://queue.fal.run/a/b/requests/r1/status","responseUrl":"https://queue.fal.run/a/b/requests/r1","cancelUrl":"https://queue.fal.run/a/b/requests/r1/cancel"},"queue_position":3,"answered_at":"2026-12-01T12:00:01+00:00","error":{"code":"fal_error","message":"it broke"},"mode":"image-to-video","cost":{"video_seconds":5,"estimated_cost_usd":0.43},"end_user_id":"u-1","correlation":{"order":"o-1"},"endpoint_id":"bytedance/seedance-2.0/fast/image-to-video","input_fingerprint":"fp","output_blob":"trips/photo.mp4","prompt":"A lighthouse"}"""),
-        ["VideoJobView"] = (View, Web, """{"id":"j-1","mode":"image-to-video","status":"running","stage":"storing","source":"inbox/trips/photo.jpg","prompt":"A lighthouse","fal_request_id":"r2","queue_position":3,"video":{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":{"code":"fal_error","message":"it broke"},"created_at":"2026-12-01T12:00:00+00:00","updated_at":"2026-12-01T12:03:00+00:00","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"fal_request_ids":["r1","r2"],"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4},"callback":{"origin":"https://hooks.example","events":["succeeded"],"deliveries":[{"event_id":"j-1.submitted","type":"Pipeline.VideoJob.Submitted","attempts":2,"last_status":500,"last_error":"no","last_attempt_at":"2026-12-01T12:00:00+00:00","delivered_at":null,"gave_up":false}]},"retrying":{"step":"copy_video","attempts":2,"last_error":"timeout","next_attempt_at":"2026-12-01T12:04:00+00:00"},"undelivered_events":[{"id":"j-1.submitted","type":"Pipeline.VideoJob.Submitted","attempts":3,"last_error":"down","next_attempt_at":"2026-12-01T12:05:00+00:00","gave_up":false}]}"""),
-        ["VideoJobView, bare"] = (BareView, Web, """{"id":"j-1","mode":"text-to-video","status":"queued","stage":null,"source":"http","prompt":null,"fal_request_id":null,"queue_position":null,"video":null,"seed":null,"error":null,"created_at":"2026-12-01T12:00:00+00:00","updated_at":"2026-12-01T12:00:00+00:00","end_user_id":null,"correlation":null,"video_seconds":null,"estimated_cost_usd":null,"fal_request_ids":null,"batch":null,"variant":null,"callback":null}"""),
-        ["BatchProgress"] = (Progress, Web, """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","created_at":"2026-12-01T12:00:00+00:00","total":10,"succeeded":5,"failed":1,"cancelled":1,"remaining":2,"refused":1,"results":"videos/shop/products.results.jsonl","jobs_url":"/api/videos?batch=b-1"}"""),
+        ["VideoJob, durable"] = (
+            Job,
+            Durable,
+            """{"Id":"j-1","Mode":"image-to-video","Request":"""
+            + """{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":"""
+            + """true,"seed":7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":"""
+            + """[],"audio_urls":[]},"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"}"""
+            + ""","OutputBlob":"trips/photo.mp4","Timings":{"WebhookWait":"00:02:00","PollInterval":"00:00:30","Deadline":"00:"""
+            + """30:00","SidecarGrace":"00:00:05","UnconfirmedSubmitWait":"00:10:00","SlotRetry":"00:00:10","FalUnavailableWait":"01:"""
+            + """00:00","FalRetention":"1.00:00:00"},"CreatedAt":"2026-12-01T12:00:00+00:00","Correlation":{"order":"o-1"}"""
+            + ""","RequestFingerprint":"fingerprint","TraceParent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","Batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4},"Callback":"""
+            + """{"url":"https://hooks.example/x","events":["succeeded"],"Origin":"https://hooks.example"}}"""),
+        ["VideoJob, worker"] = (
+            Job,
+            Worker,
+            """{"id":"j-1","mode":"image-to-video","request":"""
+            + """{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":"""
+            + """true,"seed":7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":"""
+            + """[],"audio_urls":[]},"source":{"kind":"inbox","container":"inbox","blobName":"trips/photo.jpg","eTag":"0x8DC1"}"""
+            + ""","outputBlob":"trips/photo.mp4","timings":{"webhookWait":"00:02:00","pollInterval":"00:00:30","deadline":"00:"""
+            + """30:00","sidecarGrace":"00:00:05","unconfirmedSubmitWait":"00:10:00","slotRetry":"00:00:10","falUnavailableWait":"01:"""
+            + """00:00","falRetention":"1.00:00:00"},"createdAt":"2026-12-01T12:00:00+00:00","correlation":{"order":"o-1"}"""
+            + ""","requestFingerprint":"fingerprint","traceParent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4},"callback":"""
+            + """{"url":"https://hooks.example/x","events":["succeeded"],"origin":"https://hooks.example"}}"""),
+        ["VideoJobResult, durable"] = (
+            Result,
+            Durable,
+            """{"Id":"j-1","Mode":"image-to-video","Outcome":"succeeded","FalRequestId":"r2","Video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"Seed":7,"Error":"""
+            + """{"code":"fal_error","message":"it broke"},"SubmittedAt":"2026-12-01T12:01:00+00:00","FalCompletedAt":"2026-"""
+            + """12-01T12:02:00+00:00","FinishedAt":"2026-12-01T12:03:00+00:00","FalRequestIds":["r1","r2"],"Cost":"""
+            + """{"video_seconds":5,"estimated_cost_usd":0.43},"EndUserId":"u-1","Correlation":{"order":"o-1"},"Prompt":"A lighthouse"}"""),
+        ["VideoJobResult, worker"] = (
+            Result,
+            Worker,
+            """{"id":"j-1","mode":"image-to-video","outcome":"succeeded","falRequestId":"r2","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"submittedAt":"2026-12-01T12:01:00+00:00","falCompletedAt":"2026-"""
+            + """12-01T12:02:00+00:00","finishedAt":"2026-12-01T12:03:00+00:00","falRequestIds":["r1","r2"],"cost":"""
+            + """{"video_seconds":5,"estimated_cost_usd":0.43},"endUserId":"u-1","correlation":{"order":"o-1"},"prompt":"A lighthouse"}"""),
+        ["StoreVideoInput, durable"] = (
+            Store,
+            Durable,
+            """{"JobId":"j-1","Mode":"image-to-video","Source":"""
+            + """{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"FalRequestId":"r2","Seed":"""
+            + """7,"VideoUrl":"https://fal.media/v.mp4","ContentType":"video/mp4","OutputBlob":"trips/photo.mp4","FileSize":"""
+            + """1234,"Announcement":{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:"""
+            + """00:00+00:00","Data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-"""
+            + """12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"}"""
+            + ""","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"CloudEventId":"j-"""
+            + """1.succeeded"},"EndUserId":"u-1","Correlation":{"order":"o-1"},"JobCreatedAt":"2026-12-01T12:00:00+00:00","BatchEnd":"""
+            + """{"JobId":"j-1","Batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":"""
+            + """{"index":2,"of":4},"Status":"failed","Video":"videos/j-1.mp4","Seed":"""
+            + """7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"},"QueueEventBehind":true}"""),
+        ["StoreVideoInput, worker"] = (
+            Store,
+            Worker,
+            """{"jobId":"j-1","mode":"image-to-video","source":"""
+            + """{"kind":"inbox","container":"inbox","blobName":"trips/photo.jpg","eTag":"0x8DC1"},"falRequestId":"r2","seed":"""
+            + """7,"videoUrl":"https://fal.media/v.mp4","contentType":"video/mp4","outputBlob":"trips/photo.mp4","fileSize":"""
+            + """1234,"announcement":{"type":"Pipeline.VideoJob.Succeeded","subject":"videos/trips/photo.mp4","time":"2026-12-01T12:"""
+            + """00:00+00:00","data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-"""
+            + """12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"}"""
+            + ""","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"cloudEventId":"j-"""
+            + """1.succeeded"},"endUserId":"u-1","correlation":{"order":"o-1"},"jobCreatedAt":"2026-12-01T12:00:00+00:00","batchEnd":"""
+            + """{"jobId":"j-1","batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":"""
+            + """{"index":2,"of":4},"status":"failed","video":"videos/j-1.mp4","seed":"""
+            + """7,"costUsd":0.43,"errorCode":"fal_error","errorMessage":"it broke"},"queueEventBehind":true}"""),
+        ["StoreVideoInput, step"] = (
+            Store,
+            StepJson.Options,
+            """{"JobId":"j-1","Mode":"image-to-video","Source":"""
+            + """{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"FalRequestId":"r2","Seed":"""
+            + """7,"VideoUrl":"https://fal.media/v.mp4","ContentType":"video/mp4","OutputBlob":"trips/photo.mp4","FileSize":"""
+            + """1234,"Announcement":{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:"""
+            + """00:00+00:00","Data":{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-"""
+            + """12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"}"""
+            + ""","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}},"CloudEventId":"j-"""
+            + """1.succeeded"},"EndUserId":"u-1","Correlation":{"order":"o-1"},"JobCreatedAt":"2026-12-01T12:00:00+00:00","BatchEnd":"""
+            + """{"JobId":"j-1","Batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":"""
+            + """{"index":2,"of":4},"Status":"failed","Video":"videos/j-1.mp4","Seed":"""
+            + """7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"},"QueueEventBehind":true}"""),
+        ["SubmitToFalInput, durable"] = (
+            Submit,
+            Durable,
+            """{"JobId":"j-1","Mode":"image-to-video","Request":"""
+            + """{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":"""
+            + """7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":"""
+            + """[]},"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"Announcement":"""
+            + """{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:00:00+00:00","Data":"""
+            + """{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-"""
+            + """12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"}"""
+            + ""","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}}"""
+            + ""","CloudEventId":"j-1.succeeded"},"CreatedAt":"2026-12-01T12:00:00+00:00","Attempt":2,"CompanionWaited":true,"Variant":"""
+            + """{"index":2,"of":4},"Steps":3,"Ended":["r1"]}"""),
+        ["SubmitToFalInput, worker"] = (
+            Submit,
+            Worker,
+            """{"jobId":"j-1","mode":"image-to-video","request":"""
+            + """{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":"""
+            + """7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":"""
+            + """[]},"source":{"kind":"inbox","container":"inbox","blobName":"trips/photo.jpg","eTag":"0x8DC1"},"announcement":"""
+            + """{"type":"Pipeline.VideoJob.Succeeded","subject":"videos/trips/photo.mp4","time":"2026-12-01T12:00:00+00:00","data":"""
+            + """{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-"""
+            + """12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"}"""
+            + ""","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}}"""
+            + ""","cloudEventId":"j-1.succeeded"},"createdAt":"2026-12-01T12:00:00+00:00","attempt":2,"companionWaited":true,"variant":"""
+            + """{"index":2,"of":4},"steps":3,"ended":["r1"]}"""),
+        ["SubmitToFalInput, step"] = (
+            Submit,
+            StepJson.Options,
+            """{"JobId":"j-1","Mode":"image-to-video","Request":"""
+            + """{"prompt":"A lighthouse","resolution":"720p","duration":"auto","aspect_ratio":"auto","generate_audio":true,"seed":"""
+            + """7,"end_user_id":"u-1","image_url":"blob://inbox/trips/photo.jpg","image_urls":[],"video_urls":[],"audio_urls":"""
+            + """[]},"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"Announcement":"""
+            + """{"Type":"Pipeline.VideoJob.Succeeded","Subject":"videos/trips/photo.mp4","Time":"2026-12-01T12:00:00+00:00","Data":"""
+            + """{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-"""
+            + """12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"}"""
+            + ""","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}}"""
+            + ""","CloudEventId":"j-1.succeeded"},"CreatedAt":"2026-12-01T12:00:00+00:00","Attempt":2,"CompanionWaited":true,"Variant":"""
+            + """{"index":2,"of":4},"Steps":3,"Ended":["r1"]}"""),
+        ["BatchJobEnd, durable"] = (
+            BatchEnd,
+            Durable,
+            """{"JobId":"j-1","Batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4}"""
+            + ""","Status":"failed","Video":"videos/j-1.mp4","Seed":7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"}"""),
+        ["BatchJobEnd, worker"] = (
+            BatchEnd,
+            Worker,
+            """{"jobId":"j-1","batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}"""
+            + ""","status":"failed","video":"videos/j-1.mp4","seed":7,"costUsd":0.43,"errorCode":"fal_error","errorMessage":"it broke"}"""),
+        ["BatchJobEnd, step"] = (
+            BatchEnd,
+            StepJson.Options,
+            """{"JobId":"j-1","Batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"Variant":{"index":2,"of":4}"""
+            + ""","Status":"failed","Video":"videos/j-1.mp4","Seed":7,"CostUsd":0.43,"ErrorCode":"fal_error","ErrorMessage":"it broke"}"""),
+        ["JobEventData"] = (
+            EventData,
+            Durable,
+            """{"id":"j-1","mode":"image-to-video","source":"inbox/trips/photo.jpg","fal_request_id":"r1","video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":"2026-"""
+            + """12-01T12:01:00+00:00","fal_completed_at":"2026-12-01T12:02:00+00:00","finished_at":"2026-12-01T12:03:00+00:00"}"""
+            + ""","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"batch":"""
+            + """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":{"index":2,"of":4}}"""),
+        ["JobEventData, bare"] = (
+            BareEventData,
+            Durable,
+            """{"id":"j-1","mode":"text-to-video","source":"http","fal_request_id":null,"video":null,"seed":null,"error":null,"timings":"""
+            + """{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":null,"fal_completed_at":null,"finished_at":null}"""
+            + ""","end_user_id":null,"correlation":null,"video_seconds":null,"estimated_cost_usd":null}"""),
+        ["SubmitRecord"] = (
+            Record,
+            Web,
+            """{"job_id":"j-1","attempt":2,"state":"accepted","claimed_at":"2026-12-01T12:00:00+00:00","request":"""
+            + """{"requestId":"r1","statusUrl":"https://queue.fal.run/a/b/requests/r1/status","responseUrl":"https://queue.fal."""
+            + """run/a/b/requests/r1","cancelUrl":"https://queue.fal.run/a/b/requests/r1/cancel"},"queue_position":3,"answered_at":"2026-"""
+            + """12-01T12:00:01+00:00","error":{"code":"fal_error","message":"it broke"},"mode":"image-to-video","cost":{"video_seconds":"""
+            + """5,"estimated_cost_usd":0.43},"end_user_id":"u-1","correlation":{"order":"o-1"},"endpoint_id":"bytedance/"""
+            + """seedance-2.0/fast/image-to-video","input_fingerprint":"fp","output_blob":"trips/photo.mp4","prompt":"A lighthouse"}"""),
+        ["VideoJobView"] = (
+            View,
+            Web,
+            """{"id":"j-1","mode":"image-to-video","status":"running","stage":"storing","source":"inbox/"""
+            + """trips/photo.jpg","prompt":"A lighthouse","fal_request_id":"r2","queue_position":3,"video":"""
+            + """{"blob":"jobs/j-1.mp4","url":"https://videos/j-1.mp4","content_type":"video/mp4","size_bytes":1234},"seed":7,"error":"""
+            + """{"code":"fal_error","message":"it broke"},"created_at":"2026-12-01T12:00:00+00:00","updated_at":"2026-12-01T12:03:00+00:"""
+            + """00","end_user_id":"u-1","correlation":{"order":"o-1"},"video_seconds":5,"estimated_cost_usd":0.43,"fal_request_ids":"""
+            + """["r1","r2"],"batch":{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","row":3},"variant":"""
+            + """{"index":2,"of":4},"callback":{"origin":"https://hooks.example","events":"""
+            + """["succeeded"],"deliveries":[{"event_id":"j-1.submitted","type":"Pipeline.VideoJob.Submitted","attempts":2,"last_status":"""
+            + """500,"last_error":"no","last_attempt_at":"2026-12-01T12:00:00+00:00","delivered_at":null,"gave_up":false}]},"retrying":"""
+            + """{"step":"copy_video","attempts":2,"last_error":"timeout","next_attempt_at":"2026-12-01T12:04:00+00:00"}"""
+            + ""","undelivered_events":[{"id":"j-1.submitted","type":"Pipeline.VideoJob.Submitted","attempts":"""
+            + """3,"last_error":"down","next_attempt_at":"2026-12-01T12:05:00+00:00","gave_up":false}]}"""),
+        ["VideoJobView, bare"] = (
+            BareView,
+            Web,
+            """{"id":"j-1","mode":"text-to-video","status":"queued","stage":"""
+            + """null,"source":"http","prompt":null,"fal_request_id":null,"queue_position":null,"video":null,"seed":null,"error":null"""
+            + ""","created_at":"2026-12-01T12:00:00+00:00","updated_at":"2026-12-01T12:00:00+00:00","end_user_id":null,"correlation":null"""
+            + ""","video_seconds":null,"estimated_cost_usd":null,"fal_request_ids":null,"batch":null,"variant":null,"callback":null}"""),
+        ["BatchProgress"] = (
+            Progress,
+            Web,
+            """{"id":"b-1","kind":"manifest","name":"inbox/shop/products.csv","created_at":"2026-12-01T12:00:00+00:00","total":"""
+            + """10,"succeeded":5,"failed":1,"cancelled":"""
+            + """1,"remaining":2,"refused":1,"results":"videos/shop/products.results.jsonl","jobs_url":"/api/videos?batch=b-1"}"""),
     };
 
     private static readonly Dictionary<string, (Type Type, string Schema)> Schemas = new()
     {
-        [nameof(VideoJobView)] = (typeof(VideoJobView), """{"type":"object","properties":{"id":{"type":"string"},"mode":{"enum":["text-to-video","image-to-video","reference-to-video"]},"status":{"type":"string"},"stage":{"type":["string","null"]},"source":{"type":"string"},"prompt":{"type":["string","null"]},"fal_request_id":{"type":["string","null"]},"queue_position":{"type":["integer","null"]},"video":{"type":["object","null"],"properties":{"blob":{"type":"string"},"url":{"type":"string"},"content_type":{"type":"string"},"size_bytes":{"type":"integer"}},"required":["blob","url","content_type","size_bytes"],"additionalProperties":false},"seed":{"type":["integer","null"]},"error":{"type":["object","null"],"properties":{"code":{"type":"string"},"message":{"type":"string"}},"required":["code","message"],"additionalProperties":false},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"},"end_user_id":{"type":["string","null"],"default":null},"correlation":{"type":["object","null"],"additionalProperties":{"type":"string"},"default":null},"video_seconds":{"type":["integer","null"],"default":null},"estimated_cost_usd":{"type":["number","null"],"default":null},"fal_request_ids":{"type":["array","null"],"items":{"type":"string"},"default":null},"batch":{"type":["object","null"],"properties":{"id":{"type":"string"},"kind":{"enum":["folder","manifest","variants"]},"name":{"type":"string"},"row":{"type":["integer","null"],"default":null}},"required":["id","kind","name"],"additionalProperties":false,"default":null},"variant":{"type":["object","null"],"properties":{"index":{"type":"integer"},"of":{"type":"integer"}},"required":["index","of"],"additionalProperties":false,"default":null},"callback":{"type":["object","null"],"properties":{"origin":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"deliveries":{"type":"array","items":{"type":"object","properties":{"event_id":{"type":"string"},"type":{"type":"string"},"attempts":{"type":"integer"},"last_status":{"type":["integer","null"]},"last_error":{"type":["string","null"]},"last_attempt_at":{"type":["string","null"],"format":"date-time"},"delivered_at":{"type":["string","null"],"format":"date-time"},"gave_up":{"type":"boolean","default":false}},"required":["event_id","type","attempts","last_status","last_error","last_attempt_at","delivered_at"],"additionalProperties":false}}},"required":["origin","events","deliveries"],"additionalProperties":false,"default":null},"retrying":{"type":["object","null"],"properties":{"step":{"type":"string"},"attempts":{"type":"integer"},"last_error":{"type":"string"},"next_attempt_at":{"type":"string","format":"date-time"}},"required":["step","attempts","last_error","next_attempt_at"],"additionalProperties":false,"default":null},"undelivered_events":{"type":["array","null"],"items":{"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},"attempts":{"type":"integer"},"last_error":{"type":"string"},"next_attempt_at":{"type":["string","null"],"format":"date-time"},"gave_up":{"type":"boolean"}},"required":["id","type","attempts","last_error","next_attempt_at","gave_up"],"additionalProperties":false},"default":null}},"required":["id","mode","status","stage","source","prompt","fal_request_id","queue_position","video","seed","error","created_at","updated_at"],"additionalProperties":false}"""),
-        [nameof(BatchProgress)] = (typeof(BatchProgress), """{"type":"object","properties":{"id":{"type":"string"},"kind":{"enum":["folder","manifest","variants"]},"name":{"type":"string"},"created_at":{"type":"string","format":"date-time"},"total":{"type":"integer"},"succeeded":{"type":"integer"},"failed":{"type":"integer"},"cancelled":{"type":"integer"},"remaining":{"type":"integer"},"refused":{"type":"integer"},"results":{"type":["string","null"]},"jobs_url":{"type":"string"}},"required":["id","kind","name","created_at","total","succeeded","failed","cancelled","remaining","refused","results","jobs_url"],"additionalProperties":false}"""),
-        [nameof(JobEventData)] = (typeof(JobEventData), """{"type":"object","properties":{"id":{"type":"string"},"mode":{"enum":["text-to-video","image-to-video","reference-to-video"]},"source":{"type":"string"},"fal_request_id":{"type":["string","null"]},"video":{"type":["object","null"],"properties":{"blob":{"type":"string"},"url":{"type":"string"},"content_type":{"type":"string"},"size_bytes":{"type":"integer"}},"required":["blob","url","content_type","size_bytes"],"additionalProperties":false},"seed":{"type":["integer","null"]},"error":{"type":["object","null"],"properties":{"code":{"type":"string"},"message":{"type":"string"}},"required":["code","message"],"additionalProperties":false},"timings":{"type":"object","properties":{"created_at":{"type":"string","format":"date-time"},"submitted_at":{"type":["string","null"],"format":"date-time"},"fal_completed_at":{"type":["string","null"],"format":"date-time"},"finished_at":{"type":["string","null"],"format":"date-time"}},"required":["created_at","submitted_at","fal_completed_at","finished_at"],"additionalProperties":false},"end_user_id":{"type":["string","null"],"default":null},"correlation":{"type":["object","null"],"additionalProperties":{"type":"string"},"default":null},"video_seconds":{"type":["integer","null"],"default":null},"estimated_cost_usd":{"type":["number","null"],"default":null},"batch":{"type":["object","null"],"properties":{"id":{"type":"string"},"kind":{"enum":["folder","manifest","variants"]},"name":{"type":"string"},"row":{"type":["integer","null"],"default":null}},"required":["id","kind","name"],"additionalProperties":false,"default":null},"variant":{"type":["object","null"],"properties":{"index":{"type":"integer"},"of":{"type":"integer"}},"required":["index","of"],"additionalProperties":false,"default":null}},"required":["id","mode","source","fal_request_id","video","seed","error","timings"],"additionalProperties":false}"""),
+        [nameof(VideoJobView)] = (
+            typeof(VideoJobView),
+            """{"type":"object","properties":{"id":{"type":"string"},"mode":"""
+            + """{"enum":["text-to-video","image-to-video","reference-to-video"]},"status":{"type":"string"},"stage":"""
+            + """{"type":["string","null"]},"source":{"type":"string"},"prompt":{"type":["string","null"]},"fal_request_id":{"type":"""
+            + """["string","null"]},"queue_position":{"type":["integer","null"]},"video":{"type":["object","null"],"properties":{"blob":"""
+            + """{"type":"string"},"url":{"type":"string"},"content_type":{"type":"string"},"size_bytes":{"type":"integer"}},"required":"""
+            + """["blob","url","content_type","size_bytes"],"additionalProperties":false},"seed":{"type":["integer","null"]},"error":"""
+            + """{"type":["object","null"],"properties":{"code":{"type":"string"},"message":{"type":"string"}},"required":"""
+            + """["code","message"],"additionalProperties":false},"created_at":{"type":"string","format":"date-time"},"updated_at":"""
+            + """{"type":"string","format":"date-time"},"end_user_id":{"type":["string","null"],"default":null},"correlation":"""
+            + """{"type":["object","null"],"additionalProperties":{"type":"string"},"default":null},"video_seconds":{"type":"""
+            + """["integer","null"],"default":null},"estimated_cost_usd":{"type":["number","null"],"default":null},"fal_request_ids":"""
+            + """{"type":["array","null"],"items":{"type":"string"},"default":null},"batch":{"type":["object","null"],"properties":"""
+            + """{"id":{"type":"string"},"kind":{"enum":["folder","manifest","variants"]},"name":{"type":"string"},"row":"""
+            + """{"type":["integer","null"],"default":null}},"required":["id","kind","name"],"additionalProperties":false,"default":null}"""
+            + ""","variant":{"type":["object","null"],"properties":{"index":{"type":"integer"},"of":{"type":"integer"}},"required":"""
+            + """["index","of"],"additionalProperties":false,"default":null},"callback":{"type":["object","null"],"properties":"""
+            + """{"origin":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"deliveries":"""
+            + """{"type":"array","items":{"type":"object","properties":{"event_id":{"type":"string"},"type":"""
+            + """{"type":"string"},"attempts":{"type":"integer"},"last_status":{"type":["integer","null"]},"last_error":"""
+            + """{"type":["string","null"]},"last_attempt_at":{"type":["string","null"],"format":"date-time"},"delivered_at":"""
+            + """{"type":["string","null"],"format":"date-time"},"gave_up":{"type":"boolean","default":false}},"required":"""
+            + """["event_id","type","attempts","last_status","last_error","last_attempt_at","delivered_at"],"additionalProperties":"""
+            + """false}}},"required":["origin","events","deliveries"],"additionalProperties":false,"default":null},"retrying":{"type":"""
+            + """["object","null"],"properties":{"step":{"type":"string"},"attempts":{"type":"integer"},"last_error":{"type":"string"}"""
+            + ""","next_attempt_at":{"type":"string","format":"date-time"}},"required":["step","attempts","last_error","next_attempt_at"]"""
+            + ""","additionalProperties":false,"default":null},"undelivered_events":{"type":"""
+            + """["array","null"],"items":{"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},"attempts":"""
+            + """{"type":"integer"},"last_error":{"type":"string"},"next_attempt_at":{"type":["string","null"],"format":"date-time"}"""
+            + ""","gave_up":{"type":"boolean"}},"required":["id","type","attempts","last_error","next_attempt_at","gave_up"]"""
+            + ""","additionalProperties":false},"default":null}},"required":["id","mode","status","stage","source","prompt","fal_"""
+            + """request_id","queue_position","video","seed","error","created_at","updated_at"],"additionalProperties":false}"""),
+        [nameof(BatchProgress)] = (
+            typeof(BatchProgress),
+            """{"type":"object","properties":{"id":{"type":"string"},"kind":{"enum":["folder","manifest","variants"]},"name":"""
+            + """{"type":"string"},"created_at":{"type":"string","format":"date-time"},"total":{"type":"integer"},"succeeded":"""
+            + """{"type":"integer"},"failed":{"type":"integer"},"cancelled":{"type":"integer"},"remaining":{"type":"integer"},"refused":"""
+            + """{"type":"integer"},"results":{"type":["string","null"]},"jobs_url":{"type":"string"}},"required":"""
+            + """["id","kind","name","created_at","total","succeeded","failed","cancelled","remaining","refused","results","jobs_url"]"""
+            + ""","additionalProperties":false}"""),
+        [nameof(JobEventData)] = (
+            typeof(JobEventData),
+            """{"type":"object","properties":"""
+            + """{"id":{"type":"string"},"mode":{"enum":["text-to-video","image-to-video","reference-to-video"]},"source":"""
+            + """{"type":"string"},"fal_request_id":{"type":["string","null"]},"video":{"type":["object","null"],"properties":"""
+            + """{"blob":{"type":"string"},"url":{"type":"string"},"content_type":{"type":"string"},"size_bytes":"""
+            + """{"type":"integer"}},"required":["blob","url","content_type","size_bytes"],"additionalProperties":false},"seed":"""
+            + """{"type":["integer","null"]},"error":{"type":["object","null"],"properties":{"code":{"type":"string"},"message":"""
+            + """{"type":"string"}},"required":["code","message"],"additionalProperties":false},"timings":{"type":"object","properties":"""
+            + """{"created_at":{"type":"string","format":"date-time"},"submitted_at":{"type":["string","null"]"""
+            + ""","format":"date-time"},"fal_completed_at":{"type":["string","null"],"format":"date-time"},"finished_at":{"type":"""
+            + """["string","null"],"format":"date-time"}},"required":["created_at","submitted_at","fal_completed_at","finished_at"]"""
+            + ""","additionalProperties":false},"end_user_id":{"type":["string","null"],"default":null},"correlation":"""
+            + """{"type":["object","null"],"additionalProperties":{"type":"string"},"default":null},"video_seconds":"""
+            + """{"type":["integer","null"],"default":null},"estimated_cost_usd":{"type":["number","null"],"default":null},"batch":"""
+            + """{"type":["object","null"],"properties":{"id":{"type":"string"},"kind":{"enum":["folder","manifest","variants"]},"name":"""
+            + """{"type":"string"},"row":{"type":["integer","null"],"default":null}},"required":["id","kind","name"]"""
+            + ""","additionalProperties":false,"default":null},"variant":{"type":["object","null"],"properties":{"index":"""
+            + """{"type":"integer"},"of":{"type":"integer"}},"required":["index","of"],"additionalProperties":false,"default":null}}"""
+            + ""","required":["id","mode","source","fal_request_id","video","seed","error","timings"],"additionalProperties":false}"""),
     };
 
     public static TheoryData<string> PayloadNames() => [.. Payloads.Keys];
@@ -186,81 +441,140 @@ public sealed class RecordJsonTests
     [Fact]
     public void AFirstVersionJob_ReadsWithItsLaterFieldsUnset()
     {
-        var job = JsonSerializer.Deserialize<VideoJob>("""{"Id":"j-1","Mode":"image-to-video","Request":null,"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg","ETag":"0x8DC1"},"OutputBlob":"trips/photo.mp4","Timings":{"WebhookWait":"00:02:00","PollInterval":"00:00:30","Deadline":"00:30:00","SidecarGrace":"00:00:05"},"CreatedAt":"2026-12-01T12:00:00+00:00"}""", Durable)!;
+        var job = JsonSerializer.Deserialize<VideoJob>(
+            """
+            {"Id":"j-1","Mode":"image-to-video","Request":null,"Source":{"Kind":"inbox","Container":"inbox","BlobName":"trips/photo.jpg",
+             "ETag":"0x8DC1"},"OutputBlob":"trips/photo.mp4","Timings":{"WebhookWait":"00:02:00","PollInterval":"00:00:30",
+             "Deadline":"00:30:00","SidecarGrace":"00:00:05"},"CreatedAt":"2026-12-01T12:00:00+00:00"}
+            """,
+            Durable)!;
 
         Assert.Equal(("j-1", "trips/photo.mp4", T0, Drop), (job.Id, job.OutputBlob, job.CreatedAt, job.Source));
-        Assert.Equal((null, null, null, null, null, null), (job.Correlation, job.RequestFingerprint, job.TraceParent, job.Batch, job.Variant, job.Callback));
+        Assert.Equal(
+            (null, null, null, null, null, null),
+            (job.Correlation, job.RequestFingerprint, job.TraceParent, job.Batch, job.Variant, job.Callback));
         Assert.Null(job.Timings.FalRetention);
     }
 
     [Fact]
     public void AFirstVersionResult_ReadsWithItsLaterFieldsUnset()
     {
-        var result = JsonSerializer.Deserialize<VideoJobResult>("""{"Id":"j-1","Mode":"text-to-video","Outcome":"failed","FalRequestId":null,"Video":null,"Seed":null,"Error":{"code":"fal_error","message":"it broke"},"SubmittedAt":null,"FalCompletedAt":null,"FinishedAt":"2026-12-01T12:03:00+00:00"}""", Durable)!;
+        var result = JsonSerializer.Deserialize<VideoJobResult>(
+            """
+            {"Id":"j-1","Mode":"text-to-video","Outcome":"failed","FalRequestId":null,"Video":null,"Seed":null,"Error":{"code":"fal_error",
+             "message":"it broke"},"SubmittedAt":null,"FalCompletedAt":null,"FinishedAt":"2026-12-01T12:03:00+00:00"}
+            """,
+            Durable)!;
 
         Assert.Equal((JobOutcome.Failed, Error, T0.AddMinutes(3)), (result.Outcome, result.Error, result.FinishedAt));
-        Assert.Equal((null, null, null, null, null), (result.FalRequestIds, result.Cost, result.EndUserId, result.Correlation, result.Prompt));
+        Assert.Equal(
+            (null, null, null, null, null),
+            (result.FalRequestIds, result.Cost, result.EndUserId, result.Correlation, result.Prompt));
     }
 
     [Fact]
     public void AFirstVersionStoreInput_ReadsWithItsLaterFieldsUnset()
     {
-        var input = JsonSerializer.Deserialize<StoreVideoInput>("""{"JobId":"j-1","Mode":"text-to-video","Source":{"Kind":"http","Container":null,"BlobName":null,"ETag":null},"FalRequestId":"r1","Seed":7,"VideoUrl":"https://fal.media/v.mp4","ContentType":null,"OutputBlob":"jobs/j-1.mp4"}""", Durable)!;
+        var input = JsonSerializer.Deserialize<StoreVideoInput>(
+            """
+            {"JobId":"j-1","Mode":"text-to-video","Source":{"Kind":"http","Container":null,"BlobName":null,"ETag":null},"FalRequestId":"r1",
+             "Seed":7,"VideoUrl":"https://fal.media/v.mp4","ContentType":null,"OutputBlob":"jobs/j-1.mp4"}
+            """,
+            Durable)!;
 
-        Assert.Equal(("j-1", "r1", 7L, "https://fal.media/v.mp4", "jobs/j-1.mp4"), (input.JobId, input.FalRequestId, input.Seed, input.VideoUrl, input.OutputBlob));
-        Assert.Equal((null, null, null, null, null, null), (input.FileSize, input.Announcement, input.EndUserId, input.Correlation, input.JobCreatedAt, input.BatchEnd));
+        Assert.Equal(
+            ("j-1", "r1", 7L, "https://fal.media/v.mp4", "jobs/j-1.mp4"),
+            (input.JobId, input.FalRequestId, input.Seed, input.VideoUrl, input.OutputBlob));
+        Assert.Equal(
+            (null, null, null, null, null, null),
+            (input.FileSize, input.Announcement, input.EndUserId, input.Correlation, input.JobCreatedAt, input.BatchEnd));
         Assert.False(input.QueueEventBehind);
     }
 
     [Fact]
     public void AFirstVersionSubmitInput_ReadsAsVersion2Steps()
     {
-        var input = JsonSerializer.Deserialize<SubmitToFalInput>("""{"JobId":"j-1","Mode":"text-to-video","Request":{"prompt":"A lighthouse"}}""", Durable)!;
+        var input = JsonSerializer.Deserialize<SubmitToFalInput>(
+            """{"JobId":"j-1","Mode":"text-to-video","Request":{"prompt":"A lighthouse"}}""", Durable)!;
 
         Assert.Equal(("j-1", "A lighthouse"), (input.JobId, input.Request?.Prompt));
-        Assert.Equal((null, null, null, null, false, null, null), (input.Source, input.Announcement, input.CreatedAt, input.Attempt, input.CompanionWaited, input.Variant, input.Ended));
+        Assert.Equal(
+            (null, null, null, null, false, null, null),
+            (input.Source, input.Announcement, input.CreatedAt, input.Attempt, input.CompanionWaited, input.Variant, input.Ended));
         Assert.Equal(2, input.Steps);
     }
 
     [Fact]
     public void AFirstVersionSubmitRecord_ReadsWithItsLaterFieldsUnset()
     {
-        var record = JsonSerializer.Deserialize<SubmitRecord>("""{"job_id":"j-1","attempt":1,"state":"sending","claimed_at":"2026-12-01T12:00:00+00:00"}""", Web)!;
+        var record = JsonSerializer.Deserialize<SubmitRecord>(
+            """{"job_id":"j-1","attempt":1,"state":"sending","claimed_at":"2026-12-01T12:00:00+00:00"}""", Web)!;
 
         Assert.Equal(("j-1", 1, SubmitState.Sending, T0), (record.JobId, record.Attempt, record.State, record.ClaimedAt));
-        Assert.Equal((null, null, null, null, null, null, null, null), (record.Request, record.QueuePosition, record.AnsweredAt, record.Error, record.Mode, record.Cost, record.EndUserId, record.Correlation));
+        Assert.Equal(
+            (null, null, null, null, null, null, null, null),
+            (
+                record.Request,
+                record.QueuePosition,
+                record.AnsweredAt,
+                record.Error,
+                record.Mode,
+                record.Cost,
+                record.EndUserId,
+                record.Correlation));
         Assert.Equal((null, null, null, null), (record.EndpointId, record.InputFingerprint, record.OutputBlob, record.Prompt));
     }
 
     [Fact]
     public void AFirstVersionEvent_ReadsWithItsLaterFieldsUnset()
     {
-        var data = JsonSerializer.Deserialize<JobEventData>("""{"id":"j-1","mode":"text-to-video","source":"http","fal_request_id":"r1","video":null,"seed":7,"error":null,"timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":null,"fal_completed_at":null,"finished_at":null}}""", Durable)!;
+        var data = JsonSerializer.Deserialize<JobEventData>(
+            """
+            {"id":"j-1","mode":"text-to-video","source":"http","fal_request_id":"r1","video":null,"seed":7,"error":null,
+             "timings":{"created_at":"2026-12-01T12:00:00+00:00","submitted_at":null,"fal_completed_at":null,"finished_at":null}}
+            """,
+            Durable)!;
 
         Assert.Equal(("j-1", "r1", 7L), (data.Id, data.FalRequestId, data.Seed));
-        Assert.Equal((null, null, null, null, null, null), (data.EndUserId, data.Correlation, data.VideoSeconds, data.EstimatedCostUsd, data.Batch, data.Variant));
+        Assert.Equal(
+            (null, null, null, null, null, null),
+            (data.EndUserId, data.Correlation, data.VideoSeconds, data.EstimatedCostUsd, data.Batch, data.Variant));
     }
 
     [Fact]
     public void AnEarlierView_ReadsWithItsLaterFieldsUnset()
     {
         // As the API answered before it told end users, costs, batches and callbacks apart.
-        var view = JsonSerializer.Deserialize<VideoJobView>("""{"id":"j-1","mode":"text-to-video","status":"queued","stage":null,"source":"http","fal_request_id":null,"queue_position":null,"video":null,"seed":null,"error":null,"created_at":"2026-12-01T12:00:00+00:00","updated_at":"2026-12-01T12:00:00+00:00"}""", Web)!;
+        var view = JsonSerializer.Deserialize<VideoJobView>(
+            """
+            {"id":"j-1","mode":"text-to-video","status":"queued","stage":null,"source":"http","fal_request_id":null,"queue_position":null,
+             "video":null,"seed":null,"error":null,"created_at":"2026-12-01T12:00:00+00:00","updated_at":"2026-12-01T12:00:00+00:00"}
+            """,
+            Web)!;
 
         Assert.Equal(("j-1", VideoJobStatuses.Queued, T0, T0), (view.Id, view.Status, view.CreatedAt, view.UpdatedAt));
-        Assert.Equal((null, null, null, null, null, null), (view.Prompt, view.EndUserId, view.Correlation, view.VideoSeconds, view.EstimatedCostUsd, view.FalRequestIds));
+        Assert.Equal(
+            (null, null, null, null, null, null),
+            (view.Prompt, view.EndUserId, view.Correlation, view.VideoSeconds, view.EstimatedCostUsd, view.FalRequestIds));
         Assert.Equal((null, null, null, null, null), (view.Batch, view.Variant, view.Callback, view.Retrying, view.UndeliveredEvents));
     }
 
     [Fact]
     public void ABatchEndWithoutAnError_ReadsWithNone()
     {
-        var end = JsonSerializer.Deserialize<BatchJobEnd>("""{"JobId":"j-1","Batch":{"id":"b-1","kind":"folder","name":"inbox/trips/"},"Variant":null,"Status":"succeeded","Video":"videos/trips/photo.mp4","Seed":7,"CostUsd":0.43}""", StepJson.Options)!;
+        var end = JsonSerializer.Deserialize<BatchJobEnd>(
+            """
+            {"JobId":"j-1","Batch":{"id":"b-1","kind":"folder","name":"inbox/trips/"},"Variant":null,"Status":"succeeded",
+             "Video":"videos/trips/photo.mp4","Seed":7,"CostUsd":0.43}
+            """,
+            StepJson.Options)!;
 
         Assert.Equal(("j-1", "succeeded", 0.43m), (end.JobId, end.Status, end.CostUsd));
         Assert.Equal((null, null), (end.ErrorCode, end.ErrorMessage));
     }
 
     private static string Write(object value, JsonSerializerOptions options) =>
-        ReferenceEquals(options, StepJson.Options) ? StepJson.ToElement(value).GetRawText() : JsonSerializer.Serialize(value, value.GetType(), options);
+        ReferenceEquals(options, StepJson.Options)
+            ? StepJson.ToElement(value).GetRawText()
+            : JsonSerializer.Serialize(value, value.GetType(), options);
 }
