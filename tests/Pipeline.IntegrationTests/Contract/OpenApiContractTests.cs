@@ -167,13 +167,14 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
             var defs = JsonNode.Parse(document["components"]!["schemas"]!
                 .ToJsonString()
                 .Replace("#/components/schemas/", "urn:contract#/$defs/", StringComparison.Ordinal))!;
-            var resource = new JsonObject
-            {
-                ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
-                ["$id"] = "urn:contract",
-                ["$defs"] = defs,
-            };
-            JsonSchema.FromText(resource.ToJsonString(), _build);
+            JsonSchema.FromText(
+                new JsonObject
+                {
+                    ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+                    ["$id"] = "urn:contract",
+                    ["$defs"] = defs,
+                }.ToJsonString(),
+                _build);
         }
 
         public List<string> ResponseProblems(string path, string method, int status, string body)
