@@ -11,8 +11,21 @@ public sealed class AppSettingsCoverageTests
     /// <summary>Local settings and what stands for them in Azure (connection strings become identity-based settings).</summary>
     private static readonly Dictionary<string, string[]> AzureForms = new(StringComparer.Ordinal)
     {
-        ["AzureWebJobsStorage"] = ["AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId"],
-        ["PipelineStorage"] = ["PipelineStorage__blobServiceUri", "PipelineStorage__queueServiceUri", "PipelineStorage__credential", "PipelineStorage__clientId"],
+        ["AzureWebJobsStorage"] =
+        [
+            "AzureWebJobsStorage__blobServiceUri",
+            "AzureWebJobsStorage__queueServiceUri",
+            "AzureWebJobsStorage__tableServiceUri",
+            "AzureWebJobsStorage__credential",
+            "AzureWebJobsStorage__clientId",
+        ],
+        ["PipelineStorage"] =
+        [
+            "PipelineStorage__blobServiceUri",
+            "PipelineStorage__queueServiceUri",
+            "PipelineStorage__credential",
+            "PipelineStorage__clientId",
+        ],
         ["FUNCTIONS_WORKER_RUNTIME"] = [], // Flex Consumption refuses it; the runtime is in functionAppConfig
         ["AzureWebJobs.InboxPollingTrigger.Disabled"] = [], // the polling trigger is in Debug builds only, never deployed
     };
@@ -30,7 +43,8 @@ public sealed class AppSettingsCoverageTests
     [Fact]
     public void FunctionAppSettings_CoverEverySettingOfTheLocalSample()
     {
-        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(Bicep.RepositoryRoot, "local.settings.sample.json")))!["Values"]!.AsObject();
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(Bicep.RepositoryRoot, "local.settings.sample.json")))!["Values"]!
+            .AsObject();
         var azure = CompiledAppSettings();
 
         var missing = sample.Select(s => s.Key)
@@ -38,7 +52,9 @@ public sealed class AppSettingsCoverageTests
             .Where(name => !azure.ContainsKey(name))
             .ToList();
 
-        Assert.True(missing.Count == 0, "settings the app reads but infra/app/functionapp.bicep does not set: " + string.Join(", ", missing));
+        Assert.True(
+            missing.Count == 0,
+            "settings the app reads but infra/app/functionapp.bicep does not set: " + string.Join(", ", missing));
     }
 
     [Fact]
@@ -47,7 +63,8 @@ public sealed class AppSettingsCoverageTests
         var azure = CompiledAppSettings();
 
         Assert.False(azure.ContainsKey("FUNCTIONS_WORKER_RUNTIME"));
-        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName=", azure["FAL_KEY"]!.ToString(), StringComparison.Ordinal); // a reference, resolved by the platform
+        // A reference, resolved by the platform.
+        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName=", azure["FAL_KEY"]!.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(azure, s => s.Value!.ToString().Contains("AccountKey=", StringComparison.OrdinalIgnoreCase));
         // Every identity-based client names the user-assigned identity (the app reads it as a ManagedIdentityCredential).
         foreach (var prefix in new[] { "AzureWebJobsStorage", "PipelineStorage" })
@@ -69,7 +86,9 @@ public sealed class AppSettingsCoverageTests
         var outputs = JsonNode.Parse(json)!["outputs"]!.AsObject();
 
         Assert.All(outputs, o => Assert.Matches("^[A-Z][A-Z0-9_]*$", o.Key));
-        Assert.DoesNotContain(outputs, o => o.Key.Contains("KEY", StringComparison.Ordinal) && !o.Key.EndsWith("_NAME", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            outputs,
+            o => o.Key.Contains("KEY", StringComparison.Ordinal) && !o.Key.EndsWith("_NAME", StringComparison.Ordinal));
         Assert.True(JsonNode.Parse(json)!["parameters"]!["falKey"]!["type"]!.GetValue<string>() == "securestring");
     }
 }

@@ -38,11 +38,15 @@ internal static class Bicep
     {
         var path = typeof(Bicep).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepPath").Value!
             .Replace('\\', '/');
-        Assert.True(File.Exists(path), $"the Bicep CLI is restored with the test project (package Azure.Bicep.CommandLine.linux-x64): {path}");
+        Assert.True(
+            File.Exists(path),
+            $"the Bicep CLI is restored with the test project (package Azure.Bicep.CommandLine.linux-x64): {path}");
         if (!OperatingSystem.IsWindows())
         {
             // NuGet does not keep the executable bit.
-            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            File.SetUnixFileMode(
+                path,
+                File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
 
         return path;

@@ -54,7 +54,10 @@ public sealed class DeployPathTests
     [InlineData("Sweden Central")] // ARM's names only: azd and az pass `swedencentral`
     public void Location_RefusesRegionsWithoutFlexConsumption(string region)
     {
-        var allowed = Compile("main.bicep")["parameters"]!["location"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()).ToList();
+        var allowed = Compile("main.bicep")["parameters"]!["location"]!["allowedValues"]!
+            .AsArray()
+            .Select(v => v!.GetValue<string>())
+            .ToList();
 
         Assert.DoesNotContain(region, allowed);
         Assert.All(allowed, r => Assert.Matches("^[a-z0-9]+$", r));
@@ -96,8 +99,13 @@ public sealed class DeployPathTests
 
         Assert.Equal("SystemAssigned", deadLetter["identity"]!["type"]!.GetValue<string>());
         Assert.Equal("StorageBlob", deadLetter["deadLetterDestination"]!["endpointType"]!.GetValue<string>());
-        Assert.Equal("[parameters('deadLetterContainer')]", deadLetter["deadLetterDestination"]!["properties"]!["blobContainerName"]!.GetValue<string>());
-        Assert.Contains(".source", deadLetter["deadLetterDestination"]!["properties"]!["resourceId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(
+            "[parameters('deadLetterContainer')]",
+            deadLetter["deadLetterDestination"]!["properties"]!["blobContainerName"]!.GetValue<string>());
+        Assert.Contains(
+            ".source",
+            deadLetter["deadLetterDestination"]!["properties"]!["resourceId"]!.GetValue<string>(),
+            StringComparison.Ordinal);
         Assert.Equal(30, subscription["retryPolicy"]!["maxDeliveryAttempts"]!.GetValue<int>());
         Assert.Equal(1440, subscription["retryPolicy"]!["eventTimeToLiveInMinutes"]!.GetValue<int>());
     }
@@ -107,15 +115,23 @@ public sealed class DeployPathTests
     {
         // Event Grid's docs: the identity that dead-letters "must also be a member of the Storage Blob Data Contributor
         // role on the storage account that's used for dead-lettering". The data role only, and on this account only.
-        var topic = Resources(Compile("app", "eventgrid.bicep")).Single(r => r["type"]!.GetValue<string>() == "Microsoft.EventGrid/systemTopics");
+        var topic = Resources(Compile("app", "eventgrid.bicep"))
+            .Single(r => r["type"]!.GetValue<string>() == "Microsoft.EventGrid/systemTopics");
         var rbac = Compile("app", "rbac.bicep");
         var assignment = Assert.Single(Resources(rbac), r => r["type"]!.GetValue<string>() == "Microsoft.Authorization/roleAssignments"
             && r["properties"]!["principalId"]!.GetValue<string>() == "[parameters('inboxTopicPrincipalId')]");
 
         Assert.Equal("SystemAssigned", topic["identity"]!["type"]!.GetValue<string>());
-        Assert.Contains("variables('roles').storageBlobDataContributor)", assignment["properties"]!["roleDefinitionId"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal("ba92f5b4-2d11-453d-a403-e96b0029c9fe", rbac["variables"]!["roles"]!["storageBlobDataContributor"]!.GetValue<string>());
-        Assert.Equal("[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]", assignment["scope"]!.GetValue<string>());
+        Assert.Contains(
+            "variables('roles').storageBlobDataContributor)",
+            assignment["properties"]!["roleDefinitionId"]!.GetValue<string>(),
+            StringComparison.Ordinal);
+        Assert.Equal(
+            "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+            rbac["variables"]!["roles"]!["storageBlobDataContributor"]!.GetValue<string>());
+        Assert.Equal(
+            "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]",
+            assignment["scope"]!.GetValue<string>());
     }
 
     [Fact]
@@ -126,8 +142,12 @@ public sealed class DeployPathTests
         var main = File.ReadAllText(Path.Combine(Bicep.InfraFolder, "main.bicep"));
 
         Assert.Contains("inboxTopicPrincipalId: eventGrid.outputs.systemTopicPrincipalId", main, StringComparison.Ordinal);
-        Assert.DoesNotContain(main.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)), l => l.Contains("inbox-subscription", StringComparison.Ordinal));
-        Assert.DoesNotContain(Resources(Compile("main.bicep")), r => r["type"]!.GetValue<string>().StartsWith("Microsoft.EventGrid/systemTopics/eventSubscriptions", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            main.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)),
+            l => l.Contains("inbox-subscription", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            Resources(Compile("main.bicep")),
+            r => r["type"]!.GetValue<string>().StartsWith("Microsoft.EventGrid/systemTopics/eventSubscriptions", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -27,7 +27,9 @@ public sealed partial class DocsTests
         var lines = File.ReadAllLines(Path.Combine(Root, "README.md"));
         var text = string.Join('\n', lines);
 
-        Assert.True(lines.Length <= ReadmeMaxLines, $"README.md has {lines.Length} lines; at most {ReadmeMaxLines}: move reference material into docs/");
+        Assert.True(
+            lines.Length <= ReadmeMaxLines,
+            $"README.md has {lines.Length} lines; at most {ReadmeMaxLines}: move reference material into docs/");
         Assert.Contains("## The two commands", lines);
         Assert.Contains("`./scripts/run.sh`", text, StringComparison.Ordinal);
         Assert.Contains("`./scripts/test.sh`", text, StringComparison.Ordinal);
@@ -73,7 +75,9 @@ public sealed partial class DocsTests
             .ToList();
 
         Assert.True(sample.Count > 50, "the sample's Values were not read");
-        Assert.True(missing.Count == 0, "settings of local.settings.sample.json that docs/settings.md does not name: " + string.Join(", ", missing));
+        Assert.True(
+            missing.Count == 0,
+            "settings of local.settings.sample.json that docs/settings.md does not name: " + string.Join(", ", missing));
     }
 
     [Fact]

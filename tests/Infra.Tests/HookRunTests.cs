@@ -39,8 +39,10 @@ public sealed class HookRunTests
     private const string NotSignedIn = "Please run 'az login' to setup account.";
     private const string TokenExpired = "AADSTS700082: The refresh token has expired due to inactivity. Please run 'az login'.";
     private const string HostStarting = "Encountered an error (ServiceUnavailable) from host runtime.";
-    private const string CannotListKeys = "(AuthorizationFailed) The client 'me@example.com' with object id '0000' does not have authorization to perform action 'Microsoft.Web/sites/host/listkeys/action'";
-    private const string CannotDeploy = "(AuthorizationFailed) The client 'me@example.com' with object id '0000' does not have authorization to perform action 'Microsoft.Resources/deployments/write'";
+    private const string CannotListKeys = "(AuthorizationFailed) The client 'me@example.com' with object id '0000' "
+        + "does not have authorization to perform action 'Microsoft.Web/sites/host/listkeys/action'";
+    private const string CannotDeploy = "(AuthorizationFailed) The client 'me@example.com' with object id '0000' "
+        + "does not have authorization to perform action 'Microsoft.Resources/deployments/write'";
     private const string NotYetAllowed = "(BadRequest) Dead letter destination: the identity could not write to the storage account.";
 
     public static TheoryData<string> Hooks() => ["postdeploy.sh", "postdeploy.ps1"];
@@ -58,9 +60,11 @@ public sealed class HookRunTests
                 "functionapp keys list --subscription sub-id -g rg-video -n func-app --query systemKeys.blobs_extension -o tsv",
                 "functionapp keys list --subscription sub-id -g rg-video -n func-app --query systemKeys.blobs_extension -o tsv",
                 "functionapp keys list --subscription sub-id -g rg-video -n func-app --query systemKeys.blobs_extension -o tsv",
-                "deployment group create --subscription sub-id -g rg-video -n inbox-subscription --template-file <template> --parameters functionAppName=func-app systemTopicName=evgt-inbox --output none",
+                "deployment group create --subscription sub-id -g rg-video -n inbox-subscription --template-file <template> "
+                    + "--parameters functionAppName=func-app systemTopicName=evgt-inbox --output none",
                 "functionapp show --subscription sub-id -g rg-video -n func-app --query id -o tsv",
-                "rest --method post --url https://management.azure.com/subscriptions/sub/resourceGroups/rg-video/providers/Microsoft.Web/sites/func-app/config/configreferences/appsettings/refresh?api-version=2022-03-01 --output none",
+                "rest --method post --url https://management.azure.com/subscriptions/sub/resourceGroups/rg-video/providers/"
+                    + "Microsoft.Web/sites/func-app/config/configreferences/appsettings/refresh?api-version=2022-03-01 --output none",
             ],
             run.Calls);
         Assert.EndsWith(Path.Combine("infra", "inbox-subscription.bicep"), Path.GetFullPath(run.Template!), StringComparison.Ordinal);
@@ -145,7 +149,9 @@ public sealed class HookRunTests
         var run = Run(hook, ("FAKE_AZ_DEPLOY_FAILS", "99"), ("FAKE_AZ_DEPLOY_ERROR", NotYetAllowed));
 
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Equal(3, run.Calls.Count(c => c.StartsWith("deployment group create", StringComparison.Ordinal))); // POSTDEPLOY_DEPLOY_ATTEMPTS
+        Assert.Equal(
+            3, // POSTDEPLOY_DEPLOY_ATTEMPTS
+            run.Calls.Count(c => c.StartsWith("deployment group create", StringComparison.Ordinal)));
         Assert.Contains("attempt 3 of 3", run.Output, StringComparison.Ordinal);
         Assert.Contains(NotYetAllowed, run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(run.Calls, c => c.StartsWith("rest", StringComparison.Ordinal));
@@ -252,7 +258,8 @@ public sealed class HookRunTests
     private static string? PowerShell()
     {
         var candidates = new List<string?> { Environment.GetEnvironmentVariable("PWSH") };
-        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh")));
         candidates.Add(Path.Combine(Bicep.RepositoryRoot, ".local", "pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh"));
         return candidates.FirstOrDefault(File.Exists);

@@ -25,11 +25,18 @@ internal static partial class PowerShellCompatibility
         ("ConvertTo-Json -AsArray or -EnumsAsStrings (PowerShell 6)", new(@"-(AsArray|EnumsAsStrings)\b", RegexOptions.IgnoreCase)),
         ("Join-String (PowerShell 6.2)", new(@"\bJoin-String\b", RegexOptions.IgnoreCase)),
         ("ForEach-Object -Parallel (PowerShell 7)", new(@"-Parallel\b", RegexOptions.IgnoreCase)),
-        ("Get-Error, Test-Json, Get-Uptime, Remove-Alias or Remove-Service (PowerShell 6+)", new(@"\b(Get-Error|Test-Json|Get-Uptime|Remove-Alias|Remove-Service)\b", RegexOptions.IgnoreCase)),
+        (
+            "Get-Error, Test-Json, Get-Uptime, Remove-Alias or Remove-Service (PowerShell 6+)",
+            new(@"\b(Get-Error|Test-Json|Get-Uptime|Remove-Alias|Remove-Service)\b", RegexOptions.IgnoreCase)),
         ("-AsByteStream (PowerShell 6; 5.1 has -Encoding Byte)", new(@"-AsByteStream\b", RegexOptions.IgnoreCase)),
         ("encoding utf8NoBOM (PowerShell 6)", new(@"\butf8NoBOM\b", RegexOptions.IgnoreCase)),
-        ("Invoke-WebRequest/RestMethod -SkipHttpErrorCheck, -StatusCodeVariable, -ResponseHeadersVariable, -Authentication or -Token (PowerShell 6+)", new(@"-(SkipHttpErrorCheck|StatusCodeVariable|ResponseHeadersVariable|Authentication|Token)\b", RegexOptions.IgnoreCase)),
-        ("$IsWindows, $IsLinux, $IsMacOS, $IsCoreCLR or $PSStyle (PowerShell 6+)", new(@"\$(IsWindows|IsLinux|IsMacOS|IsCoreCLR|PSStyle)\b", RegexOptions.IgnoreCase)),
+        (
+            "Invoke-WebRequest/RestMethod -SkipHttpErrorCheck, -StatusCodeVariable, -ResponseHeadersVariable, "
+                + "-Authentication or -Token (PowerShell 6+)",
+            new(@"-(SkipHttpErrorCheck|StatusCodeVariable|ResponseHeadersVariable|Authentication|Token)\b", RegexOptions.IgnoreCase)),
+        (
+            "$IsWindows, $IsLinux, $IsMacOS, $IsCoreCLR or $PSStyle (PowerShell 6+)",
+            new(@"\$(IsWindows|IsLinux|IsMacOS|IsCoreCLR|PSStyle)\b", RegexOptions.IgnoreCase)),
         ("clean block (PowerShell 7.3)", new(@"(^|\n)\s*clean\s*\{", RegexOptions.IgnoreCase)),
     ];
 
@@ -60,7 +67,8 @@ internal static partial class PowerShellCompatibility
             var (positional, named) = Arguments(code, match.Index + match.Length);
             if (positional > 2 || named.Contains("-AdditionalChildPath", StringComparer.OrdinalIgnoreCase))
             {
-                findings.Add($"line {Line(code, match.Index)}: Join-Path with more than one child path (PowerShell 6); nest Join-Path instead");
+                findings.Add(
+                    $"line {Line(code, match.Index)}: Join-Path with more than one child path (PowerShell 6); nest Join-Path instead");
             }
         }
 
@@ -79,14 +87,17 @@ internal static partial class PowerShellCompatibility
         {
             if (match.Index < runnerStart || match.Index > runnerEnd)
             {
-                findings.Add($"line {Line(code, match.Index)}: stderr redirected ({match.Value.Trim()}) outside {AzRunner}: with 'Stop', 5.1 turns a native command's stderr into a terminating error");
+                findings.Add(
+                    $"line {Line(code, match.Index)}: stderr redirected ({match.Value.Trim()}) outside {AzRunner}: "
+                    + "with 'Stop', 5.1 turns a native command's stderr into a terminating error");
             }
         }
 
         if (runnerStart >= 0)
         {
             var runner = script[runnerStart..runnerEnd];
-            if (!Regex.IsMatch(runner, @"\$ErrorActionPreference\s*=\s*'Continue'") || !runner.Contains("$LASTEXITCODE", StringComparison.Ordinal))
+            if (!Regex.IsMatch(runner, @"\$ErrorActionPreference\s*=\s*'Continue'")
+                || !runner.Contains("$LASTEXITCODE", StringComparison.Ordinal))
             {
                 findings.Add($"{AzRunner} must set $ErrorActionPreference = 'Continue' around az and read $LASTEXITCODE");
             }

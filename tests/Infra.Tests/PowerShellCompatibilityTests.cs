@@ -65,7 +65,11 @@ public sealed class PowerShellCompatibilityTests
     public void Scan_WantsTheRunnerToReadAzsExitCode_UnderContinue()
     {
         const string careless = "function Invoke-Az([string[]] $Arguments) {\n    & az @Arguments 2>&1\n}\n";
-        const string careful = "function Invoke-Az([string[]] $Arguments) {\n    $ErrorActionPreference = 'Continue'\n    $lines = & az @Arguments 2>&1\n    $code = $LASTEXITCODE\n}\n";
+        const string careful = "function Invoke-Az([string[]] $Arguments) {\n"
+            + "    $ErrorActionPreference = 'Continue'\n"
+            + "    $lines = & az @Arguments 2>&1\n"
+            + "    $code = $LASTEXITCODE\n"
+            + "}\n";
 
         Assert.Contains(PowerShellCompatibility.Findings(careless), f => f.Contains("LASTEXITCODE", StringComparison.Ordinal));
         Assert.Empty(PowerShellCompatibility.Findings(careful));

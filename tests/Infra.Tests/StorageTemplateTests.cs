@@ -27,7 +27,8 @@ public sealed class StorageTemplateTests
             JsonObject named => named.Select(r => r.Value!),
             _ => [],
         };
-        var containers = resources.Single(r => r["type"]!.GetValue<string>() == "Microsoft.Storage/storageAccounts/blobServices/containers");
+        var containers = resources
+            .Single(r => r["type"]!.GetValue<string>() == "Microsoft.Storage/storageAccounts/blobServices/containers");
 
         Assert.Contains($"'{container}'", containers["copy"]!["count"]!.GetValue<string>(), StringComparison.Ordinal);
     }

@@ -62,7 +62,9 @@ public sealed class FunctionsAppWiringTests
         using var host = BuildAppHost();
 
         host.Services.GetRequiredService<IStartupValidator>().Validate();
-        Assert.Equal(new Uri("https://example.azurewebsites.net"), host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.PublicBaseUrl);
+        Assert.Equal(
+            new Uri("https://example.azurewebsites.net"),
+            host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.PublicBaseUrl);
     }
 
     [Fact]
@@ -109,7 +111,9 @@ public sealed class FunctionsAppWiringTests
         var metadata = JsonNode.Parse(File.ReadAllText(metadataPath))!.AsArray();
         var triggers = metadata.ToDictionary(
             f => f!["name"]!.GetValue<string>(),
-            f => f!["bindings"]!.AsArray().Select(b => b!["type"]!.GetValue<string>()).First(t => t.EndsWith("Trigger", StringComparison.Ordinal)));
+            f => f!["bindings"]!.AsArray()
+                .Select(b => b!["type"]!.GetValue<string>())
+                .First(t => t.EndsWith("Trigger", StringComparison.Ordinal)));
 
         Assert.Equal(FunctionMethods().Select(f => f.Name).Order(), triggers.Keys.Order());
         Assert.Equal("orchestrationTrigger", triggers["VideoJob"]);
@@ -132,7 +136,8 @@ public sealed class FunctionsAppWiringTests
 
         // Every activity an orchestration may call: those of versions 1 and 2 (each a core class with its Name) and version 3's steps.
         var frozen = typeof(Pipeline.Core.Activities.IPipelineActivity<,>).Assembly.GetTypes()
-            .Where(t => t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Pipeline.Core.Activities.IPipelineActivity<,>)))
+            .Where(t => t.GetInterfaces().Any(i =>
+                i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Pipeline.Core.Activities.IPipelineActivity<,>)))
             .Select(t => t.GetField("Name")?.GetValue(null) as string).OfType<string>();
         var steps = typeof(Pipeline.Core.Steps.JobSteps).GetFields().Select(f => (string)f.GetValue(null)!);
         Assert.Equal(frozen.Concat(steps).Order(), activities);
@@ -187,17 +192,22 @@ public sealed class FunctionsAppWiringTests
     {
         var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();
         var functions = metadata.SelectMany(f => f!["bindings"]!.AsArray().Where(b => b!["type"]!.GetValue<string>() == "httpTrigger"))
-            .SelectMany(b => b!["methods"]!.AsArray().Select(m => $"{m!.GetValue<string>().ToUpperInvariant()} /api/{b["route"]!.GetValue<string>()}"))
+            .SelectMany(b => b!["methods"]!.AsArray()
+                .Select(m => $"{m!.GetValue<string>().ToUpperInvariant()} /api/{b["route"]!.GetValue<string>()}"))
             .Where(r => !r.Contains("/api/app/", StringComparison.Ordinal)) // the page, not the API
             .SelectMany(r => r.Contains("{mode}", StringComparison.Ordinal)
-                ? Enum.GetValues<Pipeline.Core.Requests.VideoMode>().Select(m => r.Replace("{mode}", Pipeline.Core.Requests.VideoModes.Slug(m), StringComparison.Ordinal))
+                ? Enum.GetValues<Pipeline.Core.Requests.VideoMode>()
+                    .Select(m => r.Replace("{mode}", Pipeline.Core.Requests.VideoModes.Slug(m), StringComparison.Ordinal))
                 : [r])
             .ToHashSet(StringComparer.Ordinal);
         var documented = Pipeline.Http.Contract.OpenApiContract.Document()["paths"]!.AsObject()
             .SelectMany(p => p.Value!.AsObject().Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}"))
             .ToHashSet(StringComparer.Ordinal);
 
-        Assert.True(functions.SetEquals(documented), $"functions, not documented: {string.Join(", ", functions.Except(documented))}; documented, not functions: {string.Join(", ", documented.Except(functions))}");
+        Assert.True(
+            functions.SetEquals(documented),
+            $"functions, not documented: {string.Join(", ", functions.Except(documented))}; "
+            + $"documented, not functions: {string.Join(", ", documented.Except(functions))}");
     }
 
     [Theory]

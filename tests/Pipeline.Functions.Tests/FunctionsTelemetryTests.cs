@@ -37,7 +37,8 @@ public sealed class FunctionsTelemetryTests
     {
         using var host = BuildAppHost(new()
         {
-            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/",
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
+                + "IngestionEndpoint=https://example.in.applicationinsights.azure.com/",
             ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "ClientId=11111111-1111-1111-1111-111111111111;Authorization=AAD",
         });
 
@@ -76,7 +77,9 @@ public sealed class FunctionsTelemetryTests
         Assert.NotEmpty(activities);
         // The Durable extension's activity trigger binds "instanceId" (the orchestration's id) to a string parameter of that
         // name. The callbacks' activity runs in the job's callback orchestration, not the job's: its input names the job.
-        var ofTheJob = activities.Where(m => m.Name != nameof(Pipeline.Functions.Orchestration.JobCallbacksOrchestration.DeliverCallback)).ToList();
+        var ofTheJob = activities
+            .Where(m => m.Name != nameof(Pipeline.Functions.Orchestration.JobCallbacksOrchestration.DeliverCallback))
+            .ToList();
         Assert.Equal(activities.Count - 1, ofTheJob.Count);
         Assert.All(ofTheJob, m => Assert.Contains(m.GetParameters(), p => p.Name == "instanceId" && p.ParameterType == typeof(string)));
     }

@@ -14,7 +14,9 @@ public sealed class PublishedAppTests
     [Fact]
     public async Task ReleasePackage_HoldsOnlyEventGridBlobTriggers()
     {
-        var metadata = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(await Published.Value, "functions.metadata"), TestContext.Current.CancellationToken))!.AsArray();
+        var metadata = JsonNode.Parse(await File.ReadAllTextAsync(
+            Path.Combine(await Published.Value, "functions.metadata"),
+            TestContext.Current.CancellationToken))!.AsArray();
         var blobTriggers = metadata
             .SelectMany(f => f!["bindings"]!.AsArray().Select(b => (Function: f["name"]!.GetValue<string>(), Binding: b!)))
             .Where(x => string.Equals(x.Binding["type"]?.GetValue<string>(), "blobTrigger", StringComparison.OrdinalIgnoreCase))
@@ -45,7 +47,9 @@ public sealed class PublishedAppTests
         var files = Directory.EnumerateFiles(published, "*", SearchOption.AllDirectories).Select(f => new FileInfo(f)).ToList();
 
         // The photo library's native code for the platform Flex runs (libMagick.Native for linux-x64), and no other platform's.
-        Assert.Contains(files, f => f.Name.StartsWith("Magick.Native", StringComparison.Ordinal) && f.Name.EndsWith(".so", StringComparison.Ordinal));
+        Assert.Contains(
+            files,
+            f => f.Name.StartsWith("Magick.Native", StringComparison.Ordinal) && f.Name.EndsWith(".so", StringComparison.Ordinal));
         Assert.DoesNotContain(files, f => f.FullName.Contains($"{Path.DirectorySeparatorChar}win-", StringComparison.Ordinal)
             || f.FullName.Contains($"{Path.DirectorySeparatorChar}osx-", StringComparison.Ordinal));
         Assert.InRange(files.Sum(f => f.Length), 0, 150L * 1024 * 1024);
@@ -54,9 +58,13 @@ public sealed class PublishedAppTests
     [Fact]
     public async Task ReleasePackage_CarriesTheHostSettings()
     {
-        var host = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(await Published.Value, "host.json"), TestContext.Current.CancellationToken))!;
+        var host = JsonNode.Parse(await File.ReadAllTextAsync(
+            Path.Combine(await Published.Value, "host.json"),
+            TestContext.Current.CancellationToken))!;
 
-        Assert.Equal(Pipeline.Core.Orchestrations.VideoJobOrchestrator.Version, host["extensions"]!["durableTask"]!["defaultVersion"]!.GetValue<string>());
+        Assert.Equal(
+            Pipeline.Core.Orchestrations.VideoJobOrchestrator.Version,
+            host["extensions"]!["durableTask"]!["defaultVersion"]!.GetValue<string>());
         Assert.False(File.Exists(Path.Combine(await Published.Value, "local.settings.json")));
     }
 
@@ -69,7 +77,12 @@ public sealed class PublishedAppTests
         }
 
         var output = Directory.CreateTempSubdirectory("published-app-").FullName;
-        var start = new ProcessStartInfo("dotnet", ["publish", Path.Combine(root, "functions", "Pipeline.Functions.csproj"), "-c", "Release", "-o", output, "--nologo", "-v", "q", "-clp:ErrorsOnly"])
+        var start = new ProcessStartInfo(
+            "dotnet",
+            [
+                "publish", Path.Combine(root, "functions", "Pipeline.Functions.csproj"),
+                "-c", "Release", "-o", output, "--nologo", "-v", "q", "-clp:ErrorsOnly",
+            ])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -10,7 +10,9 @@ namespace Pipeline.Functions.Tests;
 /// </summary>
 public sealed class SampleSettingsTests
 {
-    /// <summary>Secrets: read under their own names (FAL_KEY, FAL_ADMIN_KEY, FAL_WEBHOOK_SECRET, CALLBACK_SECRET…), never in a sample.</summary>
+    /// <summary>
+    /// Secrets: read under their own names (FAL_KEY, FAL_ADMIN_KEY, FAL_WEBHOOK_SECRET, CALLBACK_SECRET…), never in a sample.
+    /// </summary>
     private static readonly string[] Secrets = ["Fal__Key", "Fal__AdminKey", "FalWebhook__UrlSecret", "Callbacks__Secrets"];
 
     [Fact]

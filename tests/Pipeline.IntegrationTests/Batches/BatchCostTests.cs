@@ -27,7 +27,11 @@ public sealed class BatchCostTests(AzuriteFixture azurite)
 
         Assert.Equal(1, progress["succeeded"]!.GetValue<int>());
         var episodes = recorder.EpisodesOf(id!);
-        var activities = episodes.SelectMany(e => e.Response.Actions).Where(a => a.ScheduleTask is not null).Select(a => a.ScheduleTask.Name).ToList();
+        var activities = episodes
+            .SelectMany(e => e.Response.Actions)
+            .Where(a => a.ScheduleTask is not null)
+            .Select(a => a.ScheduleTask.Name)
+            .ToList();
         // A slow machine may poll fal before the webhook comes (PollFal); the batch step is never its own.
         Assert.Contains(global::Pipeline.Core.Steps.JobSteps.Store, activities);
         Assert.DoesNotContain(global::Pipeline.Core.Steps.JobSteps.RecordInBatch, activities);

@@ -41,7 +41,9 @@ internal static class BatchTestSupport
             var client = host.VideoBlob(blob);
             if (await client.ExistsAsync(Token))
             {
-                var lines = (await client.DownloadContentAsync(Token)).Value.Content.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+                var lines = (await client.DownloadContentAsync(Token)).Value.Content
+                    .ToString()
+                    .Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
                 var header = lines[0].Split(',');
                 var parsed = lines.Skip(1).Select(l => header.Zip(SplitCsv(l)).ToDictionary(p => p.First, p => p.Second)).ToList();
                 if (parsed.Count == rows && parsed.All(r => r["status"] != "pending"))

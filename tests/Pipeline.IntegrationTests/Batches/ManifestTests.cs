@@ -17,7 +17,9 @@ public sealed class ManifestTests(AzuriteFixture azurite)
         var folder = Folder();
         await host.Storage.Inbox.GetBlobClient($"{folder}/shoe.jpg").UploadAsync(TestFiles.Jpeg, Token);
         await host.Storage.Inbox.GetBlobClient($"{folder}/art/hat.png").UploadAsync(TestFiles.Png, Token);
-        await host.Storage.Inbox.GetBlobClient($"{folder}/_preset.json").UploadAsync(TestFiles.Json(new { resolution = "480p", duration = "4" }), Token);
+        await host.Storage.Inbox.GetBlobClient($"{folder}/_preset.json").UploadAsync(
+            TestFiles.Json(new { resolution = "480p", duration = "4" }),
+            Token);
         var csv = BinaryData.FromString(
             "prompt,image,name,seed,correlation.sku\r\n" +
             "\"A red shoe, turning slowly\",shoe.jpg,shoe,7,SKU-1\r\n" +
@@ -29,12 +31,20 @@ public sealed class ManifestTests(AzuriteFixture azurite)
         var progress = await WaitForBatchAsync(host, batchId, 3);
         var results = await WaitForResultsAsync(host, $"{folder}/products/results.csv", 3);
 
-        Assert.Equal(("manifest", $"inbox/{folder}/products.csv", 3, 3, 0), (progress["kind"]!.GetValue<string>(), progress["name"]!.GetValue<string>(),
-            progress["total"]!.GetValue<int>(), progress["succeeded"]!.GetValue<int>(), progress["refused"]!.GetValue<int>()));
+        Assert.Equal(
+            ("manifest", $"inbox/{folder}/products.csv", 3, 3, 0),
+            (
+                progress["kind"]!.GetValue<string>(),
+                progress["name"]!.GetValue<string>(),
+                progress["total"]!.GetValue<int>(),
+                progress["succeeded"]!.GetValue<int>(),
+                progress["refused"]!.GetValue<int>()));
         Assert.Equal($"videos/{folder}/products/results.csv", progress["results"]!.GetValue<string>());
         Assert.Equal(["1", "2", "3"], results.Select(r => r["row"]));
         Assert.All(results, r => Assert.Equal("succeeded", r["status"]));
-        Assert.Equal([$"videos/{folder}/products/shoe.mp4", $"videos/{folder}/products/row-0002.mp4", $"videos/{folder}/products/waves.mp4"], results.Select(r => r["video"]));
+        Assert.Equal(
+            [$"videos/{folder}/products/shoe.mp4", $"videos/{folder}/products/row-0002.mp4", $"videos/{folder}/products/waves.mp4"],
+            results.Select(r => r["video"]));
         Assert.Equal("7", results[0]["seed"]);
         foreach (var row in results)
         {
@@ -45,7 +55,9 @@ public sealed class ManifestTests(AzuriteFixture azurite)
         // Each row is a request of its own: its image by a path relative to the manifest, the folder's preset, its correlation.
         var shoe = await host.GetJobAsync(results[0]["job_id"]);
         var shoeInput = host.Fal.Requests.Find(shoe["fal_request_id"]!.GetValue<string>())!.Input!;
-        Assert.Equal(("A red shoe, turning slowly", "480p", "4", 7L), (shoeInput.Prompt, shoeInput.Resolution, shoeInput.Duration, shoeInput.Seed!.Value));
+        Assert.Equal(
+            ("A red shoe, turning slowly", "480p", "4", 7L),
+            (shoeInput.Prompt, shoeInput.Resolution, shoeInput.Duration, shoeInput.Seed!.Value));
         Assert.Contains($"/inbox/{folder}/shoe.jpg", shoeInput.ImageUrl, StringComparison.Ordinal);
         Assert.Equal("SKU-1", shoe["correlation"]!["sku"]!.GetValue<string>());
         Assert.Equal(batchId, shoe["batch"]!["id"]!.GetValue<string>());
@@ -62,7 +74,9 @@ public sealed class ManifestTests(AzuriteFixture azurite)
         // The batch's jobs, through the listing.
         using var listing = await host.Http.GetAsync($"/api/videos?batch={batchId}", Token);
         var items = JsonNode.Parse(await listing.Content.ReadAsStringAsync(Token))!["items"]!.AsArray();
-        Assert.Equal(results.Select(r => r["job_id"]).Order(StringComparer.Ordinal), items.Select(i => i!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            results.Select(r => r["job_id"]).Order(StringComparer.Ordinal),
+            items.Select(i => i!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -81,7 +95,8 @@ public sealed class ManifestTests(AzuriteFixture azurite)
 
         Assert.Null(await host.DropAsync($"{folder}/plan.jsonl", jsonl));
 
-        var marker = JsonNode.Parse((await host.VideoBlob($"{folder}/plan.error.json").DownloadContentAsync(Token)).Value.Content.ToString())!;
+        var marker = JsonNode.Parse(
+            (await host.VideoBlob($"{folder}/plan.error.json").DownloadContentAsync(Token)).Value.Content.ToString())!;
         Assert.Equal("invalid_manifest", marker["error"]!["code"]!.GetValue<string>());
         Assert.Equal("3 of 4 rows are invalid; nothing was started", marker["error"]!["message"]!.GetValue<string>());
         var rows = marker["rows"]!.AsArray();
@@ -101,9 +116,14 @@ public sealed class ManifestTests(AzuriteFixture azurite)
 
         Assert.Null(await host.DropAsync($"{folder}/huge.csv", BinaryData.FromString("prompt,resolution,duration,variants\r\n" + rows)));
 
-        var marker = JsonNode.Parse((await host.VideoBlob($"{folder}/huge.error.json").DownloadContentAsync(Token)).Value.Content.ToString())!;
-        Assert.Equal("the rows ask for 1008 jobs with their variants; a manifest may start at most 1000: split it", marker["error"]!["message"]!.GetValue<string>());
-        Assert.DoesNotContain(host.Fal.Requests.All, r => r.Input?.Prompt.StartsWith("Take ", StringComparison.Ordinal) == true);
+        var marker = JsonNode.Parse(
+            (await host.VideoBlob($"{folder}/huge.error.json").DownloadContentAsync(Token)).Value.Content.ToString())!;
+        Assert.Equal(
+            "the rows ask for 1008 jobs with their variants; a manifest may start at most 1000: split it",
+            marker["error"]!["message"]!.GetValue<string>());
+        Assert.DoesNotContain(
+            host.Fal.Requests.All,
+            r => r.Input?.Prompt.StartsWith("Take ", StringComparison.Ordinal) == true);
     }
 
     [Fact]
@@ -121,7 +141,9 @@ public sealed class ManifestTests(AzuriteFixture azurite)
         var progress = await WaitForBatchAsync(host, batchId!, 1);
         var results = await WaitForResultsAsync(host, $"{folder}/mixed/results.csv", 2);
 
-        Assert.Equal((1, 1, 1), (progress["total"]!.GetValue<int>(), progress["succeeded"]!.GetValue<int>(), progress["refused"]!.GetValue<int>()));
+        Assert.Equal(
+            (1, 1, 1),
+            (progress["total"]!.GetValue<int>(), progress["succeeded"]!.GetValue<int>(), progress["refused"]!.GetValue<int>()));
         Assert.Equal(("succeeded", $"videos/{folder}/mixed/good.mp4"), (results[0]["status"], results[0]["video"]));
         Assert.Equal(("refused", ""), (results[1]["status"], results[1]["job_id"]));
         Assert.Contains("duration", results[1]["error"], StringComparison.Ordinal);

@@ -16,8 +16,10 @@ public sealed class VariantTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (status, body, _) = await host.SubmitAsync("text-to-video",
-            new { prompt = "Three takes of a lighthouse", resolution = "480p", duration = "4", seed = 100, variants = 3 }, "variants-key-" + Guid.NewGuid());
+        var (status, body, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "Three takes of a lighthouse", resolution = "480p", duration = "4", seed = 100, variants = 3 },
+            "variants-key-" + Guid.NewGuid());
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         var jobs = body["jobs"]!.AsArray();
@@ -27,7 +29,9 @@ public sealed class VariantTests(AzuriteFixture azurite)
         Assert.Equal(3, jobs.Select(j => j!["id"]!.GetValue<string>()).Distinct().Count());
         var batchId = body["batch_id"]!.GetValue<string>();
         var progress = await WaitForBatchAsync(host, batchId, 3);
-        Assert.Equal(("variants", 3, 3), (progress["kind"]!.GetValue<string>(), progress["total"]!.GetValue<int>(), progress["succeeded"]!.GetValue<int>()));
+        Assert.Equal(
+            ("variants", 3, 3),
+            (progress["kind"]!.GetValue<string>(), progress["total"]!.GetValue<int>(), progress["succeeded"]!.GetValue<int>()));
         foreach (var job in jobs)
         {
             var view = await host.GetJobAsync(job!["id"]!.GetValue<string>());
@@ -36,10 +40,14 @@ public sealed class VariantTests(AzuriteFixture azurite)
         }
 
         // Without a seed, each variant still gets one of its own, recorded in the answer and sent to fal.
-        var (_, unseeded, _) = await host.SubmitAsync("text-to-video", new { prompt = "Two takes", resolution = "480p", duration = "4", variants = 2 });
+        var (_, unseeded, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "Two takes", resolution = "480p", duration = "4", variants = 2 });
         var seeds = unseeded["jobs"]!.AsArray().Select(j => j!["seed"]!.GetValue<long>()).ToList();
         Assert.Equal(2, seeds.Distinct().Count());
-        Assert.Equal(HttpStatusCode.BadRequest, (await host.SubmitAsync("text-to-video", new { prompt = "Too many", variants = 9 })).Status);
+        Assert.Equal(
+            HttpStatusCode.BadRequest,
+            (await host.SubmitAsync("text-to-video", new { prompt = "Too many", variants = 9 })).Status);
     }
 
     [Fact]
@@ -47,7 +55,9 @@ public sealed class VariantTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var folder = Folder();
-        await host.Storage.Inbox.GetBlobClient($"{folder}/_preset.json").UploadAsync(TestFiles.Json(new { resolution = "480p", duration = "4", variants = 2 }), Token);
+        await host.Storage.Inbox.GetBlobClient($"{folder}/_preset.json").UploadAsync(
+            TestFiles.Json(new { resolution = "480p", duration = "4", variants = 2 }),
+            Token);
 
         var first = await host.DropAsync($"{folder}/harbour.jpg", TestFiles.Jpeg);
         var job = await host.WaitForJobAsync(first!);
@@ -69,6 +79,8 @@ public sealed class VariantTests(AzuriteFixture azurite)
         var submits = host.Fal.Requests.All.Count;
         Assert.Equal(first, await host.TriggerInboxAsync($"{folder}/harbour.jpg"));
         Assert.Equal(submits, host.Fal.Requests.All.Count);
-        Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync("/api/batches/batch-00000000000000000000000000000000", Token)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.NotFound,
+            (await host.Http.GetAsync("/api/batches/batch-00000000000000000000000000000000", Token)).StatusCode);
     }
 }

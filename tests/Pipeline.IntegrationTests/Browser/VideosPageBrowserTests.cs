@@ -18,7 +18,9 @@ public sealed class VideosPageBrowserTests
         var root = AzuriteFixture.FindRepositoryRoot();
         var chromium = Environment.GetEnvironmentVariable("CHROMIUM") ?? "/usr/bin/chromium";
         Assert.True(File.Exists(chromium), $"{chromium} is missing: scripts/setup.sh --browser installs Debian's chromium");
-        Assert.True(Directory.Exists(Path.Combine(root, "node_modules", "playwright-core")), "node_modules/playwright-core is missing: run scripts/setup.sh");
+        Assert.True(
+            Directory.Exists(Path.Combine(root, "node_modules", "playwright-core")),
+            "node_modules/playwright-core is missing: run scripts/setup.sh");
         await using var host = await LocalHostInProcess.StartAsync();
 
         var log = await NodeScript.RunAsync(TimeSpan.FromMinutes(5),

@@ -46,7 +46,12 @@ public sealed class CallbackReceiver : IAsyncDisposable
 
     public static async Task<CallbackReceiver> StartAsync(string secret, string? previous = null, int down = 0, string? redirect = null)
     {
-        var arguments = new List<string> { Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Callbacks", "receiver.mjs"), "--secret", secret, "--down", down.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var arguments = new List<string>
+        {
+            Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Callbacks", "receiver.mjs"),
+            "--secret", secret,
+            "--down", down.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         foreach (var (flag, value) in new[] { ("--previous", previous), ("--redirect", redirect) })
         {
             if (value is not null)

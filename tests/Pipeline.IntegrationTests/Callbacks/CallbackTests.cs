@@ -45,14 +45,20 @@ public sealed class CallbackTests(AzuriteFixture azurite)
         var taken = seen.Where(d => d["status"]!.GetValue<int>() == 204).ToList();
         Assert.Equal([$"{id}.submitted", $"{id}.succeeded"], taken.Select(d => d["id"]!.GetValue<string>()));
         Assert.Equal([JobEventTypes.Submitted, JobEventTypes.Succeeded], taken.Select(d => d["type"]!.GetValue<string>()));
-        Assert.All(seen, d => Assert.True(d["verified"]!.GetValue<bool>() && d["verified_by_previous"]!.GetValue<bool>(), d.ToJsonString()));
+        Assert.All(
+            seen,
+            d => Assert.True(d["verified"]!.GetValue<bool>() && d["verified_by_previous"]!.GetValue<bool>(), d.ToJsonString()));
         Assert.All(seen, d => Assert.Equal(d["id"]!.GetValue<string>(), d["event_id"]!.GetValue<string>()));
         Assert.All(seen, d => Assert.Equal("1.0", d["specversion"]!.GetValue<string>()));
-        Assert.All(seen, d => Assert.StartsWith("application/cloudevents+json", d["content_type"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.All(
+            seen,
+            d => Assert.StartsWith("application/cloudevents+json", d["content_type"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.Equal(4, seen.Count(d => d["status"]!.GetValue<int>() == 503));
         Assert.Equal("/hooks/video?token=t0p-secret", seen[0]["path"]!.GetValue<string>());
         var topic = await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Succeeded));
-        Assert.Equal(topic.Select(e => e.Id).Order(StringComparer.Ordinal), taken.Select(d => d["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            topic.Select(e => e.Id).Order(StringComparer.Ordinal),
+            taken.Select(d => d["id"]!.GetValue<string>()).Order(StringComparer.Ordinal));
 
         // The job's status: the receiver's origin only (its path may hold a secret), and every delivery's attempts.
         var view = await WaitForDeliveredAsync(host, id, 2);
@@ -69,8 +75,16 @@ public sealed class CallbackTests(AzuriteFixture azurite)
         await using var receiver = await CallbackReceiver.StartAsync(Secret);
         await using var host = await StartHostAsync();
 
-        var (_, body, _) = await host.SubmitAsync("text-to-video",
-            new { prompt = "Only the end", resolution = "480p", duration = "4", webhook_url = receiver.Url(), webhook_events = new[] { "succeeded", "failed" } });
+        var (_, body, _) = await host.SubmitAsync(
+            "text-to-video",
+            new
+            {
+                prompt = "Only the end",
+                resolution = "480p",
+                duration = "4",
+                webhook_url = receiver.Url(),
+                webhook_events = new[] { "succeeded", "failed" },
+            });
         var id = body["id"]!.GetValue<string>();
         await host.WaitForJobAsync(id);
         await WaitForDeliveredAsync(host, id, 1);
@@ -85,8 +99,16 @@ public sealed class CallbackTests(AzuriteFixture azurite)
         await using var receiver = await CallbackReceiver.StartAsync(Secret, redirect: elsewhere.Url("/stolen"));
         await using var host = await StartHostAsync(retryFor: "00:00:02");
 
-        var (_, body, _) = await host.SubmitAsync("text-to-video",
-            new { prompt = "Sent away", resolution = "480p", duration = "4", webhook_url = receiver.Url(), webhook_events = new[] { "submitted" } });
+        var (_, body, _) = await host.SubmitAsync(
+            "text-to-video",
+            new
+            {
+                prompt = "Sent away",
+                resolution = "480p",
+                duration = "4",
+                webhook_url = receiver.Url(),
+                webhook_events = new[] { "submitted" },
+            });
         var id = body["id"]!.GetValue<string>();
         var view = await WaitUntilAsync(host, id, v => v["deliveries"]!.AsArray().Any(d => d!["gave_up"]!.GetValue<bool>()));
 

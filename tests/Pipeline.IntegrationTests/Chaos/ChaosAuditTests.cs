@@ -29,10 +29,21 @@ public sealed class ChaosAuditTests : IAsyncLifetime
             ? int.Parse(given, System.Globalization.CultureInfo.InvariantCulture)
             : Random.Shared.Next(1, 100_000);
         var output = TestContext.Current.TestOutputHelper!;
-        var outages = new OutageOptions([Dependency.Fal, Dependency.Files, Dependency.EventGrid, Dependency.Storage], TimeSpan.FromSeconds(15),
+        var outages = new OutageOptions(
+            [Dependency.Fal, Dependency.Files, Dependency.EventGrid, Dependency.Storage],
+            TimeSpan.FromSeconds(15),
             [OutageMode.Refuse, OutageMode.ServiceUnavailable]);
-        using var run = new ChaosRun(new ChaosOptions(Jobs: 30, Kills: 5, seed, TimeScale: 0.05, Timeout: TimeSpan.FromMinutes(12), _azurite.ConnectionString,
-            outages, SendOver: TimeSpan.FromSeconds(90)), output.WriteLine);
+        using var run = new ChaosRun(
+            new ChaosOptions(
+                Jobs: 30,
+                Kills: 5,
+                seed,
+                TimeScale: 0.05,
+                Timeout: TimeSpan.FromMinutes(12),
+                _azurite.ConnectionString,
+                outages,
+                SendOver: TimeSpan.FromSeconds(90)),
+            output.WriteLine);
 
         var report = await run.RunAsync(TestContext.Current.CancellationToken);
 

@@ -25,14 +25,19 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
         var document = await DocumentAsync(host);
 
         var mapped = host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal) && !e.RoutePattern.RawText.StartsWith("/api/app", StringComparison.Ordinal))
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).SelectMany(m => Expand(e.RoutePattern.RawText!.TrimEnd('/')).Select(p => $"{m} {p}")))
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal)
+                && !e.RoutePattern.RawText.StartsWith("/api/app", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
+                .SelectMany(m => Expand(e.RoutePattern.RawText!.TrimEnd('/')).Select(p => $"{m} {p}")))
             .ToHashSet(StringComparer.Ordinal);
         var documented = document["paths"]!.AsObject()
             .SelectMany(p => p.Value!.AsObject().Select(o => $"{o.Key.ToUpperInvariant()} {p.Key}"))
             .ToHashSet(StringComparer.Ordinal);
 
-        Assert.True(mapped.SetEquals(documented), $"mapped, not documented: {string.Join(", ", mapped.Except(documented))}; documented, not mapped: {string.Join(", ", documented.Except(mapped))}");
+        Assert.True(
+            mapped.SetEquals(documented),
+            $"mapped, not documented: {string.Join(", ", mapped.Except(documented))}; "
+            + $"documented, not mapped: {string.Join(", ", documented.Except(mapped))}");
     }
 
     [Fact]
@@ -42,7 +47,8 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
         var document = await DocumentAsync(host);
         var contract = new ContractChecker(document);
         var checks = new List<string>();
-        async Task<JsonNode?> Call(HttpMethod method, string path, string template, object? body = null, string? key = null, bool valid = true)
+        async Task<JsonNode?> Call(
+            HttpMethod method, string path, string template, object? body = null, string? key = null, bool valid = true)
         {
             using var request = new HttpRequestMessage(method, path);
             if (body is not null)
@@ -53,7 +59,9 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
             if (body is not null && valid)
             {
                 var bodyProblems = contract.RequestProblems(template, JsonSerializer.SerializeToElement(body));
-                Assert.True(bodyProblems.Count == 0, $"{method} {path}: the request does not match the document: {string.Join("; ", bodyProblems)}");
+                Assert.True(
+                    bodyProblems.Count == 0,
+                    $"{method} {path}: the request does not match the document: {string.Join("; ", bodyProblems)}");
             }
 
             if (key is not null)
@@ -70,13 +78,39 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
         }
 
         var key = "contract-" + Guid.NewGuid();
-        var ask = new { prompt = "A contract of a lighthouse", resolution = "480p", duration = "4", end_user_id = "contract", correlation = new Dictionary<string, string> { ["order"] = "1" } };
-        var job = (await Call(HttpMethod.Post, "/api/videos/text-to-video", "/api/videos/text-to-video", ask, key))!["id"]!.GetValue<string>();
+        var ask = new
+        {
+            prompt = "A contract of a lighthouse",
+            resolution = "480p",
+            duration = "4",
+            end_user_id = "contract",
+            correlation = new Dictionary<string, string> { ["order"] = "1" },
+        };
+        var job = (await Call(HttpMethod.Post, "/api/videos/text-to-video", "/api/videos/text-to-video", ask, key))!["id"]!
+            .GetValue<string>();
         await Call(HttpMethod.Get, $"/api/videos/{job}", "/api/videos/{id}");
-        await Call(HttpMethod.Post, "/api/videos/text-to-video", "/api/videos/text-to-video", new { prompt = "Another request under the key" }, key); // 409
-        await Call(HttpMethod.Post, "/api/videos/image-to-video", "/api/videos/image-to-video", new { prompt = "No image" }, valid: false); // 400
-        var variants = (await Call(HttpMethod.Post, "/api/videos/text-to-video", "/api/videos/text-to-video", new { prompt = "Takes", resolution = "480p", duration = "4", variants = 2 }))!;
-        var slow = (await Call(HttpMethod.Post, "/api/videos/text-to-video", "/api/videos/text-to-video", new { prompt = "Slow [emulator: queue=600s]", resolution = "480p", duration = "4" }))!["id"]!.GetValue<string>();
+        await Call(
+            HttpMethod.Post,
+            "/api/videos/text-to-video",
+            "/api/videos/text-to-video",
+            new { prompt = "Another request under the key" },
+            key); // 409
+        await Call(
+            HttpMethod.Post,
+            "/api/videos/image-to-video",
+            "/api/videos/image-to-video",
+            new { prompt = "No image" },
+            valid: false); // 400
+        var variants = (await Call(
+            HttpMethod.Post,
+            "/api/videos/text-to-video",
+            "/api/videos/text-to-video",
+            new { prompt = "Takes", resolution = "480p", duration = "4", variants = 2 }))!;
+        var slow = (await Call(
+            HttpMethod.Post,
+            "/api/videos/text-to-video",
+            "/api/videos/text-to-video",
+            new { prompt = "Slow [emulator: queue=600s]", resolution = "480p", duration = "4" }))!["id"]!.GetValue<string>();
         await Call(HttpMethod.Delete, $"/api/videos/{slow}", "/api/videos/{id}"); // 202
         await host.WaitForJobAsync(job);
         await Call(HttpMethod.Get, $"/api/videos/{job}", "/api/videos/{id}");
@@ -93,10 +127,14 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
         await Call(HttpMethod.Get, "/api/usage?date=yesterday", "/api/usage"); // 400
         await Call(HttpMethod.Get, "/api/health", "/api/health");
 
-        foreach (var expected in new[] { "POST /api/videos/text-to-video 202", "POST /api/videos/text-to-video 409", "POST /api/videos/image-to-video 400",
-                     "DELETE /api/videos/{id} 202", "DELETE /api/videos/{id} 409", "DELETE /api/videos/{id} 404", "GET /api/videos/{id} 200",
-                     "GET /api/videos/{id} 404", "GET /api/videos 200", "GET /api/videos 400", "GET /api/batches/{id} 200", "GET /api/batches/{id} 404",
-                     "GET /api/usage 200", "GET /api/usage 400", "GET /api/health 200" })
+        foreach (var expected in new[]
+                 {
+                     "POST /api/videos/text-to-video 202", "POST /api/videos/text-to-video 409", "POST /api/videos/image-to-video 400",
+                     "DELETE /api/videos/{id} 202", "DELETE /api/videos/{id} 409", "DELETE /api/videos/{id} 404",
+                     "GET /api/videos/{id} 200", "GET /api/videos/{id} 404", "GET /api/videos 200", "GET /api/videos 400",
+                     "GET /api/batches/{id} 200", "GET /api/batches/{id} 404",
+                     "GET /api/usage 200", "GET /api/usage 400", "GET /api/health 200",
+                 })
         {
             Assert.Contains(expected, checks);
         }
@@ -113,7 +151,8 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
 
     /// <summary><c>/api/videos/{mode}</c> is documented as one path per mode.</summary>
     private static IEnumerable<string> Expand(string route) => route.Contains("{mode}", StringComparison.Ordinal)
-        ? Enum.GetValues<global::Pipeline.Core.Requests.VideoMode>().Select(m => route.Replace("{mode}", global::Pipeline.Core.Requests.VideoModes.Slug(m), StringComparison.Ordinal))
+        ? Enum.GetValues<global::Pipeline.Core.Requests.VideoMode>()
+            .Select(m => route.Replace("{mode}", global::Pipeline.Core.Requests.VideoModes.Slug(m), StringComparison.Ordinal))
         : [route];
 
     /// <summary>Checks bodies against the document's schemas, its components as <c>$defs</c> of one schema resource.</summary>
@@ -125,13 +164,23 @@ public sealed class OpenApiContractTests(AzuriteFixture azurite)
         public ContractChecker(JsonObject document)
         {
             _document = document;
-            var defs = JsonNode.Parse(document["components"]!["schemas"]!.ToJsonString().Replace("#/components/schemas/", "urn:contract#/$defs/", StringComparison.Ordinal))!;
-            JsonSchema.FromText(new JsonObject { ["$schema"] = "https://json-schema.org/draft/2020-12/schema", ["$id"] = "urn:contract", ["$defs"] = defs }.ToJsonString(), _build);
+            var defs = JsonNode.Parse(document["components"]!["schemas"]!
+                .ToJsonString()
+                .Replace("#/components/schemas/", "urn:contract#/$defs/", StringComparison.Ordinal))!;
+            JsonSchema.FromText(
+                new JsonObject
+                {
+                    ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+                    ["$id"] = "urn:contract",
+                    ["$defs"] = defs,
+                }.ToJsonString(),
+                _build);
         }
 
         public List<string> ResponseProblems(string path, string method, int status, string body)
         {
-            var response = _document["paths"]?[path]?[method]?["responses"]?[status.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            var response = _document["paths"]?[path]?[method]?["responses"]
+                ?[status.ToString(System.Globalization.CultureInfo.InvariantCulture)];
             if (response is null)
             {
                 return [$"{status} is not documented for {method.ToUpperInvariant()} {path}"];

@@ -84,13 +84,17 @@ public sealed class PaidServiceTests(AzuriteFixture azurite)
         var outcomes = new List<JsonObject>();
         for (var i = 0; i < 2; i++)
         {
-            var (status, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = $"Capped {user} {i}", resolution = "480p", duration = "4", end_user_id = user });
+            var (status, accepted, _) = await host.SubmitAsync(
+                "text-to-video",
+                new { prompt = $"Capped {user} {i}", resolution = "480p", duration = "4", end_user_id = user });
             Assert.Equal(HttpStatusCode.Accepted, status);
             outcomes.Add(await host.WaitForJobAsync(accepted["id"]!.GetValue<string>()));
         }
 
         // The API refuses the third up front; inbox drops (which cannot be refused) fail with the reason and a marker.
-        var (refused, problem, _) = await host.SubmitAsync("text-to-video", new { prompt = $"Capped {user} 2", resolution = "480p", duration = "4", end_user_id = user });
+        var (refused, problem, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = $"Capped {user} 2", resolution = "480p", duration = "4", end_user_id = user });
         var name = $"capped/{user}.jpg";
         var dropped = await host.DropAsync(name, TestFiles.Jpeg, new Dictionary<string, string>
         {
@@ -135,7 +139,8 @@ public sealed class PaidServiceTests(AzuriteFixture azurite)
         var metadata = (await host.VideoBlob($"jobs/{id}.mp4").GetPropertiesAsync(cancellationToken: Token)).Value.Metadata;
         Assert.Equal(user, metadata["end_user_id"]);
         Assert.Equal("summer%20sale", metadata["correlation_campaign"]);
-        var events = await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Succeeded && x.Id.StartsWith(id, StringComparison.Ordinal)));
+        var events = await host.Events.WaitForAsync(e => e.Any(x =>
+            x.Type == JobEventTypes.Succeeded && x.Id.StartsWith(id, StringComparison.Ordinal)));
         foreach (var e in events.Where(x => x.Id.StartsWith(id, StringComparison.Ordinal)))
         {
             var data = e.Data!.ToObjectFromJson<JsonObject>()!;
@@ -152,16 +157,22 @@ public sealed class PaidServiceTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var folder = "attributed-" + Guid.NewGuid().ToString("N")[..8];
         await host.Storage.Inbox.GetBlobClient($"{folder}/a.json").UploadAsync(
-            TestFiles.Json(new { prompt = "Sidecar prompt", resolution = "480p", duration = "4", correlation = new { batch = "b-7" } }), Token);
+            TestFiles.Json(new { prompt = "Sidecar prompt", resolution = "480p", duration = "4", correlation = new { batch = "b-7" } }),
+            Token);
         var fromSidecar = await host.DropAsync($"{folder}/a.jpg", TestFiles.Jpeg);
-        var fromMetadata = await host.DropAsync($"{folder}/b.jpg", TestFiles.Jpeg, new Dictionary<string, string> { ["correlation_batch"] = "b-8", ["resolution"] = "480p", ["duration"] = "4" });
+        var fromMetadata = await host.DropAsync(
+            $"{folder}/b.jpg",
+            TestFiles.Jpeg,
+            new Dictionary<string, string> { ["correlation_batch"] = "b-8", ["resolution"] = "480p", ["duration"] = "4" });
 
         var a = await host.WaitForJobAsync(fromSidecar!);
         var b = await host.WaitForJobAsync(fromMetadata!);
 
         Assert.Equal("b-7", a["correlation"]!["batch"]!.GetValue<string>());
         Assert.Equal("b-8", b["correlation"]!["batch"]!.GetValue<string>());
-        Assert.Equal("b-8", (await host.VideoBlob($"{folder}/b.mp4").GetPropertiesAsync(cancellationToken: Token)).Value.Metadata["correlation_batch"]);
+        Assert.Equal(
+            "b-8",
+            (await host.VideoBlob($"{folder}/b.mp4").GetPropertiesAsync(cancellationToken: Token)).Value.Metadata["correlation_batch"]);
     }
 
     [Fact]
@@ -173,7 +184,9 @@ public sealed class PaidServiceTests(AzuriteFixture azurite)
             s["Fal:OutputRetention"] = "03:00:00";
         });
 
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "A purged lighthouse", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "A purged lighthouse", resolution = "480p", duration = "4" });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
         var request = host.Fal.Requests.Find(job["fal_request_id"]!.GetValue<string>())!;
@@ -211,7 +224,9 @@ public sealed class PaidServiceTests(AzuriteFixture azurite)
         });
 
         // fal's answer names "localhost:{decoy}" for status, result and cancel: not fal's host (127.0.0.1 here).
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = $"Forged [emulator: answer_host=localhost:{port}, webhook=drop]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = $"Forged [emulator: answer_host=localhost:{port}, webhook=drop]", resolution = "480p", duration = "4" });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
         Assert.Equal("failed", job["status"]!.GetValue<string>());

@@ -19,7 +19,8 @@ public sealed class SettlementTests(AzuriteFixture azurite)
 {
     private static CancellationToken Token => PipelineTestHost.Token;
 
-    private static object Body(string user, string prompt = "Capped") => new { prompt, resolution = "480p", duration = "4", end_user_id = user };
+    private static object Body(string user, string prompt = "Capped") =>
+        new { prompt, resolution = "480p", duration = "4", end_user_id = user };
 
     [Fact]
     public async Task ThreeRequestsAtOnceUnderACapThatFitsTwo_TwoAreAcceptedAndOneRefusedBeforeAnyWork()
@@ -28,7 +29,8 @@ public sealed class SettlementTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Costs:PerUserDailyBudgetUsd"] = "1.00");
         var user = "burst-" + Guid.NewGuid().ToString("N")[..8];
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => host.SubmitAsync("text-to-video", Body(user, $"Capped {i} [emulator: run=1s]"))));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3)
+            .Select(i => host.SubmitAsync("text-to-video", Body(user, $"Capped {i} [emulator: run=1s]"))));
 
         Assert.Equal(2, answers.Count(a => a.Status == HttpStatusCode.Accepted));
         var refused = Assert.Single(answers, a => a.Status == (HttpStatusCode)429);
@@ -91,21 +93,26 @@ public sealed class SettlementTests(AzuriteFixture azurite)
         var user = "terminated-" + Guid.NewGuid().ToString("N")[..8];
         var (_, holder, _) = await host.SubmitAsync("text-to-video", Body(user, $"Holds the slot {user} [emulator: run=600s]"));
         var holderId = holder["id"]!.GetValue<string>();
-        await UntilAsync(async () => (await host.GetJobAsync(holderId))["stage"]?.GetValue<string>() is "queued_at_fal" or "running_at_fal");
+        await UntilAsync(async () =>
+            (await host.GetJobAsync(holderId))["stage"]?.GetValue<string>() is "queued_at_fal" or "running_at_fal");
         var (_, waiter, _) = await host.SubmitAsync("text-to-video", Body(user, $"Waits for the slot {user}"));
         var waiterId = waiter["id"]!.GetValue<string>();
         await UntilAsync(async () => (await host.GetJobAsync(waiterId))["stage"]?.GetValue<string>() == "waiting_for_slot");
 
         await host.Client.TerminateInstanceAsync(holderId, "stopped by an operator", Token);
-        await UntilAsync(async () => (await host.Client.GetInstanceAsync(holderId, Token))?.RuntimeStatus == OrchestrationRuntimeStatus.Terminated);
+        await UntilAsync(async () =>
+            (await host.Client.GetInstanceAsync(holderId, Token))?.RuntimeStatus == OrchestrationRuntimeStatus.Terminated);
         await Task.Delay(TimeSpan.FromSeconds(1.2), Token);
         var settled = await host.Services.GetRequiredService<JobReconciler>().RunAsync(host.Client, Token);
 
         Assert.Equal(1, settled);
-        Assert.Equal("succeeded", (await host.WaitForJobAsync(waiterId))["status"]!.GetValue<string>()); // woken, not by its 10-minute timer
-        var request = host.Fal.Requests.All.Single(r => r.Input?.Prompt.Contains($"Holds the slot {user}", StringComparison.Ordinal) == true);
+        // Woken, not by its 10-minute timer.
+        Assert.Equal("succeeded", (await host.WaitForJobAsync(waiterId))["status"]!.GetValue<string>());
+        var request = host.Fal.Requests.All
+            .Single(r => r.Input?.Prompt.Contains($"Holds the slot {user}", StringComparison.Ordinal) == true);
         Assert.Contains(host.Fal.Recorder.CallsFor(request.RequestId), c => c.Kind == CallKind.Cancel);
-        var cancelled = (await host.Events.WaitForAsync(e => e.Any(x => x.Id == $"{holderId}.cancelled"))).Single(x => x.Id == $"{holderId}.cancelled");
+        var cancelled = (await host.Events.WaitForAsync(e => e.Any(x => x.Id == $"{holderId}.cancelled")))
+            .Single(x => x.Id == $"{holderId}.cancelled");
         Assert.Equal(JobEventTypes.Cancelled, cancelled.Type);
         Assert.Equal("terminated", cancelled.Data!.ToObjectFromJson<JsonObject>()!["error"]!["code"]!.GetValue<string>());
         Assert.False(await host.Storage.Jobs.GetBlobClient($"open/{holderId}").ExistsAsync(Token));

@@ -102,7 +102,9 @@ public sealed class EventOutboxTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite);
         host.Events.FailNext(int.MaxValue, 503);
 
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "A kite over the dunes", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "A kite over the dunes", resolution = "480p", duration = "4" });
         var id = accepted["id"]!.GetValue<string>();
         var job = await host.WaitForJobAsync(id);
 
@@ -113,7 +115,9 @@ public sealed class EventOutboxTests(AzuriteFixture azurite)
         await host.Services.GetRequiredService<EventOutbox>().SweepAsync(Token);
 
         var events = await host.Events.WaitForAsync(e => e.Count(x => x.Id.StartsWith(id, StringComparison.Ordinal)) == 2);
-        Assert.Equal([$"{id}.submitted", $"{id}.succeeded"], events.Where(e => e.Id.StartsWith(id, StringComparison.Ordinal)).Select(e => e.Id));
+        Assert.Equal(
+            [$"{id}.submitted", $"{id}.succeeded"],
+            events.Where(e => e.Id.StartsWith(id, StringComparison.Ordinal)).Select(e => e.Id));
         Assert.Null((await host.GetJobAsync(id))["undelivered_events"]);
     }
 
@@ -123,19 +127,25 @@ public sealed class EventOutboxTests(AzuriteFixture azurite)
         await storage.EnsureContainersAsync(Token);
         var topic = new FakeTopic();
         var clock = new MovableClock();
-        var options = MsOptions.Create(new EventGridOptions { RetryFor = retryFor ?? TimeSpan.FromHours(24), PublishTimeout = TimeSpan.FromSeconds(2) });
+        var options = MsOptions.Create(new EventGridOptions
+        {
+            RetryFor = retryFor ?? TimeSpan.FromHours(24),
+            PublishTimeout = TimeSpan.FromSeconds(2),
+        });
         return (new EventOutbox(storage, topic, options, clock, NullLogger<EventOutbox>.Instance), topic, clock);
     }
 
     private static JobEvent Event(string type, out string jobId)
     {
         jobId = JobIds.New();
-        var data = new JobEventData(jobId, VideoMode.TextToVideo, "http", "fal-req-1", null, null, null, new JobTimeline(DateTimeOffset.UtcNow, null, null, null));
+        var data = new JobEventData(
+            jobId, VideoMode.TextToVideo, "http", "fal-req-1", null, null, null, new JobTimeline(DateTimeOffset.UtcNow, null, null, null));
         return new JobEvent(type, $"videos/{jobId}", DateTimeOffset.UtcNow, data);
     }
 
     /// <summary>A topic that takes events or refuses them (503), as a test says.</summary>
-    private sealed class FakeTopic() : JobEventPublisher(null, MsOptions.Create(new PipelineOptions()), NullLogger<JobEventPublisher>.Instance)
+    private sealed class FakeTopic()
+        : JobEventPublisher(null, MsOptions.Create(new PipelineOptions()), NullLogger<JobEventPublisher>.Instance)
     {
         private readonly List<JobEvent> _delivered = [];
 

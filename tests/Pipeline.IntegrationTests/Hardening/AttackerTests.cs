@@ -21,7 +21,9 @@ public sealed class AttackerTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:UnconfirmedSubmitWait"] = "00:01:00");
         // The victim's submit answer is lost: it waits for any webhook that names it (the most trusting state).
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "The victim's own video [emulator: submit_lost=1, queue=60s, run=60s]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "The victim's own video [emulator: submit_lost=1, queue=60s, run=60s]", resolution = "480p", duration = "4" });
         var victim = accepted["id"]!.GetValue<string>();
         await UntilAsync(async () => (await host.GetJobAsync(victim))["stage"]?.GetValue<string>() == "confirming_submit");
 
@@ -36,15 +38,19 @@ public sealed class AttackerTests(AzuriteFixture azurite)
         var attackerRequests = new List<string>();
         foreach (var hook in hooks)
         {
-            using var submitted = await fal.PostAsJsonAsync($"/bytedance/seedance-2.0/fast/text-to-video?fal_webhook={Uri.EscapeDataString(hook)}",
-                new { prompt = "The attacker's video [emulator: queue=0s, run=0s]", resolution = "480p", duration = "4" }, Token);
+            using var submitted = await fal.PostAsJsonAsync(
+                $"/bytedance/seedance-2.0/fast/text-to-video?fal_webhook={Uri.EscapeDataString(hook)}",
+                new { prompt = "The attacker's video [emulator: queue=0s, run=0s]", resolution = "480p", duration = "4" },
+                Token);
             attackerRequests.Add((await submitted.Content.ReadFromJsonAsync<JsonObject>(Token))!["request_id"]!.GetValue<string>());
         }
 
         var job = await host.WaitForJobAsync(victim);
 
         // fal signed the attacker's deliveries, and they were refused: the URL did not carry the victim's token.
-        Assert.All(attackerRequests, id => Assert.All(host.Fal.Recorder.Deliveries.Where(d => d.RequestId == id), d => Assert.Equal(401, d.StatusCode)));
+        Assert.All(
+            attackerRequests,
+            id => Assert.All(host.Fal.Recorder.Deliveries.Where(d => d.RequestId == id), d => Assert.Equal(401, d.StatusCode)));
         Assert.Contains(host.Fal.Recorder.Deliveries, d => attackerRequests.Contains(d.RequestId));
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
         var stored = job["fal_request_id"]!.GetValue<string>();
@@ -96,17 +102,29 @@ public sealed class AttackerTests(AzuriteFixture azurite)
         CreateFileWithNonUtf8Name(inbox);
         await File.WriteAllBytesAsync(Path.Combine(inbox, "fine.jpg"), jpeg, Token); // after them all: it must not wait for them
 
-        await UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(videos, "fine.mp4")) && File.Exists(Path.Combine(videos, ".hidden.mp4"))
+        await UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(videos, "fine.mp4"))
+            && File.Exists(Path.Combine(videos, ".hidden.mp4"))
             && File.Exists(Path.Combine(videos, "empty.error.json"))));
         await Task.Delay(2000, Token);
 
         Assert.Equal(before, await File.ReadAllBytesAsync(Path.Combine(videos, "twice.mp4"), Token));
         Assert.False(File.Exists(Path.Combine(videos, "injected.mp4")));
         Assert.False(await host.Storage.Videos.GetBlobClient("injected.mp4").ExistsAsync(Token));
-        Assert.Equal(["twice.mp4"], host.Storage.Videos.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "twice", Token).Select(b => b.Name));
-        Assert.Equal("empty_file", JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(videos, "empty.error.json"), Token))!["error"]!["code"]!.GetValue<string>());
-        Assert.Contains(host.Logs.Lines, l => l.Contains("is not uploaded", StringComparison.Ordinal) && l.Contains("backslash", StringComparison.Ordinal));
-        Assert.Contains(host.Logs.Lines, l => l.Contains("is not uploaded", StringComparison.Ordinal) && l.Contains("UTF-8", StringComparison.Ordinal));
+        Assert.Equal(
+            ["twice.mp4"],
+            host.Storage.Videos
+                .GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "twice", Token)
+                .Select(b => b.Name));
+        Assert.Equal(
+            "empty_file",
+            JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(videos, "empty.error.json"), Token))!["error"]!["code"]!
+                .GetValue<string>());
+        Assert.Contains(
+            host.Logs.Lines,
+            l => l.Contains("is not uploaded", StringComparison.Ordinal) && l.Contains("backslash", StringComparison.Ordinal));
+        Assert.Contains(
+            host.Logs.Lines,
+            l => l.Contains("is not uploaded", StringComparison.Ordinal) && l.Contains("UTF-8", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -132,7 +150,8 @@ public sealed class AttackerTests(AzuriteFixture azurite)
     /// <summary>A file whose name is not valid UTF-8 (a name .NET cannot write itself), made by the shell.</summary>
     private static void CreateFileWithNonUtf8Name(string folder)
     {
-        using var touch = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", "printf x > $'\\xff\\xfe-broken.jpg'"]) { WorkingDirectory = folder })!;
+        using var touch = System.Diagnostics.Process.Start(
+            new System.Diagnostics.ProcessStartInfo("bash", ["-c", "printf x > $'\\xff\\xfe-broken.jpg'"]) { WorkingDirectory = folder })!;
         touch.WaitForExit();
         Assert.Equal(0, touch.ExitCode);
     }

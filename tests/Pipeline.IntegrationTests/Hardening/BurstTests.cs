@@ -30,7 +30,9 @@ public sealed class BurstTests
             async (name, ct) => await host.Storage.Inbox.GetBlobClient(name).UploadAsync(TestFiles.Jpeg, ct));
 
         var starter = host.Services.GetRequiredService<InboxJobStarter>();
-        var ids = await Task.WhenAll(names.Concat(names).Select(name => starter.StartAsync(host.Client, PipelineStorage.InboxContainerName, name, Token)));
+        var ids = await Task.WhenAll(names
+            .Concat(names)
+            .Select(name => starter.StartAsync(host.Client, PipelineStorage.InboxContainerName, name, Token)));
         var jobs = ids.OfType<string>().Distinct().ToList();
         Assert.Equal(Images, jobs.Count);
 
@@ -53,7 +55,8 @@ public sealed class BurstTests
 
         Assert.All(finished.Values, status => Assert.Equal("Completed", status));
         var videos = new List<string>();
-        await foreach (var blob in host.Storage.Videos.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "burst/", Token))
+        await foreach (var blob in host.Storage.Videos.GetBlobsAsync(
+            Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "burst/", Token))
         {
             videos.Add(blob.Name);
         }

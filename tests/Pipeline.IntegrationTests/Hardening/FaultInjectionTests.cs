@@ -28,7 +28,9 @@ public sealed class FaultInjectionTests(AzuriteFixture azurite)
 
     private static void AssertOneTerminalEvent(PipelineTestHost host, string id, string type)
     {
-        var terminal = host.Events.Events.Where(e => e.Type != JobEventTypes.Submitted && e.Id.StartsWith(id + ".", StringComparison.Ordinal)).ToList();
+        var terminal = host.Events.Events
+            .Where(e => e.Type != JobEventTypes.Submitted && e.Id.StartsWith(id + ".", StringComparison.Ordinal))
+            .ToList();
         Assert.Equal([type], terminal.Select(e => e.Type).Distinct());
         Assert.Single(terminal.Select(e => e.Id).Distinct());
     }
@@ -83,7 +85,9 @@ public sealed class FaultInjectionTests(AzuriteFixture azurite)
         var (_, accepted, _) = await host.SubmitAsync("text-to-video", Job("Waiting [emulator: run=1000s]"));
         var id = accepted["id"]!.GetValue<string>();
         string? falRequestId = null;
-        await WaitUntilAsync(() => (falRequestId = host.GetJobAsync(id).GetAwaiter().GetResult()["fal_request_id"]?.GetValue<string>()) is not null, "submitted");
+        await WaitUntilAsync(
+            () => (falRequestId = host.GetJobAsync(id).GetAwaiter().GetResult()["fal_request_id"]?.GetValue<string>()) is not null,
+            "submitted");
         var forged = PipelineTestHost.OkWebhookBody(falRequestId!, host.Fal.BaseAddress + "/files/x/output.mp4");
 
         using var unsigned = await host.PostWebhookAsync(id, falRequestId!, forged, sign: false);
@@ -119,7 +123,8 @@ public sealed class FaultInjectionTests(AzuriteFixture azurite)
         Assert.Equal("failed", job["status"]!.GetValue<string>());
         Assert.Equal("fal_unavailable", job["error"]!["code"]!.GetValue<string>());
         var submits = host.Fal.Recorder.Calls.Count(c => c.Kind == CallKind.Submit);
-        Assert.True(submits >= 10 && submits % 5 == 0, $"{submits} submits"); // attempts 5 s apart, each the first try and Fal__MaxRetries (4)
+        // Attempts 5 s apart, each the first try and Fal__MaxRetries (4).
+        Assert.True(submits >= 10 && submits % 5 == 0, $"{submits} submits");
         Assert.Empty(host.Fal.Requests.All); // nothing was accepted, so nothing was billed
         await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Failed));
         AssertOneTerminalEvent(host, id, JobEventTypes.Failed);
@@ -130,7 +135,9 @@ public sealed class FaultInjectionTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var folder = "f" + Guid.NewGuid().ToString("N")[..10];
-        await host.Storage.Inbox.GetBlobClient($"{folder}/gone.json").UploadAsync(TestFiles.Json(new { prompt = "Expired [emulator: file=gone]", duration = "4" }), Token);
+        await host.Storage.Inbox.GetBlobClient($"{folder}/gone.json").UploadAsync(
+            TestFiles.Json(new { prompt = "Expired [emulator: file=gone]", duration = "4" }),
+            Token);
 
         var id = await host.DropAsync($"{folder}/gone.jpg", TestFiles.Jpeg);
         var job = await host.WaitForJobAsync(id!);
@@ -172,10 +179,15 @@ public sealed class FaultInjectionTests(AzuriteFixture azurite)
         var (_, accepted, _) = await host.SubmitAsync("text-to-video", Job("Hijacked [emulator: run=1000s]"));
         var id = accepted["id"]!.GetValue<string>();
         string? falRequestId = null;
-        await WaitUntilAsync(() => (falRequestId = host.GetJobAsync(id).GetAwaiter().GetResult()["fal_request_id"]?.GetValue<string>()) is not null, "submitted");
+        await WaitUntilAsync(
+            () => (falRequestId = host.GetJobAsync(id).GetAwaiter().GetResult()["fal_request_id"]?.GetValue<string>()) is not null,
+            "submitted");
 
         // A correctly signed delivery (a leaked key, or fal itself compromised) pointing at the cloud metadata endpoint.
-        using var delivery = await host.PostWebhookAsync(id, falRequestId!, PipelineTestHost.OkWebhookBody(falRequestId!, "http://169.254.169.254/latest/meta-data"));
+        using var delivery = await host.PostWebhookAsync(
+            id,
+            falRequestId!,
+            PipelineTestHost.OkWebhookBody(falRequestId!, "http://169.254.169.254/latest/meta-data"));
         var job = await host.WaitForJobAsync(id, TimeSpan.FromSeconds(15));
 
         Assert.Equal(HttpStatusCode.OK, delivery.StatusCode);

@@ -15,9 +15,15 @@ namespace Pipeline.IntegrationTests.Hardening;
 /// </summary>
 public sealed class HttpFuzzTests
 {
-    private static readonly string[] Fields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "image_url", "image_urls", "correlation", "x"];
+    private static readonly string[] Fields =
+    [
+        "prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "image_url", "image_urls",
+        "correlation", "x",
+    ];
 
-    private static readonly Gen<string> Junk = Gen.OneOf(Gen.String, Gen.OneOf("480p", "auto", "4", "@Image1", "@Image99999999999", "https://example.com/a.png", "\u0000", "\uFFFD", "{", "[]"));
+    private static readonly Gen<string> Junk = Gen.OneOf(
+        Gen.String,
+        Gen.OneOf("480p", "auto", "4", "@Image1", "@Image99999999999", "https://example.com/a.png", "\u0000", "\uFFFD", "{", "[]"));
 
     private static readonly byte[] Jpeg = TestFiles.Jpeg.ToArray();
 
@@ -30,7 +36,8 @@ public sealed class HttpFuzzTests
     private static readonly Gen<HttpContent> JsonBody =
         Gen.Select(Gen.OneOf(Fields).Array[0, 6], Junk.Array[6], Gen.Bool, (keys, values, typed) =>
         {
-            var pairs = keys.Select((k, i) => $"\"{k}\":{(typed && i % 2 == 0 ? "12" : System.Text.Json.JsonSerializer.Serialize(values[i]))}");
+            var pairs = keys.Select((k, i) =>
+                $"\"{k}\":{(typed && i % 2 == 0 ? "12" : System.Text.Json.JsonSerializer.Serialize(values[i]))}");
             return (HttpContent)new StringContent("{" + string.Join(",", pairs) + "}", Encoding.UTF8, "application/json");
         });
 
@@ -44,7 +51,15 @@ public sealed class HttpFuzzTests
 
     /// <summary>Forms written by hand (a client library refuses odd part names; a stranger's client does not).</summary>
     private static readonly Gen<HttpContent> Form =
-        Gen.Select(Gen.OneOf(["prompt", "image", "images[]", "videos[]", "audios[]", "end_image", "resolution", "image_urls[]", "", "weird \"name"]).Array[0, 6], Junk.Array[6], Gen.Int[0, 3].Array[6],
+        Gen.Select(
+            Gen.OneOf(
+                [
+                    "prompt", "image", "images[]", "videos[]", "audios[]", "end_image", "resolution", "image_urls[]", "",
+                    "weird \"name",
+                ])
+                .Array[0, 6],
+            Junk.Array[6],
+            Gen.Int[0, 3].Array[6],
             (names, values, kinds) =>
             {
                 const string Boundary = "fuzz-boundary";
@@ -59,7 +74,8 @@ public sealed class HttpFuzzTests
                         2 => ("f.png", Encoding.UTF8.GetBytes(values[i])),
                         _ => ("empty.jpg", Array.Empty<byte>()),
                     };
-                    Write($"--{Boundary}\r\nContent-Disposition: form-data; name=\"{names[i]}\"{(file is null ? "" : $"; filename=\"{file}\"")}\r\n\r\n");
+                    Write($"--{Boundary}\r\nContent-Disposition: form-data; name=\"{names[i]}\""
+                        + $"{(file is null ? "" : $"; filename=\"{file}\"")}\r\n\r\n");
                     body.Write(bytes);
                     Write("\r\n");
                 }
@@ -73,8 +89,11 @@ public sealed class HttpFuzzTests
     private static readonly Gen<HttpContent> BrokenForm =
         Gen.String.Select(boundary =>
         {
-            var content = new StringContent($"--{boundary}\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nhi\r\n", Encoding.UTF8);
-            content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=\"" + boundary.Replace("\"", "", StringComparison.Ordinal) + "\"");
+            var content = new StringContent(
+                $"--{boundary}\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nhi\r\n",
+                Encoding.UTF8);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(
+                "multipart/form-data; boundary=\"" + boundary.Replace("\"", "", StringComparison.Ordinal) + "\"");
             return (HttpContent)content;
         });
 
@@ -86,7 +105,10 @@ public sealed class HttpFuzzTests
         await azurite.InitializeAsync();
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var accepted = new HashSet<string>();
-        var gen = Gen.Select(Gen.OneOf("text-to-video", "image-to-video", "reference-to-video", "nonsense"), Gen.Int[0, 3], (mode, kind) => (mode, kind));
+        var gen = Gen.Select(
+            Gen.OneOf("text-to-video", "image-to-video", "reference-to-video", "nonsense"),
+            Gen.Int[0, 3],
+            (mode, kind) => (mode, kind));
 
         await gen.SampleAsync(async (mode, kind) =>
         {
@@ -100,14 +122,18 @@ public sealed class HttpFuzzTests
             }
         }, iter: 150, threads: 1);
 
-        // Every accepted job went to fal once (a job may fail there: fal validates what the pipeline lets through); refused ones left no upload.
+        // Every accepted job went to fal once (a job may fail there: fal validates what the pipeline lets through);
+        // refused ones left no upload.
         foreach (var id in accepted)
         {
             await host.WaitForJobAsync(id, TimeSpan.FromSeconds(90));
         }
 
         Assert.Equal(accepted.Count, host.Fal.Recorder.Calls.Count(c => c.Kind == CallKind.Submit));
-        var uploaded = host.Storage.Uploads.GetBlobs(cancellationToken: PipelineTestHost.Token).Select(b => b.Name.Split('/')[0]).Distinct();
+        var uploaded = host.Storage.Uploads
+            .GetBlobs(cancellationToken: PipelineTestHost.Token)
+            .Select(b => b.Name.Split('/')[0])
+            .Distinct();
         Assert.All(uploaded, id => Assert.Contains(id, accepted));
     }
 }

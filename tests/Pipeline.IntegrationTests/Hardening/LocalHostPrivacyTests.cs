@@ -65,7 +65,13 @@ public sealed class LocalHostPrivacyTests
     [InlineData("0.0.0.0", "an-api-key")]
     public async Task OnThisMachine_OrWithAnApiKey_RealFalIsAllowed(string listen, string? apiKey)
     {
-        string[] args = ["--LocalHost:Listen", listen, "--LocalHost:UseEmulator", "false", "--FAL_KEY", "a-real-key", .. apiKey is null ? [] : new[] { "--LocalHost:ApiKey", apiKey }];
+        string[] args =
+        [
+            "--LocalHost:Listen", listen,
+            "--LocalHost:UseEmulator", "false",
+            "--FAL_KEY", "a-real-key",
+            .. apiKey is null ? [] : new[] { "--LocalHost:ApiKey", apiKey },
+        ];
 
         var (app, emulator) = await LocalPipelineHost.BuildAsync(args);
         await app.DisposeAsync();
@@ -82,7 +88,8 @@ public sealed class LocalHostPrivacyTests
         var key = host.Services.GetRequiredService<IOptions<EventGridOptions>>().Value.TopicKey;
         Assert.Matches("^[0-9a-f]{32}$", key);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, await PostEventAsync(host.Http.BaseAddress, "local-sink-key")); // the key once written in the source
+        // The key once written in the source.
+        Assert.Equal(HttpStatusCode.Unauthorized, await PostEventAsync(host.Http.BaseAddress, "local-sink-key"));
         Assert.Equal(HttpStatusCode.Unauthorized, await PostEventAsync(host.Http.BaseAddress, null));
         Assert.Equal(HttpStatusCode.OK, await PostEventAsync(host.Http.BaseAddress, key));
         foreach (var address in NetworkAddresses())
@@ -98,7 +105,10 @@ public sealed class LocalHostPrivacyTests
         using var http = new HttpClient { BaseAddress = baseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, EventGridSink.Path)
         {
-            Content = JsonContent.Create(new[] { new { id = "privacy-probe", type = "Pipeline.Video.Probe", source = "/test", specversion = "1.0" } }),
+            Content = JsonContent.Create(new[]
+            {
+                new { id = "privacy-probe", type = "Pipeline.Video.Probe", source = "/test", specversion = "1.0" },
+            }),
         };
         if (key is not null)
         {

@@ -20,16 +20,39 @@ public sealed class MalformedRequestTests(AzuriteFixture azurite)
     {
         { "invalid UTF-8", [.. "{\"prompt\":\""u8, 0xFF, 0xFE, .. "\"}"u8], HttpStatusCode.BadRequest, "body" },
         { "a key given twice", Encoding.UTF8.GetBytes("""{"prompt":"a","prompt":"b"}"""), HttpStatusCode.BadRequest, "body" },
-        { "nested past any request", Encoding.UTF8.GetBytes(new string('[', 100) + new string(']', 100)), HttpStatusCode.BadRequest, "body" },
-        { "@Image past int", Encoding.UTF8.GetBytes("""{"prompt":"@Image99999999999 waves","image_urls":["https://example.com/a.png"]}"""), HttpStatusCode.BadRequest, "prompt" },
-        { "an end user id of 60,000 characters", Encoding.UTF8.GetBytes($$"""{"prompt":"p","end_user_id":"{{new string('u', 60_000)}}"}"""), HttpStatusCode.BadRequest, "end_user_id" },
-        { "a correlation map past 2,048 characters", Encoding.UTF8.GetBytes("{\"prompt\":\"p\",\"correlation\":{" + string.Join(",", Enumerable.Range(0, 10).Select(i => $"\"k{i}\":\"{new string('v', 250)}\"")) + "}}"), HttpStatusCode.BadRequest, "correlation" },
+        {
+            "nested past any request",
+            Encoding.UTF8.GetBytes(new string('[', 100) + new string(']', 100)),
+            HttpStatusCode.BadRequest,
+            "body"
+        },
+        {
+            "@Image past int",
+            Encoding.UTF8.GetBytes("""{"prompt":"@Image99999999999 waves","image_urls":["https://example.com/a.png"]}"""),
+            HttpStatusCode.BadRequest,
+            "prompt"
+        },
+        {
+            "an end user id of 60,000 characters",
+            Encoding.UTF8.GetBytes($$"""{"prompt":"p","end_user_id":"{{new string('u', 60_000)}}"}"""),
+            HttpStatusCode.BadRequest,
+            "end_user_id"
+        },
+        {
+            "a correlation map past 2,048 characters",
+            Encoding.UTF8.GetBytes("{\"prompt\":\"p\",\"correlation\":{"
+                + string.Join(",", Enumerable.Range(0, 10).Select(i => $"\"k{i}\":\"{new string('v', 250)}\""))
+                + "}}"),
+            HttpStatusCode.BadRequest,
+            "correlation"
+        },
         { "a number for the prompt", Encoding.UTF8.GetBytes("""{"prompt":12}"""), HttpStatusCode.BadRequest, "prompt" },
     };
 
     [Theory]
     [MemberData(nameof(Bodies))]
-    public async Task MalformedJson_Answers4xxNamingTheFieldAndLeavesNothing(string what, byte[] body, HttpStatusCode expected, string field)
+    public async Task MalformedJson_Answers4xxNamingTheFieldAndLeavesNothing(
+        string what, byte[] body, HttpStatusCode expected, string field)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var mode = what.Contains("@Image", StringComparison.Ordinal) ? "reference-to-video" : "text-to-video";
@@ -53,7 +76,10 @@ public sealed class MalformedRequestTests(AzuriteFixture azurite)
         var key = "chunked-" + Guid.NewGuid().ToString("N");
         var body = Encoding.UTF8.GetBytes($$"""{"prompt":"{{new string('x', 400_000)}}"}""");
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos/text-to-video") { Content = new StreamContent(new MemoryStream(body)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos/text-to-video")
+        {
+            Content = new StreamContent(new MemoryStream(body)),
+        };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TransferEncodingChunked = true;
         request.Headers.Add("Idempotency-Key", key);
@@ -69,9 +95,12 @@ public sealed class MalformedRequestTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var key = "reused-" + Guid.NewGuid().ToString("N");
 
-        var (first, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "A red kite", resolution = "480p", duration = "4" }, key);
-        var (other, problem, _) = await host.SubmitAsync("text-to-video", new { prompt = "A blue kite", resolution = "480p", duration = "4" }, key);
-        var (same, again, _) = await host.SubmitAsync("text-to-video", new { duration = "4", resolution = "480p", prompt = "A red kite" }, key); // keys in another order
+        var (first, accepted, _) = await host.SubmitAsync(
+            "text-to-video", new { prompt = "A red kite", resolution = "480p", duration = "4" }, key);
+        var (other, problem, _) = await host.SubmitAsync(
+            "text-to-video", new { prompt = "A blue kite", resolution = "480p", duration = "4" }, key);
+        var (same, again, _) = await host.SubmitAsync(
+            "text-to-video", new { duration = "4", resolution = "480p", prompt = "A red kite" }, key); // keys in another order
 
         Assert.Equal(HttpStatusCode.Accepted, first);
         Assert.Equal(HttpStatusCode.Conflict, other);
@@ -80,7 +109,10 @@ public sealed class MalformedRequestTests(AzuriteFixture azurite)
         Assert.Equal(accepted["id"]!.GetValue<string>(), again["id"]!.GetValue<string>());
         Assert.False(again["created"]!.GetValue<bool>());
         await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
-        Assert.Single(host.Fal.Requests.All, r => r.Input?.Prompt.Contains("kite", StringComparison.Ordinal) == true && r.Input.Prompt.Contains("red", StringComparison.Ordinal));
+        Assert.Single(
+            host.Fal.Requests.All,
+            r => r.Input?.Prompt.Contains("kite", StringComparison.Ordinal) == true
+                && r.Input.Prompt.Contains("red", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Fal.Requests.All, r => r.Input?.Prompt == "A blue kite");
     }
 
@@ -113,7 +145,8 @@ public sealed class MalformedRequestTests(AzuriteFixture azurite)
         var id = Assert.Single(answers.Select(a => a.Body["id"]!.GetValue<string>()).Distinct());
         Assert.Single(answers, a => a.Body["created"]!.GetValue<bool>());
         await host.WaitForJobAsync(id);
-        var entries = host.Storage.Jobs.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "index/", Token)
+        var entries = host.Storage.Jobs
+            .GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "index/", Token)
             .Count(b => b.Name.EndsWith(id, StringComparison.Ordinal));
         Assert.Equal(1, entries);
         Assert.Single(host.Fal.Recorder.Calls, c => c.Kind == CallKind.Submit);
@@ -122,9 +155,14 @@ public sealed class MalformedRequestTests(AzuriteFixture azurite)
     /// <summary>No job under the key's id, no index entry, no upload, nothing at fal.</summary>
     private static async Task AssertNothingLeftAsync(PipelineTestHost host, string key, string mode)
     {
-        var id = global::Pipeline.Core.Api.VideoJobService.JobIdFor(Enum.Parse<global::Pipeline.Core.Requests.VideoMode>(mode.Replace("-", "", StringComparison.Ordinal), ignoreCase: true), key);
+        var id = global::Pipeline.Core.Api.VideoJobService.JobIdFor(
+            Enum.Parse<global::Pipeline.Core.Requests.VideoMode>(mode.Replace("-", "", StringComparison.Ordinal), ignoreCase: true),
+            key);
         Assert.Null(await host.Client.GetInstanceAsync(id, Token));
-        Assert.DoesNotContain(host.Storage.Jobs.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "index/", Token), b => b.Name.EndsWith(id, StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            host.Storage.Jobs
+                .GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "index/", Token),
+            b => b.Name.EndsWith(id, StringComparison.Ordinal));
         Assert.False(await host.Storage.Jobs.GetBlobClient($"open/{id}").ExistsAsync(Token));
         Assert.DoesNotContain(host.Fal.Recorder.Calls, c => c.Kind == CallKind.Submit);
     }

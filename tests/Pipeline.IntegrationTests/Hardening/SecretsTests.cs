@@ -25,17 +25,27 @@ public sealed class SecretsTests
         var falSecret = host.Fal.ApiKey.Split(':')[1];
 
         await host.Storage.Inbox.GetBlobClient("secrets/photo.jpg").UploadAsync(TestFiles.Jpeg, Token);
-        var inboxJob = await host.Services.GetRequiredService<InboxJobStarter>().StartAsync(host.Client, PipelineStorage.InboxContainerName, "secrets/photo.jpg", Token);
-        await host.Storage.Inbox.GetBlobClient("secrets/broken.json").UploadAsync(TestFiles.Json(new { prompt = "fails [emulator: result=error]", duration = "4" }), Token);
+        var inboxJob = await host.Services.GetRequiredService<InboxJobStarter>()
+            .StartAsync(host.Client, PipelineStorage.InboxContainerName, "secrets/photo.jpg", Token);
+        await host.Storage.Inbox.GetBlobClient("secrets/broken.json").UploadAsync(
+            TestFiles.Json(new { prompt = "fails [emulator: result=error]", duration = "4" }),
+            Token);
         await host.Storage.Inbox.GetBlobClient("secrets/broken.jpg").UploadAsync(TestFiles.Jpeg, Token);
-        var failingJob = await host.Services.GetRequiredService<InboxJobStarter>().StartAsync(host.Client, PipelineStorage.InboxContainerName, "secrets/broken.jpg", Token);
+        var failingJob = await host.Services.GetRequiredService<InboxJobStarter>()
+            .StartAsync(host.Client, PipelineStorage.InboxContainerName, "secrets/broken.jpg", Token);
         var httpJob = await host.SubmitAsync(new { prompt = "A quiet street", resolution = "480p", duration = "4" });
         Assert.Equal(VideoJobStatuses.Succeeded, (await host.WaitForJobAsync(inboxJob!)).Status);
         Assert.Equal(VideoJobStatuses.Failed, (await host.WaitForJobAsync(failingJob!)).Status);
         Assert.Equal(VideoJobStatuses.Succeeded, (await host.WaitForJobAsync(httpJob)).Status);
-        Assert.Contains(host.Fal.Requests.All, r => r.Input?.ImageUrl?.Contains("sig=", StringComparison.Ordinal) == true); // a SAS did go to fal
+        Assert.Contains(
+            host.Fal.Requests.All,
+            r => r.Input?.ImageUrl?.Contains("sig=", StringComparison.Ordinal) == true); // a SAS did go to fal
         var tokens = new[] { inboxJob!, failingJob!, httpJob }.Select(host.Services.GetRequiredService<WebhookToken>().For).ToList();
-        Assert.All(tokens, t => Assert.Contains(host.Fal.Requests.All, r => r.WebhookUrl?.Contains("token=" + t, StringComparison.Ordinal) == true)); // and the webhook tokens
+        Assert.All(
+            tokens,
+            t => Assert.Contains(
+                host.Fal.Requests.All,
+                r => r.WebhookUrl?.Contains("token=" + t, StringComparison.Ordinal) == true)); // and the webhook tokens
 
         var kept = new List<(string Where, string Text)>();
         kept.AddRange(host.Logs.Lines.Select(l => ("log", l)));
@@ -53,16 +63,21 @@ public sealed class SecretsTests
         {
             await foreach (var blob in largeMessages.GetBlobsAsync(cancellationToken: Token))
             {
-                kept.Add(("large message", (await largeMessages.GetBlobClient(blob.Name).DownloadContentAsync(Token)).Value.Content.ToString()));
+                kept.Add((
+                    "large message",
+                    (await largeMessages.GetBlobClient(blob.Name).DownloadContentAsync(Token)).Value.Content.ToString()));
             }
         }
 
         kept.AddRange(host.Events().Select(e => ("event", e.ToJsonString())));
-        await foreach (var blob in host.Storage.Videos.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "secrets/", Token))
+        await foreach (var blob in host.Storage.Videos.GetBlobsAsync(
+            Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "secrets/", Token))
         {
             if (blob.Name.EndsWith(VideoStore.ErrorMarkerSuffix, StringComparison.Ordinal))
             {
-                kept.Add(("error marker", (await host.Storage.Videos.GetBlobClient(blob.Name).DownloadContentAsync(Token)).Value.Content.ToString()));
+                kept.Add((
+                    "error marker",
+                    (await host.Storage.Videos.GetBlobClient(blob.Name).DownloadContentAsync(Token)).Value.Content.ToString()));
             }
         }
 
@@ -70,7 +85,10 @@ public sealed class SecretsTests
         Assert.Contains(kept, k => k.Where == "error marker");
         foreach (var secret in (string[])[falSecret, AzuriteFixture.AccountKey, "sig=", .. tokens])
         {
-            var leaks = kept.Where(k => k.Text.Contains(secret, StringComparison.Ordinal)).Select(k => $"{k.Where}: {k.Text[..Math.Min(300, k.Text.Length)]}").ToList();
+            var leaks = kept
+                .Where(k => k.Text.Contains(secret, StringComparison.Ordinal))
+                .Select(k => $"{k.Where}: {k.Text[..Math.Min(300, k.Text.Length)]}")
+                .ToList();
             Assert.True(leaks.Count == 0, $"'{secret[..Math.Min(6, secret.Length)]}…' leaked into:\n{string.Join('\n', leaks.Take(5))}");
         }
     }

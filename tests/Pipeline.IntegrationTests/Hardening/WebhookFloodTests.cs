@@ -17,7 +17,10 @@ public sealed class WebhookFloodTests
     /// <summary>The token the local host gives this job's webhook URL (its key derives from the emulator's fal key).</summary>
     private static string ValidToken => new global::Pipeline.Core.Webhooks.WebhookToken(
         Microsoft.Extensions.Options.Options.Create(new global::Pipeline.Core.Options.FalWebhookOptions()),
-        Microsoft.Extensions.Options.Options.Create(new global::Pipeline.Core.Fal.FalQueueClientOptions { Key = new FalEmulator.Options.FalEmulatorOptions().ApiKeys[0] })).For(Job);
+        Microsoft.Extensions.Options.Options.Create(new global::Pipeline.Core.Fal.FalQueueClientOptions
+        {
+            Key = new FalEmulator.Options.FalEmulatorOptions().ApiKeys[0],
+        })).For(Job);
 
     [Fact]
     public async Task FloodOfOversizedWebhooks_CostsTheHostConstantMemoryAndEveryOneIsRefused()
@@ -69,7 +72,9 @@ public sealed class WebhookFloodTests
         Assert.All(answers.Where((_, i) => i % 2 == 0), a => Assert.Contains(a, new[] { 0, 401 }));
         Assert.All(answers.Where((_, i) => i % 2 == 1), a => Assert.Contains(a, new[] { 0, 413 }));
         Assert.True(peak - idle <= 64L * 1024 * 1024, $"peak {peak / 1048576} MB, idle {idle / 1048576} MB");
-        TestContext.Current.TestOutputHelper?.WriteLine($"flood: idle {idle / 1048576} MB, peak {peak / 1048576} MB, answers {string.Join(",", answers.GroupBy(a => a).Select(g => $"{g.Key}×{g.Count()}"))}");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"flood: idle {idle / 1048576} MB, peak {peak / 1048576} MB, "
+            + $"answers {string.Join(",", answers.GroupBy(a => a).Select(g => $"{g.Key}×{g.Count()}"))}");
     }
 
     /// <summary>A body of zeros, made as it is sent.</summary>

@@ -5,7 +5,10 @@ using Pipeline.IntegrationTests.Support;
 
 namespace Pipeline.IntegrationTests.Housekeeping;
 
-/// <summary><c>GET /api/health</c> on the local host (the production durable backend on Azurite): what it reports, that it holds no secret, and 503 when storage is gone.</summary>
+/// <summary>
+/// <c>GET /api/health</c> on the local host (the production durable backend on Azurite): what it reports, that it holds
+/// no secret, and 503 when storage is gone.
+/// </summary>
 public sealed class HealthTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

@@ -30,7 +30,8 @@ public sealed class PurgeTests
         var running = await SubmitAsync(host, "Still going [emulator: queue=600s]", null);
         Assert.Equal("succeeded", (await host.WaitForJobAsync(finished)).Status);
         Assert.Equal("succeeded", (await host.WaitForJobAsync(unsettled)).Status);
-        await host.Services.GetRequiredService<OpenJobs>().TryAddAsync(unsettled, DateTimeOffset.UtcNow, null, Token); // as if its settling had not run
+        // As if its settling had not run.
+        await host.Services.GetRequiredService<OpenJobs>().TryAddAsync(unsettled, DateTimeOffset.UtcNow, null, Token);
         var video = host.Storage.Videos.GetBlobClient($"jobs/{finished}.mp4");
         Assert.True(await video.ExistsAsync(Token));
         Assert.NotEmpty(Blobs(host, $"submits/{finished}/"));
@@ -57,7 +58,8 @@ public sealed class PurgeTests
         Assert.Equal(new PurgeReport(1, 1, 0, true), await purger.RunAsync(host.Client, Token));
         using var listing = await host.Http.GetFromJsonAsync<JsonDocument>("/api/videos", Token);
         Assert.Equal([running], listing!.RootElement.GetProperty("items").EnumerateArray().Select(j => j.GetProperty("id").GetString()));
-        Assert.True(await SubmitAsync(host, "Done soon", "purge-key", created => Assert.True(created)) == finished); // the same id, a new job
+        // The same id, a new job.
+        Assert.True(await SubmitAsync(host, "Done soon", "purge-key", created => Assert.True(created)) == finished);
     }
 
     private static async Task<string> SubmitAsync(LocalHostInProcess host, string prompt, string? key, Action<bool>? created = null)
@@ -102,8 +104,11 @@ public sealed class PurgeTests
     [Fact]
     public async Task AMonthLater_AJobsCallbackOrchestrationGoesWithIt()
     {
-        await using var host = await LocalHostInProcess.StartAsync("--Callbacks:AllowHttp", "true", "--Callbacks:AllowPrivateTargets", "true",
-            "--Callbacks:FirstRetryDelay", "00:00:00.100", "--Callbacks:RetryFor", "00:00:00.500");
+        await using var host = await LocalHostInProcess.StartAsync(
+            "--Callbacks:AllowHttp", "true",
+            "--Callbacks:AllowPrivateTargets", "true",
+            "--Callbacks:FirstRetryDelay", "00:00:00.100",
+            "--Callbacks:RetryFor", "00:00:00.500");
         using var response = await host.Http.PostAsJsonAsync("/api/videos/text-to-video",
             new { prompt = "Called back", resolution = "480p", duration = "4", webhook_url = "http://127.0.0.1:9/nobody-listens" }, Token);
         var id = (await response.Content.ReadFromJsonAsync<JsonObject>(Token))!["id"]!.GetValue<string>();
@@ -133,7 +138,10 @@ public sealed class PurgeTests
 
         Assert.Equal(new PurgeReport(0, 1, 0, true), (await purger.RunAsync(host.Client, Token)) with { UsageDaysPurged = 0 });
         var submits = host.Fal.Recorder.Calls.Count(c => c.Kind == FalEmulator.Recording.CallKind.Submit);
-        Assert.Equal(id, await host.Services.GetRequiredService<InboxJobStarter>().StartAsync(host.Client, PipelineStorage.InboxContainerName, "kept/harbour.jpg", Token));
+        Assert.Equal(
+            id,
+            await host.Services.GetRequiredService<InboxJobStarter>()
+                .StartAsync(host.Client, PipelineStorage.InboxContainerName, "kept/harbour.jpg", Token));
         await Task.Delay(1500, Token); // what the local host's scan does at every start
         Assert.Equal(submits, host.Fal.Recorder.Calls.Count(c => c.Kind == FalEmulator.Recording.CallKind.Submit));
 
@@ -143,7 +151,11 @@ public sealed class PurgeTests
     }
 
     private static List<string> Blobs(LocalHostInProcess host, string prefix) =>
-        [.. host.Storage.Jobs.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, Token).Select(b => b.Name)];
+        [
+            .. host.Storage.Jobs
+                .GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, Token)
+                .Select(b => b.Name),
+        ];
 
     private sealed class LaterClock(TimeSpan ahead) : TimeProvider
     {

@@ -16,7 +16,8 @@ public sealed class CameraRollTests(AzuriteFixture azurite)
     private static CancellationToken Token => PipelineTestHost.Token;
 
     private static BinaryData Fixture(string name) =>
-        BinaryData.FromBytes(File.ReadAllBytes(Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Pipeline.UnitTests", "Inbox", "Fixtures", name)));
+        BinaryData.FromBytes(File.ReadAllBytes(
+            Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Pipeline.UnitTests", "Inbox", "Fixtures", name)));
 
     [Fact]
     public async Task APhonesCameraRoll_OneRequestAndOneVideoPerPhoto_UprightAtFal_NothingOverwritten()
@@ -29,11 +30,17 @@ public sealed class CameraRollTests(AzuriteFixture azurite)
         var folder = Folder();
         var roll = new List<(string Name, BinaryData Content)>
         {
-            ("album.csv", BinaryData.FromString("prompt,image,name\r\nThe bay at noon,IMG_0010.JPG,bay\r\nThe old town,IMG_0011.jpg,town\r\n")),
+            ("album.csv", BinaryData.FromString(
+                "prompt,image,name\r\n"
+                + "The bay at noon,IMG_0010.JPG,bay\r\n"
+                + "The old town,IMG_0011.jpg,town\r\n")),
             ("IMG_0001.HEIC", Fixture("portrait.heic")), ("IMG_0001.JPG", Fixture("orientation-6.jpg")), // one shot, two formats
-            ("IMG_0002.JPG", Fixture("plain.jpg")), ("IMG_0002.json", TestFiles.Json(new { prompt = "Waves on the rocks", duration = "4" })),
+            ("IMG_0002.JPG", Fixture("plain.jpg")),
+            ("IMG_0002.json", TestFiles.Json(new { prompt = "Waves on the rocks", duration = "4" })),
             ("IMG_0003.jpg", Fixture("orientation-3.jpg")), ("IMG_0003.AAE", BinaryData.FromString("<plist/>")),
-            ("IMG_0004.jpeg", Fixture("orientation-8.jpg")), ("IMG_0005.PNG", Fixture("plain.png")), ("IMG_0006.webp", Fixture("plain.webp")),
+            ("IMG_0004.jpeg", Fixture("orientation-8.jpg")),
+            ("IMG_0005.PNG", Fixture("plain.png")),
+            ("IMG_0006.webp", Fixture("plain.webp")),
             ("IMG_0007.heic", Fixture("landscape.heic")), ("IMG_0008.JPG", Fixture("location.jpg")),
             ("IMG_0009.Json", TestFiles.Json(new { prompt = "A market at dawn", duration = "4" })), ("IMG_0009.jpg", Fixture("plain.jpg")),
             ("IMG_0010.JPG", Fixture("plain.jpg")), ("IMG_0011.jpg", Fixture("orientation-6.jpg")), // the manifest's
@@ -46,7 +53,8 @@ public sealed class CameraRollTests(AzuriteFixture azurite)
         }
 
         // The manifest comes first, before the photos it names: it waits for them (the trigger hands it over again).
-        await Assert.ThrowsAsync<global::Pipeline.Core.Inbox.ManifestWaitingException>(() => host.DropAsync($"{folder}/{roll[0].Name}", roll[0].Content));
+        await Assert.ThrowsAsync<global::Pipeline.Core.Inbox.ManifestWaitingException>(
+            () => host.DropAsync($"{folder}/{roll[0].Name}", roll[0].Content));
         var ids = new Dictionary<string, string?>();
         foreach (var (name, content) in roll.Skip(1))
         {
@@ -80,8 +88,14 @@ public sealed class CameraRollTests(AzuriteFixture azurite)
         // One fal request per photo that ran (the manifest's two in its rows), each video of its own.
         var requests = host.Fal.Requests.All.ToList(); // this test's own fal: its requests are the roll's
         Assert.Equal(ran.Count + results.Count, requests.Count);
-        var videos = jobs.Values.Concat(results.Select(r => new System.Text.Json.Nodes.JsonObject { ["video"] = new System.Text.Json.Nodes.JsonObject { ["blob"] = r["video"] } }))
-            .Select(j => j["video"]?["blob"]?.GetValue<string>()).OfType<string>().ToList();
+        var videos = jobs.Values
+            .Concat(results.Select(r => new System.Text.Json.Nodes.JsonObject
+            {
+                ["video"] = new System.Text.Json.Nodes.JsonObject { ["blob"] = r["video"] },
+            }))
+            .Select(j => j["video"]?["blob"]?.GetValue<string>())
+            .OfType<string>()
+            .ToList();
         Assert.Equal(videos.Count, videos.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Contains($"videos/{folder}/IMG_0001.mp4", videos);
         Assert.Contains($"videos/{folder}/IMG_0001.jpg.mp4", videos); // the same shot as JPEG: a video of its own, not a replacement

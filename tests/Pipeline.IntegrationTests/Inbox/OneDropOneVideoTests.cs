@@ -60,7 +60,10 @@ public sealed class OneDropOneVideoTests(AzuriteFixture azurite)
         var folder = Folder();
 
         var own = await host.DropAsync($"{folder}/a.v2.jpg", TestFiles.Jpeg, new Dictionary<string, string> { ["prompt"] = "its own" });
-        var takes = await host.DropAsync($"{folder}/a.jpg", TestFiles.Jpeg, new Dictionary<string, string> { ["prompt"] = "two takes", ["variants"] = "2" });
+        var takes = await host.DropAsync(
+            $"{folder}/a.jpg",
+            TestFiles.Jpeg,
+            new Dictionary<string, string> { ["prompt"] = "two takes", ["variants"] = "2" });
         var ownJob = await host.WaitForJobAsync(own!);
         var firstTake = await host.WaitForJobAsync(takes!);
         var progress = await WaitForBatchAsync(host, firstTake["batch"]!["id"]!.GetValue<string>(), 3);
@@ -99,7 +102,9 @@ public sealed class OneDropOneVideoTests(AzuriteFixture azurite)
         var own = await host.DropAsync($"{folder}/y.jpg", TestFiles.Jpeg, new Dictionary<string, string> { ["prompt"] = "dropped alone" });
         var ownJob = await host.WaitForJobAsync(own!);
 
-        var batchId = await host.DropAsync($"{folder}/late.csv", BinaryData.FromString("prompt,image,name\r\nA later prompt,y.jpg,y\r\nWaves,,waves\r\n"));
+        var batchId = await host.DropAsync(
+            $"{folder}/late.csv",
+            BinaryData.FromString("prompt,image,name\r\nA later prompt,y.jpg,y\r\nWaves,,waves\r\n"));
         var results = await WaitForResultsAsync(host, $"{folder}/late/results.csv", 2);
 
         Assert.Equal("succeeded", ownJob["status"]!.GetValue<string>());

@@ -18,7 +18,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (status, accepted, response) = await host.SubmitAsync("text-to-video", new { prompt = "A lighthouse at dusk", resolution = "480p", duration = "4", seed = 7 });
+        var (status, accepted, response) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "A lighthouse at dusk", resolution = "480p", duration = "4", seed = 7 });
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         var id = accepted["id"]!.GetValue<string>();
@@ -71,7 +73,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var imageUrl = await UploadAndSignAsync(host, "inputs/" + Guid.NewGuid() + ".jpg", TestFiles.Jpeg);
 
-        var (status, accepted, _) = await host.SubmitAsync("image-to-video", new { prompt = "Slow zoom", image_url = imageUrl, resolution = "480p", duration = "4" });
+        var (status, accepted, _) = await host.SubmitAsync(
+            "image-to-video",
+            new { prompt = "Slow zoom", image_url = imageUrl, resolution = "480p", duration = "4" });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
         Assert.Equal(HttpStatusCode.Accepted, status);
@@ -86,8 +90,16 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
         var first = await UploadAndSignAsync(host, "inputs/" + Guid.NewGuid() + ".jpg", TestFiles.Jpeg);
         var second = await UploadAndSignAsync(host, "inputs/" + Guid.NewGuid() + ".png", TestFiles.Png);
 
-        var (_, accepted, _) = await host.SubmitAsync("reference-to-video",
-            new { prompt = "@Image1 meets @Image2", image_urls = new[] { first, second }, resolution = "480p", duration = "4", generate_audio = false });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "reference-to-video",
+            new
+            {
+                prompt = "@Image1 meets @Image2",
+                image_urls = new[] { first, second },
+                resolution = "480p",
+                duration = "4",
+                generate_audio = false,
+            });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
@@ -99,8 +111,16 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (status, problem, response) = await host.SubmitAsync("reference-to-video",
-            new { prompt = "@Image3 dances", resolution = "1080p", image_urls = new[] { "https://example.com/a.png", "not a url" }, audio_urls = new[] { "https://example.com/a.mp3" }, image_url = "https://example.com/x.png" });
+        var (status, problem, response) = await host.SubmitAsync(
+            "reference-to-video",
+            new
+            {
+                prompt = "@Image3 dances",
+                resolution = "1080p",
+                image_urls = new[] { "https://example.com/a.png", "not a url" },
+                audio_urls = new[] { "https://example.com/a.mp3" },
+                image_url = "https://example.com/x.png",
+            });
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
@@ -156,7 +176,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "No webhook [emulator: webhook=drop]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "No webhook [emulator: webhook=drop]", resolution = "480p", duration = "4" });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
@@ -172,7 +194,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "Twice [emulator: webhook_duplicates=3]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "Twice [emulator: webhook_duplicates=3]", resolution = "480p", duration = "4" });
         var id = accepted["id"]!.GetValue<string>();
         var job = await host.WaitForJobAsync(id);
         await Task.Delay(1000, Token); // let the late copies arrive
@@ -188,7 +212,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "Doomed [emulator: result=error:422]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "Doomed [emulator: result=error:422]", resolution = "480p", duration = "4" });
         var id = accepted["id"]!.GetValue<string>();
         var job = await host.WaitForJobAsync(id);
 
@@ -204,7 +230,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     public async Task Cancel_ARunningJob_CancelsAtFalAndEndsCancelled()
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "Long one [emulator: run=1000s]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "Long one [emulator: run=1000s]", resolution = "480p", duration = "4" });
         var id = accepted["id"]!.GetValue<string>();
         await WaitUntilAsync(async () => (await host.GetJobAsync(id))["fal_request_id"] is not null);
 
@@ -224,7 +252,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:JobDeadline"] = "00:00:03");
 
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "Too slow [emulator: run=1000s]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "Too slow [emulator: run=1000s]", resolution = "480p", duration = "4" });
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
 
         Assert.Equal("failed", job["status"]!.GetValue<string>());
@@ -236,7 +266,9 @@ public sealed class HttpJobTests(AzuriteFixture azurite)
     public async Task Webhook_ForAnUnknownJobOrForeignRequest_IsAcknowledgedAndChangesNothing()
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
-        var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = "Slow [emulator: run=1000s]", resolution = "480p", duration = "4" });
+        var (_, accepted, _) = await host.SubmitAsync(
+            "text-to-video",
+            new { prompt = "Slow [emulator: run=1000s]", resolution = "480p", duration = "4" });
         var id = accepted["id"]!.GetValue<string>();
         await WaitUntilAsync(async () => (await host.GetJobAsync(id))["fal_request_id"] is not null);
         var body = PipelineTestHost.OkWebhookBody("someone-else", "http://127.0.0.1:1/x.mp4");

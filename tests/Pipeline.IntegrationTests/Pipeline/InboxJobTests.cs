@@ -32,9 +32,11 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         Assert.Equal(await File.ReadAllBytesAsync(emulated.VideoPath!, Token), video.Value.Content.ToArray());
         Assert.Equal(Uri.EscapeDataString($"inbox/{folder}/holiday.jpg"), video.Value.Details.Metadata["source"]);
         Assert.Equal(host.Options.DefaultPrompt, emulated.Input!.Prompt);
-        Assert.StartsWith("http://127.0.0.1:", emulated.Input.ImageUrl, StringComparison.Ordinal); // a SAS URL of Azurite, minted in the activity
+        // A SAS URL of Azurite, minted in the activity.
+        Assert.StartsWith("http://127.0.0.1:", emulated.Input.ImageUrl, StringComparison.Ordinal);
         Assert.Contains("sig=", emulated.Input.ImageUrl, StringComparison.Ordinal);
-        var succeeded = (await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Succeeded))).Single(e => e.Type == JobEventTypes.Succeeded);
+        var succeeded = (await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Succeeded)))
+            .Single(e => e.Type == JobEventTypes.Succeeded);
         Assert.Equal($"videos/{folder}/holiday.mp4", succeeded.Subject);
     }
 
@@ -45,7 +47,16 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         var folder = Folder();
         await host.Storage.Inbox.GetBlobClient($"{folder}/frames/last.png").UploadAsync(TestFiles.Png, Token);
         await host.Storage.Inbox.GetBlobClient($"{folder}/cat.json").UploadAsync(
-            TestFiles.Json(new { prompt = "The cat yawns", resolution = "480p", duration = "5", generate_audio = false, seed = 99, end_image = "frames/last.png" }), Token);
+            TestFiles.Json(new
+            {
+                prompt = "The cat yawns",
+                resolution = "480p",
+                duration = "5",
+                generate_audio = false,
+                seed = 99,
+                end_image = "frames/last.png",
+            }),
+            Token);
 
         var id = await host.DropAsync($"{folder}/cat.png", TestFiles.Png);
         var job = await host.WaitForJobAsync(id!);
@@ -67,7 +78,10 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var folder = Folder();
 
-        var id = await host.DropAsync($"{folder}/boat.jpg", TestFiles.Jpeg, new Dictionary<string, string> { ["prompt"] = "A%20boat%20sails%20away", ["duration"] = "4" });
+        var id = await host.DropAsync(
+            $"{folder}/boat.jpg",
+            TestFiles.Jpeg,
+            new Dictionary<string, string> { ["prompt"] = "A%20boat%20sails%20away", ["duration"] = "4" });
         var job = await host.WaitForJobAsync(id!);
 
         var input = host.Fal.Requests.Find(job["fal_request_id"]!.GetValue<string>())!.Input!;
@@ -81,7 +95,9 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var folder = Folder();
 
-        var id = await host.DropAsync($"{folder}/idea.json", TestFiles.Json(new { prompt = "Northern lights over a frozen lake", resolution = "480p", duration = "4" }));
+        var id = await host.DropAsync(
+            $"{folder}/idea.json",
+            TestFiles.Json(new { prompt = "Northern lights over a frozen lake", resolution = "480p", duration = "4" }));
         var job = await host.WaitForJobAsync(id!);
 
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
@@ -96,7 +112,9 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         var folder = Folder();
         await host.Storage.Inbox.GetBlobClient($"{folder}/refs/a.jpg").UploadAsync(TestFiles.Jpeg, Token);
 
-        var id = await host.DropAsync($"{folder}/mix.json", TestFiles.Json(new { prompt = "@Image1 in the rain", images = new[] { "refs/a.jpg" }, resolution = "480p", duration = "4" }));
+        var id = await host.DropAsync(
+            $"{folder}/mix.json",
+            TestFiles.Json(new { prompt = "@Image1 in the rain", images = new[] { "refs/a.jpg" }, resolution = "480p", duration = "4" }));
         var job = await host.WaitForJobAsync(id!);
 
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
@@ -144,7 +162,9 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         var first = await host.DropAsync($"{folder}/first.jpg", TestFiles.Jpeg);
 
         var imageJob = await host.DropAsync($"{folder}/late.jpg", TestFiles.Jpeg);
-        var sidecarJob = await host.DropAsync($"{folder}/late.json", TestFiles.Json(new { prompt = "Seen within the grace", duration = "4" }));
+        var sidecarJob = await host.DropAsync(
+            $"{folder}/late.json",
+            TestFiles.Json(new { prompt = "Seen within the grace", duration = "4" }));
         var image = await host.WaitForJobAsync(imageJob!);
         var sidecar = await host.WaitForJobAsync(sidecarJob!);
 
@@ -172,14 +192,18 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:LoneRequestWait"] = "00:00:05");
         var folder = Folder();
 
-        var sidecarJob = await host.DropAsync($"{folder}/slow.json", TestFiles.Json(new { prompt = "Uploaded first, a while before its image", duration = "4" }));
+        var sidecarJob = await host.DropAsync(
+            $"{folder}/slow.json",
+            TestFiles.Json(new { prompt = "Uploaded first, a while before its image", duration = "4" }));
         await Task.Delay(TimeSpan.FromSeconds(2), Token); // a slow upload, longer than the sidecar grace
         var imageJob = await host.DropAsync($"{folder}/slow.jpg", TestFiles.Jpeg);
         var image = await host.WaitForJobAsync(imageJob!);
         var sidecar = await host.WaitForJobAsync(sidecarJob!);
 
         Assert.Equal("superseded", sidecar["error"]!["code"]!.GetValue<string>());
-        Assert.Equal("Uploaded first, a while before its image", host.Fal.Requests.Find(image["fal_request_id"]!.GetValue<string>())!.Input!.Prompt);
+        Assert.Equal(
+            "Uploaded first, a while before its image",
+            host.Fal.Requests.Find(image["fal_request_id"]!.GetValue<string>())!.Input!.Prompt);
         Assert.Single(host.Fal.Recorder.Calls, c => c.Kind == CallKind.Submit);
     }
 
@@ -188,7 +212,9 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite, s => s["Pipeline:LoneRequestWait"] = "00:01:00");
 
-        var id = await host.DropAsync($"{Folder()}/now.json", TestFiles.Json(new { mode = "text-to-video", prompt = "Straight away", duration = "4" }));
+        var id = await host.DropAsync(
+            $"{Folder()}/now.json",
+            TestFiles.Json(new { mode = "text-to-video", prompt = "Straight away", duration = "4" }));
         var job = await host.WaitForJobAsync(id!, TimeSpan.FromSeconds(30));
 
         Assert.Equal("succeeded", job["status"]!.GetValue<string>());
@@ -215,7 +241,9 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var folder = Folder();
-        await host.Storage.Inbox.GetBlobClient($"{folder}/bad.json").UploadAsync(TestFiles.Json(new { prompt = "Doomed [emulator: result=error]", duration = "4" }), Token);
+        await host.Storage.Inbox.GetBlobClient($"{folder}/bad.json").UploadAsync(
+            TestFiles.Json(new { prompt = "Doomed [emulator: result=error]", duration = "4" }),
+            Token);
 
         var id = await host.DropAsync($"{folder}/bad.jpg", TestFiles.Jpeg);
         var job = await host.WaitForJobAsync(id!);
@@ -224,11 +252,13 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
         Assert.False(await host.VideoBlob($"{folder}/bad.mp4").ExistsAsync(Token));
         var markerBlob = host.VideoBlob($"{folder}/bad{VideoStore.ErrorMarkerSuffix}");
         var marker = JsonNode.Parse((await markerBlob.DownloadContentAsync(Token)).Value.Content.ToString())!;
-        Assert.Equal("error-marker", (await markerBlob.GetTagsAsync(cancellationToken: Token)).Value.Tags["kind"]); // what infra's lifecycle rule ages out
+        // The tag is what infra's lifecycle rule ages out.
+        Assert.Equal("error-marker", (await markerBlob.GetTagsAsync(cancellationToken: Token)).Value.Tags["kind"]);
         Assert.Equal(id, marker["job_id"]!.GetValue<string>());
         Assert.Equal("fal_error", marker["error"]!["code"]!.GetValue<string>());
         Assert.Contains("500", marker["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        var failed = (await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Failed))).Single(e => e.Type == JobEventTypes.Failed);
+        var failed = (await host.Events.WaitForAsync(e => e.Any(x => x.Type == JobEventTypes.Failed)))
+            .Single(e => e.Type == JobEventTypes.Failed);
         Assert.Equal($"videos/{folder}/bad.mp4", failed.Subject);
     }
 
@@ -237,7 +267,9 @@ public sealed class InboxJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
         var folder = Folder();
-        await host.Storage.Inbox.GetBlobClient($"{folder}/wrong.json").UploadAsync(TestFiles.Json(new { prompt = "x", resolution = "4k", end_image = "../../etc/passwd" }), Token);
+        await host.Storage.Inbox.GetBlobClient($"{folder}/wrong.json").UploadAsync(
+            TestFiles.Json(new { prompt = "x", resolution = "4k", end_image = "../../etc/passwd" }),
+            Token);
 
         var id = await host.DropAsync($"{folder}/wrong.jpg", TestFiles.Jpeg);
         var job = await host.WaitForJobAsync(id!);

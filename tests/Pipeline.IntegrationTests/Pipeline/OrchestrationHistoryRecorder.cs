@@ -21,7 +21,8 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
         string? folder = null;
         if (Environment.GetEnvironmentVariable("RECORD_HISTORIES") is { Length: > 0 } version)
         {
-            folder = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "tests", "Pipeline.UnitTests", "Orchestrations", "Histories", version);
+            folder = Path.Combine(
+                AzuriteFixture.FindRepositoryRoot(), "tests", "Pipeline.UnitTests", "Orchestrations", "Histories", version);
             Directory.CreateDirectory(folder);
         }
 
@@ -39,7 +40,12 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
 
             var lost = await SubmitAsync(host, "Its submit answer is lost [emulator: submit_lost=1, run=600s]");
             await UntilStageAsync(host, lost, "confirming_submit");
-            Save(folder, "http-confirming-lost-submit", "an HTTP job whose submit answer was lost, waiting for a webhook that names it", recorder, lost);
+            Save(
+                folder,
+                "http-confirming-lost-submit",
+                "an HTTP job whose submit answer was lost, waiting for a webhook that names it",
+                recorder,
+                lost);
 
             var storing = await SubmitAsync(host, "Its video copies slowly [emulator: queue=0s, run=0s, file=slow:600s]");
             await UntilStageAsync(host, storing, "storing_video");
@@ -62,7 +68,9 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
         {
             var polled = await SubmitAsync(host, "Never gets its webhook [emulator: webhook=drop, run=600s]");
             await UntilAsync(() => recorder.EpisodesOf(polled).Any(e => e.Request.NewEvents.Any(n => n.TaskCompleted is not null)
-                && e.Request.PastEvents.Concat(e.Request.NewEvents).Count(n => n.TaskScheduled?.Name == global::Pipeline.Core.Steps.JobSteps.Poll) == 1));
+                && e.Request.PastEvents
+                    .Concat(e.Request.NewEvents)
+                    .Count(n => n.TaskScheduled?.Name == global::Pipeline.Core.Steps.JobSteps.Poll) == 1));
             await Task.Delay(1000, TestContext.Current.CancellationToken);
             Save(folder, "http-polling", "an HTTP job whose webhook never came, after its first poll", recorder, polled);
         }
@@ -86,7 +94,8 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
         }
     }
 
-    private Task<PipelineTestHost> StartAsync(WorkItemRecorder recorder, Action<Dictionary<string, string?>> settings, AzuriteFixture? storage = null) =>
+    private Task<PipelineTestHost> StartAsync(
+        WorkItemRecorder recorder, Action<Dictionary<string, string?>> settings, AzuriteFixture? storage = null) =>
         PipelineTestHost.StartAsync(storage ?? azurite, s =>
         {
             s["Pipeline:JobDeadline"] = "00:30:00";
@@ -124,7 +133,9 @@ public sealed class OrchestrationHistoryRecorder(AzuriteFixture azurite)
         Assert.NotEmpty(episodes);
         foreach (var episode in episodes)
         {
-            Assert.Equal(WorkItemRecorder.Decisions(episode.Response), WorkItemRecorder.Decisions(WorkItemRecorder.Replay(episode.Request)));
+            Assert.Equal(
+                WorkItemRecorder.Decisions(episode.Response),
+                WorkItemRecorder.Decisions(WorkItemRecorder.Replay(episode.Request)));
         }
 
         if (folder is not null)

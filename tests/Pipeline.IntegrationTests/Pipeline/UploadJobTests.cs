@@ -30,8 +30,11 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (status, accepted) = await host.SubmitFormAsync("image-to-video", Fields("Slow zoom", ("generate_audio", "false"), ("seed", "11")),
-            ("image", "harbour.jpg", TestFiles.Jpeg), ("end_image", "end.png", TestFiles.Png));
+        var (status, accepted) = await host.SubmitFormAsync(
+            "image-to-video",
+            Fields("Slow zoom", ("generate_audio", "false"), ("seed", "11")),
+            ("image", "harbour.jpg", TestFiles.Jpeg),
+            ("end_image", "end.png", TestFiles.Png));
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         var id = accepted["id"]!.GetValue<string>();
@@ -74,7 +77,9 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (status, accepted) = await host.SubmitFormAsync("text-to-video", Fields("A lighthouse at dusk", ("aspect_ratio", "9:16"), ("generate_audio", "on")));
+        var (status, accepted) = await host.SubmitFormAsync(
+            "text-to-video",
+            Fields("A lighthouse at dusk", ("aspect_ratio", "9:16"), ("generate_audio", "on")));
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         var job = await host.WaitForJobAsync(accepted["id"]!.GetValue<string>());
@@ -89,8 +94,13 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (status, accepted) = await host.SubmitFormAsync("reference-to-video", Fields("@Image1 and @Image2 dance to @Audio1 like @Video1"),
-            ("images[]", "a.jpg", TestFiles.Jpeg), ("images[]", "b.png", TestFiles.Png), ("videos[]", "move.mp4", TestFiles.Mp4), ("audios[]", "beat.wav", TestFiles.Wav));
+        var (status, accepted) = await host.SubmitFormAsync(
+            "reference-to-video",
+            Fields("@Image1 and @Image2 dance to @Audio1 like @Video1"),
+            ("images[]", "a.jpg", TestFiles.Jpeg),
+            ("images[]", "b.png", TestFiles.Png),
+            ("videos[]", "move.mp4", TestFiles.Mp4),
+            ("audios[]", "beat.wav", TestFiles.Wav));
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         var id = accepted["id"]!.GetValue<string>();
@@ -115,7 +125,9 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(["image"], problem["errors"]!.AsObject().Select(e => e.Key)); // not also "image_url is required"
-        Assert.Equal("must be a JPEG, PNG, WebP or HEIC image (its content is not)", Assert.Single(problem["errors"]!["image"]!.AsArray())!.GetValue<string>());
+        Assert.Equal(
+            "must be a JPEG, PNG, WebP or HEIC image (its content is not)",
+            Assert.Single(problem["errors"]!["image"]!.AsArray())!.GetValue<string>());
         Assert.Equal(before, host.Fal.Recorder.Calls.Count(c => c.Kind == CallKind.Submit));
     }
 
@@ -133,9 +145,13 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
             ("images[]", "ok.jpg", TestFiles.Jpeg), ("images[]", "huge.jpg", BinaryData.FromBytes(oversized)));
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("is larger than 30 MB; the limit is 30 MB", Assert.Single(problem["errors"]!["images[]"]!.AsArray())!.GetValue<string>());
+        Assert.Equal(
+            "is larger than 30 MB; the limit is 30 MB",
+            Assert.Single(problem["errors"]!["images[]"]!.AsArray())!.GetValue<string>());
         var id = global::Pipeline.Core.Jobs.JobIds.ForIdempotencyKey("reference-to-video", key);
-        await foreach (var blob in host.Storage.Uploads.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = id + "/" }, Token))
+        await foreach (var blob in host.Storage.Uploads.GetBlobsAsync(
+            new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = id + "/" },
+            Token))
         {
             Assert.Fail($"a refused request left {blob.Name} behind");
         }
@@ -162,7 +178,9 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite);
 
-        var (status, problem) = await host.SubmitFormAsync("image-to-video", Fields("Slow zoom", ("image_url", "blob:videos/someone-elses.mp4")));
+        var (status, problem) = await host.SubmitFormAsync(
+            "image-to-video",
+            Fields("Slow zoom", ("image_url", "blob:videos/someone-elses.mp4")));
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("must be an http(s) URL or a file sent with the request", problem["errors"]!["image_url"]![0]!.GetValue<string>());
@@ -187,7 +205,11 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
         Assert.Equal(stored, await Uploaded()); // the repeat's file was not stored again (same blobs, same ETags)
 
         async Task<List<string>> Uploaded() =>
-            [.. host.Storage.Uploads.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, id + "/", Token).Select(blob => $"{blob.Name} {blob.Properties.ETag}")];
+            [
+                .. host.Storage.Uploads
+                    .GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, id + "/", Token)
+                    .Select(blob => $"{blob.Name} {blob.Properties.ETag}"),
+            ];
 
         static MultipartFormDataContent Form((string Field, string Name, BinaryData Content) file)
         {
@@ -213,7 +235,9 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            var (_, accepted, _) = await host.SubmitAsync("text-to-video", new { prompt = $"Job {i}", resolution = "480p", duration = "4" });
+            var (_, accepted, _) = await host.SubmitAsync(
+                "text-to-video",
+                new { prompt = $"Job {i}", resolution = "480p", duration = "4" });
             ids.Add(accepted["id"]!.GetValue<string>());
         }
 
@@ -226,20 +250,27 @@ public sealed class UploadJobTests(AzuriteFixture azurite)
         string? cursor = null;
         while (!ids.All(id => seen.Any(j => j["id"]!.GetValue<string>() == id)))
         {
-            using var response = await host.Http.GetAsync($"/api/videos?limit=2{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", Token);
+            using var response = await host.Http.GetAsync(
+                $"/api/videos?limit=2{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}",
+                Token);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var page = JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!.AsObject();
             var items = page["items"]!.AsArray();
             Assert.True(items.Count <= 2, $"a page of limit 2 held {items.Count}");
             seen.AddRange(items.Select(i => i!.AsObject()));
             cursor = page["next_cursor"]?.GetValue<string>();
-            Assert.True(cursor is not null || ids.All(id => seen.Any(j => j["id"]!.GetValue<string>() == id)), "the last page came before every job was listed");
+            Assert.True(
+                cursor is not null || ids.All(id => seen.Any(j => j["id"]!.GetValue<string>() == id)),
+                "the last page came before every job was listed");
         }
 
         Assert.Equal(ids, seen.Select(j => j["id"]!.GetValue<string>()).Where(ids.Contains));
         Assert.Equal(seen.Count, seen.Select(j => j["id"]!.GetValue<string>()).Distinct().Count());
         Assert.Equal("Job 4", seen.Single(j => j["id"]!.GetValue<string>() == ids[1])["prompt"]!.GetValue<string>());
-        Assert.StartsWith("inbox/listing/", seen.Single(j => j["id"]!.GetValue<string>() == ids[0])["source"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "inbox/listing/",
+            seen.Single(j => j["id"]!.GetValue<string>() == ids[0])["source"]!.GetValue<string>(),
+            StringComparison.Ordinal);
     }
 
     [Theory]
