@@ -7,5 +7,6 @@ namespace Pipeline.Functions.Housekeeping;
 public sealed class DeliverKeptEvents(EventOutbox outbox)
 {
     [Function(nameof(DeliverKeptEvents))]
-    public Task RunAsync([TimerTrigger("30 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) => outbox.SweepAsync(cancellationToken);
+    public Task RunAsync([TimerTrigger("30 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        outbox.SweepAsync(cancellationToken);
 }

@@ -8,6 +8,9 @@ namespace Pipeline.Functions.Housekeeping;
 public sealed class PurgeJobs(JobPurger purger)
 {
     [Function(nameof(PurgeJobs))]
-    public Task RunAsync([TimerTrigger("0 17 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+    public Task RunAsync(
+        [TimerTrigger("0 17 * * * *")] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
         purger.RunAsync(client, cancellationToken);
 }

@@ -8,6 +8,9 @@ namespace Pipeline.Functions.Housekeeping;
 public sealed class ReconcileJobs(JobReconciler reconciler)
 {
     [Function(nameof(ReconcileJobs))]
-    public Task RunAsync([TimerTrigger("0 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+    public Task RunAsync(
+        [TimerTrigger("0 * * * * *")] TimerInfo timer,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
         reconciler.RunAsync(client, cancellationToken);
 }

@@ -16,7 +16,11 @@ public sealed class InboxPollingTrigger(InboxJobStarter starter)
 {
     [Function(nameof(InboxPollingTrigger))]
     public Task RunAsync(
-        [BlobTrigger(PipelineStorage.InboxContainerName + "/{name}", Source = BlobTriggerSource.LogsAndContainerScan, Connection = PipelineStorage.ConnectionName)] BlobClient blob,
+        [BlobTrigger(
+            PipelineStorage.InboxContainerName + "/{name}",
+            Source = BlobTriggerSource.LogsAndContainerScan,
+            Connection = PipelineStorage.ConnectionName)]
+        BlobClient blob,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
         starter.StartAsync(client, blob.BlobContainerName, blob.Name, cancellationToken);

@@ -16,7 +16,11 @@ public sealed class InboxTrigger(InboxJobStarter starter)
 {
     [Function(nameof(InboxTrigger))]
     public Task RunAsync(
-        [BlobTrigger(PipelineStorage.InboxContainerName + "/{name}", Source = BlobTriggerSource.EventGrid, Connection = PipelineStorage.ConnectionName)] BlobClient blob,
+        [BlobTrigger(
+            PipelineStorage.InboxContainerName + "/{name}",
+            Source = BlobTriggerSource.EventGrid,
+            Connection = PipelineStorage.ConnectionName)]
+        BlobClient blob,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
         starter.StartAsync(client, blob.BlobContainerName, blob.Name, cancellationToken);

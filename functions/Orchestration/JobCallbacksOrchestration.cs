@@ -11,7 +11,8 @@ public sealed class JobCallbacksOrchestration(PipelineActivityRunner runner, Del
 {
     [Function(JobCallbacksOrchestrator.Name)]
     public static Task<CallbackReport> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        JobCallbacksOrchestrator.RunAsync(context, context.GetInput<JobCallbacks>() ?? throw new InvalidOperationException("a job's callbacks need their input"));
+        JobCallbacksOrchestrator.RunAsync(
+            context, context.GetInput<JobCallbacks>() ?? throw new InvalidOperationException("a job's callbacks need their input"));
 
     [Function(DeliverCallbackActivity.Name)]
     public Task<CallbackAttempt> DeliverCallback([ActivityTrigger] CallbackDeliveryInput input, CancellationToken cancellationToken) =>

@@ -23,7 +23,8 @@ public sealed class VideoJobActivities(
     RecordBatchEndActivity recordBatchEnd)
 {
     [Function(SubmitToFalActivity.Name)]
-    public Task<SubmitToFalOutcome> SubmitToFal([ActivityTrigger] SubmitToFalInput input, string instanceId, CancellationToken cancellationToken) =>
+    public Task<SubmitToFalOutcome> SubmitToFal(
+        [ActivityTrigger] SubmitToFalInput input, string instanceId, CancellationToken cancellationToken) =>
         runner.RunAsync(submitToFal, SubmitToFalActivity.Name, instanceId, input, cancellationToken);
 
     [Function(CheckFalStatusActivity.Name)]
@@ -31,7 +32,8 @@ public sealed class VideoJobActivities(
         runner.RunAsync(checkFalStatus, CheckFalStatusActivity.Name, instanceId, input, cancellationToken);
 
     [Function(FetchFalResultActivity.Name)]
-    public Task<FalCompletion> FetchFalResult([ActivityTrigger] FalResultQuery input, string instanceId, CancellationToken cancellationToken) =>
+    public Task<FalCompletion> FetchFalResult(
+        [ActivityTrigger] FalResultQuery input, string instanceId, CancellationToken cancellationToken) =>
         runner.RunAsync(fetchFalResult, FetchFalResultActivity.Name, instanceId, input, cancellationToken);
 
     [Function(CancelFalRequestActivity.Name)]
@@ -39,7 +41,8 @@ public sealed class VideoJobActivities(
         runner.RunAsync(cancelFalRequest, CancelFalRequestActivity.Name, instanceId, input, cancellationToken);
 
     [Function(StoreVideoActivity.Name)]
-    public Task<StoreVideoOutcome> StoreVideo([ActivityTrigger] StoreVideoInput input, string instanceId, CancellationToken cancellationToken) =>
+    public Task<StoreVideoOutcome> StoreVideo(
+        [ActivityTrigger] StoreVideoInput input, string instanceId, CancellationToken cancellationToken) =>
         runner.RunAsync(storeVideo, StoreVideoActivity.Name, instanceId, input, cancellationToken);
 
     [Function(ReleaseJobSlotActivity.Name)]
@@ -47,7 +50,8 @@ public sealed class VideoJobActivities(
         runner.RunAsync(releaseJobSlot, ReleaseJobSlotActivity.Name, instanceId, input, cancellationToken);
 
     [Function(WriteErrorMarkerActivity.Name)]
-    public Task<string> WriteErrorMarker([ActivityTrigger] ErrorMarkerInput input, string instanceId, CancellationToken cancellationToken) =>
+    public Task<string> WriteErrorMarker(
+        [ActivityTrigger] ErrorMarkerInput input, string instanceId, CancellationToken cancellationToken) =>
         runner.RunAsync(writeErrorMarker, WriteErrorMarkerActivity.Name, instanceId, input, cancellationToken);
 
     [Function(PublishJobEventActivity.Name)]
@@ -55,6 +59,7 @@ public sealed class VideoJobActivities(
         runner.RunAsync(publishJobEvent, PublishJobEventActivity.Name, instanceId, input, cancellationToken);
 
     [Function(RecordBatchEndActivity.Name)]
-    public Task<bool> RecordBatchEnd([ActivityTrigger] Pipeline.Core.Batches.BatchJobEnd input, string instanceId, CancellationToken cancellationToken) =>
+    public Task<bool> RecordBatchEnd(
+        [ActivityTrigger] Pipeline.Core.Batches.BatchJobEnd input, string instanceId, CancellationToken cancellationToken) =>
         runner.RunAsync(recordBatchEnd, RecordBatchEndActivity.Name, instanceId, input, cancellationToken);
 }

@@ -10,5 +10,6 @@ public static class VideoJobOrchestration
 {
     [Function(VideoJobOrchestrator.Name)]
     public static Task<VideoJobResult> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        VideoJobOrchestrator.RunAsync(context, context.GetInput<VideoJob>() ?? throw new InvalidOperationException("a video job needs its input"));
+        VideoJobOrchestrator.RunAsync(
+            context, context.GetInput<VideoJob>() ?? throw new InvalidOperationException("a video job needs its input"));
 }

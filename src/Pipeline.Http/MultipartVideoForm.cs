@@ -21,21 +21,25 @@ public sealed class MultipartVideoForm
 {
     /// <summary>The largest multipart request: every file the seed allows at its largest, plus the fields.</summary>
     public const long MaxRequestBytes = (VideoRequestValidator.MaxImageUrls + 2) * InputSniffer.MaxImageBytes
-                                        + InputSniffer.MaxVideoBytesInAll + (VideoRequestValidator.MaxAudioUrls * InputSniffer.MaxAudioBytes) + (1 << 20);
+        + InputSniffer.MaxVideoBytesInAll
+        + (VideoRequestValidator.MaxAudioUrls * InputSniffer.MaxAudioBytes)
+        + (1 << 20);
 
     private const int MaxFieldBytes = 64 * 1024;
 
     /// <summary>Each file part: the request field it fills, whether it is a list, its kind and how many it may have.</summary>
-    private static readonly Dictionary<string, (string JsonField, bool List, UploadKind Kind, int Max)> FileFields = new(StringComparer.Ordinal)
-    {
-        ["image"] = ("image_url", false, UploadKind.Image, 1),
-        ["end_image"] = ("end_image_url", false, UploadKind.Image, 1),
-        ["images[]"] = ("image_urls", true, UploadKind.Image, VideoRequestValidator.MaxImageUrls),
-        ["videos[]"] = ("video_urls", true, UploadKind.Video, VideoRequestValidator.MaxVideoUrls),
-        ["audios[]"] = ("audio_urls", true, UploadKind.Audio, VideoRequestValidator.MaxAudioUrls),
-    };
+    private static readonly Dictionary<string, (string JsonField, bool List, UploadKind Kind, int Max)> FileFields =
+        new(StringComparer.Ordinal)
+        {
+            ["image"] = ("image_url", false, UploadKind.Image, 1),
+            ["end_image"] = ("end_image_url", false, UploadKind.Image, 1),
+            ["images[]"] = ("image_urls", true, UploadKind.Image, VideoRequestValidator.MaxImageUrls),
+            ["videos[]"] = ("video_urls", true, UploadKind.Video, VideoRequestValidator.MaxVideoUrls),
+            ["audios[]"] = ("audio_urls", true, UploadKind.Audio, VideoRequestValidator.MaxAudioUrls),
+        };
 
-    private readonly System.Security.Cryptography.IncrementalHash _parts = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+    private readonly System.Security.Cryptography.IncrementalHash _parts =
+        System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
 
     private MultipartVideoForm()
     {
@@ -57,17 +61,20 @@ public sealed class MultipartVideoForm
     public Dictionary<string, string> SentAs { get; } = new(StringComparer.Ordinal);
 
     public static bool IsMultipart(HttpRequest request) =>
-        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
     /// <param name="uploads">Where files go; null to read a repeat only for its fingerprint (files hashed, not stored).</param>
-    public static async Task<MultipartVideoForm> ReadAsync(HttpRequest request, VideoMode mode, string jobId, UploadStore? uploads, CancellationToken cancellationToken)
+    public static async Task<MultipartVideoForm> ReadAsync(
+        HttpRequest request, VideoMode mode, string jobId, UploadStore? uploads, CancellationToken cancellationToken)
     {
         var form = await ReadPartsAsync(request, jobId, uploads, cancellationToken);
         form.Fingerprint = RequestFingerprint.Of(mode, form._parts);
         return form;
     }
 
-    private static async Task<MultipartVideoForm> ReadPartsAsync(HttpRequest request, string jobId, UploadStore? uploads, CancellationToken cancellationToken)
+    private static async Task<MultipartVideoForm> ReadPartsAsync(
+        HttpRequest request, string jobId, UploadStore? uploads, CancellationToken cancellationToken)
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -102,7 +109,8 @@ public sealed class MultipartVideoForm
                 continue;
             }
 
-            if (string.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(disposition.FileName).Value) && string.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(disposition.FileNameStar).Value))
+            if (string.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(disposition.FileName).Value)
+                && string.IsNullOrEmpty(HeaderUtilities.RemoveQuotes(disposition.FileNameStar).Value))
             {
                 continue; // an empty file input of a browser form
             }
@@ -135,7 +143,8 @@ public sealed class MultipartVideoForm
             {
                 form.Refused.Add(rule.JsonField);
                 form.Errors.Add(name, rule.Kind == UploadKind.Video && stored.Problem!.StartsWith("is larger", StringComparison.Ordinal)
-                    ? $"are more than {InputSniffer.MaxVideoBytesInAll / (1024 * 1024)} MB together; the limit is for all videos of a request"
+                    ? $"are more than {InputSniffer.MaxVideoBytesInAll / (1024 * 1024)} MB together; "
+                        + "the limit is for all videos of a request"
                     : stored.Problem!);
                 continue;
             }
@@ -212,7 +221,8 @@ public sealed class MultipartVideoForm
     }
 
     /// <summary>A part's body, fed to the form's hash as it is read.</summary>
-    private sealed class HashingStream(Stream inner, System.Security.Cryptography.IncrementalHash hash) : Pipeline.Core.Storage.ForwardOnlyReadStream
+    private sealed class HashingStream(Stream inner, System.Security.Cryptography.IncrementalHash hash)
+        : Pipeline.Core.Storage.ForwardOnlyReadStream
     {
         public override int Read(Span<byte> buffer)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Pipeline.Core.Api;
@@ -26,7 +27,12 @@ public static class VideosHttpHandlers
     public const int DefaultPageSize = 20;
 
     public static async Task<IResult> SubmitAsync(
-        HttpRequest request, string mode, DurableTaskClient client, VideoJobService videos, UploadStore uploads, CancellationToken cancellationToken)
+        HttpRequest request,
+        string mode,
+        DurableTaskClient client,
+        VideoJobService videos,
+        UploadStore uploads,
+        CancellationToken cancellationToken)
     {
         if (!VideoModes.TryParse(mode, out var videoMode))
         {
@@ -41,18 +47,31 @@ public static class VideosHttpHandlers
         }
 
         // Declared or not (a chunked body), nothing past the limit is read.
-        var read = request.ContentLength > MaxBodyBytes ? new RequestJson.Read.TooLarge() : await RequestJson.ReadAsync(request.Body, MaxBodyBytes, cancellationToken);
+        var read = request.ContentLength > MaxBodyBytes
+            ? new RequestJson.Read.TooLarge()
+            : await RequestJson.ReadAsync(request.Body, MaxBodyBytes, cancellationToken);
         return read switch
         {
-            RequestJson.Read.Parsed parsed => Answer(videos, await videos.SubmitAsync(client, videoMode, parsed.Node, key, cancellationToken)),
-            RequestJson.Read.Invalid invalid => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid JSON: {invalid.Problem}"] }),
-            _ => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: $"a request body is at most {MaxBodyBytes} bytes"),
+            RequestJson.Read.Parsed parsed =>
+                Answer(videos, await videos.SubmitAsync(client, videoMode, parsed.Node, key, cancellationToken)),
+            RequestJson.Read.Invalid invalid => TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["body"] = [$"is not valid JSON: {invalid.Problem}"] }),
+            _ => TypedResults.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "Request too large",
+                detail: $"a request body is at most {MaxBodyBytes} bytes"),
         };
     }
 
     /// <summary>A request with its files: they are stored as they stream in, under the job's id, then validated with the fields.</summary>
     private static async Task<IResult> SubmitFormAsync(
-        HttpRequest request, VideoMode mode, string? key, DurableTaskClient client, VideoJobService videos, UploadStore uploads, CancellationToken cancellationToken)
+        HttpRequest request,
+        VideoMode mode,
+        string? key,
+        DurableTaskClient client,
+        VideoJobService videos,
+        UploadStore uploads,
+        CancellationToken cancellationToken)
     {
         if (VideoJobService.IdempotencyKeyProblem(key) is { } keyProblem)
         {
@@ -77,7 +96,8 @@ public static class VideosHttpHandlers
             return e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
                 ? TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
                     detail: $"a request with files is at most {MultipartVideoForm.MaxRequestBytes / (1024 * 1024)} MB")
-                : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid multipart/form-data: {e.Message}"] });
+                : TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { ["body"] = [$"is not valid multipart/form-data: {e.Message}"] });
         }
 
         if (repeat)
@@ -122,17 +142,20 @@ public static class VideosHttpHandlers
         }
 
         var statusUrl = videos.StatusUrl(result.Id!);
-        return TypedResults.Accepted(statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created, result.BatchId, result.Jobs, result.NotStarted));
+        return TypedResults.Accepted(
+            statusUrl, new SubmitAnswer(result.Id!, statusUrl, result.Created, result.BatchId, result.Jobs, result.NotStarted));
     }
 
     /// <summary>
     /// <c>GET /api/usage?date=YYYY-MM-DD</c> (today, UTC, by default): jobs, video seconds and estimated spend, in
     /// total and per end user.
     /// </summary>
-    public static async Task<IResult> UsageAsync(HttpRequest request, VideoJobService videos, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<IResult> UsageAsync(
+        HttpRequest request, VideoJobService videos, TimeProvider time, CancellationToken cancellationToken)
     {
         var day = request.Query["date"].ToString() is { Length: > 0 } given ? given : Core.Costs.UsageLedger.DayOf(time.GetUtcNow());
-        if (!DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+        if (!DateOnly.TryParseExact(
+            day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["date"] = ["must be a day as YYYY-MM-DD (UTC)"] });
         }
@@ -145,7 +168,8 @@ public static class VideosHttpHandlers
     /// <c>GET /api/health</c>: 200 when storage, the task hub and fal's key are there; 503 with the same report
     /// otherwise.
     /// </summary>
-    public static async Task<IResult> HealthAsync(DurableTaskClient client, Core.Health.HealthCheck health, CancellationToken cancellationToken)
+    public static async Task<IResult> HealthAsync(
+        DurableTaskClient client, Core.Health.HealthCheck health, CancellationToken cancellationToken)
     {
         var report = await health.CheckAsync(client, cancellationToken);
         return TypedResults.Json(report, statusCode: report.IsHealthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
@@ -153,18 +177,21 @@ public static class VideosHttpHandlers
 
     /// <summary>The usage answer: the day's totals and each end user's (jobs without one count as "anonymous").</summary>
     public sealed record UsageAnswer(
-        [property: System.Text.Json.Serialization.JsonPropertyName("date")] string Date,
-        [property: System.Text.Json.Serialization.JsonPropertyName("total")] Core.Costs.UsageTotals Total,
-        [property: System.Text.Json.Serialization.JsonPropertyName("by_end_user")] IReadOnlyDictionary<string, Core.Costs.UsageTotals> ByEndUser);
+        [property: JsonPropertyName("date")] string Date,
+        [property: JsonPropertyName("total")] Core.Costs.UsageTotals Total,
+        [property: JsonPropertyName("by_end_user")] IReadOnlyDictionary<string, Core.Costs.UsageTotals> ByEndUser);
 
     /// <summary><c>GET /api/videos?limit=20&amp;cursor=…</c>: recent jobs, newest first.</summary>
-    public static async Task<IResult> ListAsync(HttpRequest request, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken)
+    public static async Task<IResult> ListAsync(
+        HttpRequest request, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken)
     {
         var limit = DefaultPageSize;
         if (request.Query["limit"].ToString() is { Length: > 0 } given
-            && (!int.TryParse(given, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > JobIndex.MaxPageSize))
+            && (!int.TryParse(given, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit)
+                || limit is < 1 or > JobIndex.MaxPageSize))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"must be a whole number from 1 to {JobIndex.MaxPageSize}"] });
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["limit"] = [$"must be a whole number from 1 to {JobIndex.MaxPageSize}"] });
         }
 
         var cursor = request.Query["cursor"].ToString() is { Length: > 0 } c ? c : null;
@@ -187,16 +214,21 @@ public static class VideosHttpHandlers
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NoSuchBatch(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such batch", detail: $"there is no batch {id}");
 
-    public static async Task<IResult> GetAsync(string id, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken) =>
+    public static async Task<IResult> GetAsync(
+        string id, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken) =>
         await videos.GetAsync(client, id, cancellationToken) is { } view
             ? TypedResults.Ok(view)
             : NotFound(id);
 
-    public static async Task<IResult> CancelAsync(string id, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken) =>
+    public static async Task<IResult> CancelAsync(
+        string id, DurableTaskClient client, VideoJobService videos, CancellationToken cancellationToken) =>
         await videos.CancelAsync(client, id, cancellationToken) switch
         {
             CancelResult.Accepted => TypedResults.Accepted($"/api/videos/{id}", new Contract.CancelAnswer(id, "cancelling")),
-            CancelResult.AlreadyFinished => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Job already finished", detail: $"job {id} has ended; there is nothing to cancel"),
+            CancelResult.AlreadyFinished => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Job already finished",
+                detail: $"job {id} has ended; there is nothing to cancel"),
             _ => NotFound(id),
         };
 
@@ -204,7 +236,8 @@ public static class VideosHttpHandlers
     /// <c>POST /api/fal/webhook?job={id}&amp;token={token}</c>: 200 for applied or ignored deliveries, so fal stops retrying
     /// them; 401 for a delivery that does not prove it is this app's, 413 past fal's size. The body is the receiver's to read.
     /// </summary>
-    public static async Task<IResult> FalWebhookAsync(HttpRequest request, DurableTaskClient client, FalWebhookReceiver receiver, CancellationToken cancellationToken)
+    public static async Task<IResult> FalWebhookAsync(
+        HttpRequest request, DurableTaskClient client, FalWebhookReceiver receiver, CancellationToken cancellationToken)
     {
         var headers = request.Headers;
         var receipt = await receiver.ReceiveAsync(client, request.Query["job"].ToString(), request.Query["token"].ToString(),
@@ -212,9 +245,11 @@ public static class VideosHttpHandlers
         return receipt switch
         {
             WebhookReceipt.Applied or WebhookReceipt.Ignored => TypedResults.Ok(new { receipt = receipt.ToString().ToLowerInvariant() }),
-            WebhookReceipt.Unauthenticated => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not a verified fal webhook for this job"),
+            WebhookReceipt.Unauthenticated =>
+                TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not a verified fal webhook for this job"),
             WebhookReceipt.Malformed => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a fal webhook body"),
-            WebhookReceipt.TooLarge => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Larger than a fal webhook"),
+            WebhookReceipt.TooLarge =>
+                TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Larger than a fal webhook"),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again later"),
         };
     }
@@ -224,10 +259,16 @@ public static class VideosHttpHandlers
 
     /// <summary>The 202 body: the job id and where to follow it; with variants, every job and the batch they make.</summary>
     public sealed record SubmitAnswer(
-        [property: System.Text.Json.Serialization.JsonPropertyName("id")] string Id,
-        [property: System.Text.Json.Serialization.JsonPropertyName("status_url")] string StatusUrl,
-        [property: System.Text.Json.Serialization.JsonPropertyName("created")] bool Created,
-        [property: System.Text.Json.Serialization.JsonPropertyName("batch_id")][property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? BatchId = null,
-        [property: System.Text.Json.Serialization.JsonPropertyName("jobs")][property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SubmittedVariant>? Jobs = null,
-        [property: System.Text.Json.Serialization.JsonPropertyName("not_started")][property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] VariantsNotStarted? NotStarted = null);
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("status_url")] string StatusUrl,
+        [property: JsonPropertyName("created")] bool Created,
+        [property: JsonPropertyName("batch_id")]
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        string? BatchId = null,
+        [property: JsonPropertyName("jobs")]
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        IReadOnlyList<SubmittedVariant>? Jobs = null,
+        [property: JsonPropertyName("not_started")]
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        VariantsNotStarted? NotStarted = null);
 }

@@ -3,7 +3,8 @@ using Pipeline.Core.Fal;
 namespace Pipeline.Core.Activities;
 
 /// <summary>Asks fal to cancel a request (removed if queued, signalled if running); true unless fal could not be reached.</summary>
-public sealed partial class CancelFalRequestActivity(FalQueueClient fal, ILogger<CancelFalRequestActivity> logger) : IPipelineActivity<FalRequestRef, bool>
+public sealed partial class CancelFalRequestActivity(FalQueueClient fal, ILogger<CancelFalRequestActivity> logger)
+    : IPipelineActivity<FalRequestRef, bool>
 {
     public const string Name = "CancelFalRequest";
 

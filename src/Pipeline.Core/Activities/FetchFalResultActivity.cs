@@ -22,15 +22,21 @@ public sealed class FetchFalResultActivity(FalQueueClient fal) : IPipelineActivi
     public const string Name = "FetchFalResult";
 
     public Task<FalCompletion> RunAsync(FalResultQuery input, CancellationToken cancellationToken) =>
-        ReadAsync(input.RequestId, input.ResponseUrl ?? fal.ResponseUrlFor(input.Mode.EndpointId(), input.RequestId), null, cancellationToken);
+        ReadAsync(
+            input.RequestId,
+            input.ResponseUrl ?? fal.ResponseUrlFor(input.Mode.EndpointId(), input.RequestId),
+            null,
+            cancellationToken);
 
     /// <param name="failure">fal's error on the request's COMPLETED status, when it reported one: the result then replays it.</param>
-    public async Task<FalCompletion> ReadAsync(string requestId, Uri responseUrl, (string? Error, string? Type)? failure, CancellationToken cancellationToken)
+    public async Task<FalCompletion> ReadAsync(
+        string requestId, Uri responseUrl, (string? Error, string? Type)? failure, CancellationToken cancellationToken)
     {
         try
         {
             var result = await fal.GetResultAsync(responseUrl, cancellationToken);
-            return new FalCompletion(requestId, true, result.Video.Url.ToString(), result.Video.ContentType, result.Video.FileSize, result.Seed, null, null);
+            return new FalCompletion(
+                requestId, true, result.Video.Url.ToString(), result.Video.ContentType, result.Video.FileSize, result.Seed, null, null);
         }
         catch (FalApiException e) when (IsVerdict(e, failure))
         {

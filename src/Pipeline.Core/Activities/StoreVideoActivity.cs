@@ -58,7 +58,12 @@ public sealed record StoreVideoInput(
 /// <param name="RecordedInBatch">
 /// The job's end was recorded in its batch (the input's <c>BatchEnd</c>): no step of its own is needed.
 /// </param>
-public sealed record StoreVideoOutcome(StoredVideo Video, DateTimeOffset StoredAt, bool Announced, bool PurgedAtFal = false, string? WakeJob = null,
+public sealed record StoreVideoOutcome(
+    StoredVideo Video,
+    DateTimeOffset StoredAt,
+    bool Announced,
+    bool PurgedAtFal = false,
+    string? WakeJob = null,
     bool RecordedInBatch = false);
 
 /// <summary>
@@ -97,7 +102,8 @@ public sealed partial class StoreVideoActivity(
             Time = at,
             Data = planned.Data with { Video = video, Timings = planned.Data.Timings with { FinishedAt = at } },
         }, input.QueueEventBehind, cancellationToken) : null;
-        return new StoreVideoOutcome(video, at, announced is not null, purged, wake, await TryRecordInBatchAsync(input, video, cancellationToken));
+        return new StoreVideoOutcome(
+            video, at, announced is not null, purged, wake, await TryRecordInBatchAsync(input, video, cancellationToken));
     }
 
     private async Task<bool> TryRecordInBatchAsync(StoreVideoInput input, StoredVideo video, CancellationToken cancellationToken)

@@ -82,7 +82,9 @@ public sealed partial class SubmitToFalActivity(
 
         var createdAt = input.CreatedAt ?? time.GetUtcNow();
         var prepared = await Before(() => PrepareAsync(input, createdAt, cancellationToken));
-        var output = prepared is PreparedJob.Ready or PreparedJob.Invalid ? await Before(() => OutputOfAsync(input, cancellationToken)) : null;
+        var output = prepared is PreparedJob.Ready or PreparedJob.Invalid
+            ? await Before(() => OutputOfAsync(input, cancellationToken))
+            : null;
         if (prepared is not PreparedJob.Ready ready)
         {
             return Early(prepared) with { OutputBlob = output };
@@ -90,11 +92,16 @@ public sealed partial class SubmitToFalActivity(
 
         if (input.Steps >= 3 && await Before(() => ManifestUsesAsync(input.Source, cancellationToken)) is { } manifest)
         {
-            return new SubmitToFalOutcome.Superseded { Mode = ready.Mode, Reason = $"the manifest {manifest} names this image: its row makes the video" };
+            return new SubmitToFalOutcome.Superseded
+            {
+                Mode = ready.Mode,
+                Reason = $"the manifest {manifest} names this image: its row makes the video",
+            };
         }
 
         var admitted = await Before(() => admission.AdmitAsync(input.JobId, createdAt, ready.Mode, ready.Request, cancellationToken));
-        var job = new SubmittedJob(input.JobId, attempt, ready.Mode, admitted.Cost, ready.Request.EndUserId, ready.Correlation, output, ready.Request.Prompt);
+        var job = new SubmittedJob(
+            input.JobId, attempt, ready.Mode, admitted.Cost, ready.Request.EndUserId, ready.Correlation, output, ready.Request.Prompt);
         if (admitted.Refusal is { } refusal)
         {
             LogOverBudget(input.JobId, refusal.Message);
@@ -106,7 +113,10 @@ public sealed partial class SubmitToFalActivity(
             return job.Outcome(new SubmitToFalOutcome.WaitingForSlot());
         }
 
-        if (input.Steps >= 3 && attempt > 1 && await Before(() => finder.EarlierAtFalAsync(input.JobId, ready.Mode, input.Ended ?? [], cancellationToken)) is { } earlierAtFal)
+        if (input.Steps >= 3
+            && attempt > 1
+            && await Before(() => finder.EarlierAtFalAsync(input.JobId, ready.Mode, input.Ended ?? [], cancellationToken))
+                is { } earlierAtFal)
         {
             // A later attempt sends nothing when an earlier one turns out to be at fal (billed already).
             LogEarlierAtFal(input.JobId, attempt, earlierAtFal.RequestId);
@@ -138,8 +148,13 @@ public sealed partial class SubmitToFalActivity(
             throw new NothingSubmittedException($"the job's inputs could not be prepared: {e.Message}", e);
         }
 
-        var record = job.Record(time.GetUtcNow()) with { EndpointId = ready.Mode.EndpointId(), InputFingerprint = FalInputFingerprint.Of(body) };
-        using var sending = gate.TryEnter() ?? throw new NothingSubmittedException("the host is stopping; the submit runs after its restart");
+        var record = job.Record(time.GetUtcNow()) with
+        {
+            EndpointId = ready.Mode.EndpointId(),
+            InputFingerprint = FalInputFingerprint.Of(body),
+        };
+        using var sending = gate.TryEnter()
+            ?? throw new NothingSubmittedException("the host is stopping; the submit runs after its restart");
         var claim = await Before(() => submits.ClaimAsync(record, cancellationToken));
         if (claim is SubmitClaim.Taken taken)
         {
@@ -180,43 +195,63 @@ public sealed partial class SubmitToFalActivity(
 
         LogSubmitted(input.JobId, submitted.RequestId);
         var request = new FalRequestRef(submitted.RequestId, submitted.StatusUrl, submitted.ResponseUrl, submitted.CancelUrl);
-        await submits.AnswerAsync(record with { State = SubmitState.Accepted, Request = request, QueuePosition = submitted.QueuePosition }, etag, CancellationToken.None);
+        await submits.AnswerAsync(
+            record with { State = SubmitState.Accepted, Request = request, QueuePosition = submitted.QueuePosition },
+            etag,
+            CancellationToken.None);
         return await AcceptedAsync(job, request, submitted.QueuePosition, time.GetUtcNow(), input.Announcement, cancellationToken);
     }
 
     /// <summary>The request the job asks for: given, or read from its inbox drop.</summary>
     private async Task<PreparedJob> PrepareAsync(SubmitToFalInput input, DateTimeOffset createdAt, CancellationToken cancellationToken) =>
         input.Request is { } request ? new PreparedJob.Ready(input.Mode, request)
-        : input.Source is { Kind: JobSourceKind.Inbox } source ? await inbox.PrepareAsync(source, createdAt, input.CompanionWaited, cancellationToken, input.Variant)
+        : input.Source is { Kind: JobSourceKind.Inbox } source
+            ? await inbox.PrepareAsync(source, createdAt, input.CompanionWaited, cancellationToken, input.Variant)
         : new PreparedJob.Invalid(input.Mode, "the job has no request");
 
     private static SubmitToFalOutcome Early(PreparedJob prepared) => prepared switch
     {
         PreparedJob.Superseded => new SubmitToFalOutcome.Superseded { Mode = prepared.Mode },
         PreparedJob.WaitForCompanion wait => new SubmitToFalOutcome.WaitingForCompanion(wait.Wait) { Mode = prepared.Mode },
-        PreparedJob.Invalid invalid => new SubmitToFalOutcome.NotSubmitted(new JobError("invalid_request", invalid.Problem)) { Mode = prepared.Mode },
+        PreparedJob.Invalid invalid =>
+            new SubmitToFalOutcome.NotSubmitted(new JobError("invalid_request", invalid.Problem)) { Mode = prepared.Mode },
         _ => throw new InvalidOperationException($"unexpected {prepared}"),
     };
 
     /// <summary>What an earlier run of this submit left: fal's request, an unanswered claim, or fal's refusal. Nothing is sent.</summary>
     private async Task<SubmitToFalOutcome> FromRecordAsync(SubmitRecord record, SubmitToFalInput input, CancellationToken cancellationToken)
     {
-        var job = new SubmittedJob(record.JobId, record.Attempt, record.Mode ?? input.Mode, record.Cost, record.EndUserId, record.Correlation, record.OutputBlob,
+        var job = new SubmittedJob(
+            record.JobId,
+            record.Attempt,
+            record.Mode ?? input.Mode,
+            record.Cost,
+            record.EndUserId,
+            record.Correlation,
+            record.OutputBlob,
             record.Prompt);
         return record.State switch
         {
             SubmitState.Accepted when record.Request is { } request =>
-                await AcceptedAsync(job, request, record.QueuePosition, record.AnsweredAt ?? record.ClaimedAt, input.Announcement, cancellationToken),
+                await AcceptedAsync(
+                    job, request, record.QueuePosition, record.AnsweredAt ?? record.ClaimedAt, input.Announcement, cancellationToken),
             // fal away is a wait for version 3, on a rerun too (a crash after the refusal was recorded): never the job's end.
-            SubmitState.Refused when input.Steps >= 3 && record.Error is { Code: "fal_unavailable" } away => job.Outcome(new SubmitToFalOutcome.FalUnavailable(away)),
-            SubmitState.Refused => job.Outcome(new SubmitToFalOutcome.NotSubmitted(record.Error ?? new JobError("fal_rejected", "fal did not accept the request"))),
+            SubmitState.Refused when input.Steps >= 3 && record.Error is { Code: "fal_unavailable" } away =>
+                job.Outcome(new SubmitToFalOutcome.FalUnavailable(away)),
+            SubmitState.Refused => job.Outcome(new SubmitToFalOutcome.NotSubmitted(
+                record.Error ?? new JobError("fal_rejected", "fal did not accept the request"))),
             _ => job.Outcome(new SubmitToFalOutcome.OutcomeUnknown(admission.LimitsConcurrency)),
         };
     }
 
     /// <summary>fal has the job: announce it (the same CloudEvent id on every run) and hand its request to the orchestration.</summary>
     private async Task<SubmitToFalOutcome> AcceptedAsync(
-        SubmittedJob job, FalRequestRef request, int? queuePosition, DateTimeOffset at, JobEvent? announcement, CancellationToken cancellationToken)
+        SubmittedJob job,
+        FalRequestRef request,
+        int? queuePosition,
+        DateTimeOffset at,
+        JobEvent? announcement,
+        CancellationToken cancellationToken)
     {
         var announced = announcement is { } planned ? await announcer.TryAnnounceAsync(planned with
         {
@@ -244,7 +279,11 @@ public sealed partial class SubmitToFalActivity(
     /// </summary>
     private async Task<string?> OutputOfAsync(SubmitToFalInput input, CancellationToken cancellationToken) =>
         input is { Steps: >= 3, Request: null, Source: { Kind: JobSourceKind.Inbox, BlobName: { } name } source }
-            ? await outputs.ForDropAsync(source.Container ?? PipelineStorage.InboxContainerName, name, input.Variant?.Index ?? 1, input.Variant?.Of ?? 1,
+            ? await outputs.ForDropAsync(
+                source.Container ?? PipelineStorage.InboxContainerName,
+                name,
+                input.Variant?.Index ?? 1,
+                input.Variant?.Of ?? 1,
                 cancellationToken)
             : null;
 
@@ -259,7 +298,8 @@ public sealed partial class SubmitToFalActivity(
             return null;
         }
 
-        var (mayGoOn, manifest) = await uses.ClaimForDropAsync(source.Container ?? PipelineStorage.InboxContainerName, name, cancellationToken);
+        var (mayGoOn, manifest) = await uses.ClaimForDropAsync(
+            source.Container ?? PipelineStorage.InboxContainerName, name, cancellationToken);
         return mayGoOn ? null : manifest;
     }
 
@@ -278,11 +318,25 @@ public sealed partial class SubmitToFalActivity(
 
     /// <summary>What the activity knows of the job once its request is read.</summary>
     private sealed record SubmittedJob(
-        string JobId, int Attempt, VideoMode Mode, JobCost? Cost, string? EndUserId, IReadOnlyDictionary<string, string>? Correlation, string? OutputBlob,
+        string JobId,
+        int Attempt,
+        VideoMode Mode,
+        JobCost? Cost,
+        string? EndUserId,
+        IReadOnlyDictionary<string, string>? Correlation,
+        string? OutputBlob,
         string? Prompt)
     {
         public SubmitToFalOutcome Outcome(SubmitToFalOutcome outcome) =>
-            outcome with { Mode = Mode, Cost = Cost, EndUserId = EndUserId, Correlation = Correlation, OutputBlob = OutputBlob, Prompt = Prompt };
+            outcome with
+            {
+                Mode = Mode,
+                Cost = Cost,
+                EndUserId = EndUserId,
+                Correlation = Correlation,
+                OutputBlob = OutputBlob,
+                Prompt = Prompt,
+            };
 
         public SubmitRecord Record(DateTimeOffset claimedAt) =>
             new(JobId, Attempt, SubmitState.Sending, claimedAt)

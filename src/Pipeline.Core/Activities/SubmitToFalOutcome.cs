@@ -20,7 +20,8 @@ public abstract record SubmitToFalOutcome : IDescribesJob
     {
     }
 
-    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() => (Mode, EndUserId, (this as Submitted)?.Request.RequestId);
+    (VideoMode? Mode, string? EndUserId, string? FalRequestId) IDescribesJob.Describe() =>
+        (Mode, EndUserId, (this as Submitted)?.Request.RequestId);
 
     /// <summary>
     /// The outcome's kind, written with it: durable history serializes the value under its runtime type, so the kind
@@ -51,7 +52,8 @@ public abstract record SubmitToFalOutcome : IDescribesJob
     /// <summary>fal accepted the job (now, or in a run of this activity before this one).</summary>
     /// <param name="Announced">The "submitted" event was published.</param>
     /// <param name="HoldsSlot">The job holds a concurrency slot it must give back.</param>
-    public sealed record Submitted(FalRequestRef Request, int? QueuePosition, DateTimeOffset SubmittedAt, bool Announced, bool HoldsSlot) : SubmitToFalOutcome
+    public sealed record Submitted(FalRequestRef Request, int? QueuePosition, DateTimeOffset SubmittedAt, bool Announced, bool HoldsSlot)
+        : SubmitToFalOutcome
     {
         public override string Kind => "submitted";
 
@@ -119,14 +121,18 @@ internal sealed class SubmitToFalOutcomeConverter : JsonConverter<SubmitToFalOut
 
     private static readonly Dictionary<string, Type> Kinds = typeof(SubmitToFalOutcome).GetNestedTypes()
         .Where(t => t.IsSubclassOf(typeof(SubmitToFalOutcome)))
-        .ToDictionary(t => ((SubmitToFalOutcome)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(t)).Kind, StringComparer.Ordinal);
+        .ToDictionary(
+            t => ((SubmitToFalOutcome)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(t)).Kind,
+            StringComparer.Ordinal);
 
     public override SubmitToFalOutcome? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var node = JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("a submit outcome is a JSON object");
         if (node[Kind]?.GetValue<string>() is { } kind)
         {
-            return (SubmitToFalOutcome?)node.Deserialize(Kinds.TryGetValue(kind, out var type) ? type : throw new JsonException($"unknown submit outcome '{kind}'"), options);
+            return (SubmitToFalOutcome?)node.Deserialize(
+                Kinds.TryGetValue(kind, out var type) ? type : throw new JsonException($"unknown submit outcome '{kind}'"),
+                options);
         }
 
         var v1 = node.Deserialize<Version1Outcome>(options) ?? throw new JsonException("an empty submit outcome");
@@ -135,7 +141,8 @@ internal sealed class SubmitToFalOutcomeConverter : JsonConverter<SubmitToFalOut
             { Superseded: true } => new SubmitToFalOutcome.Superseded(),
             { WaitingForSlot: true } => new SubmitToFalOutcome.WaitingForSlot(),
             { OutcomeUnknown: true } => new SubmitToFalOutcome.OutcomeUnknown(v1.HoldsSlot),
-            { Request: { } request } => new SubmitToFalOutcome.Submitted(request, v1.QueuePosition, v1.SubmittedAt ?? default, v1.Announced, v1.HoldsSlot),
+            { Request: { } request } =>
+                new SubmitToFalOutcome.Submitted(request, v1.QueuePosition, v1.SubmittedAt ?? default, v1.Announced, v1.HoldsSlot),
             _ => new SubmitToFalOutcome.NotSubmitted(v1.Error ?? new JobError("fal_rejected", "fal did not accept the request")),
         };
         return outcome with { Mode = v1.Mode, Cost = v1.Cost, EndUserId = v1.EndUserId, Correlation = v1.Correlation };

@@ -55,8 +55,15 @@ public partial class JobScheduler(
         get
         {
             var o = options.Value;
-            return new JobTimings(o.WebhookWait, o.PollInterval, o.JobDeadline, o.SidecarGrace, o.UnconfirmedSubmitWait, costs?.Value.SlotRetryInterval,
-                o.FalUnavailableWait, fal?.Value.OutputRetention);
+            return new JobTimings(
+                o.WebhookWait,
+                o.PollInterval,
+                o.JobDeadline,
+                o.SidecarGrace,
+                o.UnconfirmedSubmitWait,
+                costs?.Value.SlotRetryInterval,
+                o.FalUnavailableWait,
+                fal?.Value.OutputRetention);
         }
     }
 
@@ -64,7 +71,10 @@ public partial class JobScheduler(
 
     /// <param name="reserve">Reserves the job's estimate against the caps (idempotent per job id); a refusal starts nothing.</param>
     public virtual async Task<JobStart> StartAsync(
-        DurableTaskClient client, VideoJob job, CancellationToken cancellationToken, Func<CancellationToken, Task<BudgetRefusal?>>? reserve = null)
+        DurableTaskClient client,
+        VideoJob job,
+        CancellationToken cancellationToken,
+        Func<CancellationToken, Task<BudgetRefusal?>>? reserve = null)
     {
         // The job's trace starts here, under the request or the trigger that brought it; the job keeps its context.
         using var telemetry = JobTelemetry.Start(logger, "video_job.start", job.Id, ActivityKind.Producer)
@@ -87,7 +97,9 @@ public partial class JobScheduler(
         if (!await open.TryAddAsync(job.Id, job.CreatedAt, job.RequestFingerprint, cancellationToken))
         {
             // Another request for this job is starting it now (or died doing so): it is the same job, or a conflict.
-            if (job.RequestFingerprint is not null && await open.FingerprintOfAsync(job.Id, cancellationToken) is { } theirs && theirs != job.RequestFingerprint)
+            if (job.RequestFingerprint is not null
+                && await open.FingerprintOfAsync(job.Id, cancellationToken) is { } theirs
+                && theirs != job.RequestFingerprint)
             {
                 return new JobStart.Conflict();
             }
@@ -120,7 +132,10 @@ public partial class JobScheduler(
 
         try
         {
-            var start = new StartOrchestrationOptions(job.Id).WithDedupeStatuses(EveryStatus) with { Version = VideoJobOrchestrator.Version };
+            var start = new StartOrchestrationOptions(job.Id).WithDedupeStatuses(EveryStatus) with
+            {
+                Version = VideoJobOrchestrator.Version,
+            };
             await client.ScheduleNewOrchestrationInstanceAsync(VideoJobOrchestrator.Name, job, start, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -143,7 +158,8 @@ public partial class JobScheduler(
     /// The existing job's answer to a request for its id: the same job (<see cref="JobStart.Existed"/>), or a conflict
     /// when the request asks for something else; null when there is no such job yet.
     /// </summary>
-    public virtual async Task<JobStart?> ExistingAsync(DurableTaskClient client, string jobId, string? fingerprint, CancellationToken cancellationToken)
+    public virtual async Task<JobStart?> ExistingAsync(
+        DurableTaskClient client, string jobId, string? fingerprint, CancellationToken cancellationToken)
     {
         var instance = await client.GetInstanceAsync(jobId, getInputsAndOutputs: fingerprint is not null, cancellationToken);
         if (instance is null)
@@ -164,12 +180,16 @@ public partial class JobScheduler(
     private async Task StartCallbacksAsync(DurableTaskClient client, VideoJob job, CancellationToken cancellationToken)
     {
         var o = callbacks.Value;
-        var timings = new Callbacks.CallbackTimings(options.Value.JobDeadline + TimeSpan.FromHours(2), o.RetryFor, o.FirstRetryDelay, o.MaxRetryDelay);
+        var timings = new Callbacks.CallbackTimings(
+            options.Value.JobDeadline + TimeSpan.FromHours(2), o.RetryFor, o.FirstRetryDelay, o.MaxRetryDelay);
         var id = JobCallbacksOrchestrator.InstanceIdFor(job.Id);
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(JobCallbacksOrchestrator.Name, new JobCallbacks(job.Id, job.Callback!, timings, job.CreatedAt),
-                new StartOrchestrationOptions(id).WithDedupeStatuses(EveryStatus), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                JobCallbacksOrchestrator.Name,
+                new JobCallbacks(job.Id, job.Callback!, timings, job.CreatedAt),
+                new StartOrchestrationOptions(id).WithDedupeStatuses(EveryStatus),
+                cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

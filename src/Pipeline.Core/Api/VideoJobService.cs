@@ -17,14 +17,24 @@ namespace Pipeline.Core.Api;
 /// (a binding in Functions, a service elsewhere).
 /// </summary>
 public class VideoJobService(
-    JobScheduler scheduler, JobIndex index, UploadStore uploads, PipelineStorage storage, BlobUrlSigner signer, IOptions<PipelineOptions> options,
-    PriceTable prices, UsageLedger ledger, BatchLedger batches, IOptions<Callbacks.CallbackOptions> callbacks, Events.EventOutbox outbox,
+    JobScheduler scheduler,
+    JobIndex index,
+    UploadStore uploads,
+    PipelineStorage storage,
+    BlobUrlSigner signer,
+    IOptions<PipelineOptions> options,
+    PriceTable prices,
+    UsageLedger ledger,
+    BatchLedger batches,
+    IOptions<Callbacks.CallbackOptions> callbacks,
+    Events.EventOutbox outbox,
     Housekeeping.ReconciledOutcomes outcomes)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
     /// <summary>Validates and starts a job; the same idempotency key (per mode) always answers with the same job.</summary>
-    public virtual async Task<SubmitResult> SubmitAsync(DurableTaskClient client, VideoMode mode, JsonNode? body, string? idempotencyKey, CancellationToken cancellationToken)
+    public virtual async Task<SubmitResult> SubmitAsync(
+        DurableTaskClient client, VideoMode mode, JsonNode? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (IdempotencyKeyProblem(idempotencyKey) is { } keyProblem)
         {
@@ -70,7 +80,8 @@ public class VideoJobService(
     /// The request as the model takes it and the pipeline's own fields (correlation, variants, callback), with every
     /// problem of all of them.
     /// </summary>
-    private (VideoRequest? Request, PipelineFields Asked, ValidationErrors Errors) Validate(VideoMode mode, JsonNode? body, bool allowBlobReferences)
+    private (VideoRequest? Request, PipelineFields Asked, ValidationErrors Errors) Validate(
+        VideoMode mode, JsonNode? body, bool allowBlobReferences)
     {
         var problems = new ValidationErrors();
         var (fields, correlation) = Correlation.Split(body, problems);
@@ -93,7 +104,8 @@ public class VideoJobService(
     /// The answer to a repeat of an existing job's idempotency key: the same job, or a conflict when it asks for
     /// something else.
     /// </summary>
-    public virtual async Task<SubmitResult> RepeatAsync(DurableTaskClient client, string id, string fingerprint, CancellationToken cancellationToken) =>
+    public virtual async Task<SubmitResult> RepeatAsync(
+        DurableTaskClient client, string id, string fingerprint, CancellationToken cancellationToken) =>
         await scheduler.ExistingAsync(client, id, fingerprint, cancellationToken) is JobStart.Conflict
             ? new SubmitResult(id, false, null, Conflict: true)
             : new SubmitResult(id, false, null);
@@ -105,7 +117,13 @@ public class VideoJobService(
     /// </summary>
     /// <param name="fingerprint">The form's fingerprint (its fields and files).</param>
     public virtual async Task<SubmitResult> SubmitUploadedAsync(
-        DurableTaskClient client, VideoMode mode, string id, JsonNode body, ValidationErrors uploadErrors, string fingerprint, CancellationToken cancellationToken)
+        DurableTaskClient client,
+        VideoMode mode,
+        string id,
+        JsonNode body,
+        ValidationErrors uploadErrors,
+        string fingerprint,
+        CancellationToken cancellationToken)
     {
         var (request, asked, validation) = Validate(mode, body, allowBlobReferences: true);
 
@@ -146,7 +164,13 @@ public class VideoJobService(
     /// would stops the rest, and the answer says which were not started.
     /// </summary>
     private async Task<SubmitResult> StartAsync(
-        DurableTaskClient client, VideoMode mode, string id, VideoRequest request, PipelineFields asked, string fingerprint, CancellationToken cancellationToken)
+        DurableTaskClient client,
+        VideoMode mode,
+        string id,
+        VideoRequest request,
+        PipelineFields asked,
+        string fingerprint,
+        CancellationToken cancellationToken)
     {
         var (correlation, variants) = (asked.Correlation, asked.Variants);
         var batch = variants > 1 ? BatchIds.ForVariants(id) : null;
@@ -178,7 +202,13 @@ public class VideoJobService(
                 case JobStart.Refused refused when index == 1:
                     return new SubmitResult(null, false, null, refused.Refusal);
                 case JobStart.Refused refused:
-                    return new SubmitResult(id, jobs[0].Created, null, Jobs: jobs, BatchId: batch?.Id, NotStarted: new VariantsNotStarted(index, variants, refused.Refusal.Message));
+                    return new SubmitResult(
+                        id,
+                        jobs[0].Created,
+                        null,
+                        Jobs: jobs,
+                        BatchId: batch?.Id,
+                        NotStarted: new VariantsNotStarted(index, variants, refused.Refusal.Message));
                 case JobStart.Conflict:
                     return new SubmitResult(id, false, null, Conflict: true);
                 default:
@@ -197,7 +227,8 @@ public class VideoJobService(
     /// Recent jobs, newest first, a page at a time, or the jobs of one batch (in the order of their ids); sidecars that
     /// only fed their image's job are left out.
     /// </summary>
-    public virtual async Task<VideoJobPage> ListAsync(DurableTaskClient client, int pageSize, string? cursor, CancellationToken cancellationToken, string? batchId = null)
+    public virtual async Task<VideoJobPage> ListAsync(
+        DurableTaskClient client, int pageSize, string? cursor, CancellationToken cancellationToken, string? batchId = null)
     {
         var page = batchId is not null
             ? await batches.JobsAsync(batchId, pageSize, cursor, cancellationToken)
@@ -242,11 +273,15 @@ public class VideoJobService(
             (_, JobOutcome.Succeeded) => (VideoJobStatuses.Succeeded, null),
             (_, JobOutcome.Failed) => (VideoJobStatuses.Failed, result!.Error),
             (_, JobOutcome.Superseded) => (VideoJobStatuses.Cancelled,
-                result!.Error ?? new JobError("superseded", "this .json is the sidecar of an image dropped beside it; the image's job used it")),
+                result!.Error ?? new JobError(
+                    "superseded", "this .json is the sidecar of an image dropped beside it; the image's job used it")),
             (_, JobOutcome.Cancelled) => (VideoJobStatuses.Cancelled, result?.Error),
-            (OrchestrationRuntimeStatus.Failed, _) => (VideoJobStatuses.Failed, new JobError("internal_error", instance.FailureDetails?.ErrorMessage ?? "the job's orchestration failed")),
-            (OrchestrationRuntimeStatus.Terminated, _) => (VideoJobStatuses.Cancelled, new JobError("terminated", "the job was terminated by an operator")),
-            _ when progress?.Stage is JobStages.Running or JobStages.Storing or JobStages.Finishing or JobStages.Cancelling => (VideoJobStatuses.Running, null),
+            (OrchestrationRuntimeStatus.Failed, _) => (VideoJobStatuses.Failed,
+                new JobError("internal_error", instance.FailureDetails?.ErrorMessage ?? "the job's orchestration failed")),
+            (OrchestrationRuntimeStatus.Terminated, _) => (VideoJobStatuses.Cancelled,
+                new JobError("terminated", "the job was terminated by an operator")),
+            _ when progress?.Stage is JobStages.Running or JobStages.Storing or JobStages.Finishing or JobStages.Cancelling =>
+                (VideoJobStatuses.Running, null),
             _ => (VideoJobStatuses.Queued, (JobError?)null),
         };
 
@@ -294,9 +329,11 @@ public class VideoJobService(
         await outbox.ListAsync(id, cancellationToken) is { Count: > 0 } kept ? [.. kept.Select(Events.UndeliveredEvent.Of)] : null;
 
     /// <summary>The receiver's origin, the events asked for, and each delivery's attempts and last answer so far.</summary>
-    private static async Task<Callbacks.CallbackView> CallbackViewAsync(DurableTaskClient client, string id, Callbacks.JobCallback callback, CancellationToken cancellationToken)
+    private static async Task<Callbacks.CallbackView> CallbackViewAsync(
+        DurableTaskClient client, string id, Callbacks.JobCallback callback, CancellationToken cancellationToken)
     {
-        var instance = await client.GetInstanceAsync(JobCallbacksOrchestrator.InstanceIdFor(id), getInputsAndOutputs: true, cancellationToken);
+        var instance = await client.GetInstanceAsync(
+            JobCallbacksOrchestrator.InstanceIdFor(id), getInputsAndOutputs: true, cancellationToken);
         var report = instance?.RuntimeStatus == OrchestrationRuntimeStatus.Completed
             ? instance.ReadOutputAs<Callbacks.CallbackReport>()
             : instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<Callbacks.CallbackReport>();
@@ -322,7 +359,8 @@ public class VideoJobService(
             return CancelResult.AlreadyFinished;
         }
 
-        await client.RaiseEventAsync(id, VideoJobOrchestrator.CancelEvent, new CancelRequest("cancelled through the API"), cancellationToken);
+        await client.RaiseEventAsync(
+            id, VideoJobOrchestrator.CancelEvent, new CancelRequest("cancelled through the API"), cancellationToken);
         return CancelResult.Accepted;
     }
 }

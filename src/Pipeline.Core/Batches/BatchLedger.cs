@@ -63,7 +63,8 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
     {
         try
         {
-            return (await storage.Jobs.GetBlobClient(RecordName(batchId)).DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<BatchRecord>();
+            var download = await storage.Jobs.GetBlobClient(RecordName(batchId)).DownloadContentAsync(cancellationToken);
+            return download.Value.Content.ToObjectFromJson<BatchRecord>();
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -139,9 +140,13 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
     public virtual async Task<JobIdPage> JobsAsync(string batchId, int pageSize, string? cursor, CancellationToken cancellationToken)
     {
         var prefix = $"{Prefix}{batchId}/jobs/";
-        await foreach (var page in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).AsPages(cursor, Math.Clamp(pageSize, 1, JobIndex.MaxPageSize)))
+        var pages = storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken)
+            .AsPages(cursor, Math.Clamp(pageSize, 1, JobIndex.MaxPageSize));
+        await foreach (var page in pages)
         {
-            return new JobIdPage([.. page.Values.Select(b => b.Name[prefix.Length..])], string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
+            return new JobIdPage(
+                [.. page.Values.Select(b => b.Name[prefix.Length..])],
+                string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
         }
 
         return new JobIdPage([], null);
@@ -177,13 +182,16 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
         for (var attempt = 1; ; attempt++)
         {
             var before = await ETagOfAsync(blob, cancellationToken);
-            var csv = ResultsCsv(record, await ListAsync(batchId, "jobs", cancellationToken), await ListAsync(batchId, "ended", cancellationToken));
+            var csv = ResultsCsv(
+                record, await ListAsync(batchId, "jobs", cancellationToken), await ListAsync(batchId, "ended", cancellationToken));
             try
             {
                 await blob.UploadAsync(BinaryData.FromString(csv), new BlobUploadOptions
                 {
                     HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" },
-                    Conditions = before is { } etag ? new BlobRequestConditions { IfMatch = etag } : new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    Conditions = before is { } etag
+                        ? new BlobRequestConditions { IfMatch = etag }
+                        : new BlobRequestConditions { IfNoneMatch = ETag.All },
                 }, cancellationToken);
                 return;
             }
@@ -196,7 +204,8 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
 
     public const string ResultsHeader = "row,variant,job_id,status,video,seed,cost_usd,error";
 
-    private static string ResultsCsv(BatchRecord record, Dictionary<string, IDictionary<string, string>> started, Dictionary<string, IDictionary<string, string>> ended)
+    private static string ResultsCsv(
+        BatchRecord record, Dictionary<string, IDictionary<string, string>> started, Dictionary<string, IDictionary<string, string>> ended)
     {
         var lines = new List<(int Row, int Variant, string Line)>();
         foreach (var jobId in started.Keys.Union(ended.Keys, StringComparer.Ordinal)) // a job refused by a cap has only its end
@@ -206,14 +215,22 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
             var row = Int(entry, "row");
             var variant = Int(entry, "variant");
             var status = end is null ? "pending" : Status(end);
-            lines.Add((row, variant, Csv(row.ToString(CultureInfo.InvariantCulture), variant == 0 ? "" : variant.ToString(CultureInfo.InvariantCulture), jobId, status,
-                Get(end, "video"), Get(end, "seed"), Get(end, "cost"), Error(end))));
+            lines.Add((row, variant, Csv(
+                row.ToString(CultureInfo.InvariantCulture),
+                variant == 0 ? "" : variant.ToString(CultureInfo.InvariantCulture),
+                jobId,
+                status,
+                Get(end, "video"),
+                Get(end, "seed"),
+                Get(end, "cost"),
+                Error(end))));
         }
 
         foreach (var refused in record.RefusedRows ?? [])
         {
             var why = string.Join("; ", refused.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")));
-            lines.Add((refused.Row, 0, Csv(refused.Row.ToString(CultureInfo.InvariantCulture), "", "", "refused", "", "", "0", "invalid_request: " + why)));
+            lines.Add((refused.Row, 0, Csv(
+                refused.Row.ToString(CultureInfo.InvariantCulture), "", "", "refused", "", "", "0", "invalid_request: " + why)));
         }
 
         var text = new StringBuilder(ResultsHeader).Append("\r\n");
@@ -229,13 +246,17 @@ public partial class BatchLedger(PipelineStorage storage, TimeProvider time, ILo
         Get(end, "error") is { Length: > 0 } code ? (Get(end, "message") is { Length: > 0 } message ? $"{code}: {message}" : code) : "";
 
     private static string Csv(params string[] fields) =>
-        string.Join(',', fields.Select(f => f.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{f.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : f));
+        string.Join(',', fields.Select(f => f.IndexOfAny([',', '"', '\r', '\n']) >= 0
+            ? $"\"{f.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
+            : f));
 
-    private async Task<Dictionary<string, IDictionary<string, string>>> ListAsync(string batchId, string part, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, IDictionary<string, string>>> ListAsync(
+        string batchId, string part, CancellationToken cancellationToken)
     {
         var prefix = $"{Prefix}{batchId}/{part}/";
         var entries = new Dictionary<string, IDictionary<string, string>>(StringComparer.Ordinal);
-        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, Traits = BlobTraits.Metadata }, cancellationToken))
+        var items = storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, Traits = BlobTraits.Metadata }, cancellationToken);
+        await foreach (var item in items)
         {
             entries[item.Name[prefix.Length..]] = item.Metadata ?? new Dictionary<string, string>();
         }

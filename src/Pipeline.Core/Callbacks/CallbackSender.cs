@@ -13,7 +13,11 @@ namespace Pipeline.Core.Callbacks;
 /// between checks, is refused), redirects are not followed, and an attempt has <see cref="CallbackOptions.Timeout"/>.
 /// </summary>
 public sealed partial class CallbackSender(
-    HttpClient http, IOptions<CallbackOptions> options, IOptions<Options.PipelineOptions> pipeline, TimeProvider time, ILogger<CallbackSender> logger)
+    HttpClient http,
+    IOptions<CallbackOptions> options,
+    IOptions<Options.PipelineOptions> pipeline,
+    TimeProvider time,
+    ILogger<CallbackSender> logger)
 {
     public const string HttpClientName = "callbacks";
 
@@ -25,13 +29,16 @@ public sealed partial class CallbackSender(
             return new CallbackAttempt(false, null, "no signing secret is configured (CALLBACK_SECRET)");
         }
 
-        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(JobEventPublisher.ToCloudEvent(jobEvent, pipeline.Value.EventSource));
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+            JobEventPublisher.ToCloudEvent(jobEvent, pipeline.Value.EventSource));
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, callback.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(CallbackSigner.IdHeader, jobEvent.CloudEventId);
-        request.Headers.TryAddWithoutValidation(CallbackSigner.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation(CallbackSigner.SignatureHeader, CallbackSigner.Signature(keys, jobEvent.CloudEventId, timestamp, body));
+        request.Headers.TryAddWithoutValidation(
+            CallbackSigner.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation(
+            CallbackSigner.SignatureHeader, CallbackSigner.Signature(keys, jobEvent.CloudEventId, timestamp, body));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.Timeout);
         try
@@ -49,7 +56,8 @@ public sealed partial class CallbackSender(
         catch (HttpRequestException e)
         {
             LogFailed(jobEvent.CloudEventId, callback.Origin, e.Message);
-            return new CallbackAttempt(false, null, e.InnerException is RefusedTargetException refused ? refused.Message : "the receiver could not be reached");
+            return new CallbackAttempt(
+                false, null, e.InnerException is RefusedTargetException refused ? refused.Message : "the receiver could not be reached");
         }
     }
 

@@ -76,7 +76,9 @@ public sealed record JobCallback(
         }
 
         // A literal address is judged now; a name is judged by every address it resolves to, when it is connected to.
-        return !options.AllowPrivateTargets && System.Net.IPAddress.TryParse(uri.IdnHost, out var address) && !CallbackTargets.IsPublic(address)
+        return !options.AllowPrivateTargets
+            && System.Net.IPAddress.TryParse(uri.IdnHost, out var address)
+            && !CallbackTargets.IsPublic(address)
             ? "must not point to a private, loopback or link-local address"
             : null;
     }
@@ -88,12 +90,15 @@ public sealed record JobCallback(
             return null;
         }
 
-        if (node is JsonArray list && list.Count > 0 && list.All(e => e?.GetValueKind() == JsonValueKind.String && EventNames.Contains(e.GetValue<string>())))
+        if (node is JsonArray list
+            && list.Count > 0
+            && list.All(e => e?.GetValueKind() == JsonValueKind.String && EventNames.Contains(e.GetValue<string>())))
         {
             return [.. list.Select(e => e!.GetValue<string>()).Distinct()];
         }
 
-        if (node.GetValueKind() == JsonValueKind.String && node.GetValue<string>().Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } names
+        if (node.GetValueKind() == JsonValueKind.String
+            && node.GetValue<string>().Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } names
             && names.All(EventNames.Contains))
         {
             return [.. names.Distinct()]; // a form field, a CSV cell

@@ -80,7 +80,8 @@ public class ConcurrencySlots(PipelineStorage storage, IOptions<CostOptions> opt
             return null;
         }
 
-        await StoredDocument.UpdateAsync<SlotHolders, bool>(Holders, () => new SlotHolders(), slots => (true, slots.Holders.Remove(jobId)), cancellationToken);
+        await StoredDocument.UpdateAsync<SlotHolders, bool>(
+            Holders, () => new SlotHolders(), slots => (true, slots.Holders.Remove(jobId)), cancellationToken);
         await Waiting(jobId, createdAt).DeleteIfExistsAsync(cancellationToken: cancellationToken);
         var now = time.GetUtcNow();
         await foreach (var waiting in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = WaitingPrefix }, cancellationToken))

@@ -14,7 +14,11 @@ public sealed class CostOptions
     public const string SectionName = "Costs";
 
     /// <summary>USD per second of output video, by resolution.</summary>
-    public Dictionary<string, decimal> PricePerSecondUsd { get; set; } = new(StringComparer.Ordinal) { ["480p"] = 0.1076m, ["720p"] = 0.2419m };
+    public Dictionary<string, decimal> PricePerSecondUsd { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["480p"] = 0.1076m,
+        ["720p"] = 0.2419m,
+    };
 
     /// <summary>Price factor of reference-to-video with video inputs.</summary>
     [Range(typeof(decimal), "0", "10")]

@@ -19,7 +19,8 @@ public class JobAdmission(PriceTable prices, UsageLedger ledger, ConcurrencySlot
     public virtual bool LimitsConcurrency => slots.Enabled;
 
     /// <param name="createdAt">The job's creation: it is counted on that UTC day, however long it waits for a slot.</param>
-    public virtual async Task<Admission> AdmitAsync(string jobId, DateTimeOffset createdAt, VideoMode mode, VideoRequest request, CancellationToken cancellationToken)
+    public virtual async Task<Admission> AdmitAsync(
+        string jobId, DateTimeOffset createdAt, VideoMode mode, VideoRequest request, CancellationToken cancellationToken)
     {
         var cost = prices.Estimate(mode, request);
         if (!await slots.TryAcquireAsync(jobId, createdAt, cancellationToken))
@@ -42,7 +43,8 @@ public class JobAdmission(PriceTable prices, UsageLedger ledger, ConcurrencySlot
     /// (<paramref name="reachedFal"/> false) and no submit record says otherwise; null, from a version-1 job, keeps
     /// it — and closes it. Idempotent. Returns the job waiting longest for a slot, to wake.
     /// </summary>
-    public virtual async Task<string?> SettleAsync(string jobId, DateTimeOffset createdAt, bool? reachedFal, CancellationToken cancellationToken)
+    public virtual async Task<string?> SettleAsync(
+        string jobId, DateTimeOffset createdAt, bool? reachedFal, CancellationToken cancellationToken)
     {
         var wake = await slots.ReleaseAsync(jobId, createdAt, cancellationToken);
         if (reachedFal == false && !(await submits.ListAsync(jobId, cancellationToken)).Any(r => r.MayBeAtFal))

@@ -10,7 +10,8 @@ public class PriceTable(IOptions<CostOptions> options)
     public virtual JobCost Estimate(VideoMode mode, VideoRequest request)
     {
         var o = options.Value;
-        var seconds = int.TryParse(request.Duration, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s)
+        var seconds = int.TryParse(
+            request.Duration, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s)
             ? s
             : o.AutoDurationSeconds;
         var perSecond = o.PricePerSecondUsd.TryGetValue(request.Resolution, out var price) ? price : o.PricePerSecondUsd.Values.Max();

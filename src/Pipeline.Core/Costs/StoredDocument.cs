@@ -18,7 +18,10 @@ public static class StoredDocument
     /// atomically.
     /// </summary>
     public static async Task<TResult> UpdateAsync<TDocument, TResult>(
-        BlobClient blob, Func<TDocument> create, Func<TDocument, (TResult Result, bool Changed)> change, CancellationToken cancellationToken)
+        BlobClient blob,
+        Func<TDocument> create,
+        Func<TDocument, (TResult Result, bool Changed)> change,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -29,7 +32,9 @@ public static class StoredDocument
                 return result;
             }
 
-            var conditions = etag is { } tag ? new BlobRequestConditions { IfMatch = tag } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+            var conditions = etag is { } tag
+                ? new BlobRequestConditions { IfMatch = tag }
+                : new BlobRequestConditions { IfNoneMatch = ETag.All };
             try
             {
                 await blob.UploadAsync(BinaryData.FromObjectAsJson(document, JsonOptions), new BlobUploadOptions
@@ -47,7 +52,8 @@ public static class StoredDocument
         }
     }
 
-    public static async Task<(TDocument Document, ETag? ETag)> ReadAsync<TDocument>(BlobClient blob, Func<TDocument> create, CancellationToken cancellationToken)
+    public static async Task<(TDocument Document, ETag? ETag)> ReadAsync<TDocument>(
+        BlobClient blob, Func<TDocument> create, CancellationToken cancellationToken)
     {
         try
         {

@@ -30,7 +30,8 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
     private bool Capped => options.Value.DailyBudgetUsd is not null || options.Value.PerUserDailyBudgetUsd is not null;
 
     /// <summary>Reserves the job's estimate unless a cap would be passed; reserving again for the same job changes nothing.</summary>
-    public virtual async Task<BudgetRefusal?> TryReserveAsync(string day, string jobId, string? endUserId, JobCost cost, CancellationToken cancellationToken)
+    public virtual async Task<BudgetRefusal?> TryReserveAsync(
+        string day, string jobId, string? endUserId, JobCost cost, CancellationToken cancellationToken)
     {
         var refusal = Capped ? await ReserveAgainstCapsAsync(day, jobId, endUserId, cost, cancellationToken) : null;
         if (refusal is null)
@@ -49,7 +50,8 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
         return refusal;
     }
 
-    private async Task<BudgetRefusal?> ReserveAgainstCapsAsync(string day, string jobId, string? endUserId, JobCost cost, CancellationToken cancellationToken)
+    private async Task<BudgetRefusal?> ReserveAgainstCapsAsync(
+        string day, string jobId, string? endUserId, JobCost cost, CancellationToken cancellationToken)
     {
         var spentBefore = await UnmergedEntriesAsync(day, cancellationToken);
         var refusal = await StoredDocument.UpdateAsync<DayUsage, BudgetRefusal?>(Blob(day), () => new DayUsage { Date = day }, usage =>
@@ -74,7 +76,8 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
     }
 
     /// <summary>The day's entries, once per process and day (null after): jobs that may predate the cap.</summary>
-    private async Task<List<(string JobId, JobReservation Reservation)>?> UnmergedEntriesAsync(string day, CancellationToken cancellationToken)
+    private async Task<List<(string JobId, JobReservation Reservation)>?> UnmergedEntriesAsync(
+        string day, CancellationToken cancellationToken)
     {
         if (_mergedDay == day)
         {
@@ -110,7 +113,9 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
     {
         usage.Jobs[jobId] = reservation;
         usage.Total.Add(reservation.Cost, 1);
-        (usage.ByEndUser.TryGetValue(reservation.EndUser, out var totals) ? totals : usage.ByEndUser[reservation.EndUser] = new UsageTotals()).Add(reservation.Cost, 1);
+        (usage.ByEndUser.TryGetValue(reservation.EndUser, out var totals)
+            ? totals
+            : usage.ByEndUser[reservation.EndUser] = new UsageTotals()).Add(reservation.Cost, 1);
     }
 
     /// <summary>Gives a job's reservation back (fal never accepted the job).</summary>
@@ -147,7 +152,9 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
         await foreach (var (_, reservation) in EntriesAsync(day, cancellationToken))
         {
             usage.Total.Add(reservation.Cost, 1);
-            (usage.ByEndUser.TryGetValue(reservation.EndUser, out var totals) ? totals : usage.ByEndUser[reservation.EndUser] = new UsageTotals()).Add(reservation.Cost, 1);
+            (usage.ByEndUser.TryGetValue(reservation.EndUser, out var totals)
+                ? totals
+                : usage.ByEndUser[reservation.EndUser] = new UsageTotals()).Add(reservation.Cost, 1);
         }
 
         return usage;
@@ -157,7 +164,9 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
     public virtual async Task<IReadOnlyList<string>> DaysAsync(CancellationToken cancellationToken)
     {
         var days = new SortedSet<string>(StringComparer.Ordinal);
-        await foreach (var item in storage.Jobs.GetBlobsByHierarchyAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "/", "usage/", cancellationToken))
+        var items = storage.Jobs.GetBlobsByHierarchyAsync(
+            Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "/", "usage/", cancellationToken);
+        await foreach (var item in items)
         {
             var name = (item.IsPrefix ? item.Prefix : item.Blob.Name)["usage/".Length..].TrimEnd('/');
             name = name.EndsWith(".json", StringComparison.Ordinal) ? name[..^5] : name;
@@ -173,7 +182,8 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
     /// <summary>Deletes a day's entries and totals: only for a day past the usage retention.</summary>
     public virtual async Task ForgetDayAsync(string day, CancellationToken cancellationToken)
     {
-        await foreach (var entry in storage.Jobs.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"usage/{day}/" }, cancellationToken))
+        var listing = new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"usage/{day}/" };
+        await foreach (var entry in storage.Jobs.GetBlobsAsync(listing, cancellationToken))
         {
             await storage.Jobs.DeleteBlobIfExistsAsync(entry.Name, cancellationToken: cancellationToken);
         }
@@ -185,8 +195,12 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
         string day, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var prefix = $"usage/{day}/";
-        await foreach (var entry in storage.Jobs.GetBlobsAsync(
-                           new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = prefix, Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata }, cancellationToken))
+        var listing = new Azure.Storage.Blobs.Models.GetBlobsOptions
+        {
+            Prefix = prefix,
+            Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata,
+        };
+        await foreach (var entry in storage.Jobs.GetBlobsAsync(listing, cancellationToken))
         {
             var m = entry.Metadata;
             var cost = new JobCost(
@@ -201,13 +215,17 @@ public class UsageLedger(PipelineStorage storage, IOptions<CostOptions> options)
     {
         if (o.DailyBudgetUsd is { } daily && usage.Total.EstimatedUsd + cost.EstimatedUsd > daily)
         {
-            return new BudgetRefusal($"the app's daily budget of ${daily} would be passed: ${usage.Total.EstimatedUsd} spent on {usage.Date} (UTC), this job is estimated at ${cost.EstimatedUsd}");
+            return new BudgetRefusal(
+                $"the app's daily budget of ${daily} would be passed: ${usage.Total.EstimatedUsd} spent on {usage.Date} (UTC), "
+                + $"this job is estimated at ${cost.EstimatedUsd}");
         }
 
         var spent = usage.ByEndUser.TryGetValue(user, out var totals) ? totals.EstimatedUsd : 0;
         if (o.PerUserDailyBudgetUsd is { } perUser && spent + cost.EstimatedUsd > perUser)
         {
-            return new BudgetRefusal($"the daily budget of ${perUser} per end user would be passed for {user}: ${spent} spent on {usage.Date} (UTC), this job is estimated at ${cost.EstimatedUsd}");
+            return new BudgetRefusal(
+                $"the daily budget of ${perUser} per end user would be passed for {user}: ${spent} spent on {usage.Date} (UTC), "
+                + $"this job is estimated at ${cost.EstimatedUsd}");
         }
 
         return null;

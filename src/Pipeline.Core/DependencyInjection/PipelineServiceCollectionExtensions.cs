@@ -58,10 +58,15 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<BlobUrlSigner>();
         services.AddSingleton<FalInputResolver>();
         services.AddOptions<Callbacks.CallbackOptions>().BindConfiguration(Callbacks.CallbackOptions.SectionName)
-            .Configure<IConfiguration>((o, configuration) => o.Secrets = [.. new[] { configuration["CALLBACK_SECRET"], configuration["CALLBACK_SECRET_PREVIOUS"] }
-                .Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s!.Trim())]);
+            .Configure<IConfiguration>((o, configuration) => o.Secrets =
+            [
+                .. new[] { configuration["CALLBACK_SECRET"], configuration["CALLBACK_SECRET_PREVIOUS"] }
+                    .Where(s => !string.IsNullOrWhiteSpace(s))
+                    .Select(s => s!.Trim()),
+            ]);
         services.AddHttpClient<Callbacks.CallbackSender>()
-            .ConfigurePrimaryHttpMessageHandler(sp => Callbacks.CallbackSender.Handler(sp.GetRequiredService<IOptions<Callbacks.CallbackOptions>>().Value));
+            .ConfigurePrimaryHttpMessageHandler(
+                sp => Callbacks.CallbackSender.Handler(sp.GetRequiredService<IOptions<Callbacks.CallbackOptions>>().Value));
         services.AddSingleton<InboxPresets>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<Inbox.OutputNames>();
@@ -159,7 +164,8 @@ public static class PipelineServiceCollectionExtensions
         return options.TopicEndpoint switch
         {
             null => null,
-            var endpoint when !string.IsNullOrEmpty(options.TopicKey) => new EventGridPublisherClient(endpoint, new Azure.AzureKeyCredential(options.TopicKey), client),
+            var endpoint when !string.IsNullOrEmpty(options.TopicKey) =>
+                new EventGridPublisherClient(endpoint, new Azure.AzureKeyCredential(options.TopicKey), client),
             var endpoint => new EventGridPublisherClient(endpoint, AzureCredentials.For(null, options.ManagedIdentityClientId), client),
         };
     }

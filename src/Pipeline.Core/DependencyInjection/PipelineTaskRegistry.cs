@@ -20,10 +20,12 @@ public static class PipelineTaskRegistry
     /// The orchestrator to run (default: <see cref="VideoJobOrchestrator.RunAsync"/>); the benchmark wraps it to count
     /// episodes.
     /// </param>
-    public static DurableTaskRegistry AddPipelineTasks(this DurableTaskRegistry registry, Func<TaskOrchestrationContext, VideoJob, Task<VideoJobResult>>? orchestrator = null)
+    public static DurableTaskRegistry AddPipelineTasks(
+        this DurableTaskRegistry registry, Func<TaskOrchestrationContext, VideoJob, Task<VideoJobResult>>? orchestrator = null)
     {
         registry.AddOrchestratorFunc(VideoJobOrchestrator.Name, orchestrator ?? VideoJobOrchestrator.RunAsync);
-        registry.AddOrchestratorFunc<JobCallbacks, Callbacks.CallbackReport>(JobCallbacksOrchestrator.Name, JobCallbacksOrchestrator.RunAsync);
+        registry.AddOrchestratorFunc<JobCallbacks, Callbacks.CallbackReport>(
+            JobCallbacksOrchestrator.Name, JobCallbacksOrchestrator.RunAsync);
         Add<SubmitToFalActivity, SubmitToFalInput, SubmitToFalOutcome>(registry, SubmitToFalActivity.Name);
         Add<CheckFalStatusActivity, FalRequestRef, FalPoll>(registry, CheckFalStatusActivity.Name);
         Add<FetchFalResultActivity, FalResultQuery, FalCompletion>(registry, FetchFalResultActivity.Name);
@@ -65,7 +67,8 @@ public static class PipelineTaskRegistry
         registry.AddActivity(name, services => new Adapter<TActivity, TInput, TOutput>(
             services.GetRequiredService<TActivity>(), services.GetRequiredService<PipelineActivityRunner>(), name));
 
-    private sealed class Adapter<TActivity, TInput, TOutput>(TActivity activity, PipelineActivityRunner runner, string name) : TaskActivity<TInput, TOutput>
+    private sealed class Adapter<TActivity, TInput, TOutput>(TActivity activity, PipelineActivityRunner runner, string name)
+        : TaskActivity<TInput, TOutput>
         where TActivity : IPipelineActivity<TInput, TOutput>
     {
         public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) =>

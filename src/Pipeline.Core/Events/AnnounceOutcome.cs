@@ -16,5 +16,6 @@ public enum AnnounceOutcome
 /// </summary>
 public sealed record JobAnnouncement(JobEvent Event, bool QueueBehind) : Telemetry.IDescribesJob
 {
-    (Requests.VideoMode? Mode, string? EndUserId, string? FalRequestId) Telemetry.IDescribesJob.Describe() => ((Telemetry.IDescribesJob)Event).Describe();
+    (Requests.VideoMode? Mode, string? EndUserId, string? FalRequestId) Telemetry.IDescribesJob.Describe() =>
+        ((Telemetry.IDescribesJob)Event).Describe();
 }

@@ -16,7 +16,11 @@ namespace Pipeline.Core.Events;
 /// every 30 s doubling to 10 min, for <see cref="EventGridOptions.RetryFor"/>; what is still undelivered shows in the
 /// job's status, in a metric and in the log, and survives restarts.
 /// </summary>
-public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publisher, IOptions<EventGridOptions> options, TimeProvider time,
+public partial class EventOutbox(
+    PipelineStorage storage,
+    JobEventPublisher publisher,
+    IOptions<EventGridOptions> options,
+    TimeProvider time,
     ILogger<EventOutbox> logger)
 {
     private const string Prefix = "events/";
@@ -109,7 +113,8 @@ public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publ
         var now = time.GetUtcNow();
         if (problem is null)
         {
-            await storage.Jobs.DeleteBlobIfExistsAsync(name, conditions: new BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken);
+            await storage.Jobs.DeleteBlobIfExistsAsync(
+                name, conditions: new BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken);
             PipelineMetrics.EventsDeliveredLate.Add(1);
             LogDeliveredLate(kept.Event.Type, kept.Event.Data.Id, kept.Attempts + 1, now - kept.KeptAt);
             return null;
@@ -167,8 +172,10 @@ public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publ
     }
 
     private async Task WriteAsync(string name, KeptEvent kept, BlobRequestConditions conditions, CancellationToken cancellationToken) =>
-        await storage.Jobs.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(kept, Json),
-            new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
+        await storage.Jobs.GetBlobClient(name).UploadAsync(
+            BinaryData.FromObjectAsJson(kept, Json),
+            new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            cancellationToken);
 
     private async Task<(KeptEvent Kept, ETag ETag)?> ReadAsync(string name, CancellationToken cancellationToken)
     {
@@ -188,7 +195,8 @@ public partial class EventOutbox(PipelineStorage storage, JobEventPublisher publ
     /// job's.
     /// </summary>
     private static string NameOf(JobEvent jobEvent) =>
-        $"{Prefix}{jobEvent.Data.Id}/{(jobEvent.Type == JobEventTypes.Submitted ? 1 : 2)}-{jobEvent.CloudEventId[(jobEvent.Data.Id.Length + 1)..]}.json";
+        $"{Prefix}{jobEvent.Data.Id}/{(jobEvent.Type == JobEventTypes.Submitted ? 1 : 2)}-"
+        + $"{jobEvent.CloudEventId[(jobEvent.Data.Id.Length + 1)..]}.json";
 
     /// <summary>One line when the topic starts failing the sweep, one when it takes events again.</summary>
     private void NoteOutage(OutboxSweep sweep, string? failure)

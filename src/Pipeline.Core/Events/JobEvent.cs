@@ -68,7 +68,8 @@ public sealed record JobEventData(
 /// </summary>
 public sealed record JobEvent(string Type, string Subject, DateTimeOffset Time, JobEventData Data) : Telemetry.IDescribesJob
 {
-    (Requests.VideoMode? Mode, string? EndUserId, string? FalRequestId) Telemetry.IDescribesJob.Describe() => (Data.Mode, Data.EndUserId, Data.FalRequestId);
+    (Requests.VideoMode? Mode, string? EndUserId, string? FalRequestId) Telemetry.IDescribesJob.Describe() =>
+        (Data.Mode, Data.EndUserId, Data.FalRequestId);
 
     /// <summary>The output blob for an inbox job (<c>videos/trips/beach.mp4</c>), <c>videos/{id}</c> otherwise.</summary>
     public static string SubjectOf(VideoJob job) =>

@@ -9,7 +9,8 @@ namespace Pipeline.Core.Events;
 /// Sends job events to the configured Event Grid topic as CloudEvents 1.0 (JSON data, <c>source</c> from the settings).
 /// Without a topic it only logs them, so a local run needs no Azure.
 /// </summary>
-public partial class JobEventPublisher(EventGridPublisherClient? client, IOptions<PipelineOptions> options, ILogger<JobEventPublisher> logger)
+public partial class JobEventPublisher(
+    EventGridPublisherClient? client, IOptions<PipelineOptions> options, ILogger<JobEventPublisher> logger)
 {
     public virtual async Task PublishAsync(JobEvent jobEvent, CancellationToken cancellationToken)
     {

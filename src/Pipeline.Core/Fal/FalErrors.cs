@@ -27,9 +27,10 @@ internal static class FalErrors
             ?? (json is null ? null : FalJson.String(json, "error_type"))
             ?? answer.ErrorTypeHeader;
 
+        var status = answer.Status.ToString(CultureInfo.InvariantCulture);
         var message = string.IsNullOrWhiteSpace(falMessage)
-            ? $"fal answered {answer.Status.ToString(CultureInfo.InvariantCulture)}{(answer.ReasonPhrase is { Length: > 0 } reason ? $" ({reason})" : "")}"
-            : $"fal answered {answer.Status.ToString(CultureInfo.InvariantCulture)}: {falMessage}";
+            ? $"fal answered {status}{(answer.ReasonPhrase is { Length: > 0 } reason ? $" ({reason})" : "")}"
+            : $"fal answered {status}: {falMessage}";
         if (attempts is { } tries)
         {
             message += GaveUp(tries);

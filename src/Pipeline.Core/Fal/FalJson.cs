@@ -51,7 +51,8 @@ internal static class FalJson
             JsonValueKind.Number when value.TryGetValue<long>(out var whole) => whole,
             JsonValueKind.Number when value.TryGetValue<double>(out var real) && real == Math.Floor(real)
                 && real is >= long.MinValue and <= long.MaxValue => (long)real,
-            JsonValueKind.String when long.TryParse(value.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            JsonValueKind.String
+                when long.TryParse(value.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) => parsed,
             _ => null,
         };
     }

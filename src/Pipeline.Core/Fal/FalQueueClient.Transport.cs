@@ -54,7 +54,8 @@ public partial class FalQueueClient
                 if (!resendWhenUnanswered)
                 {
                     FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, false);
-                    throw new FalSubmitOutcomeUnknownException($"fal {operation} did not answer within {_options.RequestTimeout}; it may have been queued", e);
+                    throw new FalSubmitOutcomeUnknownException(
+                        $"fal {operation} did not answer within {_options.RequestTimeout}; it may have been queued", e);
                 }
 
                 if (!canRetry)
@@ -75,7 +76,8 @@ public partial class FalQueueClient
                 if (!resendWhenUnanswered && !NothingWasSent(e))
                 {
                     FalQueueClientLog.Failed(_logger, operation, target, attempt, null, null, false);
-                    throw new FalSubmitOutcomeUnknownException(FalErrors.Redact($"fal {operation} lost its answer: {e.Message}; it may have been queued", key), e);
+                    throw new FalSubmitOutcomeUnknownException(
+                        FalErrors.Redact($"fal {operation} lost its answer: {e.Message}; it may have been queued", key), e);
                 }
 
                 if (!canRetry)
@@ -99,7 +101,8 @@ public partial class FalQueueClient
             {
                 // A gateway's error: the service behind it may have taken the request before the gateway gave up.
                 FalQueueClientLog.Failed(_logger, operation, target, attempt, answer.Status, null, false);
-                throw new FalSubmitOutcomeUnknownException($"fal {operation} answered {answer.Status} from its gateway; it may have been queued");
+                throw new FalSubmitOutcomeUnknownException(
+                    $"fal {operation} answered {answer.Status} from its gateway; it may have been queued");
             }
 
             var error = FalErrors.FromAnswer(answer, requestId, key);
@@ -123,7 +126,10 @@ public partial class FalQueueClient
 
     /// <summary>A failure to connect (or to resolve the host) happens before any byte of the request is sent.</summary>
     private static bool NothingWasSent(Exception e) =>
-        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError };
+        e is HttpRequestException
+        {
+            HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError,
+        };
 
     private async Task<FalAnswer> SendOnceAsync(Func<HttpRequestMessage> createRequest, string key, CancellationToken cancellationToken)
     {
@@ -296,7 +302,8 @@ public partial class FalQueueClient
     private static Uri WithoutLogs(Uri statusUrl)
     {
         var query = statusUrl.Query.TrimStart('?');
-        if (query.Split('&').Any(p => p.StartsWith("logs=", StringComparison.OrdinalIgnoreCase) || p.Equals("logs", StringComparison.OrdinalIgnoreCase)))
+        if (query.Split('&').Any(p =>
+            p.StartsWith("logs=", StringComparison.OrdinalIgnoreCase) || p.Equals("logs", StringComparison.OrdinalIgnoreCase)))
         {
             return statusUrl;
         }

@@ -119,7 +119,8 @@ public partial class FalQueueClient
         // A success status means fal took the request: an answer this client cannot read is an unknown outcome, not a refusal.
         var json = FalJson.TryParseObject(answer.Body) ?? new JsonObject();
         var requestId = FalJson.String(json, "request_id") ?? answer.RequestIdHeader
-            ?? throw new FalSubmitOutcomeUnknownException(FalErrors.Unreadable(answer, SubmitOperation, null, "it names no request_id", key).Message);
+            ?? throw new FalSubmitOutcomeUnknownException(
+                FalErrors.Unreadable(answer, SubmitOperation, null, "it names no request_id", key).Message);
 
         // fal's own URLs are preferred; the owner/alias forms are what the official JS client builds when they are absent.
         var result = new FalSubmitResult(
@@ -202,7 +203,8 @@ public partial class FalQueueClient
             throw FalErrors.Unreadable(answer, ResultOperation, requestId, "it has no video.url", key);
         }
 
-        var file = new FalFile(videoUrl, FalJson.String(video, "content_type"), FalJson.String(video, "file_name"), FalJson.Int64(video, "file_size"));
+        var file = new FalFile(
+            videoUrl, FalJson.String(video, "content_type"), FalJson.String(video, "file_name"), FalJson.Int64(video, "file_size"));
         FalQueueClientLog.ResultReceived(_logger, requestId);
         return new FalVideoResult(requestId, file, FalJson.Int64(json, "seed"));
     }

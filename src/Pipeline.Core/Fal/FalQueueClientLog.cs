@@ -29,19 +29,24 @@ internal static partial class FalQueueClientLog
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
         Message = "fal {Operation} of {Target}: attempt {Attempt} answered {StatusCode}; retrying in {Delay}")]
-    public static partial void RetryingAfterStatus(ILogger logger, string operation, string target, int attempt, int statusCode, TimeSpan delay);
+    public static partial void RetryingAfterStatus(
+        ILogger logger, string operation, string target, int attempt, int statusCode, TimeSpan delay);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning,
         Message = "fal {Operation} of {Target}: attempt {Attempt} got no answer within {Timeout}; retrying in {Delay}")]
-    public static partial void RetryingAfterTimeout(ILogger logger, string operation, string target, int attempt, TimeSpan timeout, TimeSpan delay);
+    public static partial void RetryingAfterTimeout(
+        ILogger logger, string operation, string target, int attempt, TimeSpan timeout, TimeSpan delay);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning,
         Message = "fal {Operation} of {Target}: attempt {Attempt} failed to connect; retrying in {Delay}")]
-    public static partial void RetryingAfterNetworkError(ILogger logger, string operation, string target, int attempt, TimeSpan delay, Exception exception);
+    public static partial void RetryingAfterNetworkError(
+        ILogger logger, string operation, string target, int attempt, TimeSpan delay, Exception exception);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning,
-        Message = "fal {Operation} of {Target} failed after {Attempts} attempt(s): status {StatusCode}, error type {ErrorCode}, retryable {IsRetryable}")]
-    public static partial void Failed(ILogger logger, string operation, string target, int attempts, int? statusCode, string? errorCode, bool isRetryable);
+        Message = "fal {Operation} of {Target} failed after {Attempts} attempt(s): "
+            + "status {StatusCode}, error type {ErrorCode}, retryable {IsRetryable}")]
+    public static partial void Failed(
+        ILogger logger, string operation, string target, int attempts, int? statusCode, string? errorCode, bool isRetryable);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning,
         Message = "A fal answer named {Host}, which is not a configured fal host: nothing was sent there (the key stays with fal)")]

@@ -21,9 +21,15 @@ public class HealthCheck(
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     private static readonly string[] Containers =
-        [PipelineStorage.InboxContainerName, PipelineStorage.VideosContainerName, PipelineStorage.UploadsContainerName, PipelineStorage.JobsContainerName];
+        [
+            PipelineStorage.InboxContainerName,
+            PipelineStorage.VideosContainerName,
+            PipelineStorage.UploadsContainerName,
+            PipelineStorage.JobsContainerName,
+        ];
 
-    private static readonly string? Version = typeof(HealthCheck).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+    private static readonly string? Version =
+        typeof(HealthCheck).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
 
     public virtual async Task<HealthReport> CheckAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
@@ -39,10 +45,17 @@ public class HealthCheck(
             webhooks.Value.VerifySignatures,
             !string.IsNullOrEmpty(fal.Value.AdminKey));
         var eventsHealth = events.Value.TopicEndpoint is { } topic
-            ? new EventsHealth("configured", topic.Host, string.IsNullOrEmpty(events.Value.TopicKey) ? "managed_identity" : "key", pipeline.Value.EventSource)
+            ? new EventsHealth(
+                "configured",
+                topic.Host,
+                string.IsNullOrEmpty(events.Value.TopicKey) ? "managed_identity" : "key",
+                pipeline.Value.EventSource)
             : new EventsHealth("not_configured", null, null, pipeline.Value.EventSource);
-        var healthy = storageHealth.Status == HealthReport.Healthy && taskHub.Status == HealthReport.Healthy && falHealth.Status == HealthReport.Healthy;
-        return new HealthReport(healthy ? HealthReport.Healthy : HealthReport.Unhealthy, Version, storageHealth, taskHub, eventsHealth, falHealth);
+        var healthy = storageHealth.Status == HealthReport.Healthy
+            && taskHub.Status == HealthReport.Healthy
+            && falHealth.Status == HealthReport.Healthy;
+        return new HealthReport(
+            healthy ? HealthReport.Healthy : HealthReport.Unhealthy, Version, storageHealth, taskHub, eventsHealth, falHealth);
     }
 
     private async Task<StorageHealth> CheckStorageAsync(CancellationToken cancellationToken)
@@ -54,7 +67,12 @@ public class HealthCheck(
             timeout.CancelAfter(Timeout);
             var exists = await Task.WhenAll(Containers.Select(c => storage.Service.GetBlobContainerClient(c).ExistsAsync(timeout.Token)));
             var missing = Containers.Where((_, i) => !exists[i].Value).ToList();
-            return new StorageHealth(missing.Count == 0 ? HealthReport.Healthy : HealthReport.Unhealthy, storage.Service.AccountName, missing, clock.ElapsedMilliseconds, null);
+            return new StorageHealth(
+                missing.Count == 0 ? HealthReport.Healthy : HealthReport.Unhealthy,
+                storage.Service.AccountName,
+                missing,
+                clock.ElapsedMilliseconds,
+                null);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -51,7 +51,8 @@ public partial class JobPurger(
         return report;
     }
 
-    private async Task<(int Purged, int Kept, bool Complete)> PurgeJobsAsync(DurableTaskClient client, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    private async Task<(int Purged, int Kept, bool Complete)> PurgeJobsAsync(
+        DurableTaskClient client, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var (purged, kept) = (0, 0);
         await foreach (var entry in index.CreatedBeforeAsync(cutoff, cancellationToken))
@@ -97,7 +98,8 @@ public partial class JobPurger(
         // Its callbacks' orchestration, if it had a receiver (or may have: a job never scheduled left no input), ended a
         // day after the job at the latest.
         var callbacks = Orchestrations.JobCallbacksOrchestrator.InstanceIdFor(entry.JobId);
-        if ((job is null || job.Callback is not null) && await client.GetInstanceAsync(callbacks, cancellationToken) is { IsCompleted: true })
+        if ((job is null || job.Callback is not null)
+            && await client.GetInstanceAsync(callbacks, cancellationToken) is { IsCompleted: true })
         {
             await client.PurgeInstanceAsync(callbacks, cancellation: cancellationToken);
         }
@@ -123,7 +125,8 @@ public partial class JobPurger(
     {
         try
         {
-            var properties = await storage.Blob(source.Container ?? PipelineStorage.InboxContainerName, source.BlobName!).GetPropertiesAsync(cancellationToken: cancellationToken);
+            var blob = storage.Blob(source.Container ?? PipelineStorage.InboxContainerName, source.BlobName!);
+            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
             return properties.Value.ETag.ToString() == source.ETag;
         }
         catch (Azure.RequestFailedException e) when (e.Status == 404)

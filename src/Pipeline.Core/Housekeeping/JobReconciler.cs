@@ -26,9 +26,18 @@ namespace Pipeline.Core.Housekeeping;
 /// Running jobs are left alone. Idempotent: a crash half way is finished by the next run (same CloudEvent ids).
 /// </summary>
 public partial class JobReconciler(
-    OpenJobs open, JobAdmission admission, SubmitLedger submits, FalQueueClient fal, FetchFalResultActivity results, EventOutbox events,
-    VideoStore videos, ReconciledOutcomes outcomes, Batches.BatchLedger batches, Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options,
-    TimeProvider time, ILogger<JobReconciler> logger)
+    OpenJobs open,
+    JobAdmission admission,
+    SubmitLedger submits,
+    FalQueueClient fal,
+    FetchFalResultActivity results,
+    EventOutbox events,
+    VideoStore videos,
+    ReconciledOutcomes outcomes,
+    Batches.BatchLedger batches,
+    Microsoft.Extensions.Options.IOptions<Options.PipelineOptions> options,
+    TimeProvider time,
+    ILogger<JobReconciler> logger)
 {
     /// <returns>How many jobs were settled.</returns>
     public virtual async Task<int> RunAsync(DurableTaskClient client, CancellationToken cancellationToken)
@@ -89,7 +98,8 @@ public partial class JobReconciler(
     }
 
     /// <summary>What the orchestration would have done at its end; null when it cannot be decided yet.</summary>
-    private async Task<VideoJobResult?> EndAsync(DurableTaskClient client, OrchestrationMetadata instance, CancellationToken cancellationToken)
+    private async Task<VideoJobResult?> EndAsync(
+        DurableTaskClient client, OrchestrationMetadata instance, CancellationToken cancellationToken)
     {
         var job = instance.ReadInputAs<VideoJob>() ?? throw new InvalidOperationException($"job {instance.InstanceId} has no input");
         if (await outcomes.ReadAsync(job.Id, cancellationToken) is { } decided)
@@ -129,7 +139,8 @@ public partial class JobReconciler(
                 continue;
             }
 
-            var completion = await results.ReadAsync(request.RequestId, request.ResponseUrl, (status.Error, status.ErrorType), cancellationToken);
+            var completion = await results.ReadAsync(
+                request.RequestId, request.ResponseUrl, (status.Error, status.ErrorType), cancellationToken);
             if (completion.Succeeded && completion.VideoUrl is not null)
             {
                 return new FalLook(completion, false);
@@ -141,21 +152,24 @@ public partial class JobReconciler(
 
     private sealed record FalLook(FalCompletion? Finished, bool StillRunning);
 
-    private async Task<VideoJobResult> StoreAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, FalCompletion finished, CancellationToken cancellationToken)
+    private async Task<VideoJobResult> StoreAsync(
+        VideoJob job, IReadOnlyList<SubmitRecord> records, FalCompletion finished, CancellationToken cancellationToken)
     {
         var last = records.LastOrDefault(r => r.Request?.RequestId == finished.RequestId) ?? (records.Count > 0 ? records[^1] : null);
         var mode = last?.Mode ?? job.Mode;
-        var video = await videos.StoreAsync(new VideoToStore(job.Id, last?.OutputBlob ?? job.OutputBlob, finished.VideoUrl!, finished.ContentType, finished.FileSize,
-            finished.RequestId)
+        var toStore = new VideoToStore(
+            job.Id, last?.OutputBlob ?? job.OutputBlob, finished.VideoUrl!, finished.ContentType, finished.FileSize, finished.RequestId)
         {
             Mode = mode, Source = job.Source, Seed = finished.Seed, EndUserId = last?.EndUserId, Correlation = last?.Correlation,
-        }, cancellationToken);
+        };
+        var video = await videos.StoreAsync(toStore, cancellationToken);
         await CancelAsync(job, records, except: finished.RequestId, cancellationToken);
         LogStoredForFailedJob(job.Id, finished.RequestId);
         return Result(job, records, JobOutcome.Succeeded, video, finished.Seed, null, finished.RequestId);
     }
 
-    private async Task<VideoJobResult> FailAsync(VideoJob job, IReadOnlyList<SubmitRecord> records, OrchestrationMetadata instance, CancellationToken cancellationToken)
+    private async Task<VideoJobResult> FailAsync(
+        VideoJob job, IReadOnlyList<SubmitRecord> records, OrchestrationMetadata instance, CancellationToken cancellationToken)
     {
         await CancelAsync(job, records, except: null, cancellationToken);
         var terminated = instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated;
@@ -188,7 +202,13 @@ public partial class JobReconciler(
     }
 
     private VideoJobResult Result(
-        VideoJob job, IReadOnlyList<SubmitRecord> records, JobOutcome outcome, StoredVideo? video, long? seed, JobError? error, string? requestId)
+        VideoJob job,
+        IReadOnlyList<SubmitRecord> records,
+        JobOutcome outcome,
+        StoredVideo? video,
+        long? seed,
+        JobError? error,
+        string? requestId)
     {
         var last = records.LastOrDefault(r => r.Request is not null) ?? (records.Count > 0 ? records[^1] : null);
         var atFal = records.Any(r => r.MayBeAtFal);
@@ -215,7 +235,12 @@ public partial class JobReconciler(
     /// Tells the subscribers (through the outbox), the job's callback receiver and its batch, as the orchestration
     /// would have.
     /// </summary>
-    private async Task AnnounceAsync(DurableTaskClient client, VideoJob job, VideoJobResult result, IReadOnlyList<SubmitRecord> records, CancellationToken cancellationToken)
+    private async Task AnnounceAsync(
+        DurableTaskClient client,
+        VideoJob job,
+        VideoJobResult result,
+        IReadOnlyList<SubmitRecord> records,
+        CancellationToken cancellationToken)
     {
         var type = result.Outcome switch
         {
@@ -245,7 +270,8 @@ public partial class JobReconciler(
         await events.AnnounceAsync(ended, queueBehind: false, cancellationToken);
         if (job.Callback is not null)
         {
-            await client.RaiseEventAsync(JobCallbacksOrchestrator.InstanceIdFor(job.Id), JobCallbacksOrchestrator.EventName, ended, cancellationToken);
+            await client.RaiseEventAsync(
+                JobCallbacksOrchestrator.InstanceIdFor(job.Id), JobCallbacksOrchestrator.EventName, ended, cancellationToken);
         }
 
         if (job.Batch is { } batch)

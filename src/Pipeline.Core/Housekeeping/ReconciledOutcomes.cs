@@ -14,7 +14,8 @@ public class ReconciledOutcomes(PipelineStorage storage)
     private const string Prefix = "outcomes/";
 
     public virtual Task WriteAsync(VideoJobResult result, CancellationToken cancellationToken) =>
-        storage.Jobs.GetBlobClient(Prefix + result.Id + ".json").UploadAsync(BinaryData.FromObjectAsJson(result), overwrite: true, cancellationToken);
+        storage.Jobs.GetBlobClient(Prefix + result.Id + ".json")
+            .UploadAsync(BinaryData.FromObjectAsJson(result), overwrite: true, cancellationToken);
 
     public virtual async Task<VideoJobResult?> ReadAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -22,23 +22,29 @@ public class ImageUses(PipelineStorage storage)
     /// The image's own job asks to go on: true when it may (first, or after another version of the same file), false when
     /// a manifest uses it; <paramref name="manifest"/> then names it.
     /// </summary>
-    public virtual async Task<(bool MayGoOn, string? Manifest)> ClaimForDropAsync(string container, string name, CancellationToken cancellationToken)
+    public virtual async Task<(bool MayGoOn, string? Manifest)> ClaimForDropAsync(
+        string container, string name, CancellationToken cancellationToken)
     {
         var holder = await ClaimAsync(container, name, $"drop:{container}/{name}", cancellationToken);
         return holder.StartsWith(ManifestPrefix, StringComparison.Ordinal) ? (false, holder[ManifestPrefix.Length..]) : (true, null);
     }
 
     /// <summary>A manifest names the image: true when the image's own job already holds it (and may have gone to fal).</summary>
-    public virtual async Task<bool> UsedByItsOwnJobAsync(string container, string name, string manifest, CancellationToken cancellationToken) =>
-        !(await ClaimAsync(container, name, ManifestPrefix + manifest, cancellationToken)).StartsWith(ManifestPrefix, StringComparison.Ordinal);
+    public virtual async Task<bool> UsedByItsOwnJobAsync(
+        string container, string name, string manifest, CancellationToken cancellationToken) =>
+        !(await ClaimAsync(container, name, ManifestPrefix + manifest, cancellationToken))
+            .StartsWith(ManifestPrefix, StringComparison.Ordinal);
 
     /// <summary>Writes <paramref name="owner"/> unless someone holds the image; returns who does.</summary>
     private async Task<string> ClaimAsync(string container, string name, string owner, CancellationToken cancellationToken)
     {
-        var blob = storage.Jobs.GetBlobClient(Prefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{container}/{name}")))[..32]);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{container}/{name}")))[..32];
+        var blob = storage.Jobs.GetBlobClient(Prefix + hash);
         try
         {
-            await blob.UploadAsync(BinaryData.FromString(owner), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
+            await blob.UploadAsync(
+                BinaryData.FromString(owner),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
                 cancellationToken);
             return owner;
         }

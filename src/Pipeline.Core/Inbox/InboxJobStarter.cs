@@ -17,13 +17,19 @@ namespace Pipeline.Core.Inbox;
 /// <c>videos/_refused/</c>; an empty image or request leaves a marker where its video would go.
 /// </summary>
 public partial class InboxJobStarter(
-    PipelineStorage storage, JobScheduler scheduler, InboxReader inbox, VideoStore videos, ManifestJobStarter manifests, ILogger<InboxJobStarter> logger)
+    PipelineStorage storage,
+    JobScheduler scheduler,
+    InboxReader inbox,
+    VideoStore videos,
+    ManifestJobStarter manifests,
+    ILogger<InboxJobStarter> logger)
 {
     /// <returns>
     /// The (first) job id, a manifest's batch id, or null when the blob starts no job (refused, gone, empty, a preset,
     /// or neither an image nor a request).
     /// </returns>
-    public virtual async Task<string?> StartAsync(DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
+    public virtual async Task<string?> StartAsync(
+        DurableTaskClient client, string container, string blobName, CancellationToken cancellationToken)
     {
         if (InboxNames.Problem(blobName) is { } refused)
         {
@@ -88,7 +94,13 @@ public partial class InboxJobStarter(
     /// id.
     /// </summary>
     private async Task<string> StartDropAsync(
-        DurableTaskClient client, string container, string blobName, string etag, DropIntent intent, int firstVariant, CancellationToken cancellationToken)
+        DurableTaskClient client,
+        string container,
+        string blobName,
+        string etag,
+        DropIntent intent,
+        int firstVariant,
+        CancellationToken cancellationToken)
     {
         var variants = intent.Variants;
         var first = JobIds.ForBlob(container, blobName, etag);
@@ -120,7 +132,8 @@ public partial class InboxJobStarter(
     /// A sidecar that lands after its image and asks for more variants than the image's drop knew of starts the rest;
     /// the image's first job keeps its name (ids are per variant, so nothing starts twice).
     /// </summary>
-    private async Task StartLateVariantsAsync(DurableTaskClient client, string container, string sidecarName, CancellationToken cancellationToken)
+    private async Task StartLateVariantsAsync(
+        DurableTaskClient client, string container, string sidecarName, CancellationToken cancellationToken)
     {
         if (await inbox.ImageOfAsync(container, sidecarName, cancellationToken) is not { } image)
         {

@@ -11,7 +11,8 @@ public static class InboxJson
     public const int MaxBytes = 256 * 1024;
 
     /// <returns>The object; or null with no problem when the blob does not exist; or a problem that names the file.</returns>
-    public static async Task<(JsonObject? Json, string? Problem)> ReadAsync(PipelineStorage storage, string container, string name, CancellationToken cancellationToken)
+    public static async Task<(JsonObject? Json, string? Problem)> ReadAsync(
+        PipelineStorage storage, string container, string name, CancellationToken cancellationToken)
     {
         try
         {

@@ -40,7 +40,11 @@ public class InboxPhotos(PipelineStorage storage, PhotoNormalizer normalizer, IO
             await storage.Uploads.GetBlobClient(name).UploadAsync(copy, new BlobUploadOptions
             {
                 HttpHeaders = new BlobHttpHeaders { ContentType = "image/jpeg" },
-                Metadata = new Dictionary<string, string> { ["job_id"] = jobId, ["source"] = Uri.EscapeDataString($"{photo.Container}/{photo.Name}") },
+                Metadata = new Dictionary<string, string>
+                {
+                    ["job_id"] = jobId,
+                    ["source"] = Uri.EscapeDataString($"{photo.Container}/{photo.Name}"),
+                },
             }, cancellationToken);
             request = request.WithUrl(field, new BlobReference(PipelineStorage.UploadsContainerName, name).ToString());
         }

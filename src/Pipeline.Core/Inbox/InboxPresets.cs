@@ -26,7 +26,8 @@ public class InboxPresets(PipelineStorage storage)
     /// folder, merged.
     /// </summary>
     /// <returns>The merged fields (empty when no preset applies), or a problem naming the preset and the field.</returns>
-    public virtual async Task<(JsonObject Defaults, string? Problem)> ForAsync(string container, string dropName, CancellationToken cancellationToken)
+    public virtual async Task<(JsonObject Defaults, string? Problem)> ForAsync(
+        string container, string dropName, CancellationToken cancellationToken)
     {
         var defaults = new JsonObject();
         foreach (var preset in PresetNames(dropName))

@@ -14,7 +14,8 @@ namespace Pipeline.Core.Inbox;
 /// <summary>How a drop's fields become a request: the mode, the files it names in the inbox, and their checks.</summary>
 public partial class InboxReader
 {
-    private async Task<PreparedJob> BuildAsync(string container, string dropName, JsonObject body, string? image, CancellationToken cancellationToken)
+    private async Task<PreparedJob> BuildAsync(
+        string container, string dropName, JsonObject body, string? image, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var (withoutCorrelation, correlation) = Correlation.Split(body, errors);
@@ -48,14 +49,16 @@ public partial class InboxReader
                 return null;
             }
 
-            if (relative.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || relative.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            if (relative.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                || relative.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
             {
                 return relative; // a URL fal fetches itself; the validator checks it
             }
 
             if (ResolveRelative(folder, relative) is not { } resolved)
             {
-                errors.Add(field, $"'{relative}' must name a file in the inbox relative to {(folder.Length == 0 ? "its root" : folder)}, without '..'");
+                var root = folder.Length == 0 ? "its root" : folder;
+                errors.Add(field, $"'{relative}' must name a file in the inbox relative to {root}, without '..'");
                 return null;
             }
 
@@ -140,7 +143,11 @@ public partial class InboxReader
     /// <summary>The total of <c>bytes 0-15/12345</c>; null when the answer gave none.</summary>
     internal static long? TotalLength(string? contentRange) =>
         contentRange?.LastIndexOf('/') is int slash && slash >= 0
-        && long.TryParse(contentRange.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var total)
+        && long.TryParse(
+            contentRange.AsSpan(slash + 1),
+            System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var total)
             ? total
             : null;
 
@@ -164,7 +171,8 @@ public partial class InboxReader
             try
             {
                 // One call: the first bytes, and the whole size from the answer's Content-Range.
-                var range = (await blob.DownloadContentAsync(new Azure.Storage.Blobs.Models.BlobDownloadOptions { Range = new Azure.HttpRange(0, 16) }, cancellationToken)).Value;
+                var range = (await blob.DownloadContentAsync(
+                    new Azure.Storage.Blobs.Models.BlobDownloadOptions { Range = new Azure.HttpRange(0, 16) }, cancellationToken)).Value;
                 head = range.Content.ToArray();
                 size = TotalLength(range.Details.ContentRange) ?? head.Length;
             }
@@ -178,7 +186,9 @@ public partial class InboxReader
                 (size, head) = (0, []); // an empty file has no first byte to ask for
             }
 
-            var kind = field.StartsWith("video_urls", StringComparison.Ordinal) ? "video" : field.StartsWith("audio_urls", StringComparison.Ordinal) ? "audio" : "image";
+            var kind = field.StartsWith("video_urls", StringComparison.Ordinal) ? "video"
+                : field.StartsWith("audio_urls", StringComparison.Ordinal) ? "audio"
+                : "image";
             switch (kind)
             {
                 case "image" when !InputSniffer.IsImage(head) && !InputSniffer.IsHeif(head):

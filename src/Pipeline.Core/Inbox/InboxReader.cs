@@ -21,7 +21,11 @@ namespace Pipeline.Core.Inbox;
 /// comes from the folder presets above it (<see cref="InboxPresets"/>); files it names may also be URLs.
 /// </summary>
 public partial class InboxReader(
-    PipelineStorage storage, InboxPresets presets, IOptions<PipelineOptions> options, IOptions<Callbacks.CallbackOptions> callbacks, TimeProvider time,
+    PipelineStorage storage,
+    InboxPresets presets,
+    IOptions<PipelineOptions> options,
+    IOptions<Callbacks.CallbackOptions> callbacks,
+    TimeProvider time,
     Inbox.PendingManifests pendingManifests)
 {
     /// <summary>How a field says the file it names is missing (a manifest waits for such files a while).</summary>
@@ -34,7 +38,8 @@ public partial class InboxReader(
     private const string CorrelationMetadataPrefix = "correlation_";
 
     /// <summary>Metadata names a dropped image may carry instead of a sidecar (blob metadata is lower-case, string-valued).</summary>
-    private static readonly string[] MetadataFields = ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode", Variants.Field];
+    private static readonly string[] MetadataFields =
+        ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed", "end_user_id", "mode", Variants.Field];
 
     /// <summary>
     /// A photo the inbox takes by its name (<c>.jpg .jpeg .png .webp .heic .heif</c>, any case): HEIC goes to fal as an
@@ -43,7 +48,8 @@ public partial class InboxReader(
     public static bool IsImage(string name) => Inbox.PhotoFormats.IsPhoto(name);
 
     /// <summary>A <c>.json</c> request or sidecar (a folder preset is not one).</summary>
-    public static bool IsSidecar(string name) => Path.GetExtension(name).Equals(".json", StringComparison.OrdinalIgnoreCase) && !InboxPresets.IsPreset(name);
+    public static bool IsSidecar(string name) =>
+        Path.GetExtension(name).Equals(".json", StringComparison.OrdinalIgnoreCase) && !InboxPresets.IsPreset(name);
 
     /// <summary>
     /// <c>trips/photo.jpg</c> → <c>trips/photo.mp4</c> in the videos container. The name is normalised first: no empty,
@@ -72,11 +78,16 @@ public partial class InboxReader(
     /// <param name="companionWaited">The job already waited once for the drop's companion: decide now.</param>
     /// <param name="variant">Which of the drop's variants the job is (null: the only one).</param>
     public virtual async Task<PreparedJob> PrepareAsync(
-        JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken, JobVariant? variant = null) =>
+        JobSource source,
+        DateTimeOffset createdAt,
+        bool companionWaited,
+        CancellationToken cancellationToken,
+        JobVariant? variant = null) =>
         ForVariant(await PrepareDropAsync(source, createdAt, companionWaited, cancellationToken), source, variant);
 
     /// <summary>What the drop asks for, before variants.</summary>
-    private async Task<PreparedJob> PrepareDropAsync(JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken)
+    private async Task<PreparedJob> PrepareDropAsync(
+        JobSource source, DateTimeOffset createdAt, bool companionWaited, CancellationToken cancellationToken)
     {
         var container = source.Container ?? PipelineStorage.InboxContainerName;
         var name = source.BlobName ?? throw new ArgumentException("an inbox job names its blob", nameof(source));
@@ -116,7 +127,8 @@ public partial class InboxReader(
 
         if (!IsImage(name))
         {
-            return Problem(VideoMode.ImageToVideo, $"{name}: only .jpg, .jpeg, .png, .webp, .heic and .heif photos, or a .json request, start a job");
+            return Problem(
+                VideoMode.ImageToVideo, $"{name}: only .jpg, .jpeg, .png, .webp, .heic and .heif photos, or a .json request, start a job");
         }
 
         var (sidecar, problem) = await SidecarNameOfAsync(container, name, cancellationToken) is { } sidecarName
@@ -152,7 +164,8 @@ public partial class InboxReader(
         if (!body.ContainsKey(Correlation.Field) && tagged.Count > 0)
         {
             body[Correlation.Field] = new JsonObject(tagged.Select(m =>
-                KeyValuePair.Create(m.Key[CorrelationMetadataPrefix.Length..].ToLowerInvariant(), (JsonNode?)Uri.UnescapeDataString(m.Value))));
+                KeyValuePair.Create(
+                    m.Key[CorrelationMetadataPrefix.Length..].ToLowerInvariant(), (JsonNode?)Uri.UnescapeDataString(m.Value))));
         }
 
         return await WithPresetsAsync(container, name, body, image: name, cancellationToken);
@@ -163,7 +176,8 @@ public partial class InboxReader(
     /// presets, read once for all rows, apply; files are named relative to it or by URL), except that a row may name
     /// its image itself.
     /// </summary>
-    public virtual Task<PreparedJob> PrepareRowAsync(string container, string manifestName, JsonObject row, JsonObject presetDefaults, CancellationToken cancellationToken) =>
+    public virtual Task<PreparedJob> PrepareRowAsync(
+        string container, string manifestName, JsonObject row, JsonObject presetDefaults, CancellationToken cancellationToken) =>
         WithDefaultsAsync(container, manifestName, row, presetDefaults, image: null, cancellationToken);
 
     /// <summary>
@@ -172,7 +186,8 @@ public partial class InboxReader(
     /// the job's preparation names them.
     /// </summary>
     /// <param name="metadata">The drop's blob metadata, as the caller already read it.</param>
-    public virtual async Task<DropIntent> IntentOfAsync(string container, string name, IDictionary<string, string> metadata, CancellationToken cancellationToken)
+    public virtual async Task<DropIntent> IntentOfAsync(
+        string container, string name, IDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         var own = IsSidecar(name) ? name : await SidecarNameOfAsync(container, name, cancellationToken);
         var (json, _) = own is null ? (null, null) : await InboxJson.ReadAsync(storage, container, own, cancellationToken);
@@ -188,7 +203,8 @@ public partial class InboxReader(
         return new DropIntent(Variants.Peek(fields), callback);
     }
 
-    private async Task<PreparedJob> WithPresetsAsync(string container, string name, JsonObject body, string? image, CancellationToken cancellationToken)
+    private async Task<PreparedJob> WithPresetsAsync(
+        string container, string name, JsonObject body, string? image, CancellationToken cancellationToken)
     {
         var (defaults, problem) = await presets.ForAsync(container, name, cancellationToken);
         return problem is not null
@@ -196,7 +212,8 @@ public partial class InboxReader(
             : await WithDefaultsAsync(container, name, body, defaults, image, cancellationToken);
     }
 
-    private async Task<PreparedJob> WithDefaultsAsync(string container, string name, JsonObject body, JsonObject defaults, string? image, CancellationToken cancellationToken)
+    private async Task<PreparedJob> WithDefaultsAsync(
+        string container, string name, JsonObject body, JsonObject defaults, string? image, CancellationToken cancellationToken)
     {
         InboxPresets.Apply(defaults, body);
         if (!body.ContainsKey("prompt"))
@@ -217,7 +234,8 @@ public partial class InboxReader(
 
         if (variant.Index > ready.Variants)
         {
-            return Problem(ready.Mode, $"variant {variant.Index} of {variant.Of} is no longer asked for: the drop now asks for {ready.Variants}");
+            return Problem(
+                ready.Mode, $"variant {variant.Index} of {variant.Of} is no longer asked for: the drop now asks for {ready.Variants}");
         }
 
         var first = JobIds.ForBlob(source.Container ?? PipelineStorage.InboxContainerName, source.BlobName!, source.ETag ?? "");
@@ -227,14 +245,16 @@ public partial class InboxReader(
 
     /// <summary>Remembers that sidecars are dropped in this .json's folder, so images there wait the grace for theirs.</summary>
     public virtual async Task MarkSidecarFolderAsync(string container, string sidecarName, CancellationToken cancellationToken) =>
-        await storage.Jobs.GetBlobClient(SidecarFolderMarker(container, sidecarName)).UploadAsync(BinaryData.Empty, overwrite: true, cancellationToken);
+        await storage.Jobs.GetBlobClient(SidecarFolderMarker(container, sidecarName))
+            .UploadAsync(BinaryData.Empty, overwrite: true, cancellationToken);
 
     private async Task<bool> UsesSidecarsAsync(string container, string name, CancellationToken cancellationToken) =>
         await storage.Jobs.GetBlobClient(SidecarFolderMarker(container, name)).ExistsAsync(cancellationToken);
 
     /// <summary><c>jobs/sidecar-folders/{hash of container and folder}</c>: hashed, so any folder name makes a valid blob name.</summary>
     private static string SidecarFolderMarker(string container, string name) =>
-        "sidecar-folders/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{container}\n{Folder(NormaliseName(name))}")))[..32];
+        "sidecar-folders/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{container}\n{Folder(NormaliseName(name))}")))[..32];
 
     /// <summary>What is left of <paramref name="wait"/> since <paramref name="since"/>; null when nothing is.</summary>
     private TimeSpan? Remaining(TimeSpan wait, DateTimeOffset since) =>
@@ -263,11 +283,15 @@ public partial class InboxReader(
     {
         var stem = Stem(name);
         var items = storage.Service.GetBlobContainerClient(container).GetBlobsAsync(
-            new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = stem + ".", Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata }, cancellationToken);
+            new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = stem + ".", Traits = Azure.Storage.Blobs.Models.BlobTraits.Metadata },
+            cancellationToken);
         await foreach (var item in items)
         {
             var rest = item.Name[(stem.Length + 1)..];
-            if (item.Name != name && !rest.Contains('.', StringComparison.Ordinal) && !rest.Contains('/', StringComparison.Ordinal) && isCompanion(item.Name))
+            if (item.Name != name
+                && !rest.Contains('.', StringComparison.Ordinal)
+                && !rest.Contains('/', StringComparison.Ordinal)
+                && isCompanion(item.Name))
             {
                 return item;
             }
@@ -288,7 +312,8 @@ public partial class InboxReader(
 
     private static PreparedJob.Invalid Problem(VideoMode mode, string problem) => new PreparedJob.Invalid(mode, problem);
 
-    private static PreparedJob.Invalid Invalid(VideoMode mode, ValidationErrors errors) => new PreparedJob.Invalid(mode, errors.Describe(), errors);
+    private static PreparedJob.Invalid Invalid(VideoMode mode, ValidationErrors errors) =>
+        new PreparedJob.Invalid(mode, errors.Describe(), errors);
 }
 
 /// <summary>What a drop asks of the pipeline itself when it lands: its number of variants and its callback.</summary>

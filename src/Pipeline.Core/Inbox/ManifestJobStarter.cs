@@ -20,8 +20,19 @@ namespace Pipeline.Core.Inbox;
 /// bytes, so the same bytes dropped again start nothing new. Spending caps apply to each job as it starts.
 /// </summary>
 public partial class ManifestJobStarter(
-    PipelineStorage storage, InboxReader inbox, InboxPresets presets, JobScheduler scheduler, BatchLedger batches, VideoStore videos, PriceTable prices, UsageLedger usage,
-    IOptions<PipelineOptions> options, Inbox.OutputNames outputs, Inbox.ImageUses uses, Inbox.PendingManifests pending, ILogger<ManifestJobStarter> logger)
+    PipelineStorage storage,
+    InboxReader inbox,
+    InboxPresets presets,
+    JobScheduler scheduler,
+    BatchLedger batches,
+    VideoStore videos,
+    PriceTable prices,
+    UsageLedger usage,
+    IOptions<PipelineOptions> options,
+    Inbox.OutputNames outputs,
+    Inbox.ImageUses uses,
+    Inbox.PendingManifests pending,
+    ILogger<ManifestJobStarter> logger)
 {
     /// <summary>The optional column or field that names a row's video (<c>row-0001</c> otherwise).</summary>
     public const string NameField = "name";
@@ -60,27 +71,43 @@ public partial class ManifestJobStarter(
         if (refused.Count > 0 && OnlyFilesMissing(refused) && scheduler.Now - droppedAt < options.Value.LoneRequestWait)
         {
             await pending.WaitAsync(container, name, cancellationToken); // photos dropped in its folder meanwhile wait for it
-            throw new Inbox.ManifestWaitingException($"{source} names files that are not in the inbox yet; it is read again when they may be");
+            throw new Inbox.ManifestWaitingException(
+                $"{source} names files that are not in the inbox yet; it is read again when they may be");
         }
 
         await pending.DoneAsync(container, name, cancellationToken);
         if (refused.Count > 0 && (options.Value.ManifestInvalidRows == ManifestInvalidRows.Refuse || ready.Count == 0))
         {
-            return await RefuseAsync(source, marker, $"{refused.Count} of {rows.Items.Count} rows are invalid; nothing was started", refused, cancellationToken);
+            return await RefuseAsync(
+                source, marker, $"{refused.Count} of {rows.Items.Count} rows are invalid; nothing was started", refused, cancellationToken);
         }
 
         if (ready.Sum(r => r.Job.Variants) is var jobs && jobs > MaxJobs)
         {
-            return await RefuseAsync(source, marker, $"the rows ask for {jobs} jobs with their variants; a manifest may start at most {MaxJobs}: split it", [], cancellationToken);
+            return await RefuseAsync(
+                source,
+                marker,
+                $"the rows ask for {jobs} jobs with their variants; a manifest may start at most {MaxJobs}: split it",
+                [],
+                cancellationToken);
         }
 
         var batch = BatchIds.ForManifest(container, name, rows.Sha256);
-        await batches.EnsureAsync(new BatchRecord(batch.Id, batch.Kind, batch.Name, scheduler.Now, rows.Items.Count, refused, $"{folder}/results.csv"), cancellationToken);
-        await storage.Videos.DeleteBlobIfExistsAsync(VideoStore.ErrorMarkerName(marker), cancellationToken: cancellationToken); // an earlier refusal
+        await batches.EnsureAsync(
+            new BatchRecord(batch.Id, batch.Kind, batch.Name, scheduler.Now, rows.Items.Count, refused, $"{folder}/results.csv"),
+            cancellationToken);
+        await storage.Videos.DeleteBlobIfExistsAsync(
+            VideoStore.ErrorMarkerName(marker), cancellationToken: cancellationToken); // an earlier refusal
         var started = 0;
         foreach (var row in ready)
         {
-            started += await StartRowAsync(client, new JobSource(JobSourceKind.Inbox, container, name, etag.ToString()), batch with { Row = row.Row }, folder, row, cancellationToken);
+            started += await StartRowAsync(
+                client,
+                new JobSource(JobSourceKind.Inbox, container, name, etag.ToString()),
+                batch with { Row = row.Row },
+                folder,
+                row,
+                cancellationToken);
         }
 
         await batches.WriteResultsAsync(batch.Id, cancellationToken);
@@ -97,13 +124,18 @@ public partial class ManifestJobStarter(
 
     /// <summary>Every refused row is refused only for files it names that are not in the inbox (yet).</summary>
     private static bool OnlyFilesMissing(IReadOnlyList<RefusedRow> refused) =>
-        refused.All(r => r.Errors.Count > 0 && r.Errors.Values.All(messages => messages.All(m => m.EndsWith(InboxReader.NotInTheInbox, StringComparison.Ordinal))));
+        refused.All(r => r.Errors.Count > 0
+            && r.Errors.Values.All(messages => messages.All(m => m.EndsWith(InboxReader.NotInTheInbox, StringComparison.Ordinal))));
 
     /// <summary>A valid row, its request and its video's name.</summary>
     private sealed record ReadyRow(int Row, string VideoName, PreparedJob.Ready Job);
 
     private async Task<(List<ReadyRow> Ready, List<RefusedRow> Refused)> ValidateAsync(
-        string container, string name, IReadOnlyList<ManifestRow> rows, System.Text.Json.Nodes.JsonObject presetDefaults, CancellationToken cancellationToken)
+        string container,
+        string name,
+        IReadOnlyList<ManifestRow> rows,
+        System.Text.Json.Nodes.JsonObject presetDefaults,
+        CancellationToken cancellationToken)
     {
         var (ready, refused) = (new List<ReadyRow>(), new List<RefusedRow>());
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -144,7 +176,8 @@ public partial class ManifestJobStarter(
     }
 
     /// <summary>Starts a row's jobs (one per variant); each is admitted against the caps as it starts. Returns how many started.</summary>
-    private async Task<int> StartRowAsync(DurableTaskClient client, JobSource source, JobBatch batch, string folder, ReadyRow row, CancellationToken cancellationToken)
+    private async Task<int> StartRowAsync(
+        DurableTaskClient client, JobSource source, JobBatch batch, string folder, ReadyRow row, CancellationToken cancellationToken)
     {
         var started = 0;
         var first = JobIds.ForManifestRow(batch.Id, row.Row);
@@ -190,10 +223,12 @@ public partial class ManifestJobStarter(
                 Callback = row.Job.Callback,
             };
             var start = await scheduler.StartAsync(client, job, cancellationToken,
-                token => usage.TryReserveAsync(UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
+                token => usage.TryReserveAsync(
+                    UsageLedger.DayOf(now), id, request.EndUserId, prices.Estimate(row.Job.Mode, request), token));
             if (start is JobStart.Refused refusal)
             {
-                var refused = new BatchJobEnd(JobId: id, Batch: batch, Variant: job.Variant, Status: "refused", Video: null, Seed: null, CostUsd: 0)
+                var refused = new BatchJobEnd(
+                    JobId: id, Batch: batch, Variant: job.Variant, Status: "refused", Video: null, Seed: null, CostUsd: 0)
                 {
                     ErrorCode = "budget_exceeded",
                     ErrorMessage = refusal.Refusal.Message,
@@ -218,7 +253,8 @@ public partial class ManifestJobStarter(
         BlobReference? taken = null;
         foreach (var (field, url) in row.Job.Request.Urls())
         {
-            if (BlobReference.TryParse(url, out var file) && await uses.UsedByItsOwnJobAsync(file.Container, file.Name, manifest, cancellationToken)
+            if (BlobReference.TryParse(url, out var file)
+                && await uses.UsedByItsOwnJobAsync(file.Container, file.Name, manifest, cancellationToken)
                 && field == "image_url")
             {
                 taken = file;
@@ -248,7 +284,8 @@ public partial class ManifestJobStarter(
             : (name, null);
     }
 
-    private async Task<string?> RefuseAsync(string source, string marker, string problem, IReadOnlyList<RefusedRow> rows, CancellationToken cancellationToken)
+    private async Task<string?> RefuseAsync(
+        string source, string marker, string problem, IReadOnlyList<RefusedRow> rows, CancellationToken cancellationToken)
     {
         LogRefused(source, problem);
         await videos.WriteRefusalAsync(source, marker, new JobError("invalid_manifest", problem), cancellationToken, rows);

@@ -40,7 +40,10 @@ public static class ManifestReader
     public static async Task<ManifestRead> ReadAsync(Stream content, string name, CancellationToken cancellationToken)
     {
         await using var bytes = new ManifestBytes(content, MaxBytes);
-        using var text = new StreamReader(bytes, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false);
+        using var text = new StreamReader(
+            bytes,
+            new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true),
+            detectEncodingFromByteOrderMarks: false);
         try
         {
             var rows = Path.GetExtension(name).Equals(".csv", StringComparison.OrdinalIgnoreCase)
@@ -153,7 +156,8 @@ public static class ManifestReader
             }
             else if (ListFields.Contains(column))
             {
-                fields[column] = new JsonArray([.. cell.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => (JsonNode)v)]);
+                fields[column] = new JsonArray(
+                    [.. cell.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => (JsonNode)v)]);
             }
             else
             {

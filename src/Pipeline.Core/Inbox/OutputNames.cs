@@ -22,7 +22,8 @@ public class OutputNames(PipelineStorage storage)
     private const string Prefix = "outputs/";
 
     /// <summary>The video name of variant <paramref name="variant"/> of <paramref name="variants"/> of a drop.</summary>
-    public virtual Task<string> ForDropAsync(string container, string blobName, int variant, int variants, CancellationToken cancellationToken)
+    public virtual Task<string> ForDropAsync(
+        string container, string blobName, int variant, int variants, CancellationToken cancellationToken)
     {
         var plain = InboxReader.OutputBlobFor(blobName);
         var extension = Path.GetExtension(blobName).TrimStart('.').ToLowerInvariant();
@@ -36,7 +37,8 @@ public class OutputNames(PipelineStorage storage)
     }
 
     /// <summary>The video name of variant <paramref name="variant"/> of <paramref name="variants"/> of a manifest's row.</summary>
-    public virtual Task<string> ForRowAsync(string source, string folder, string name, int row, int variant, int variants, CancellationToken cancellationToken)
+    public virtual Task<string> ForRowAsync(
+        string source, string folder, string name, int row, int variant, int variants, CancellationToken cancellationToken)
     {
         var owner = $"{source}#row{row}#{variant}";
         return ClaimAsync(owner, [
@@ -102,7 +104,8 @@ public class OutputNames(PipelineStorage storage)
     {
         try
         {
-            var metadata = (await storage.Videos.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.Metadata;
+            var properties = await storage.Videos.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken);
+            var metadata = properties.Value.Metadata;
             var source = metadata.TryGetValue("source", out var escaped) ? Uri.UnescapeDataString(escaped) : null;
             return source is not null && !owner.StartsWith(source + "#", StringComparison.Ordinal);
         }

@@ -36,7 +36,8 @@ public class PendingManifests(PipelineStorage storage)
     }
 
     private Azure.Storage.Blobs.BlobClient Marker(string container, string name) =>
-        storage.Jobs.GetBlobClient(Prefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{container}\n{InboxReader.FolderOf(name)}")))[..32]);
+        storage.Jobs.GetBlobClient(Prefix + Convert.ToHexStringLower(SHA256.HashData(
+            Encoding.UTF8.GetBytes($"{container}\n{InboxReader.FolderOf(name)}")))[..32]);
 }
 
 /// <summary>A manifest names inbox files that are not there yet: its drop is handled again later (the trigger retries).</summary>

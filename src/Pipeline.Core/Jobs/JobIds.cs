@@ -17,7 +17,9 @@ public static class JobIds
 
     /// <summary>Variant <paramref name="index"/> (from 1) of the job <paramref name="firstJobId"/>: the first is that job itself.</summary>
     public static string ForVariant(string firstJobId, int index) =>
-        index == 1 ? firstJobId : firstJobId[..(firstJobId.IndexOf('-', StringComparison.Ordinal) + 1)] + Hash($"{firstJobId}\nvariant {index}");
+        index == 1
+            ? firstJobId
+            : firstJobId[..(firstJobId.IndexOf('-', StringComparison.Ordinal) + 1)] + Hash($"{firstJobId}\nvariant {index}");
 
     /// <summary>Row <paramref name="row"/> of a manifest batch (an inbox job, like the drop it came from).</summary>
     public static string ForManifestRow(string batchId, int row) => "inbox-" + Hash($"{batchId}\nrow {row}");

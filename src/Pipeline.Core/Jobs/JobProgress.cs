@@ -35,8 +35,12 @@ public sealed record JobProgress(
     [property: JsonPropertyName("queue_position")] int? QueuePosition = null,
     [property: JsonPropertyName("unconfirmed_submit")] bool? UnconfirmedSubmit = null,
     [property: JsonPropertyName("fal_request_ids")] IReadOnlyList<string>? FalRequestIds = null,
-    [property: JsonPropertyName("retrying")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JobRetry? Retrying = null,
-    [property: JsonPropertyName("prompt")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Prompt = null);
+    [property: JsonPropertyName("retrying")]
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    JobRetry? Retrying = null,
+    [property: JsonPropertyName("prompt")]
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    string? Prompt = null);
 
 /// <summary>A step the job tries again after a dependency failed it: which, how often so far, why, and when next.</summary>
 public sealed record JobRetry(

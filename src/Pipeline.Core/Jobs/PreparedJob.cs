@@ -10,7 +10,11 @@ public abstract record PreparedJob(VideoMode Mode)
     /// metadata), how many variants of it the drop asks for, and where its events go.
     /// </summary>
     public sealed record Ready(
-        VideoMode Mode, VideoRequest Request, IReadOnlyDictionary<string, string>? Correlation = null, int Variants = 1, Callbacks.JobCallback? Callback = null)
+        VideoMode Mode,
+        VideoRequest Request,
+        IReadOnlyDictionary<string, string>? Correlation = null,
+        int Variants = 1,
+        Callbacks.JobCallback? Callback = null)
         : PreparedJob(Mode);
 
     /// <summary>The drop does not make a valid request: <paramref name="Problem"/> says why, <paramref name="Errors"/> by field.</summary>

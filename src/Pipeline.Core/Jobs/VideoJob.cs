@@ -34,8 +34,14 @@ public sealed record JobSource(JobSourceKind Kind, string? Container = null, str
 /// </param>
 /// <param name="FalRetention">How long fal keeps a finished request's output (null: 24 h): a paid video is copied until then.</param>
 public sealed record JobTimings(
-    TimeSpan WebhookWait, TimeSpan PollInterval, TimeSpan Deadline, TimeSpan SidecarGrace, TimeSpan? UnconfirmedSubmitWait = null, TimeSpan? SlotRetry = null,
-    TimeSpan? FalUnavailableWait = null, TimeSpan? FalRetention = null);
+    TimeSpan WebhookWait,
+    TimeSpan PollInterval,
+    TimeSpan Deadline,
+    TimeSpan SidecarGrace,
+    TimeSpan? UnconfirmedSubmitWait = null,
+    TimeSpan? SlotRetry = null,
+    TimeSpan? FalUnavailableWait = null,
+    TimeSpan? FalRetention = null);
 
 /// <summary>
 /// The orchestration input: what to make and where it goes (positional), then what travels with the job. Holds ids,

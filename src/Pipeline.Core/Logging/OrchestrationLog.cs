@@ -27,7 +27,8 @@ internal static partial class OrchestrationLog
     /// <summary>One line per job, at its end: what the KQL of the README counts (<c>JobOutcome</c>, <c>ErrorCode</c>).</summary>
     [LoggerMessage(EventId = 102, Level = LogLevel.Information,
         Message = "Job {JobId} ({Mode}) ended {JobOutcome} (error: {ErrorCode}; fal request: {FalRequestId})")]
-    public static partial void JobEnded(this ILogger logger, string jobId, VideoMode mode, Jobs.JobOutcome jobOutcome, string errorCode, string falRequestId);
+    public static partial void JobEnded(
+        this ILogger logger, string jobId, VideoMode mode, Jobs.JobOutcome jobOutcome, string errorCode, string falRequestId);
 }
 
 /// <summary>Log messages about the app's security settings.</summary>

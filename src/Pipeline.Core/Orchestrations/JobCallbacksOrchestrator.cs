@@ -62,7 +62,8 @@ public static class JobCallbacksOrchestrator
         return null;
     }
 
-    private static async Task DeliverAsync(TaskOrchestrationContext context, JobCallbacks input, JobEvent jobEvent, List<CallbackDelivery> deliveries)
+    private static async Task DeliverAsync(
+        TaskOrchestrationContext context, JobCallbacks input, JobEvent jobEvent, List<CallbackDelivery> deliveries)
     {
         var delivery = new CallbackDelivery(jobEvent.CloudEventId, jobEvent.Type, 0, null, null, null, null);
         deliveries.Add(delivery);

@@ -77,7 +77,9 @@ internal sealed record JobState(VideoMode Mode, string? EndUserId, IReadOnlyDict
         RequestIds.Contains(requestId) ? this : this with { RequestIds = [.. RequestIds, requestId] };
 
     public JobState WithRequest(FalRequestRef request) =>
-        Requests.Any(r => r.RequestId == request.RequestId) ? this : (this with { Requests = [.. Requests, request] }).WithRequestId(request.RequestId);
+        Requests.Any(r => r.RequestId == request.RequestId)
+            ? this
+            : (this with { Requests = [.. Requests, request] }).WithRequestId(request.RequestId);
 
     public JobState WithFailed(string requestId) =>
         Failed.Contains(requestId) ? this : (this with { Failed = [.. Failed, requestId] }).WithRequestId(requestId);

@@ -36,10 +36,13 @@ internal sealed class StepCaller(TaskOrchestrationContext context, string jobId,
             var answer = StepAnswer.Read(raw);
             if (answer?.Question == question)
             {
-                return answer.Failure is { } failure ? new StepResult<T>.Failed(failure) : new StepResult<T>.Answered(answer.OutputAs<T>()!);
+                return answer.Failure is { } failure
+                    ? new StepResult<T>.Failed(failure)
+                    : new StepResult<T>.Answered(answer.OutputAs<T>()!);
             }
 
-            log.LeftoverAnswerIgnored(jobId, step, question.Number, answer is null ? "none: another shape" : $"{answer.Question.Step} #{answer.Question.Number}");
+            log.LeftoverAnswerIgnored(
+                jobId, step, question.Number, answer is null ? "none: another shape" : $"{answer.Question.Step} #{answer.Question.Number}");
             if (leftovers + 1 >= MaxLeftovers)
             {
                 return new StepResult<T>.Failed(new StepFailure("leftover_answers", $"{step} got only answers to other questions", []));

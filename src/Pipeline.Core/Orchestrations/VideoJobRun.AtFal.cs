@@ -93,7 +93,8 @@ internal sealed partial class VideoJobRun
     }
 
     /// <summary>Every request of the job ended without a video: the last error is the verdict.</summary>
-    private FalVerdict Ended() => _state.LastFailure is { } failure ? new FalVerdict.Finished(failure) : new FalVerdict.Stopped(StopReason.Lost);
+    private FalVerdict Ended() =>
+        _state.LastFailure is { } failure ? new FalVerdict.Finished(failure) : new FalVerdict.Stopped(StopReason.Lost);
 
     /// <summary>
     /// The wait for fal ended without its verdict (a cancel request, the deadline, a request fal lost): the job's requests
@@ -105,14 +106,16 @@ internal sealed partial class VideoJobRun
         if (why == StopReason.Lost)
         {
             return await FailAsync(new JobError("fal_request_lost",
-                $"fal does not know request {_state.LastRequestId} (404 on {MaxLostPolls} status calls in a row); there is nothing to wait for"));
+                $"fal does not know request {_state.LastRequestId} (404 on {MaxLostPolls} status calls in a row); "
+                + "there is nothing to wait for"));
         }
 
         Progress(JobStages.Cancelling);
         var following = _state.Following;
         var cancelled = await CancelAtFalAsync(exceptId: null);
         if (following is not null
-            && (await _steps.AskAsync<FalPoll>(JobSteps.Poll, following, following.RequestId)).ValueOrDefault is { Completion: { Succeeded: true } finished })
+            && (await _steps.AskAsync<FalPoll>(JobSteps.Poll, following, following.RequestId)).ValueOrDefault
+                is { Completion: { Succeeded: true } finished })
         {
             return await CompleteAsync(finished);
         }

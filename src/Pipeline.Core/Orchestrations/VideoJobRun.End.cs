@@ -36,7 +36,8 @@ internal sealed partial class VideoJobRun
     private async Task SettleAsync()
     {
         _state = _state with { HoldsSlot = false };
-        var settled = await _steps.PatientlyAsync<string?>(JobSteps.Settle, new JobSlot(_job.Id, _job.CreatedAt, _state.ReachedFal), Bookkeeping, _ => false);
+        var settled = await _steps.PatientlyAsync<string?>(
+            JobSteps.Settle, new JobSlot(_job.Id, _job.CreatedAt, _state.ReachedFal), Bookkeeping, _ => false);
         Wake(settled.ValueOrDefault);
         LogIfGaveUp(JobSteps.Settle, settled);
     }
@@ -94,7 +95,10 @@ internal sealed partial class VideoJobRun
     {
         if (_job.Callback is not null)
         {
-            _context.SendEvent(JobCallbacksOrchestrator.InstanceIdFor(_job.Id), JobCallbacksOrchestrator.EventName, Planned(type, video, seed, error));
+            _context.SendEvent(
+                JobCallbacksOrchestrator.InstanceIdFor(_job.Id),
+                JobCallbacksOrchestrator.EventName,
+                Planned(type, video, seed, error));
         }
     }
 

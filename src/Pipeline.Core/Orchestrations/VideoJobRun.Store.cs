@@ -40,12 +40,18 @@ internal sealed partial class VideoJobRun
     private async Task<FalCompletion> ReadResultAsync(FalCompletion finished)
     {
         var responseUrl = _state.Requests.FirstOrDefault(r => r.RequestId == finished.RequestId)?.ResponseUrl;
-        var read = await _steps.PatientlyAsync<FalCompletion>(JobSteps.ReadResult, new FalResultQuery(finished.RequestId, _state.Mode, responseUrl),
-            PaidFor, failure => failure.IsDefinite, finished.RequestId, Retrying(JobStages.Storing, "read_result"));
+        var read = await _steps.PatientlyAsync<FalCompletion>(
+            JobSteps.ReadResult,
+            new FalResultQuery(finished.RequestId, _state.Mode, responseUrl),
+            PaidFor,
+            failure => failure.IsDefinite,
+            finished.RequestId,
+            Retrying(JobStages.Storing, "read_result"));
         return read is StepResult<FalCompletion>.Answered { Value: { RequestId: not null } result } ? result : finished with
         {
             Succeeded = false,
-            Error = $"fal finished request {finished.RequestId} but its result could not be read: {(read as StepResult<FalCompletion>.Failed)?.Failure.Message}",
+            Error = $"fal finished request {finished.RequestId} but its result could not be read: "
+                + $"{(read as StepResult<FalCompletion>.Failed)?.Failure.Message}",
             ErrorType = "result_unreadable",
         };
     }
@@ -79,8 +85,8 @@ internal sealed partial class VideoJobRun
             QueueEventBehind = _state.EventsKept,
             BatchEnd = PlannedBatchEnd(completion.Seed),
         };
-        var copied = await _steps.PatientlyAsync<StoreVideoOutcome>(JobSteps.Store, input, PaidFor, IsFinalCopyFailure, completion.RequestId,
-            Retrying(JobStages.Storing, "copy_video"));
+        var copied = await _steps.PatientlyAsync<StoreVideoOutcome>(
+            JobSteps.Store, input, PaidFor, IsFinalCopyFailure, completion.RequestId, Retrying(JobStages.Storing, "copy_video"));
         if (copied is not StepResult<StoreVideoOutcome>.Answered { Value: { } stored })
         {
             var why = (copied as StepResult<StoreVideoOutcome>.Failed)?.Failure.Message;
@@ -108,7 +114,8 @@ internal sealed partial class VideoJobRun
 
     /// <summary>Shows a step's retries in the job's status.</summary>
     private Action<StepFailure, int, DateTime> Retrying(string stage, string step) =>
-        (failure, attempts, nextAt) => Progress(stage, retrying: new JobRetry(step, attempts, failure.Message, new DateTimeOffset(nextAt, TimeSpan.Zero)));
+        (failure, attempts, nextAt) =>
+            Progress(stage, retrying: new JobRetry(step, attempts, failure.Message, new DateTimeOffset(nextAt, TimeSpan.Zero)));
 
     /// <summary>A batch job's success as its batch records it, for the store step to write with the video's name.</summary>
     private Batches.BatchJobEnd? PlannedBatchEnd(long? seed) =>

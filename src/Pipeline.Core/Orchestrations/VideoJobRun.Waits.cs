@@ -12,11 +12,14 @@ internal sealed partial class VideoJobRun
     private Task<FalCompletion>? _webhookWait;
     private Task<string>? _slotFreedWait;
 
-    private Task<CancelRequest> CancelWait => _cancelWait ??= _context.WaitForExternalEvent<CancelRequest>(VideoJobOrchestrator.CancelEvent, _stopWaiting);
+    private Task<CancelRequest> CancelWait =>
+        _cancelWait ??= _context.WaitForExternalEvent<CancelRequest>(VideoJobOrchestrator.CancelEvent, _stopWaiting);
 
-    private Task<FalCompletion> WebhookWait => _webhookWait ??= _context.WaitForExternalEvent<FalCompletion>(VideoJobOrchestrator.FalCompletedEvent, _stopWaiting);
+    private Task<FalCompletion> WebhookWait =>
+        _webhookWait ??= _context.WaitForExternalEvent<FalCompletion>(VideoJobOrchestrator.FalCompletedEvent, _stopWaiting);
 
-    private Task<string> SlotFreedWait => _slotFreedWait ??= _context.WaitForExternalEvent<string>(VideoJobOrchestrator.SlotFreedEvent, _stopWaiting);
+    private Task<string> SlotFreedWait =>
+        _slotFreedWait ??= _context.WaitForExternalEvent<string>(VideoJobOrchestrator.SlotFreedEvent, _stopWaiting);
 
     /// <summary>
     /// Waits for <paramref name="awaited"/> (null: for nothing but time) or a cancel request until <paramref name="wakeAt"/>,

@@ -73,7 +73,8 @@ internal sealed partial class VideoJobRun
             };
             if (verdict is FalVerdict.Finished { Completion: var failed } && CouldNotFetchOurInputs(failed))
             {
-                if (await WaitForFalToReturnAsync(new JobError("fal_error", failed.Error ?? "fal could not download the job's inputs")) is { } gaveUp)
+                var couldNotFetch = new JobError("fal_error", failed.Error ?? "fal could not download the job's inputs");
+                if (await WaitForFalToReturnAsync(couldNotFetch) is { } gaveUp)
                 {
                     return gaveUp;
                 }
@@ -136,8 +137,15 @@ internal sealed partial class VideoJobRun
         (_state.FalCompletedAt ?? new DateTimeOffset(Now, TimeSpan.Zero)).UtcDateTime + FalRetention);
 
     private void Progress(string stage, int? queuePosition = null, JobRetry? retrying = null) =>
-        _context.SetCustomStatus(new JobProgress(stage, _state.Mode, _state.LastRequestId, queuePosition, _state.Unconfirmed > 0 ? true : null,
-            _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null, retrying, _job.Request is null ? _state.Prompt : null));
+        _context.SetCustomStatus(new JobProgress(
+            stage,
+            _state.Mode,
+            _state.LastRequestId,
+            queuePosition,
+            _state.Unconfirmed > 0 ? true : null,
+            _state.RequestIds.Count > 0 ? [.. _state.RequestIds] : null,
+            retrying,
+            _job.Request is null ? _state.Prompt : null));
 
     private VideoJobResult Result(JobOutcome outcome, StoredVideo? video, long? seed, JobError? error)
     {

@@ -42,7 +42,8 @@ public static partial class Correlation
         {
             if (!KeyPattern().IsMatch(key))
             {
-                errors.Add($"{Field}.{key}", $"keys are 1 to {MaxKeyLength} lower-case letters, digits or underscores, starting with a letter");
+                errors.Add(
+                    $"{Field}.{key}", $"keys are 1 to {MaxKeyLength} lower-case letters, digits or underscores, starting with a letter");
                 continue;
             }
 

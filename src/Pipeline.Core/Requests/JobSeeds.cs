@@ -12,5 +12,6 @@ namespace Pipeline.Core.Requests;
 public static class JobSeeds
 {
     /// <summary>A seed in 0…2³¹-1 from the job's id.</summary>
-    public static long For(string jobId) => BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(jobId))) & int.MaxValue;
+    public static long For(string jobId) =>
+        BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(jobId))) & int.MaxValue;
 }

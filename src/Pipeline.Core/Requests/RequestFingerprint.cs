@@ -13,7 +13,8 @@ public static class RequestFingerprint
 {
     public static string Of(VideoMode mode, VideoRequest request, IReadOnlyDictionary<string, string>? correlation)
     {
-        var canonical = $"json\n{mode.Slug()}\n{JsonSerializer.Serialize(request)}\n{JsonSerializer.Serialize(correlation?.OrderBy(c => c.Key, StringComparer.Ordinal))}";
+        var canonical = $"json\n{mode.Slug()}\n{JsonSerializer.Serialize(request)}\n"
+            + $"{JsonSerializer.Serialize(correlation?.OrderBy(c => c.Key, StringComparer.Ordinal))}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..32];
     }
 

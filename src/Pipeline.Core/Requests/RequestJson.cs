@@ -45,7 +45,8 @@ public static class RequestJson
         {
             return new Read.Parsed(JsonNode.Parse(utf8, documentOptions: Strict));
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or System.Text.DecoderFallbackException)
+        catch (Exception e)
+            when (e is JsonException or ArgumentException or InvalidOperationException or System.Text.DecoderFallbackException)
         {
             return new Read.Invalid(e.Message);
         }

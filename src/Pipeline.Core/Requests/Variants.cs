@@ -54,12 +54,18 @@ public static class Variants
 
     private static int Count(JsonNode? node, ValidationErrors errors)
     {
-        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<int>(out var n) && n is >= 1 and <= Max)
+        if (node is JsonValue value
+            && value.GetValueKind() == JsonValueKind.Number
+            && value.TryGetValue<int>(out var n)
+            && n is >= 1 and <= Max)
         {
             return n;
         }
 
-        if (node is JsonValue text && text.GetValueKind() == JsonValueKind.String && int.TryParse(text.GetValue<string>(), out var parsed) && parsed is >= 1 and <= Max)
+        if (node is JsonValue text
+            && text.GetValueKind() == JsonValueKind.String
+            && int.TryParse(text.GetValue<string>(), out var parsed)
+            && parsed is >= 1 and <= Max)
         {
             return parsed; // from a form field, blob metadata or a CSV cell
         }

@@ -66,7 +66,8 @@ public sealed record VideoRequest
 
     private static List<string> Replace(IReadOnlyList<string> urls, string field, string url)
     {
-        var index = int.Parse(field[(field.IndexOf('[', StringComparison.Ordinal) + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+        var index = int.Parse(
+            field[(field.IndexOf('[', StringComparison.Ordinal) + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
         return [.. urls.Select((u, i) => i == index ? url : u)];
     }
 

@@ -28,7 +28,8 @@ public sealed class ValidationErrors : Dictionary<string, string[]>
 public static partial class VideoRequestValidator
 {
     public static readonly IReadOnlyList<string> Resolutions = ["480p", "720p"];
-    public static readonly IReadOnlyList<string> Durations = ["auto", .. Enumerable.Range(4, 12).Select(n => n.ToString(CultureInfo.InvariantCulture))];
+    public static readonly IReadOnlyList<string> Durations =
+        ["auto", .. Enumerable.Range(4, 12).Select(n => n.ToString(CultureInfo.InvariantCulture))];
     public static readonly IReadOnlyList<string> AspectRatios = ["auto", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"];
 
     public const int MaxImageUrls = 9;
@@ -49,7 +50,8 @@ public static partial class VideoRequestValidator
     private static readonly string[] FileFields = ["image_url", "end_image_url", "image_urls", "video_urls", "audio_urls"];
 
     /// <param name="allowBlobReferences">True for requests the pipeline built from its own storage (inbox sidecars).</param>
-    public static (VideoRequest? Request, ValidationErrors Errors) Validate(VideoMode mode, JsonNode? body, bool allowBlobReferences = false)
+    public static (VideoRequest? Request, ValidationErrors Errors) Validate(
+        VideoMode mode, JsonNode? body, bool allowBlobReferences = false)
     {
         var errors = new ValidationErrors();
         if (body is not JsonObject obj)
@@ -111,7 +113,8 @@ public static partial class VideoRequestValidator
                 var total = request.ImageUrls.Count + request.VideoUrls.Count + request.AudioUrls.Count;
                 if (total > MaxReferenceFiles)
                 {
-                    errors.Add("image_urls", $"image_urls, video_urls and audio_urls hold {total} files; at most {MaxReferenceFiles} in all");
+                    errors.Add(
+                        "image_urls", $"image_urls, video_urls and audio_urls hold {total} files; at most {MaxReferenceFiles} in all");
                 }
 
                 if (request.AudioUrls.Count > 0 && request.ImageUrls.Count == 0 && request.VideoUrls.Count == 0)
@@ -137,7 +140,9 @@ public static partial class VideoRequestValidator
         {
             var kind = match.Groups["kind"].Value;
             // \d+ may be any number of digits: past int it cannot name an item either.
-            var n = int.TryParse(match.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
+            var n = int.TryParse(match.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : int.MaxValue;
             var (field, count) = kind switch
             {
                 "Image" => ("image_urls", request.ImageUrls.Count),
@@ -312,6 +317,8 @@ public static partial class VideoRequestValidator
     }
 
     private static bool IsAcceptedUrl(string value, bool allowBlobReferences) =>
-        (Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && uri.Host.Length > 0)
+        (Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && uri.Host.Length > 0)
         || (allowBlobReferences && BlobReference.TryParse(value, out _));
 }

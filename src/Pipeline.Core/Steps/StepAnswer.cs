@@ -22,7 +22,9 @@ public sealed record StepAnswer(
         try
         {
             // Another shape can read as an answer without a question (its properties are all optional): it is none.
-            return raw.ValueKind == JsonValueKind.Object && raw.Deserialize<StepAnswer>(StepJson.Options) is { Question: not null } answer ? answer : null;
+            return raw.ValueKind == JsonValueKind.Object && raw.Deserialize<StepAnswer>(StepJson.Options) is { Question: not null } answer
+                ? answer
+                : null;
         }
         catch (JsonException)
         {

@@ -11,5 +11,7 @@ public static class StepJson
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General);
 
     public static JsonElement ToElement(object? value) =>
-        value is null ? JsonSerializer.SerializeToElement<object?>(null, Options) : JsonSerializer.SerializeToElement(value, value.GetType(), Options);
+        value is null
+            ? JsonSerializer.SerializeToElement<object?>(null, Options)
+            : JsonSerializer.SerializeToElement(value, value.GetType(), Options);
 }

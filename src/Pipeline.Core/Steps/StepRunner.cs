@@ -17,12 +17,14 @@ public sealed class StepRunner(PipelineActivityRunner runner)
         if (!string.Equals(question.JobId, instanceId, StringComparison.Ordinal))
         {
             // Never sent by this app's orchestrations: a step runs only for the job that asks it.
-            return StepAnswer.Failed(question, new StepFailure(nameof(InvalidOperationException), $"asked for job {question.JobId} by {instanceId}", []));
+            return StepAnswer.Failed(
+                question, new StepFailure(nameof(InvalidOperationException), $"asked for job {question.JobId} by {instanceId}", []));
         }
 
         try
         {
-            var input = call.Input.Deserialize<TInput>(StepJson.Options) ?? throw new JsonException($"step {question.Step} was given no input");
+            var input = call.Input.Deserialize<TInput>(StepJson.Options)
+                ?? throw new JsonException($"step {question.Step} was given no input");
             return StepAnswer.Of(question, await runner.RunAsync(activity, question.Step, instanceId, input, cancellationToken));
         }
         catch (Exception e)

@@ -46,7 +46,11 @@ public class FalInputResolver(PipelineStorage storage, BlobUrlSigner signer, IOp
         // Inputs are at most 30 MB (the seed's limit), so a data URI is bounded; streamed into base64 without a second copy.
         var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
         using var buffer = new MemoryStream();
-        await using (var base64 = new System.Security.Cryptography.CryptoStream(buffer, new System.Security.Cryptography.ToBase64Transform(), System.Security.Cryptography.CryptoStreamMode.Write, leaveOpen: true))
+        await using (var base64 = new System.Security.Cryptography.CryptoStream(
+            buffer,
+            new System.Security.Cryptography.ToBase64Transform(),
+            System.Security.Cryptography.CryptoStreamMode.Write,
+            leaveOpen: true))
         {
             await blob.DownloadToAsync(base64, cancellationToken);
         }

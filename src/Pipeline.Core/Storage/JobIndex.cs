@@ -27,7 +27,12 @@ public class JobIndex(PipelineStorage storage)
         await entry.UploadAsync(BinaryData.Empty, new BlobUploadOptions
         {
             Metadata = job.Batch is { } batch
-                ? new Dictionary<string, string> { ["job_id"] = job.Id, ["source"] = job.Source.Kind.ToString().ToLowerInvariant(), ["batch_id"] = batch.Id }
+                ? new Dictionary<string, string>
+                {
+                    ["job_id"] = job.Id,
+                    ["source"] = job.Source.Kind.ToString().ToLowerInvariant(),
+                    ["batch_id"] = batch.Id,
+                }
                 : new Dictionary<string, string> { ["job_id"] = job.Id, ["source"] = job.Source.Kind.ToString().ToLowerInvariant() },
         }, cancellationToken);
     }
@@ -35,7 +40,8 @@ public class JobIndex(PipelineStorage storage)
     public virtual async Task<JobIdPage> PageAsync(int pageSize, string? cursor, CancellationToken cancellationToken)
     {
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
-        await foreach (var page in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken).AsPages(cursor, size))
+        var pages = storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken).AsPages(cursor, size);
+        await foreach (var page in pages)
         {
             var ids = page.Values.Select(b => b.Name[(b.Name.IndexOf('-', Prefix.Length) + 1)..]).ToList();
             return new JobIdPage(ids, string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
@@ -48,11 +54,14 @@ public class JobIndex(PipelineStorage storage)
     public virtual async IAsyncEnumerable<JobIndexEntry> CreatedBeforeAsync(
         DateTimeOffset cutoff, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix, Traits = BlobTraits.Metadata }, cancellationToken))
+        var items = storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix, Traits = BlobTraits.Metadata }, cancellationToken);
+        await foreach (var item in items)
         {
             var name = item.Name;
             var dash = name.IndexOf('-', Prefix.Length);
-            if (dash < 0 || !long.TryParse(name.AsSpan(Prefix.Length, dash - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var inverted))
+            if (dash < 0
+                || !long.TryParse(
+                    name.AsSpan(Prefix.Length, dash - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var inverted))
             {
                 continue; // not an entry this app wrote
             }
@@ -60,7 +69,11 @@ public class JobIndex(PipelineStorage storage)
             var createdAt = new DateTimeOffset(DateTimeOffset.MaxValue.UtcTicks - inverted, TimeSpan.Zero);
             if (createdAt < cutoff)
             {
-                yield return new JobIndexEntry(name, name[(dash + 1)..], createdAt, item.Metadata is { } metadata && metadata.TryGetValue("batch_id", out var batch) ? batch : null);
+                yield return new JobIndexEntry(
+                    name,
+                    name[(dash + 1)..],
+                    createdAt,
+                    item.Metadata is { } metadata && metadata.TryGetValue("batch_id", out var batch) ? batch : null);
             }
         }
     }

@@ -29,7 +29,8 @@ public class MediaDownloadPolicy(IOptions<PipelineOptions> options)
         var o = options.Value;
         if (url.Scheme != Uri.UriSchemeHttps && !(o.AllowHttpDownloads && url.Scheme == Uri.UriSchemeHttp))
         {
-            throw new DownloadRefusedException($"refused to download from {url.Scheme}://{url.Host}: only https{(o.AllowHttpDownloads ? " or http" : "")} is allowed");
+            throw new DownloadRefusedException(
+                $"refused to download from {url.Scheme}://{url.Host}: only https{(o.AllowHttpDownloads ? " or http" : "")} is allowed");
         }
 
         var host = url.IdnHost;
@@ -38,7 +39,8 @@ public class MediaDownloadPolicy(IOptions<PipelineOptions> options)
             : string.Equals(host, pattern, StringComparison.OrdinalIgnoreCase));
         if (!allowed)
         {
-            throw new DownloadRefusedException($"refused to download from {host}: not one of the allowed media hosts (Pipeline__MediaHosts)");
+            throw new DownloadRefusedException(
+                $"refused to download from {host}: not one of the allowed media hosts (Pipeline__MediaHosts)");
         }
     }
 }

@@ -21,7 +21,8 @@ public class OpenJobs(PipelineStorage storage)
     /// (a repeated idempotency key, a redelivered blob event) start it. False when another holds it.
     /// </summary>
     /// <param name="fingerprint">What the request asked for (<see cref="Requests.RequestFingerprint"/>), for the others to compare.</param>
-    public virtual async Task<bool> TryAddAsync(string jobId, DateTimeOffset createdAt, string? fingerprint, CancellationToken cancellationToken)
+    public virtual async Task<bool> TryAddAsync(
+        string jobId, DateTimeOffset createdAt, string? fingerprint, CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string> { ["created_at"] = createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture) };
         if (fingerprint is not null)
@@ -64,11 +65,14 @@ public class OpenJobs(PipelineStorage storage)
     public virtual async Task CloseAsync(string jobId, CancellationToken cancellationToken) =>
         await storage.Jobs.DeleteBlobIfExistsAsync(Prefix + jobId, cancellationToken: cancellationToken);
 
-    public virtual async IAsyncEnumerable<OpenJob> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public virtual async IAsyncEnumerable<OpenJob> ListAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix, Traits = BlobTraits.Metadata }, cancellationToken))
+        var items = storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix, Traits = BlobTraits.Metadata }, cancellationToken);
+        await foreach (var item in items)
         {
-            var created = item.Metadata.TryGetValue("created_at", out var ticks) && long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+            var created = item.Metadata.TryGetValue("created_at", out var ticks)
+                && long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
                 ? new DateTimeOffset(t, TimeSpan.Zero)
                 : item.Properties.CreatedOn ?? DateTimeOffset.MinValue;
             yield return new OpenJob(item.Name[Prefix.Length..], created, item.Properties.LastModified ?? created);

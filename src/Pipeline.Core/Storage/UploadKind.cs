@@ -34,14 +34,16 @@ public static class UploadKinds
     };
 
     /// <summary>The extension and content type a file of this kind is stored with, from its first bytes.</summary>
-    public static (string Extension, string ContentType) Format(ReadOnlySpan<byte> head) => InputSniffer.IsHeif(head) ? (".heic", "image/heic") : head switch
-    {
-        [0xFF, 0xD8, ..] => (".jpg", "image/jpeg"),
-        [0x89, 0x50, ..] => (".png", "image/png"),
-        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => (".webp", "image/webp"),
-        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', ..] => (".wav", "audio/wav"),
-        [(byte)'I', (byte)'D', (byte)'3', ..] or [0xFF, ..] => (".mp3", "audio/mpeg"),
-        [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'q', (byte)'t', ..] => (".mov", "video/quicktime"),
-        _ => (".mp4", "video/mp4"),
-    };
+    public static (string Extension, string ContentType) Format(ReadOnlySpan<byte> head) =>
+        InputSniffer.IsHeif(head) ? (".heic", "image/heic") : head switch
+        {
+            [0xFF, 0xD8, ..] => (".jpg", "image/jpeg"),
+            [0x89, 0x50, ..] => (".png", "image/png"),
+            [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] =>
+                (".webp", "image/webp"),
+            [(byte)'R', (byte)'I', (byte)'F', (byte)'F', ..] => (".wav", "audio/wav"),
+            [(byte)'I', (byte)'D', (byte)'3', ..] or [0xFF, ..] => (".mp3", "audio/mpeg"),
+            [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'q', (byte)'t', ..] => (".mov", "video/quicktime"),
+            _ => (".mp4", "video/mp4"),
+        };
 }

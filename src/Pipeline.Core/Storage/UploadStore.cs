@@ -18,7 +18,8 @@ public class UploadStore(PipelineStorage storage)
     public static string Prefix(string jobId) => jobId + "/";
 
     /// <param name="maxBytes">The cap for this file: the kind's, or what is left of a shared one (videos).</param>
-    public virtual async Task<StoredUpload> SaveAsync(string jobId, string field, int index, UploadKind kind, Stream content, long maxBytes, CancellationToken cancellationToken)
+    public virtual async Task<StoredUpload> SaveAsync(
+        string jobId, string field, int index, UploadKind kind, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
         var head = new byte[HeadBytes];
         var headLength = await content.ReadAtLeastAsync(head, HeadBytes, throwOnEndOfStream: false, cancellationToken);
@@ -42,7 +43,12 @@ public class UploadStore(PipelineStorage storage)
             {
                 HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
                 Metadata = new Dictionary<string, string> { ["job_id"] = jobId, ["field"] = field },
-                TransferOptions = new Azure.Storage.StorageTransferOptions { InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024, MaximumConcurrency = 1 },
+                TransferOptions = new Azure.Storage.StorageTransferOptions
+                {
+                    InitialTransferSize = 4 * 1024 * 1024,
+                    MaximumTransferSize = 4 * 1024 * 1024,
+                    MaximumConcurrency = 1,
+                },
             }, cancellationToken);
         }
         catch (UploadTooLargeException e)

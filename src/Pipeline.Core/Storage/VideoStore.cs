@@ -11,7 +11,12 @@ namespace Pipeline.Core.Storage;
 /// Writes results into the videos container: the video streamed from fal's CDN straight into a block blob (never the
 /// whole file in memory), and error markers for inbox jobs that end without a video.
 /// </summary>
-public partial class VideoStore(PipelineStorage storage, IHttpClientFactory httpClientFactory, MediaDownloadPolicy downloads, TimeProvider time, ILogger<VideoStore> logger)
+public partial class VideoStore(
+    PipelineStorage storage,
+    IHttpClientFactory httpClientFactory,
+    MediaDownloadPolicy downloads,
+    TimeProvider time,
+    ILogger<VideoStore> logger)
 {
     /// <summary>The HttpClient that downloads fal's output files.</summary>
     public const string HttpClientName = "fal-media";
@@ -39,7 +44,12 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
             Metadata = metadata,
             // Blocks of 4 MiB, two in flight: memory stays bounded whatever the video's size.
-            TransferOptions = new StorageTransferOptions { InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024, MaximumConcurrency = 2 },
+            TransferOptions = new StorageTransferOptions
+            {
+                InitialTransferSize = 4 * 1024 * 1024,
+                MaximumTransferSize = 4 * 1024 * 1024,
+                MaximumConcurrency = 2,
+            },
         }, cancellationToken);
 
         // The upload committed every byte the verified stream gave, with the type it was told: no read back needed.
@@ -149,7 +159,11 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
     /// </summary>
     /// <param name="rows">For a manifest: every refused row and its errors by field.</param>
     public virtual Task<string> WriteRefusalAsync(
-        string source, string? outputBlob, JobError reason, CancellationToken cancellationToken, IReadOnlyList<Jobs.RefusedRow>? rows = null) =>
+        string source,
+        string? outputBlob,
+        JobError reason,
+        CancellationToken cancellationToken,
+        IReadOnlyList<Jobs.RefusedRow>? rows = null) =>
         WriteMarkerAsync(outputBlob is null ? RefusedMarkerName(source) : ErrorMarkerName(outputBlob), new
         {
             job_id = (string?)null,
@@ -163,7 +177,9 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
 
     /// <summary><c>_refused/{hash of the source}.error.json</c>: a name always safe to write, the same for the same drop.</summary>
     public static string RefusedMarkerName(string source) =>
-        $"_refused/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..32]}{ErrorMarkerSuffix}";
+        "_refused/"
+        + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..32]
+        + ErrorMarkerSuffix;
 
     private async Task<string> WriteMarkerAsync(string name, object marker, CancellationToken cancellationToken)
     {
@@ -186,7 +202,8 @@ public partial class VideoStore(PipelineStorage storage, IHttpClientFactory http
     private static StoredVideo View(string name, Uri url, string contentType, long size) =>
         new($"{PipelineStorage.VideosContainerName}/{name}", url.ToString(), contentType, size);
 
-    private static async Task<BlobProperties?> PropertiesOrNullAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken cancellationToken)
+    private static async Task<BlobProperties?> PropertiesOrNullAsync(
+        Azure.Storage.Blobs.BlobClient blob, CancellationToken cancellationToken)
     {
         try
         {

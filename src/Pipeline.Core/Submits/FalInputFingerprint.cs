@@ -24,7 +24,8 @@ public static class FalInputFingerprint
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))[..32];
     }
 
-    private static bool IsFileField(string key) => key.EndsWith("_url", StringComparison.Ordinal) || key.EndsWith("_urls", StringComparison.Ordinal);
+    private static bool IsFileField(string key) =>
+        key.EndsWith("_url", StringComparison.Ordinal) || key.EndsWith("_urls", StringComparison.Ordinal);
 
     /// <summary>A value with its objects' keys sorted and numbers as written (fal lists the input it was given).</summary>
     private static string Canonical(JsonNode? node) => node switch

@@ -24,10 +24,13 @@ public partial class SubmitFinder(SubmitLedger submits, FalQueueClient fal, IOpt
     /// An earlier submit of the job that fal has and that has not <paramref name="ended"/> without a video, or null (also
     /// when fal's history cannot be read).
     /// </summary>
-    public virtual async Task<FalRequestRef?> EarlierAtFalAsync(string jobId, VideoMode mode, IReadOnlyCollection<string> ended, CancellationToken cancellationToken)
+    public virtual async Task<FalRequestRef?> EarlierAtFalAsync(
+        string jobId, VideoMode mode, IReadOnlyCollection<string> ended, CancellationToken cancellationToken)
     {
         var records = await submits.ListAsync(jobId, cancellationToken);
-        if (records.FirstOrDefault(r => r.State == SubmitState.Accepted && r.Request is not null && !ended.Contains(r.Request.RequestId))?.Request is { } accepted)
+        var open = records.FirstOrDefault(
+            r => r.State == SubmitState.Accepted && r.Request is not null && !ended.Contains(r.Request.RequestId));
+        if (open?.Request is { } accepted)
         {
             return accepted;
         }
@@ -50,7 +53,8 @@ public partial class SubmitFinder(SubmitLedger submits, FalQueueClient fal, IOpt
         var found = new List<FoundSubmit>();
         try
         {
-            foreach (var claim in records.Where(r => r.State == SubmitState.Sending && r.EndpointId is not null && r.InputFingerprint is not null))
+            var claims = records.Where(r => r.State == SubmitState.Sending && r.EndpointId is not null && r.InputFingerprint is not null);
+            foreach (var claim in claims)
             {
                 if (await FindAsync(claim, known, cancellationToken) is { } requestId)
                 {

@@ -42,7 +42,8 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             return new SubmitClaim.Taken(await FindAsync(jobId, attempt, cancellationToken)
-                ?? throw new InvalidOperationException($"the submit record of job {jobId} (attempt {attempt}) exists and cannot be read", e));
+                ?? throw new InvalidOperationException(
+                    $"the submit record of job {jobId} (attempt {attempt}) exists and cannot be read", e));
         }
     }
 
@@ -93,15 +94,19 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
     /// </summary>
     public virtual async Task RecordDeliveryAsync(string jobId, string requestId, CancellationToken cancellationToken)
     {
-        var name = $"{Prefix}{jobId}/{DeliveredMark}{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requestId)))[..16]}.json";
-        await storage.Jobs.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(new Delivery(requestId, time.GetUtcNow()), Json), overwrite: true, cancellationToken);
+        var hash = Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requestId)))[..16];
+        var name = $"{Prefix}{jobId}/{DeliveredMark}{hash}.json";
+        await storage.Jobs.GetBlobClient(name).UploadAsync(
+            BinaryData.FromObjectAsJson(new Delivery(requestId, time.GetUtcNow()), Json), overwrite: true, cancellationToken);
     }
 
     /// <summary>The request ids fal's webhooks named for the job.</summary>
     public virtual async Task<IReadOnlyList<string>> DeliveredAsync(string jobId, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
-        await foreach (var item in storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Prefix}{jobId}/{DeliveredMark}" }, cancellationToken))
+        var items = storage.Jobs.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{Prefix}{jobId}/{DeliveredMark}" }, cancellationToken);
+        await foreach (var item in items)
         {
             var content = await storage.Jobs.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
             ids.Add(content.Value.Content.ToObjectFromJson<Delivery>(Json)!.RequestId);
@@ -113,8 +118,10 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
     /// <summary>Records that fal has a claimed submit whose answer was lost (found in its request history or named by a webhook).</summary>
     public virtual Task AdoptAsync(SubmitRecord claim, FalRequestRef request, CancellationToken cancellationToken) =>
         Blob(claim.JobId, claim.Attempt).UploadAsync(
-            BinaryData.FromObjectAsJson(claim with { State = SubmitState.Accepted, Request = request, AnsweredAt = time.GetUtcNow() }, Json),
-            overwrite: true, cancellationToken);
+            BinaryData.FromObjectAsJson(
+                claim with { State = SubmitState.Accepted, Request = request, AnsweredAt = time.GetUtcNow() }, Json),
+            overwrite: true,
+            cancellationToken);
 
     private const string DeliveredMark = "delivered-";
 
@@ -129,8 +136,10 @@ public partial class SubmitLedger(PipelineStorage storage, TimeProvider time, IL
     {
         try
         {
-            await Blob(answered.JobId, answered.Attempt).UploadAsync(BinaryData.FromObjectAsJson(answered with { AnsweredAt = time.GetUtcNow() }, Json),
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = claim } }, cancellationToken);
+            await Blob(answered.JobId, answered.Attempt).UploadAsync(
+                BinaryData.FromObjectAsJson(answered with { AnsweredAt = time.GetUtcNow() }, Json),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = claim } },
+                cancellationToken);
         }
         catch (RequestFailedException e)
         {

@@ -31,7 +31,8 @@ public sealed class JobTelemetry : IDisposable
     /// <param name="jobTraceParent">
     /// The job's trace context (<see cref="Jobs.VideoJob.TraceParent"/>), for a step that fal or a timer starts.
     /// </param>
-    public static JobTelemetry Start(ILogger logger, string operation, string jobId, ActivityKind kind = ActivityKind.Internal, string? jobTraceParent = null) =>
+    public static JobTelemetry Start(
+        ILogger logger, string operation, string jobId, ActivityKind kind = ActivityKind.Internal, string? jobTraceParent = null) =>
         new(logger, operation, jobId, kind, jobTraceParent);
 
     /// <summary>Adds what the step has learned of its job to the span and to every later log line of the scope.</summary>

@@ -25,7 +25,9 @@ public static class PipelineTelemetryRegistration
     /// </summary>
     public static IOpenTelemetryBuilder AddPipelineTelemetry(this IOpenTelemetryBuilder builder) =>
         builder
-            .WithTracing(tracing => tracing.AddSource(PipelineTelemetry.Sources).AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = IsTraced))
+            .WithTracing(tracing => tracing
+                .AddSource(PipelineTelemetry.Sources)
+                .AddHttpClientInstrumentation(http => http.FilterHttpRequestMessage = IsTraced))
             .WithMetrics(metrics => metrics.AddMeter(PipelineTelemetry.SourceName))
             .WithLogging(configureBuilder: null, configureOptions: logs =>
             {

@@ -13,7 +13,10 @@ namespace Pipeline.Core.Webhooks;
 /// <c>request_id \n user_id \n timestamp \n hex(sha256(raw body))</c> from the <c>X-Fal-Webhook-*</c> headers, against
 /// the keys of fal's JWKS (cached, fetched again when a signature does not verify), with the timestamp within ±5 min.
 /// </summary>
-public sealed partial class FalSignatureVerifier(IHttpClientFactory httpClientFactory, IOptions<FalWebhookOptions> options, TimeProvider time,
+public sealed partial class FalSignatureVerifier(
+    IHttpClientFactory httpClientFactory,
+    IOptions<FalWebhookOptions> options,
+    TimeProvider time,
     ILogger<FalSignatureVerifier> logger) : FalWebhookVerifier, IDisposable
 {
     public const string HttpClientName = "fal-jwks";
@@ -25,13 +28,17 @@ public sealed partial class FalSignatureVerifier(IHttpClientFactory httpClientFa
 
     private sealed record KeySet(IReadOnlyList<PublicKey> Keys, DateTimeOffset FetchedAt);
 
-    public override async ValueTask<bool> IsAuthenticAsync(Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public override async ValueTask<bool> IsAuthenticAsync(
+        Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var requestId = header("X-Fal-Webhook-Request-Id");
         var userId = header("X-Fal-Webhook-User-Id");
         var timestamp = header("X-Fal-Webhook-Timestamp");
         var signatureHex = header("X-Fal-Webhook-Signature");
-        if (string.IsNullOrEmpty(requestId) || string.IsNullOrEmpty(userId) || string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(signatureHex))
+        if (string.IsNullOrEmpty(requestId)
+            || string.IsNullOrEmpty(userId)
+            || string.IsNullOrEmpty(timestamp)
+            || string.IsNullOrEmpty(signatureHex))
         {
             LogRefused("a signature header is missing");
             return false;
@@ -74,7 +81,8 @@ public sealed partial class FalSignatureVerifier(IHttpClientFactory httpClientFa
     }
 
     private static bool Verifies(IReadOnlyList<PublicKey> keys, byte[] message, byte[] signature) =>
-        signature.Length == SignatureAlgorithm.Ed25519.SignatureSize && keys.Any(k => SignatureAlgorithm.Ed25519.Verify(k, message, signature));
+        signature.Length == SignatureAlgorithm.Ed25519.SignatureSize
+        && keys.Any(k => SignatureAlgorithm.Ed25519.Verify(k, message, signature));
 
     private async Task<IReadOnlyList<PublicKey>> KeysAsync(bool refresh, CancellationToken cancellationToken)
     {

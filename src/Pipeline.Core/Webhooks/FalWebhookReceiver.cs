@@ -40,15 +40,31 @@ public enum WebhookReceipt
 /// lookup, one raise) and idempotent: duplicates and late deliveries to a finished job change nothing.
 /// </summary>
 public partial class FalWebhookReceiver(
-    FalWebhookVerifier verifier, WebhookToken tokens, Submits.SubmitLedger submits, IOptions<FalWebhookOptions> options, ILogger<FalWebhookReceiver> logger)
+    FalWebhookVerifier verifier,
+    WebhookToken tokens,
+    Submits.SubmitLedger submits,
+    IOptions<FalWebhookOptions> options,
+    ILogger<FalWebhookReceiver> logger)
 {
-    private static readonly string[] SignatureHeaders = ["X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp", "X-Fal-Webhook-Signature"];
+    private static readonly string[] SignatureHeaders =
+    [
+        "X-Fal-Webhook-Request-Id",
+        "X-Fal-Webhook-User-Id",
+        "X-Fal-Webhook-Timestamp",
+        "X-Fal-Webhook-Signature",
+    ];
 
     /// <param name="token">The URL's <c>token</c>.</param>
     /// <param name="declaredLength">The request's <c>Content-Length</c>, when it has one.</param>
     /// <param name="body">The request body, read here only once the delivery is admitted, and never past the limit.</param>
     public virtual async Task<WebhookReceipt> ReceiveAsync(
-        DurableTaskClient client, string? jobId, string? token, Func<string, string?> header, long? declaredLength, Stream body, CancellationToken cancellationToken)
+        DurableTaskClient client,
+        string? jobId,
+        string? token,
+        Func<string, string?> header,
+        long? declaredLength,
+        Stream body,
+        CancellationToken cancellationToken)
     {
         if (Admit(jobId, token, header, declaredLength) is { } refused)
         {
@@ -95,7 +111,8 @@ public partial class FalWebhookReceiver(
             return WebhookReceipt.Unauthenticated;
         }
 
-        if (options.Value.UserId is { Length: > 0 } userId && !string.Equals(header("X-Fal-Webhook-User-Id"), userId, StringComparison.Ordinal))
+        if (options.Value.UserId is { Length: > 0 } userId
+            && !string.Equals(header("X-Fal-Webhook-User-Id"), userId, StringComparison.Ordinal))
         {
             LogUnauthenticated(jobId, "it was sent for another fal account");
             return WebhookReceipt.Unauthenticated;
@@ -112,7 +129,12 @@ public partial class FalWebhookReceiver(
         return length > limit ? null : buffer[..length];
     }
 
-    private async Task<WebhookReceipt> ApplyAsync(DurableTaskClient client, string jobId, Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async Task<WebhookReceipt> ApplyAsync(
+        DurableTaskClient client,
+        string jobId,
+        Func<string, string?> header,
+        ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken)
     {
         if (!await verifier.IsAuthenticAsync(header, body, cancellationToken))
         {
@@ -147,7 +169,9 @@ public partial class FalWebhookReceiver(
         telemetry.Tag("fal.status", completion.Succeeded ? "OK" : "ERROR");
         var progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JobProgress>();
         // A job with a submit whose answer was lost takes any of its deliveries: that request may be billed after all.
-        if (progress?.FalRequestId is { } submitted && progress.UnconfirmedSubmit != true && !string.Equals(submitted, completion.RequestId, StringComparison.Ordinal)
+        if (progress?.FalRequestId is { } submitted
+            && progress.UnconfirmedSubmit != true
+            && !string.Equals(submitted, completion.RequestId, StringComparison.Ordinal)
             && progress.FalRequestIds?.Contains(completion.RequestId) != true)
         {
             // The orchestrator checks this too (the webhook can beat the status update that records the request id).
@@ -209,7 +233,9 @@ public partial class FalWebhookReceiver(
             return null;
         }
 
-        if (node is not JsonObject obj || obj["request_id"]?.GetValueKind() != JsonValueKind.String || obj["status"]?.GetValueKind() != JsonValueKind.String)
+        if (node is not JsonObject obj
+            || obj["request_id"]?.GetValueKind() != JsonValueKind.String
+            || obj["status"]?.GetValueKind() != JsonValueKind.String)
         {
             return null;
         }
@@ -242,11 +268,13 @@ public partial class FalWebhookReceiver(
     }
 
     private static string? ErrorType(JsonObject? payload) =>
-        Text(payload?["error_type"]) ?? ((payload?["detail"] as JsonArray)?.FirstOrDefault() is JsonObject first ? Text(first["type"]) : null);
+        Text(payload?["error_type"])
+        ?? ((payload?["detail"] as JsonArray)?.FirstOrDefault() is JsonObject first ? Text(first["type"]) : null);
 
     private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
 
-    private static long? Number(JsonNode? node) => node?.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<long>(out var n) ? n : null;
+    private static long? Number(JsonNode? node) =>
+        node?.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<long>(out var n) ? n : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "fal webhook for job {JobId} refused: {Reason}")]
     private partial void LogUnauthenticated(string? jobId, string reason);

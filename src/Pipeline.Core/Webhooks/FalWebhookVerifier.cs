@@ -9,12 +9,14 @@ public abstract class FalWebhookVerifier
 {
     /// <param name="header">Looks up a request header by name (case-insensitive), null when absent.</param>
     /// <param name="body">The raw body bytes as received.</param>
-    public abstract ValueTask<bool> IsAuthenticAsync(Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+    public abstract ValueTask<bool> IsAuthenticAsync(
+        Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
 }
 
 /// <summary>Accepts every delivery. Binding each delivery to the job that submitted its request id still applies.</summary>
 public sealed class AcceptAllFalWebhooks : FalWebhookVerifier
 {
-    public override ValueTask<bool> IsAuthenticAsync(Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+    public override ValueTask<bool> IsAuthenticAsync(
+        Func<string, string?> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         ValueTask.FromResult(true);
 }

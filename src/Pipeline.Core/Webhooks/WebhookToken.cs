@@ -30,7 +30,10 @@ public sealed class WebhookToken
 
     /// <summary>The job's token: 43 base64url characters.</summary>
     public string For(string jobId) =>
-        Convert.ToBase64String(HMACSHA256.HashData(_key.Value, Encoding.UTF8.GetBytes(jobId))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Convert.ToBase64String(HMACSHA256.HashData(_key.Value, Encoding.UTF8.GetBytes(jobId)))
+            .TrimEnd('=')
+            .Replace('+', '-')
+            .Replace('/', '_');
 
     /// <summary>Whether <paramref name="token"/> is the job's; false for anything missing or malformed.</summary>
     public bool Matches(string? jobId, string? token) =>

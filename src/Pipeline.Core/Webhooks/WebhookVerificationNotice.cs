@@ -6,7 +6,8 @@ using Pipeline.Core.Options;
 namespace Pipeline.Core.Webhooks;
 
 /// <summary>Says at start, loudly, when fal's webhook signatures are not verified (an explicit local setting).</summary>
-public sealed class WebhookVerificationNotice(IOptions<FalWebhookOptions> options, ILogger<WebhookVerificationNotice> logger) : IHostedService
+public sealed class WebhookVerificationNotice(IOptions<FalWebhookOptions> options, ILogger<WebhookVerificationNotice> logger)
+    : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -22,7 +22,8 @@ public static class OpenApiContract
 
     private const string ProblemJson = "application/problem+json";
 
-    private static readonly Lazy<string> Text = new(() => Document().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    private static readonly Lazy<string> Text =
+        new(() => Document().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
     /// <summary>The document as served.</summary>
     public static string Json => Text.Value;
@@ -34,9 +35,14 @@ public static class OpenApiContract
         {
             ["title"] = "Video pipeline",
             ["version"] = "1",
-            ["description"] = "Images and prompts into videos with Bytedance Seedance 2.0 Fast on fal.ai. In Azure every call but the page, this document and fal's webhook takes a function key (x-functions-key header or code query).",
+            ["description"] = "Images and prompts into videos with Bytedance Seedance 2.0 Fast on fal.ai. "
+                + "In Azure every call but the page, this document and fal's webhook takes a function key "
+                + "(x-functions-key header or code query).",
         },
-        ["security"] = new JsonArray(new JsonObject { ["functionKey"] = new JsonArray() }, new JsonObject { ["functionKeyQuery"] = new JsonArray() }, new JsonObject()),
+        ["security"] = new JsonArray(
+            new JsonObject { ["functionKey"] = new JsonArray() },
+            new JsonObject { ["functionKeyQuery"] = new JsonArray() },
+            new JsonObject()),
         ["paths"] = Paths(),
         ["webhooks"] = new JsonObject { ["jobEvent"] = new JsonObject { ["post"] = CallbackOperation() } },
         ["components"] = new JsonObject
@@ -61,8 +67,17 @@ public static class OpenApiContract
         paths["/api/videos"] = new JsonObject
         {
             ["get"] = Operation("ListVideos", "Recent jobs, newest first, or one batch's jobs",
-                [Query("limit", new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = Core.Storage.JobIndex.MaxPageSize, ["default"] = 20 }),
-                 Query("cursor", new JsonObject { ["type"] = "string" }), Query("batch", new JsonObject { ["type"] = "string" })],
+                [
+                    Query("limit", new JsonObject
+                    {
+                        ["type"] = "integer",
+                        ["minimum"] = 1,
+                        ["maximum"] = Core.Storage.JobIndex.MaxPageSize,
+                        ["default"] = 20,
+                    }),
+                    Query("cursor", new JsonObject { ["type"] = "string" }),
+                    Query("batch", new JsonObject { ["type"] = "string" }),
+                ],
                 (200, Ref(nameof(VideoJobPage))), (400, Problem()), (404, Problem())),
         };
         paths["/api/videos/{id}"] = new JsonObject
@@ -73,7 +88,8 @@ public static class OpenApiContract
         };
         paths["/api/batches/{id}"] = new JsonObject
         {
-            ["get"] = Operation("GetBatch", "A batch counted: a folder's drops, a manifest's rows or a request's variants", [PathParameter("id")],
+            ["get"] = Operation("GetBatch", "A batch counted: a folder's drops, a manifest's rows or a request's variants",
+                [PathParameter("id")],
                 (200, Ref(nameof(BatchProgress))), (404, Problem())),
         };
         paths["/api/usage"] = new JsonObject
@@ -93,7 +109,8 @@ public static class OpenApiContract
         };
         paths["/" + WebhookUrls.Path] = new JsonObject
         {
-            ["post"] = Public(Operation("FalWebhook", "fal's webhook (fal calls it; signed by fal, bound to its job by the token in its URL)",
+            ["post"] = Public(Operation("FalWebhook",
+                "fal's webhook (fal calls it; signed by fal, bound to its job by the token in its URL)",
                 [Query("job", new JsonObject { ["type"] = "string" }), Query("token", new JsonObject { ["type"] = "string" })],
                 (200, new JsonObject { ["type"] = "object" }), (400, Problem()), (401, Problem()), (413, Problem()))),
         };
@@ -103,7 +120,19 @@ public static class OpenApiContract
     private static JsonObject SubmitOperation(VideoMode mode)
     {
         var operation = Operation($"SubmitVideo{Pascal(mode.Slug())}", $"Start a {mode.Slug()} job (or its variants)",
-            [new JsonObject { ["name"] = "Idempotency-Key", ["in"] = "header", ["schema"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["maxLength"] = VideoJobService.MaxIdempotencyKeyLength } }],
+            [
+                new JsonObject
+                {
+                    ["name"] = "Idempotency-Key",
+                    ["in"] = "header",
+                    ["schema"] = new JsonObject
+                    {
+                        ["type"] = "string",
+                        ["minLength"] = 1,
+                        ["maxLength"] = VideoJobService.MaxIdempotencyKeyLength,
+                    },
+                },
+            ],
             (202, Ref(nameof(VideosHttpHandlers.SubmitAnswer))), (400, Problem()), (409, Problem()), (413, Problem()), (429, Problem()));
         operation["requestBody"] = new JsonObject
         {
@@ -121,7 +150,13 @@ public static class OpenApiContract
     {
         ["summary"] = "A job's event, delivered to the webhook_url its request named (Standard Webhooks signatures)",
         ["parameters"] = new JsonArray([.. new[] { CallbackSigner.IdHeader, CallbackSigner.TimestampHeader, CallbackSigner.SignatureHeader }
-            .Select(h => (JsonNode)new JsonObject { ["name"] = h, ["in"] = "header", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } })]),
+            .Select(h => (JsonNode)new JsonObject
+            {
+                ["name"] = h,
+                ["in"] = "header",
+                ["required"] = true,
+                ["schema"] = new JsonObject { ["type"] = "string" },
+            })]),
         ["requestBody"] = new JsonObject
         {
             ["required"] = true,
@@ -142,8 +177,11 @@ public static class OpenApiContract
             schemas[RequestSchemaName(mode)] = RequestSchema(mode);
         }
 
-        foreach (var type in new[] { typeof(VideosHttpHandlers.SubmitAnswer), typeof(VideoJobView), typeof(VideoJobPage), typeof(BatchProgress),
-                     typeof(VideosHttpHandlers.UsageAnswer), typeof(HealthReport), typeof(CancelAnswer), typeof(JobEventData) })
+        foreach (var type in new[]
+        {
+            typeof(VideosHttpHandlers.SubmitAnswer), typeof(VideoJobView), typeof(VideoJobPage), typeof(BatchProgress),
+            typeof(VideosHttpHandlers.UsageAnswer), typeof(HealthReport), typeof(CancelAnswer), typeof(JobEventData),
+        })
         {
             schemas[type.Name] = ContractSchemas.Of(type);
         }
@@ -156,7 +194,11 @@ public static class OpenApiContract
                 ["type"] = new JsonObject { ["type"] = "string" }, ["title"] = new JsonObject { ["type"] = "string" },
                 ["status"] = new JsonObject { ["type"] = "integer" }, ["detail"] = new JsonObject { ["type"] = "string" },
                 ["code"] = new JsonObject { ["type"] = "string", ["description"] = "budget_exceeded, idempotency_key_reused, …" },
-                ["errors"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } } },
+                ["errors"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["additionalProperties"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
+                },
             },
         };
         schemas["JobCloudEvent"] = new JsonObject
@@ -189,14 +231,26 @@ public static class OpenApiContract
             ["aspect_ratio"] = Enum(VideoRequestValidator.AspectRatios, VideoRequest.DefaultAspectRatio),
             ["generate_audio"] = new JsonObject { ["type"] = "boolean", ["default"] = true },
             ["seed"] = new JsonObject { ["type"] = "integer" },
-            ["end_user_id"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["maxLength"] = VideoRequestValidator.MaxEndUserIdLength },
+            ["end_user_id"] = new JsonObject
+            {
+                ["type"] = "string",
+                ["minLength"] = 1,
+                ["maxLength"] = VideoRequestValidator.MaxEndUserIdLength,
+            },
             [Correlation.Field] = new JsonObject
             {
-                ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = "string", ["maxLength"] = Correlation.MaxValueLength },
+                ["type"] = "object",
+                ["additionalProperties"] = new JsonObject { ["type"] = "string", ["maxLength"] = Correlation.MaxValueLength },
                 ["description"] = $"the pipeline's, not sent to fal; at most {Correlation.MaxTotalLength} characters in all",
             },
             [Variants.Field] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = Variants.Max, ["default"] = 1 },
-            [JobCallback.UrlField] = new JsonObject { ["type"] = "string", ["format"] = "uri", ["maxLength"] = JobCallback.MaxUrlLength, ["description"] = "https; public addresses only" },
+            [JobCallback.UrlField] = new JsonObject
+            {
+                ["type"] = "string",
+                ["format"] = "uri",
+                ["maxLength"] = JobCallback.MaxUrlLength,
+                ["description"] = "https; public addresses only",
+            },
             [JobCallback.EventsField] = new JsonObject { ["type"] = "array", ["items"] = Enum(JobCallback.EventNames, null) },
         };
         var required = new JsonArray("prompt");
@@ -208,13 +262,34 @@ public static class OpenApiContract
                 required.Add("image_url");
                 break;
             case VideoMode.ReferenceToVideo:
-                properties["image_urls"] = new JsonObject { ["type"] = "array", ["items"] = Url(), ["maxItems"] = VideoRequestValidator.MaxImageUrls };
-                properties["video_urls"] = new JsonObject { ["type"] = "array", ["items"] = Url(), ["maxItems"] = VideoRequestValidator.MaxVideoUrls };
-                properties["audio_urls"] = new JsonObject { ["type"] = "array", ["items"] = Url(), ["maxItems"] = VideoRequestValidator.MaxAudioUrls };
+                properties["image_urls"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = Url(),
+                    ["maxItems"] = VideoRequestValidator.MaxImageUrls,
+                };
+                properties["video_urls"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = Url(),
+                    ["maxItems"] = VideoRequestValidator.MaxVideoUrls,
+                };
+                properties["audio_urls"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = Url(),
+                    ["maxItems"] = VideoRequestValidator.MaxAudioUrls,
+                };
                 break;
         }
 
-        return new JsonObject { ["type"] = "object", ["required"] = required, ["properties"] = properties, ["additionalProperties"] = false };
+        return new JsonObject
+        {
+            ["type"] = "object",
+            ["required"] = required,
+            ["properties"] = properties,
+            ["additionalProperties"] = false,
+        };
     }
 
     /// <summary>The form of a mode: the JSON fields as form fields, and files as parts.</summary>
@@ -242,12 +317,15 @@ public static class OpenApiContract
         return schema;
     }
 
-    private static JsonObject Operation(string id, string summary, JsonNode[] parameters, params (int Status, JsonObject Schema)[] responses)
+    private static JsonObject Operation(
+        string id, string summary, JsonNode[] parameters, params (int Status, JsonObject Schema)[] responses)
     {
         var answers = new JsonObject();
         foreach (var (status, schema) in responses)
         {
-            var media = status >= 400 && schema["$ref"]?.GetValue<string>().EndsWith("ProblemDetails", StringComparison.Ordinal) == true ? ProblemJson : "application/json";
+            var isProblem = status >= 400
+                && schema["$ref"]?.GetValue<string>().EndsWith("ProblemDetails", StringComparison.Ordinal) == true;
+            var media = isProblem ? ProblemJson : "application/json";
             answers[status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
             {
                 ["description"] = ((System.Net.HttpStatusCode)status).ToString(),
@@ -255,7 +333,13 @@ public static class OpenApiContract
             };
         }
 
-        return new JsonObject { ["operationId"] = id, ["summary"] = summary, ["parameters"] = new JsonArray(parameters), ["responses"] = answers };
+        return new JsonObject
+        {
+            ["operationId"] = id,
+            ["summary"] = summary,
+            ["parameters"] = new JsonArray(parameters),
+            ["responses"] = answers,
+        };
     }
 
     private static JsonObject Public(JsonObject operation)
@@ -270,7 +354,8 @@ public static class OpenApiContract
 
     private static JsonObject Query(string name, JsonObject schema) => new() { ["name"] = name, ["in"] = "query", ["schema"] = schema };
 
-    private static JsonObject PathParameter(string name) => new() { ["name"] = name, ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } };
+    private static JsonObject PathParameter(string name) =>
+        new() { ["name"] = name, ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } };
 
     private static JsonObject Url() => new() { ["type"] = "string", ["format"] = "uri" };
 

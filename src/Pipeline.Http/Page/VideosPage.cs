@@ -23,13 +23,15 @@ public static class VideosPage
 
     // The page's own files only; videos play from storage (SAS URLs), so media may come from http(s) hosts.
     private const string ContentSecurityPolicy =
-        "default-src 'self'; media-src 'self' http: https: blob:; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+        "default-src 'self'; media-src 'self' http: https: blob:; img-src 'self' blob: data:; "
+        + "style-src 'self'; script-src 'self'; frame-ancestors 'none'";
 
     /// <summary>Serves <paramref name="file"/> (empty for the page itself), or 404 for anything that is not one of its files.</summary>
     public static IResult Serve(string? file, HttpResponse response)
     {
         var name = string.IsNullOrEmpty(file) ? "index.html" : file;
-        if (!ContentTypes.TryGetValue(name, out var contentType) || Assembly.GetManifestResourceStream($"Pipeline.Http.Page.wwwroot.{name}") is not { } stream)
+        if (!ContentTypes.TryGetValue(name, out var contentType)
+            || Assembly.GetManifestResourceStream($"Pipeline.Http.Page.wwwroot.{name}") is not { } stream)
         {
             return TypedResults.NotFound();
         }
