@@ -6,6 +6,15 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# No C# line over 140 characters: the .editorconfig rule, which the compiler does not enforce.
+long=$(LC_ALL=C.UTF-8 grep -rnE --include='*.cs' --exclude-dir=bin --exclude-dir=obj --exclude-dir=node_modules \
+    '^.{141,}' src functions tests bench chaos | cut -d: -f1,2 || true)
+if [ -n "$long" ]; then
+    echo "lines over 140 characters (the .editorconfig rule):" >&2
+    echo "$long" >&2
+    exit 1
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The whole solution builds (the Functions app too), warnings as errors, before any test runs.
