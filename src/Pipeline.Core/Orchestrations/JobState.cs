@@ -56,6 +56,9 @@ internal sealed record JobState(VideoMode Mode, string? EndUserId, IReadOnlyDict
 
     public TimeSpan? FalAwayDelay { get; init; }
 
+    /// <summary>Submit tries that found fal (or storage) away, shown in the job's <c>retrying</c>.</summary>
+    public int FalAwayTries { get; init; }
+
     /// <summary>Submits whose answer was lost, all told (each may be billed).</summary>
     public int LostSubmits { get; init; }
 

@@ -86,13 +86,19 @@ internal sealed partial class VideoJobRun
             Steps = 3,
             Ended = _state.Failed.Count > 0 ? _state.Failed : null,
         };
-        var outcome = await _steps.AskAsync<SubmitToFalOutcome>(JobSteps.Submit, input, attempt: attempt) switch
+        var answer = await _steps.AskAsync<SubmitToFalOutcome>(JobSteps.Submit, input, attempt: attempt);
+        var outcome = answer switch
         {
             StepResult<SubmitToFalOutcome>.Answered { Value: { } answered } => answered,
             StepResult<SubmitToFalOutcome>.Failed { Failure: var f } when f.IsCausedBy<NothingSubmittedException>() =>
                 new SubmitToFalOutcome.FalUnavailable(new JobError(_inbox ? "inbox_unreadable" : "submit_failed", f.Message)),
             _ => new SubmitToFalOutcome.OutcomeUnknown(HoldsSlot: true),
         };
+        // A step that could not read its own record (storage away) is no proof that an earlier run of this attempt sent
+        // nothing: the same attempt is asked again, so that it finds its claim once storage is back. Only fal's refusal,
+        // recorded in the claim, moves on to the next attempt.
+        var sameAttemptAgain = answer is StepResult<SubmitToFalOutcome>.Failed { Failure: var failed }
+            && failed.IsCausedBy<NothingSubmittedException>();
         _state = _state with
         {
             Mode = outcome.Mode ?? _state.Mode,
@@ -102,8 +108,8 @@ internal sealed partial class VideoJobRun
             OutputBlob = outcome.OutputBlob ?? _state.OutputBlob,
             Prompt = outcome.Prompt ?? _state.Prompt,
             // An attempt that may have claimed its record takes its number (numbers may skip; records are listed, not counted).
-            Attempts = outcome is SubmitToFalOutcome.Submitted or SubmitToFalOutcome.OutcomeUnknown or SubmitToFalOutcome.FalUnavailable
-                ? attempt : _state.Attempts,
+            Attempts = !sameAttemptAgain && outcome is SubmitToFalOutcome.Submitted or SubmitToFalOutcome.OutcomeUnknown
+                or SubmitToFalOutcome.FalUnavailable ? attempt : _state.Attempts,
         };
         return outcome;
     }
@@ -146,13 +152,15 @@ internal sealed partial class VideoJobRun
 
         var nextAt = Now + delay;
         _log.WaitingForFal(_job.Id, error.Message, nextAt);
-        var retry = new JobRetry("submit", _state.Attempts, error.Message, new DateTimeOffset(nextAt, TimeSpan.Zero));
+        var tries = _state.FalAwayTries + 1;
+        var retry = new JobRetry("submit", tries, error.Message, new DateTimeOffset(nextAt, TimeSpan.Zero));
         Progress(JobStages.WaitingForFal, retrying: retry);
         var waited = await WaitAsync<object>(null, nextAt, deadline: null);
         _state = _state with
         {
             Deadline = _state.Deadline + delay, // waiting for fal to come back is not counted against the deadline
             FalAwaySince = since,
+            FalAwayTries = tries,
             FalAwayDelay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(5).Ticks)),
         };
         Progress(JobStages.Submitting);

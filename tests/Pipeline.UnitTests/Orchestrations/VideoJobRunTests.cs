@@ -144,6 +144,29 @@ public sealed class VideoJobRunTests
 
         Assert.Equal(JobOutcome.Succeeded, result.Outcome);
         Assert.Equal(2, h.Statuses.Count(s => s.Stage == JobStages.WaitingForFal));
+        Assert.Equal([1, 2], h.Statuses.Where(s => s.Stage == JobStages.WaitingForFal).Select(s => s.Retrying!.Attempts));
+    }
+
+    [Fact]
+    public async Task RunAsync_StorageAwayWhenASubmitRunsAgain_AsksTheSameAttemptSoItFindsItsClaim()
+    {
+        // A crash mid-POST, then the rerun cannot read its claim (storage away): that proves nothing was sent by this run
+        // only. Asking a new attempt would POST again while the first may be at fal; asking the same one finds its claim.
+        var h = Harness();
+        var calls = 0;
+        h.On(JobSteps.Submit, _ => ++calls switch
+        {
+            1 => new SubmitToFalOutcome.FalUnavailable(FalAway), // fal refused attempt 1, recorded in its claim
+            2 => throw new NothingSubmittedException("the job could not be prepared: storage answered 503"),
+            _ => new SubmitToFalOutcome.OutcomeUnknown(HoldsSlot: true), // attempt 2's claim: it may be at fal
+        });
+        h.Raised(VideoJobOrchestrator.FalCompletedEvent, Success());
+
+        var result = await h.RunAsync(HttpJob());
+
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        Assert.Equal([1, 2, 2], h.StepInputs<SubmitToFalInput>(JobSteps.Submit).Select(i => i.Attempt));
+        Assert.Equal([FalRef.RequestId], result.FalRequestIds); // the webhook named attempt 2's request: adopted, not sent again
     }
 
     [Fact]
