@@ -167,7 +167,9 @@ public sealed partial class SubmitToFalActivity(
         {
             // Not the host's token: a stop lets a submit that has begun finish (the gate holds the stop), so that only a
             // hard crash can leave its outcome unknown. The fal client's own timeouts bound it.
-            submitted = await fal.SubmitAsync(ready.Mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), CancellationToken.None);
+            // Version 3 tries once per step: its retries are durable waits taken with no claim open.
+            submitted = await fal.SubmitAsync(
+                ready.Mode.EndpointId(), body, webhookUrls.ForJob(input.JobId), retry: input.Steps < 3, CancellationToken.None);
         }
         catch (FalSubmitOutcomeUnknownException e)
         {

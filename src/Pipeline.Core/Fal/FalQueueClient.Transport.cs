@@ -25,6 +25,7 @@ public partial class FalQueueClient
     /// connection, a gateway's 502 or 504), it is not sent again and <see cref="FalSubmitOutcomeUnknownException"/> says
     /// so. Only failures to connect, which send nothing, and fal's own error answers are retried.
     /// </param>
+    /// <param name="maxAttempts">Tries at most (null: <see cref="FalQueueClientOptions.MaxRetries"/> + 1).</param>
     private async Task<FalAnswer> SendAsync(
         string operation,
         string target,
@@ -34,9 +35,10 @@ public partial class FalQueueClient
         Func<int, bool>? accept,
         Func<FalAnswer, bool>? isFinalOutcome,
         CancellationToken cancellationToken,
-        bool resendWhenUnanswered = true)
+        bool resendWhenUnanswered = true,
+        int? maxAttempts = null)
     {
-        var maxAttempts = Math.Max(0, _options.MaxRetries) + 1;
+        maxAttempts ??= Math.Max(0, _options.MaxRetries) + 1;
         for (var attempt = 1; ; attempt++)
         {
             // A caller that has given up must not start a (billable) attempt, whatever the handler would do.

@@ -79,11 +79,24 @@ public partial class FalQueueClient
     /// </exception>
     /// <exception cref="FalApiException">fal refused the request, or could not be connected to, on every attempt.</exception>
     /// <exception cref="InvalidOperationException">No fal key is configured.</exception>
+    public Task<FalSubmitResult> SubmitAsync(
+        string endpointId,
+        JsonObject input,
+        Uri? webhookUrl,
+        CancellationToken cancellationToken = default) =>
+        SubmitAsync(endpointId, input, webhookUrl, retry: true, cancellationToken);
+
+    /// <summary>Queues a request, as above, with or without the client's own retries.</summary>
+    /// <param name="retry">
+    /// False: one try only, so that the caller's claim is open for one request, not for a retry loop that a crash could
+    /// cut anywhere; the caller waits and tries again itself (version 3's durable waits).
+    /// </param>
     public virtual async Task<FalSubmitResult> SubmitAsync(
         string endpointId,
         JsonObject input,
         Uri? webhookUrl,
-        CancellationToken cancellationToken = default)
+        bool retry,
+        CancellationToken cancellationToken)
     {
         var segments = EndpointSegments(endpointId, nameof(endpointId));
         ArgumentNullException.ThrowIfNull(input);
@@ -114,7 +127,8 @@ public partial class FalQueueClient
             accept: null,
             isFinalOutcome: null,
             cancellationToken,
-            resendWhenUnanswered: false).ConfigureAwait(false);
+            resendWhenUnanswered: false,
+            maxAttempts: retry ? null : 1).ConfigureAwait(false);
 
         // A success status means fal took the request: an answer this client cannot read is an unknown outcome, not a refusal.
         var json = FalJson.TryParseObject(answer.Body) ?? new JsonObject();

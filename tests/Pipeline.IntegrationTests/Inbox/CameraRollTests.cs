@@ -97,8 +97,17 @@ public sealed class CameraRollTests(AzuriteFixture azurite)
             .OfType<string>()
             .ToList();
         Assert.Equal(videos.Count, videos.Distinct(StringComparer.OrdinalIgnoreCase).Count());
-        Assert.Contains($"videos/{folder}/IMG_0001.mp4", videos);
-        Assert.Contains($"videos/{folder}/IMG_0001.jpg.mp4", videos); // the same shot as JPEG: a video of its own, not a replacement
+        // The same shot as HEIC and JPEG: a video each, not a replacement. Whichever is claimed first keeps the plain name
+        // (the drops race), the other is named by its format.
+        var shot = jobs["IMG_0001.HEIC"]["video"]!["blob"]!.GetValue<string>();
+        var jpeg = jobs["IMG_0001.JPG"]["video"]!["blob"]!.GetValue<string>();
+        Assert.Contains(
+            (shot, jpeg),
+            new[]
+            {
+                ($"videos/{folder}/IMG_0001.mp4", $"videos/{folder}/IMG_0001.jpg.mp4"),
+                ($"videos/{folder}/IMG_0001.heic.mp4", $"videos/{folder}/IMG_0001.mp4"),
+            });
 
         // fal fetched upright JPEG, PNG and WebP only.
         var seen = requests.SelectMany(r => r.Images).ToList();

@@ -46,7 +46,11 @@ internal sealed class ActivityMocks
         Inputs.Setup(i => i.ToFalInputAsync(It.IsAny<VideoRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((VideoRequest r, CancellationToken _) => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt });
         Fal.Setup(f => f.SubmitAsync(
-                It.IsAny<string>(), It.IsAny<System.Text.Json.Nodes.JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+                It.IsAny<string>(),
+                It.IsAny<System.Text.Json.Nodes.JsonObject>(),
+                It.IsAny<Uri?>(),
+                It.IsAny<bool>(),
+                It.IsAny<CancellationToken>()))
             .ReturnsAsync(Accepted);
         var costs = MsOptions.Create(new Pipeline.Core.Costs.CostOptions());
         Slots = new Mock<Pipeline.Core.Costs.ConcurrencySlots>(storage, costs, Time);

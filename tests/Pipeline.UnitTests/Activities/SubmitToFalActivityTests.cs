@@ -43,7 +43,7 @@ public sealed class SubmitToFalActivityTests
                 "bytedance/seedance-2.0/fast/image-to-video",
                 It.Is<JsonObject>(b => (string)b["prompt"]! == Request.Prompt),
                 new Uri($"https://app.example.com/api/fal/webhook?job=api-1&token={_m.Tokens.For("api-1")}"),
-                It.IsAny<CancellationToken>()),
+                It.IsAny<bool>(), It.IsAny<CancellationToken>()),
             Times.Once);
         var submitted = Assert.IsType<SubmitToFalOutcome.Submitted>(outcome);
         Assert.Equal(AcceptedRef, submitted.Request);
@@ -77,7 +77,8 @@ public sealed class SubmitToFalActivityTests
         var again = await Activity().RunAsync(HttpInput(), Token);
 
         _m.Fal.Verify(
-            f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()),
+            f => f.SubmitAsync(
+                It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()),
             Times.Once);
         Assert.Equal(((SubmitToFalOutcome.Submitted)first).Request, Assert.IsType<SubmitToFalOutcome.Submitted>(again).Request);
         Assert.Equal(2, _m.Published.Count);
@@ -123,7 +124,8 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_AnswerLost_IsOutcomeUnknownAndTheClaimStaysUnanswered()
     {
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+        _m.Fal.Setup(f => f.SubmitAsync(
+            It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new FalSubmitOutcomeUnknownException("the connection dropped"));
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
@@ -137,7 +139,8 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_UnexpectedFailureWhileSending_IsOutcomeUnknownNeverAFailure()
     {
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+        _m.Fal.Setup(f => f.SubmitAsync(
+            It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new ObjectDisposedException("HttpClient"));
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
@@ -176,7 +179,7 @@ public sealed class SubmitToFalActivityTests
                 "bytedance/seedance-2.0/fast/reference-to-video",
                 It.Is<JsonObject>(b => (string)b["prompt"]! == "from the sidecar"),
                 It.IsAny<Uri?>(),
-                It.IsAny<CancellationToken>()),
+                It.IsAny<bool>(), It.IsAny<CancellationToken>()),
             Times.Once);
         Assert.Equal(VideoMode.ReferenceToVideo, outcome.Mode);
         Assert.Equal(VideoMode.ReferenceToVideo, Assert.Single(_m.Published).Data.Mode);
@@ -258,7 +261,8 @@ public sealed class SubmitToFalActivityTests
     [Fact]
     public async Task RunAsync_FalRefuses_ReturnsTheRefusalAsDataRecordsItAndGivesTheReservationBack()
     {
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+        _m.Fal.Setup(f => f.SubmitAsync(
+            It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new FalApiException("fal answered 403: forbidden", 403, null, null, false));
 
         var outcome = await Activity().RunAsync(HttpInput(), Token);
@@ -301,7 +305,8 @@ public sealed class SubmitToFalActivityTests
     private void AssertNothingSubmitted()
     {
         _m.Fal.Verify(
-            f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()),
+            f => f.SubmitAsync(
+                It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()),
             Times.Never);
         Assert.Empty(_m.Published);
     }

@@ -48,7 +48,8 @@ public sealed class SubmitToFalVersion3Tests
     [Fact]
     public async Task RunAsync_FalRefusesTheConnection_IsFalUnavailableAndTheRecordSaysRefused()
     {
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+        _m.Fal.Setup(f => f.SubmitAsync(
+            It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new FalApiException(
                 "fal could not be connected to", status: null, errorCode: null, requestId: null, isRetryable: true));
 
@@ -74,7 +75,8 @@ public sealed class SubmitToFalVersion3Tests
     [Fact]
     public async Task RunAsync_Version2Input_StillGetsNotSubmittedWhenFalIsAway()
     {
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+        _m.Fal.Setup(f => f.SubmitAsync(
+            It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new FalApiException("fal answered 503", status: 503, errorCode: null, requestId: null, isRetryable: true));
 
         var outcome = await Activity().RunAsync(Input() with { Steps = 2 }, Token);
@@ -82,12 +84,26 @@ public sealed class SubmitToFalVersion3Tests
         Assert.IsType<SubmitToFalOutcome.NotSubmitted>(outcome); // the frozen steps of version 2 know no other outcome
     }
 
+    [Theory]
+    [InlineData(3, false)]
+    [InlineData(2, true)]
+    public async Task RunAsync_Version3TriesOncePerStep_Version2KeepsTheClientsRetries(int steps, bool retried)
+    {
+        // Version 3's retries are durable waits between steps, taken with no claim open; version 2 keeps its frozen ways.
+        await Activity().RunAsync(Input() with { Steps = steps }, Token);
+
+        _m.Fal.Verify(
+            f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), retried, It.IsAny<CancellationToken>()),
+            Times.Once);
+    }
+
     [Fact]
     public async Task RunAsync_NoSeedAsked_SendsTheJobsOwnSeedAndFingerprintsTheInput()
     {
         JsonObject? sent = null;
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
-            .Callback((string _, JsonObject body, Uri? _, CancellationToken _) => sent = body).ReturnsAsync(Accepted);
+        _m.Fal.Setup(f => f.SubmitAsync(
+            It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, JsonObject body, Uri? _, bool _, CancellationToken _) => sent = body).ReturnsAsync(Accepted);
 
         await Activity().RunAsync(Input(), Token);
 
@@ -189,7 +205,8 @@ public sealed class SubmitToFalVersion3Tests
     public async Task RunAsync_HostStopsWhileSending_TheStopWaitsForFalsAnswerAndItsRecord()
     {
         var answer = new TaskCompletionSource<FalSubmitResult>();
-        _m.Fal.Setup(f => f.SubmitAsync(It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<CancellationToken>()))
+        _m.Fal.Setup(f => f.SubmitAsync(
+            It.IsAny<string>(), It.IsAny<JsonObject>(), It.IsAny<Uri?>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .Returns(answer.Task);
         var run = Activity().RunAsync(Input(), Token);
         await Task.Delay(50, Token);

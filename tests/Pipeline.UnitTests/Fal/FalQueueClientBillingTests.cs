@@ -59,6 +59,32 @@ public sealed class FalQueueClientBillingTests
         Assert.Equal(2, harness.Handler.Requests.Count);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(503)]
+    [InlineData(429)]
+    public async Task SubmitAsync_WithoutRetry_TriesOnceAndSaysFalWasAway(int? status)
+    {
+        // Version 3 waits on durable timers instead: a crash can then never land inside a retry loop with a claim open.
+        var harness = new FalClientHarness();
+        if (status is { } answered)
+        {
+            harness.Handler.Respond((HttpStatusCode)answered, """{ "detail": "busy" }""");
+        }
+        else
+        {
+            harness.Handler.Throw(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused"));
+        }
+
+        harness.Handler.Respond(HttpStatusCode.OK, FalClientHarness.SubmitAnswer);
+
+        var refused = await Assert.ThrowsAsync<FalApiException>(() => harness.CreateClient()
+            .SubmitAsync(FalClientHarness.Endpoint, Input, null, retry: false, Token));
+
+        Assert.True(refused.IsRetryable);
+        Assert.Single(harness.Handler.Requests);
+    }
+
     [Fact]
     public async Task GetStatusAsync_ConnectionDropped_IsRetried()
     {
