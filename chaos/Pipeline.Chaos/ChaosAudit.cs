@@ -20,7 +20,11 @@ public sealed record AuditResult(
     IReadOnlyDictionary<string, int> FalRequests,
     int TerminalEvents,
     int Videos,
-    IReadOnlyList<OutageExposure> Outages);
+    IReadOnlyList<OutageExposure> Outages)
+{
+    /// <summary>Requests fal ended because it could not download the job's own inputs (made nothing; sent again).</summary>
+    public int InputsNotFetched { get; init; }
+}
 
 /// <summary>
 /// Every job checked against fal's own record (the emulator's requests, by the job named in their webhook URL), the
@@ -28,7 +32,9 @@ public sealed record AuditResult(
 /// <list type="number">
 /// <item>it ended, as its scenario must (a video unless fal failed it), and the status API says so;</item>
 /// <item>fal accepted exactly one request for it (none for a sidecar that fed its image's job), and that request is in
-/// its <c>fal_request_ids</c>; a sidecar's prompt went to fal in its image's request;</item>
+/// its <c>fal_request_ids</c>; a sidecar's prompt went to fal in its image's request. A request fal ended with
+/// <c>file_download_error</c> (it could not download the job's own inputs while storage was away; nothing was made) is
+/// counted apart: the job submits again by design;</item>
 /// <item>exactly one terminal CloudEvent id, of its outcome's type, and one <c>Submitted</c> id when fal had it;</item>
 /// <item>a video iff fal made one: whole (fal's size, an MP4 box first), under its output name, naming fal's request;
 /// no other video in the container;</item>
@@ -52,6 +58,7 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
         var videos = await VideosAsync(cancellationToken);
         var falRequests = new Dictionary<string, int>(StringComparer.Ordinal);
         var terminalEvents = 0;
+        var refetched = 0;
 
         foreach (var job in jobs)
         {
@@ -67,9 +74,12 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
                 Fail($"ended {status ?? "never"} ({error}), expected {expected}{during}");
             }
 
-            // 2. fal billed it once.
-            var mine = requests.Where(r => JobOf(r) == id).ToList();
+            // 2. fal billed it once. A request fal ended because it could not download the job's own inputs (storage was
+            // away) made nothing and is submitted again by design: counted apart, not as a bill.
+            var all = requests.Where(r => JobOf(r) == id).ToList();
+            var mine = all.Where(r => !CouldNotFetchInputs(r)).ToList();
             falRequests[id] = mine.Count;
+            refetched += all.Count - mine.Count;
             if (mine.Count != 1)
             {
                 Fail($"{mine.Count} fal requests accepted, expected 1 ({string.Join(", ", mine.Select(r => r["request_id"]))})");
@@ -164,7 +174,7 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
         // 5. Nothing held.
         await CheckNothingHeldAsync(jobs, falRequests, settled, violations, cancellationToken);
         var exposures = outages.Select(o => Exposure(o, jobs, violations, began)).ToList();
-        return new AuditResult(violations, falRequests, terminalEvents, videos.Count, exposures);
+        return new AuditResult(violations, falRequests, terminalEvents, videos.Count, exposures) { InputsNotFetched = refetched };
     }
 
     private static OutageExposure Exposure(
@@ -237,6 +247,9 @@ public sealed class ChaosAudit(HttpClient http, BlobServiceClient storage, strin
     }
 
     /// <summary>fal's record: every request the emulator accepted.</summary>
+    private static bool CouldNotFetchInputs(JsonObject request) =>
+        request["error_type"]?.GetValue<string>() == "file_download_error";
+
     private async Task<List<JsonObject>> FalRequestsAsync(CancellationToken cancellationToken) =>
         [.. (await http.GetFromJsonAsync<JsonArray>($"{emulatorUrl}/_emulator/requests", cancellationToken))!.OfType<JsonObject>()];
 

@@ -39,6 +39,13 @@ public sealed record ChaosReport(
             $"| **all** | {Jobs.Count} | {Jobs.Count(j => Status(j) == "succeeded")} | {Jobs.Count(j => Status(j) == "failed")} | "
             + $"{Audit.FalRequests.Values.Sum()} | {Audit.TerminalEvents} | **{Audit.Violations.Count}** |");
         AppendOutages(text);
+        if (Audit.InputsNotFetched > 0)
+        {
+            var count = Audit.InputsNotFetched.ToString(CultureInfo.InvariantCulture);
+            text.AppendLine().AppendLine("Not counted above: " + count + " fal request(s) that fal ended with file_download_error "
+                + "(it could not download the job's own inputs while storage was away; nothing was made), each submitted again by design.");
+        }
+
         foreach (var violation in Audit.Violations)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- violation: {violation.JobId} ({violation.Scenario}): {violation.Problem}");

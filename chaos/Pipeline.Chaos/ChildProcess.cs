@@ -8,12 +8,18 @@ namespace Pipeline.Chaos;
 /// <summary>A built program of the solution run as its own process (<c>dotnet X.dll …</c>), with its output kept.</summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    /// <summary>CHAOS_LOG names a file that gets every child's output too, for finding the cause of a violation.</summary>
+    private static readonly string? LogFile = Environment.GetEnvironmentVariable("CHAOS_LOG") is { Length: > 0 } file ? file : null;
+    private static readonly Lock LogLock = new();
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly string _name;
 
-    private ChildProcess(Process process)
+    private ChildProcess(Process process, string name)
     {
         _process = process;
+        _name = name;
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
@@ -40,12 +46,17 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        if (LogFile is not null)
+        {
+            start.Environment["Logging__LogLevel__Pipeline"] = "Information"; // the pipeline's own story, not the engine's
+        }
+
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }
 
-        return new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException($"{dll} did not start"));
+        return new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException($"{dll} did not start"), dll);
     }
 
     /// <summary>Waits until <paramref name="url"/> answers 2xx (following redirects).</summary>
@@ -115,6 +126,14 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
+        if (LogFile is not null)
+        {
+            lock (LogLock)
+            {
+                File.AppendAllText(LogFile, $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {_name}: {line}\n");
+            }
+        }
+
         while (_output.Count > 2000)
         {
             _output.TryDequeue(out _);

@@ -75,6 +75,10 @@ public static class ControlApi
         ["until"] = outage.Until is { } until && until != DateTimeOffset.MaxValue ? until : null,
     };
 
+    /// <summary>The first <c>type</c> of a validation error's <c>detail</c> list (e.g. <c>file_download_error</c>).</summary>
+    private static string? ErrorTypeOf(JsonNode? detail) =>
+        detail is JsonArray details ? details.OfType<JsonObject>().Select(d => d["type"]?.GetValue<string>()).FirstOrDefault() : null;
+
     private static JsonObject Describe(QueuedRequest r) => new()
     {
         ["request_id"] = r.RequestId,
@@ -84,6 +88,7 @@ public static class ControlApi
         ["started_at"] = r.StartedAt,
         ["completed_at"] = r.CompletedAt,
         ["status_code"] = r.Outcome?.StatusCode,
+        ["error_type"] = r.Outcome?.ErrorType ?? ErrorTypeOf(r.Outcome?.Body["detail"]),
         ["webhook_url"] = r.WebhookUrl,
         ["prompt"] = r.Input?.Prompt,
         ["images"] = new JsonArray([.. r.Images.Select(i => (JsonNode)new JsonObject

@@ -75,4 +75,20 @@ public sealed class InputImageRecordingTests
             images[0]!.ToJsonString());
         Assert.Equal(4, images.Count);
     }
+
+    [Fact]
+    public async Task ARequestWhoseImageCannotBeDownloaded_IsListedWithItsErrorType()
+    {
+        // The chaos audit tells a request that made nothing (fal could not fetch the job's inputs) from a bill by this.
+        await using var fal = await EmulatorClient.StartAsync();
+        await using var pipeline = await StandInPipeline.StartAsync();
+
+        var (code, _, id) = await RunToEndAsync(fal, SeedanceEndpoints.ImageToVideo,
+            new { prompt = "zoom", image_url = pipeline.BaseUrl + "/inputs/nothing-here.jpg", resolution = "480p", duration = "4" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, code);
+        var listed = await fal.Http.GetFromJsonAsync<JsonArray>("/_emulator/requests", EmulatorClient.Token);
+        var request = listed!.Single(r => r!["request_id"]!.GetValue<string>() == id)!;
+        Assert.Equal("file_download_error", request["error_type"]!.GetValue<string>());
+    }
 }
